@@ -1,0 +1,113 @@
+//! User queries. No rules here: callers validate and authorize first.
+
+use super::{Role, User};
+use chrono::Utc;
+use sqlx::{SqliteExecutor, SqlitePool};
+
+const USER_COLUMNS: &str = "id, email, name, role, active, version";
+
+/// The user with their session epoch, for checking a session.
+pub async fn find_session_user(
+    pool: &SqlitePool,
+    id: i64,
+) -> Result<Option<SessionUser>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS}, session_epoch FROM users WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SessionUser {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub session_epoch: i64,
+}
+
+/// The user and their password hash, for sign-in.
+pub async fn find_login(pool: &SqlitePool, email: &str) -> Result<Option<Login>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS}, password_hash, session_epoch FROM users WHERE email = ?"
+    ))
+    .bind(email.trim())
+    .fetch_optional(pool)
+    .await
+}
+
+/// What sign-in needs to know about a user.
+#[derive(sqlx::FromRow)]
+pub struct Login {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub password_hash: String,
+    pub session_epoch: i64,
+}
+
+pub async fn list_users(pool: &SqlitePool) -> Result<Vec<User>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users ORDER BY active DESC, name"
+    ))
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn insert_user<'e>(
+    executor: impl SqliteExecutor<'e>,
+    name: &str,
+    email: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<i64, sqlx::Error> {
+    let now = Utc::now().to_rfc3339();
+    let id = sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash, role, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(password_hash)
+    .bind(role)
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(executor)
+    .await?;
+    Ok(id)
+}
+
+/// Sets role and active flag if the row is still at `expected_version`; returns whether it was.
+pub async fn update_user(
+    pool: &SqlitePool,
+    id: i64,
+    role: Role,
+    active: bool,
+    expected_version: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE users SET role = ?, active = ?, version = version + 1, modified_at = ? WHERE id = ? AND version = ?",
+    )
+    .bind(role)
+    .bind(active)
+    .bind(Utc::now().to_rfc3339())
+    .bind(id)
+    .bind(expected_version)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn set_password(pool: &SqlitePool, id: i64, password_hash: &str) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1, version = version + 1, modified_at = ? WHERE id = ?",
+    )
+    .bind(password_hash)
+    .bind(Utc::now().to_rfc3339())
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn count_users(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await
+}

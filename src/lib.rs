@@ -1,0 +1,26 @@
+//! Leadflow: a sales CRM. One crate, two builds: the server (`ssr`) and the browser (`hydrate`).
+
+pub mod activity;
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod lead;
+pub mod opportunity;
+pub mod options;
+pub mod types;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// The browser entry point: hydrate the server-rendered page, then mark the body so tests
+/// (and people) know clicks will now be handled.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

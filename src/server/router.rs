@@ -1,0 +1,50 @@
+//! The axum router: Leptos pages and server functions, static files, sessions, compression.
+
+use super::AppState;
+use crate::app::{App, shell};
+use axum::Router;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+pub fn build(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(SqliteStore::new(state.pool.clone()))
+        .with_name("leadflow_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(state.config.session_idle).unwrap_or(time::Duration::hours(12)),
+        ));
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || leptos::prelude::provide_context(context_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Deletes expired sessions now and then, so the table does not grow without bound.
+pub fn spawn_session_cleanup(state: &AppState) {
+    use tower_sessions::ExpiredDeletion;
+    let store = SqliteStore::new(state.pool.clone());
+    tokio::spawn(async move {
+        let _ = store
+            .continuously_delete_expired(tokio::time::Duration::from_secs(3600))
+            .await;
+    });
+}

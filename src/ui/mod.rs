@@ -1,0 +1,57 @@
+//! Shared UI pieces: toasts, form field errors, simple page states.
+
+mod field;
+mod toast;
+
+pub use field::{FieldError, FormAlert};
+pub use toast::{Toasts, provide_toasts, use_toasts};
+
+use leptos::prelude::*;
+
+/// A page that a later piece of work fills in.
+#[component]
+pub fn ComingSoon(title: &'static str, about: &'static str) -> impl IntoView {
+    view! {
+        <section class="page">
+            <header class="page-header">
+                <h1>{title}</h1>
+            </header>
+            <div class="card empty-state">
+                <p class="empty-title">"Coming soon"</p>
+                <p>{about}</p>
+            </div>
+        </section>
+    }
+}
+
+/// The 404 page, with the status set when rendered on the server.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main class="standalone-page" id="main">
+            <div class="card">
+                <h1>"Page not found"</h1>
+                <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
+                <a class="button" href="/leads">"Go to leads"</a>
+            </div>
+        </main>
+    }
+}
+
+/// What a page shows when loading it failed.
+#[component]
+pub fn ErrorPage(message: String) -> impl IntoView {
+    view! {
+        <section class="page" role="alert">
+            <div class="card">
+                <h1>"Something went wrong"</h1>
+                <p>{message}</p>
+                <a class="button" href="/leads">"Go to leads"</a>
+            </div>
+        </section>
+    }
+}
