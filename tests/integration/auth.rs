@@ -1,0 +1,245 @@
+use crate::common::{DEMO_PASSWORD, Options, TestApp, error_of};
+use leadflow::auth::User;
+use leadflow::error::AppError;
+use reqwest::StatusCode;
+use std::collections::BTreeSet;
+
+/// Every server function with arguments it would accept; the test below checks that this
+/// list covers every registered server function, so a new one cannot skip the check.
+const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
+    ("/api/auth/logout", &[]),
+    ("/api/auth/me", &[]),
+    ("/api/users/list", &[]),
+    (
+        "/api/users/create",
+        &[
+            ("name", "Eve"),
+            ("email", "eve@example.com"),
+            ("role", "admin"),
+            ("password", "a long password"),
+        ],
+    ),
+    (
+        "/api/users/update",
+        &[("id", "1"), ("role", "rep"), ("active", "false"), ("version", "1")],
+    ),
+    (
+        "/api/users/reset-password",
+        &[("id", "1"), ("password", "a long password")],
+    ),
+];
+/// Reachable without signing in, by design.
+const PUBLIC_CALLS: &[&str] = &["/api/auth/login", "/api/auth/demo-credentials"];
+const ADMIN_ONLY: &[&str] = &[
+    "/api/users/list",
+    "/api/users/create",
+    "/api/users/update",
+    "/api/users/reset-password",
+];
+
+#[tokio::test]
+async fn the_call_list_covers_every_server_function() {
+    let registered: BTreeSet<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    let listed: BTreeSet<&str> = GUARDED_CALLS
+        .iter()
+        .map(|(path, _)| *path)
+        .chain(PUBLIC_CALLS.iter().copied())
+        .collect();
+    assert_eq!(registered, listed);
+}
+
+#[tokio::test]
+async fn every_server_function_rejects_anonymous_callers_with_401() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for (path, form) in GUARDED_CALLS {
+        let response = app.call(&client, path, form).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(error_of(response).await, AppError::Unauthenticated, "{path}");
+    }
+    // Nothing was changed by those calls.
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE active = 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 3);
+}
+
+#[tokio::test]
+async fn admin_functions_are_forbidden_to_reps_and_managers() {
+    let app = TestApp::spawn().await;
+    for email in ["rep@example.com", "manager@example.com"] {
+        let client = app.signed_in(email).await;
+        for (path, form) in GUARDED_CALLS.iter().filter(|(p, _)| ADMIN_ONLY.contains(p)) {
+            let response = app.call(&client, path, form).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{email} {path}");
+            assert_eq!(error_of(response).await, AppError::Forbidden);
+        }
+    }
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_safe_session_cookie_and_me_returns_the_user() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let response = app.login(&client, "Rep@Example.com ", DEMO_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("session cookie")
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("leadflow_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert_eq!(response.headers().get("location").unwrap(), "/leads");
+
+    let me: User = app
+        .call(&client, "/api/auth/me", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me.email, "rep@example.com");
+    assert_eq!(me.role, leadflow::auth::Role::Rep);
+}
+
+#[tokio::test]
+async fn secure_cookies_when_configured_for_https() {
+    let app = TestApp::spawn_with(Options {
+        demo: true,
+        secure_cookies: true,
+    })
+    .await;
+    let response = app.login(&app.client(), "rep@example.com", DEMO_PASSWORD).await;
+    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_401() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for (email, password) in [
+        ("rep@example.com", "not the password"),
+        ("nobody@example.com", DEMO_PASSWORD),
+    ] {
+        let response = app.login(&client, email, password).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().get("set-cookie").is_none());
+        assert_eq!(error_of(response).await, AppError::InvalidCredentials);
+    }
+    let response = app.call(&client, "/api/auth/me", &[]).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_rate_limited_per_email() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for _ in 0..5 {
+        let response = app.login(&client, "manager@example.com", "guess guess").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password waits now.
+    let response = app.login(&client, "manager@example.com", DEMO_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let AppError::RateLimited { retry_after_secs } = error_of(response).await else {
+        panic!("expected RateLimited");
+    };
+    assert!(retry_after_secs > 0 && retry_after_secs <= 15 * 60);
+    // Other users are not locked out.
+    let response = app.login(&client, "rep@example.com", DEMO_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("rep@example.com").await;
+    let response = app.call(&client, "/api/auth/logout", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers().get("location").unwrap(), "/login");
+    let response = app.call(&client, "/api/auth/me", &[]).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_stolen_cookie_is_useless_after_sign_out() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let response = app.login(&client, "rep@example.com", DEMO_PASSWORD).await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    app.call(&client, "/api/auth/logout", &[]).await;
+    let replay = reqwest::Client::new()
+        .post(format!("{}/api/auth/me", app.address))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn demo_credentials_show_only_in_demo_mode() {
+    let demo = TestApp::spawn().await;
+    let credentials: Vec<leadflow::auth::DemoCredential> = demo
+        .call(&demo.client(), "/api/auth/demo-credentials", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let emails: Vec<_> = credentials.iter().map(|c| c.email.as_str()).collect();
+    assert_eq!(
+        emails,
+        ["admin@example.com", "manager@example.com", "rep@example.com"]
+    );
+    assert!(credentials.iter().all(|c| c.password == DEMO_PASSWORD));
+
+    let empty = TestApp::spawn_empty().await;
+    let credentials: Vec<leadflow::auth::DemoCredential> = empty
+        .call(&empty.client(), "/api/auth/demo-credentials", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(credentials.is_empty());
+}
+
+#[tokio::test]
+async fn the_first_admin_of_an_empty_installation_can_sign_in() {
+    let app = TestApp::spawn_empty().await;
+    let client = app.client();
+    assert_eq!(
+        app.login(&client, "boss@example.com", "first admin pw").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let invalid = leadflow::server::demo::create_admin(&app.pool, "", "boss", "short").await;
+    let Err(AppError::Validation(fields)) = invalid else {
+        panic!("expected validation errors");
+    };
+    assert_eq!(fields.len(), 3);
+    leadflow::server::demo::create_admin(&app.pool, "Boss", "boss@example.com", "first admin pw")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.login(&client, "boss@example.com", "first admin pw").await.status(),
+        StatusCode::OK
+    );
+    let users = app.call(&client, "/api/users/list", &[]).await;
+    assert_eq!(users.status(), StatusCode::OK);
+}

@@ -1,0 +1,114 @@
+use leadflow::error::AppError;
+use leadflow::server::{AppState, Config, db, demo, router};
+use reqwest::{Client, Response, StatusCode};
+use sqlx::SqlitePool;
+use std::time::Duration;
+use tempfile::TempDir;
+
+pub const DEMO_PASSWORD: &str = leadflow::auth::api::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: SqlitePool,
+    _dir: TempDir,
+}
+
+pub struct Options {
+    pub demo: bool,
+    pub secure_cookies: bool,
+}
+
+impl TestApp {
+    /// A server on a fresh database filled with the demo data.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(Options {
+            demo: true,
+            secure_cookies: false,
+        })
+        .await
+    }
+
+    /// A server on a fresh, empty database (demo mode off).
+    pub async fn spawn_empty() -> TestApp {
+        Self::spawn_with(Options {
+            demo: false,
+            secure_cookies: false,
+        })
+        .await
+    }
+
+    pub async fn spawn_with(options: Options) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let config = Config {
+            database_url: database_url.clone(),
+            site_addr: "127.0.0.1:0".parse().unwrap(),
+            site_root: "target/site".into(),
+            demo: options.demo,
+            secure_cookies: options.secure_cookies,
+            session_idle: Duration::from_secs(3600),
+        };
+        let pool = db::connect(&database_url).await.expect("database");
+        demo::seed_if_empty(&pool, config.demo).await.expect("seed");
+        let app = router::build(AppState::new(pool.clone(), config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        TestApp {
+            address,
+            pool,
+            _dir: dir,
+        }
+    }
+
+    /// A client that keeps cookies and does not follow redirects (tests look at them).
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Calls a server function the way the browser does (form-encoded POST).
+    pub async fn call(&self, client: &Client, path: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(format!("{}{path}", self.address))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.call(
+            client,
+            "/api/auth/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// A client signed in as `email` with the demo password.
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let client = self.client();
+        let response = self.login(&client, email, DEMO_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "sign-in as {email}");
+        client
+    }
+
+    pub async fn page(&self, client: &Client, path: &str) -> Response {
+        client
+            .get(format!("{}{path}", self.address))
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Reads a server function's error body.
+pub async fn error_of(response: Response) -> AppError {
+    let body = response.text().await.unwrap();
+    serde_json::from_str(&body).unwrap_or_else(|_| panic!("not an AppError: {body}"))
+}

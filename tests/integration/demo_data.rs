@@ -1,0 +1,113 @@
+use crate::common::TestApp;
+use chrono::{Duration, NaiveDate, Utc};
+use leadflow::server::demo::{Counts, generate};
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_data_set_is_large_and_varied_enough() {
+    let app = TestApp::spawn().await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 3);
+    assert!(count(&app, "SELECT COUNT(*) FROM leads").await >= 300);
+    assert!(count(&app, "SELECT COUNT(*) FROM accounts").await >= 60);
+    assert!(count(&app, "SELECT COUNT(*) FROM contacts").await >= 150);
+    assert!(count(&app, "SELECT COUNT(*) FROM opportunities").await >= 120);
+    assert!(count(&app, "SELECT COUNT(*) FROM activities").await > 0);
+    // Leads over every source, rating and status.
+    assert_eq!(count(&app, "SELECT COUNT(DISTINCT lead_source) FROM leads").await, 10);
+    assert_eq!(count(&app, "SELECT COUNT(DISTINCT rating) FROM leads").await, 3);
+    assert_eq!(count(&app, "SELECT COUNT(DISTINCT status) FROM leads").await, 3);
+    // Open opportunities in every opportunity stage, closing within the next six months.
+    assert_eq!(
+        count(&app, "SELECT COUNT(DISTINCT stage_id) FROM opportunities WHERE status = 'open'").await,
+        3
+    );
+    let today = Utc::now().date_naive();
+    let in_six_months = (today + Duration::days(184)).to_string();
+    let open_outside: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND (estimated_close_date < ? OR estimated_close_date > ?)",
+    )
+    .bind(today.to_string())
+    .bind(&in_six_months)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(open_outside, 0);
+    // Won and lost over the last twelve months.
+    let year_ago = (today - Duration::days(366)).to_string();
+    for status in ["won", "lost"] {
+        let (closed, months): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(DISTINCT substr(actual_close_date, 1, 7)) FROM opportunities WHERE status = ? AND actual_close_date >= ?",
+        )
+        .bind(status)
+        .bind(&year_ago)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert!(closed >= 15, "{status}: {closed}");
+        assert!(months >= 8, "{status} spread over only {months} months");
+    }
+    // Qualified leads are linked both ways to what they became.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads l JOIN opportunities o ON o.id = l.qualified_opportunity_id \
+             WHERE l.status = 'qualified' AND o.originating_lead_id <> l.id"
+        )
+        .await,
+        0
+    );
+    assert!(count(&app, "SELECT COUNT(*) FROM leads WHERE status = 'qualified' AND qualified_opportunity_id IS NOT NULL").await > 0);
+    // Every opportunity has stage history ending at its current stage.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM opportunities o WHERE o.stage_id <> (SELECT h.to_stage_id FROM stage_history h \
+             WHERE h.record_type = 'opportunity' AND h.record_id = o.id ORDER BY h.changed_at DESC, h.id DESC LIMIT 1)"
+        )
+        .await,
+        0
+    );
+    let violations: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+/// A digest of generated rows that does not depend on timestamps taken at run time.
+async fn digest(app: &TestApp) -> (String, String) {
+    sqlx::query_as(
+        "SELECT (SELECT group_concat(topic || email || status || lead_source, ',') FROM (SELECT * FROM leads ORDER BY id)), \
+                (SELECT group_concat(topic || estimated_revenue_minor || status || stage_id, ',') FROM (SELECT * FROM opportunities ORDER BY id))",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn generation_is_deterministic_for_a_seed() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let counts = Counts {
+        accounts: 20,
+        contacts: 50,
+        leads: 200,
+        opportunities: 100,
+        activities: 50,
+        open_percent: 10,
+    };
+    let first = TestApp::spawn_empty().await;
+    let second = TestApp::spawn_empty().await;
+    for app in [&first, &second] {
+        leadflow::server::demo::create_admin(&app.pool, "Owner", "owner@example.com", "owner password")
+            .await
+            .unwrap();
+        generate(&app.pool, counts, 99, today).await.unwrap();
+    }
+    assert_eq!(digest(&first).await, digest(&second).await);
+    let open = count(&first, "SELECT COUNT(*) FROM opportunities WHERE status = 'open'").await;
+    assert!((3..=20).contains(&open), "about 10% open, got {open}");
+}

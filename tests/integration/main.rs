@@ -1,0 +1,9 @@
+//! Integration tests: each test starts the real router on 127.0.0.1 with its own SQLite file
+//! and talks to it over HTTP, as a browser or another client would.
+
+mod auth;
+mod common;
+mod demo_data;
+mod pages;
+mod schema;
+mod users;

@@ -1,0 +1,70 @@
+use crate::common::TestApp;
+use reqwest::StatusCode;
+
+const SHELL_PAGES: &[&str] = &[
+    "/leads",
+    "/leads/1",
+    "/opportunities",
+    "/pipeline",
+    "/accounts",
+    "/contacts",
+    "/dashboard",
+    "/users",
+];
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_the_login_page() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for path in SHELL_PAGES {
+        let response = app.page(&client, path).await;
+        assert_eq!(response.status(), StatusCode::FOUND, "{path}");
+        assert_eq!(response.headers().get("location").unwrap(), "/login");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("Riley Rep"), "{path} leaked data");
+    }
+}
+
+#[tokio::test]
+async fn the_login_page_shows_the_demo_credentials() {
+    let app = TestApp::spawn().await;
+    let response = app.page(&app.client(), "/login").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("<label for=\"login-email\">Email</label>"));
+    for expected in ["admin@example.com", "manager@example.com", "rep@example.com", "leadflow-demo"] {
+        assert!(body.contains(expected), "missing {expected}");
+    }
+    let empty = TestApp::spawn_empty().await;
+    let body = empty.page(&empty.client(), "/login").await.text().await.unwrap();
+    assert!(!body.contains("leadflow-demo"));
+}
+
+#[tokio::test]
+async fn signed_in_users_get_the_shell_with_navigation() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("rep@example.com").await;
+    for path in SHELL_PAGES.iter().filter(|p| **p != "/users") {
+        let response = app.page(&client, path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body = response.text().await.unwrap();
+        for link in ["Leads", "Opportunities", "Pipeline", "Accounts", "Contacts", "Dashboard"] {
+            assert!(body.contains(&format!(">{link}</a>")), "{path}: no {link} link");
+        }
+        assert!(body.contains("Riley Rep"));
+        // Reps do not see user administration.
+        assert!(!body.contains(">Users</a>"));
+    }
+    let admin = app.signed_in("admin@example.com").await;
+    let body = app.page(&admin, "/users").await.text().await.unwrap();
+    assert!(body.contains(">Users</a>"));
+    assert!(body.contains("Add a user"));
+}
+
+#[tokio::test]
+async fn unknown_addresses_get_a_404_page() {
+    let app = TestApp::spawn().await;
+    let response = app.page(&app.client(), "/no/such/page").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(response.text().await.unwrap().contains("Page not found"));
+}
