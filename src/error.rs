@@ -1,9 +1,9 @@
 //! The one error type of Leadflow: every failure a user can meet, with its HTTP status and
 //! a message fit to show. Server functions return it; forms read its field errors.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Field name → message, shown next to the field that caused it.

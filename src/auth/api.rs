@@ -41,7 +41,10 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
             .await
             .map_err(|_| AppError::Internal)?;
             let found = {
-                let mut throttle = state.login_throttle.lock().map_err(|_| AppError::Internal)?;
+                let mut throttle = state
+                    .login_throttle
+                    .lock()
+                    .map_err(|_| AppError::Internal)?;
                 match verified {
                     Some(found) if found.user.active => {
                         throttle.clear(&key);
@@ -146,17 +149,13 @@ pub async fn create_user(
             require_role(Role::Admin).await?;
             let new_user = super::rules::validate_new_user(&name, &email, &password)?;
             let pool = state()?.pool;
-            let hash = tokio::task::spawn_blocking(move || super::password::hash(&new_user.password))
-                .await
-                .map_err(|_| AppError::Internal)?;
-            let id = super::db::insert_user(
-                &pool,
-                &new_user.name,
-                new_user.email.as_str(),
-                role,
-                &hash,
-            )
-            .await?;
+            let hash =
+                tokio::task::spawn_blocking(move || super::password::hash(&new_user.password))
+                    .await
+                    .map_err(|_| AppError::Internal)?;
+            let id =
+                super::db::insert_user(&pool, &new_user.name, new_user.email.as_str(), role, &hash)
+                    .await?;
             Ok(User {
                 id,
                 email: new_user.email.to_string(),

@@ -96,7 +96,11 @@ pub async fn update_user(
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn set_password(pool: &SqlitePool, id: i64, password_hash: &str) -> Result<bool, sqlx::Error> {
+pub async fn set_password(
+    pool: &SqlitePool,
+    id: i64,
+    password_hash: &str,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1, version = version + 1, modified_at = ? WHERE id = ?",
     )
@@ -109,5 +113,7 @@ pub async fn set_password(pool: &SqlitePool, id: i64, password_hash: &str) -> Re
 }
 
 pub async fn count_users(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await
 }

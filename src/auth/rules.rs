@@ -32,7 +32,8 @@ pub fn validate_new_user(name: &str, email: &str, password: &str) -> Result<NewU
     if name.is_empty() {
         errors.insert("name".into(), "Enter the user's name.".into());
     }
-    let email = Email::parse(email).map_err(|message| errors.insert("email".into(), message.into()));
+    let email =
+        Email::parse(email).map_err(|message| errors.insert("email".into(), message.into()));
     if let Err(message) = check_password(password) {
         errors.insert("password".into(), message);
     }
@@ -135,9 +136,11 @@ mod tests {
         // Another key is unaffected.
         assert!(throttle.check("b@x.io", start).is_ok());
         // After the window the key is free again.
-        assert!(throttle
-            .check("a@x.io", start + Duration::from_secs(61))
-            .is_ok());
+        assert!(
+            throttle
+                .check("a@x.io", start + Duration::from_secs(61))
+                .is_ok()
+        );
     }
 
     #[test]

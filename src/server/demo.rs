@@ -91,22 +91,38 @@ const FIRST_NAMES: &[&str] = &[
     "Wen", "Yusuf", "Zoe",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Anders", "Brooks", "Chen", "Diaz", "Eriksen", "Fischer", "Garcia", "Hughes", "Ito",
-    "Jensen", "Kowalski", "Lopez", "Moreau", "Novak", "Okafor", "Patel", "Quist", "Rossi",
-    "Schmidt", "Tanaka", "Ueda", "Varga", "Walsh", "Yilmaz", "Zhang",
+    "Anders", "Brooks", "Chen", "Diaz", "Eriksen", "Fischer", "Garcia", "Hughes", "Ito", "Jensen",
+    "Kowalski", "Lopez", "Moreau", "Novak", "Okafor", "Patel", "Quist", "Rossi", "Schmidt",
+    "Tanaka", "Ueda", "Varga", "Walsh", "Yilmaz", "Zhang",
 ];
 const COMPANY_FIRST: &[&str] = &[
-    "Blue", "Northern", "Summit", "Bright", "Silver", "Green", "Iron", "Coastal", "Prime",
-    "Atlas", "Cedar", "Vertex",
+    "Blue", "Northern", "Summit", "Bright", "Silver", "Green", "Iron", "Coastal", "Prime", "Atlas",
+    "Cedar", "Vertex",
 ];
 const COMPANY_SECOND: &[&str] = &[
-    "Logistics", "Foods", "Health", "Energy", "Robotics", "Textiles", "Analytics", "Builders",
-    "Pharma", "Retail", "Labs", "Motors",
+    "Logistics",
+    "Foods",
+    "Health",
+    "Energy",
+    "Robotics",
+    "Textiles",
+    "Analytics",
+    "Builders",
+    "Pharma",
+    "Retail",
+    "Labs",
+    "Motors",
 ];
 const COMPANY_SUFFIX: &[&str] = &["Inc.", "GmbH", "Ltd", "LLC", "Group", "Co."];
 const INDUSTRIES: &[&str] = &[
-    "Manufacturing", "Retail", "Healthcare", "Financial Services", "Technology", "Logistics",
-    "Energy", "Education",
+    "Manufacturing",
+    "Retail",
+    "Healthcare",
+    "Financial Services",
+    "Technology",
+    "Logistics",
+    "Energy",
+    "Education",
 ];
 const CITIES: &[(&str, &str, &str)] = &[
     ("Seattle", "WA", "United States"),
@@ -119,16 +135,36 @@ const CITIES: &[(&str, &str, &str)] = &[
     ("Sydney", "NSW", "Australia"),
 ];
 const JOB_TITLES: &[&str] = &[
-    "Purchasing Manager", "CTO", "Head of Operations", "IT Director", "CFO", "Office Manager",
-    "VP Sales", "Procurement Lead",
+    "Purchasing Manager",
+    "CTO",
+    "Head of Operations",
+    "IT Director",
+    "CFO",
+    "Office Manager",
+    "VP Sales",
+    "Procurement Lead",
 ];
 const TOPICS: &[&str] = &[
-    "CRM seats for the sales team", "Fleet tracking rollout", "Warehouse automation",
-    "Annual support renewal", "Data platform pilot", "Office expansion", "Security audit",
-    "Training program", "Cloud migration", "Point-of-sale upgrade", "Field service app",
+    "CRM seats for the sales team",
+    "Fleet tracking rollout",
+    "Warehouse automation",
+    "Annual support renewal",
+    "Data platform pilot",
+    "Office expansion",
+    "Security audit",
+    "Training program",
+    "Cloud migration",
+    "Point-of-sale upgrade",
+    "Field service app",
     "Customer portal",
 ];
-const COMPETITORS: &[&str] = &["Contoso", "Fabrikam", "Northwind Traders", "Tailspin", "Litware"];
+const COMPETITORS: &[&str] = &[
+    "Contoso",
+    "Fabrikam",
+    "Northwind Traders",
+    "Tailspin",
+    "Litware",
+];
 const CALL_OUTCOMES: &[&str] = &["Reached", "Left voicemail", "No answer", "Call back later"];
 
 /// One value bound into a generated row.
@@ -171,7 +207,11 @@ impl TableWriter {
         30_000 / self.columns.len()
     }
 
-    async fn push(&mut self, conn: &mut SqliteConnection, row: Vec<Cell>) -> Result<(), sqlx::Error> {
+    async fn push(
+        &mut self,
+        conn: &mut SqliteConnection,
+        row: Vec<Cell>,
+    ) -> Result<(), sqlx::Error> {
         debug_assert_eq!(row.len(), self.columns.len());
         self.rows.push(row);
         if self.rows.len() >= self.batch_rows() {
@@ -211,8 +251,8 @@ async fn next_id(conn: &mut SqliteConnection, table: &str) -> Result<i64, sqlx::
 }
 
 fn timestamp(date: NaiveDate, rng: &mut ChaCha8Rng) -> String {
-    let time = NaiveTime::from_hms_opt(rng.gen_range(8..18), rng.gen_range(0..60), 0)
-        .unwrap_or_default();
+    let time =
+        NaiveTime::from_hms_opt(rng.gen_range(8..18), rng.gen_range(0..60), 0).unwrap_or_default();
     date.and_time(time).and_utc().to_rfc3339()
 }
 
@@ -250,7 +290,9 @@ pub async fn generate(
     let mut tx = pool.begin().await?;
     let conn = &mut *tx;
     // Leads and opportunities point at each other: check the references at commit.
-    sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *conn).await?;
+    sqlx::query("PRAGMA defer_foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
 
     let owners: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE active = 1 ORDER BY id")
         .fetch_all(&mut *conn)
@@ -310,9 +352,24 @@ pub async fn generate(
     let mut accounts = TableWriter::new(
         "accounts",
         &[
-            "id", "name", "name_normalized", "website", "phone", "phone_digits", "email",
-            "email_normalized", "industry", "city", "state_province", "country", "employees",
-            "annual_revenue_minor", "owner_id", "created_by", "created_at", "modified_by",
+            "id",
+            "name",
+            "name_normalized",
+            "website",
+            "phone",
+            "phone_digits",
+            "email",
+            "email_normalized",
+            "industry",
+            "city",
+            "state_province",
+            "country",
+            "employees",
+            "annual_revenue_minor",
+            "owner_id",
+            "created_by",
+            "created_at",
+            "modified_by",
             "modified_at",
         ],
     );
@@ -322,13 +379,20 @@ pub async fn generate(
         let id = account_base + index as i64;
         let first = COMPANY_FIRST[index % COMPANY_FIRST.len()];
         let second = COMPANY_SECOND[(index / COMPANY_FIRST.len()) % COMPANY_SECOND.len()];
-        let suffix = COMPANY_SUFFIX[(index / (COMPANY_FIRST.len() * COMPANY_SECOND.len())) % COMPANY_SUFFIX.len()];
+        let suffix = COMPANY_SUFFIX
+            [(index / (COMPANY_FIRST.len() * COMPANY_SECOND.len())) % COMPANY_SUFFIX.len()];
         let name = if index < combos {
             format!("{first} {second} {suffix}")
         } else {
             format!("{first} {second} {} {suffix}", index / combos + 1)
         };
-        let domain = format!("{}.example", name.split_whitespace().take(2).collect::<String>().to_lowercase());
+        let domain = format!(
+            "{}.example",
+            name.split_whitespace()
+                .take(2)
+                .collect::<String>()
+                .to_lowercase()
+        );
         let phone = format!("+1 206 555 {:04}", index % 10_000);
         let (city, state, country) = *pick(&mut rng, CITIES);
         let owner = *pick(&mut rng, &owners);
@@ -368,9 +432,23 @@ pub async fn generate(
     let mut contacts = TableWriter::new(
         "contacts",
         &[
-            "id", "first_name", "last_name", "last_name_normalized", "job_title", "account_id",
-            "email", "email_normalized", "business_phone", "business_phone_digits", "city",
-            "country", "owner_id", "created_by", "created_at", "modified_by", "modified_at",
+            "id",
+            "first_name",
+            "last_name",
+            "last_name_normalized",
+            "job_title",
+            "account_id",
+            "email",
+            "email_normalized",
+            "business_phone",
+            "business_phone_digits",
+            "city",
+            "country",
+            "owner_id",
+            "created_by",
+            "created_at",
+            "modified_by",
+            "modified_at",
         ],
     );
     let mut contact_account: Vec<Option<i64>> = Vec::with_capacity(counts.contacts);
@@ -381,7 +459,12 @@ pub async fn generate(
         let account = (counts.accounts > 0 && rng.gen_bool(0.9))
             .then(|| account_base + rng.gen_range(0..counts.accounts) as i64);
         contact_account.push(account);
-        let email = format!("{}.{}{}@mail.example", first.to_lowercase(), last.to_lowercase(), id);
+        let email = format!(
+            "{}.{}{}@mail.example",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            id
+        );
         let phone = format!("+1 425 {:03} {:04}", 200 + id % 700, id % 10_000);
         let (city, _, country) = *pick(&mut rng, CITIES);
         let owner = *pick(&mut rng, &owners);
@@ -417,14 +500,43 @@ pub async fn generate(
     let mut leads = TableWriter::new(
         "leads",
         &[
-            "id", "topic", "first_name", "last_name", "last_name_normalized", "job_title",
-            "company_name", "company_normalized", "email", "email_normalized", "business_phone",
-            "business_phone_digits", "city", "country", "description", "lead_source", "rating",
-            "budget_amount_minor", "budget_status", "purchase_timeframe", "purchase_process",
-            "decision_maker_identified", "need", "status", "status_reason", "process_id",
-            "stage_id", "qualified_account_id", "qualified_contact_id",
-            "qualified_opportunity_id", "qualified_at", "closed_at", "owner_id", "created_by",
-            "created_at", "modified_by", "modified_at",
+            "id",
+            "topic",
+            "first_name",
+            "last_name",
+            "last_name_normalized",
+            "job_title",
+            "company_name",
+            "company_normalized",
+            "email",
+            "email_normalized",
+            "business_phone",
+            "business_phone_digits",
+            "city",
+            "country",
+            "description",
+            "lead_source",
+            "rating",
+            "budget_amount_minor",
+            "budget_status",
+            "purchase_timeframe",
+            "purchase_process",
+            "decision_maker_identified",
+            "need",
+            "status",
+            "status_reason",
+            "process_id",
+            "stage_id",
+            "qualified_account_id",
+            "qualified_contact_id",
+            "qualified_opportunity_id",
+            "qualified_at",
+            "closed_at",
+            "owner_id",
+            "created_by",
+            "created_at",
+            "modified_by",
+            "modified_at",
         ],
     );
     // For opportunity k < qualified.len(): (originating lead, account, contact, owner).
@@ -439,9 +551,19 @@ pub async fn generate(
             // Some leads come from companies that are already accounts.
             account_names[rng.gen_range(0..counts.accounts)].clone()
         } else {
-            format!("{} {} {}", pick(&mut rng, COMPANY_FIRST), pick(&mut rng, LAST_NAMES), pick(&mut rng, COMPANY_SUFFIX))
+            format!(
+                "{} {} {}",
+                pick(&mut rng, COMPANY_FIRST),
+                pick(&mut rng, LAST_NAMES),
+                pick(&mut rng, COMPANY_SUFFIX)
+            )
         };
-        let email = format!("{}.{}.l{}@lead.example", first.to_lowercase(), last.to_lowercase(), id);
+        let email = format!(
+            "{}.{}.l{}@lead.example",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            id
+        );
         let phone = format!("+44 20 7946 {:04}", id % 10_000);
         let (city, _, country) = *pick(&mut rng, CITIES);
         let owner = *pick(&mut rng, &owners);
@@ -450,15 +572,27 @@ pub async fn generate(
         let roll: u32 = rng.gen_range(0..100);
         let can_qualify = qualified.len() < counts.opportunities;
         let (status, reason) = match roll {
-            0..=54 => ("open", if rng.gen_bool(0.5) { "new" } else { "contacted" }),
+            0..=54 => (
+                "open",
+                if rng.gen_bool(0.5) {
+                    "new"
+                } else {
+                    "contacted"
+                },
+            ),
             55..=74 if can_qualify => ("qualified", "qualified"),
             _ => (
                 "disqualified",
-                *pick(&mut rng, &["lost", "cannot_contact", "no_longer_interested", "canceled"]),
+                *pick(
+                    &mut rng,
+                    &["lost", "cannot_contact", "no_longer_interested", "canceled"],
+                ),
             ),
         };
         let closed_at = (status != "open").then(|| {
-            let days_open = rng.gen_range(1..60).min((today - created_day).num_days().max(1));
+            let days_open = rng
+                .gen_range(1..60)
+                .min((today - created_day).num_days().max(1));
             timestamp(created_day + Duration::days(days_open), &mut rng)
         });
         let (q_account, q_contact, q_opportunity) = if status == "qualified" {
@@ -466,7 +600,10 @@ pub async fn generate(
                 .then(|| contact_base + rng.gen_range(0..counts.contacts) as i64);
             let account = contact
                 .and_then(|c| contact_account[(c - contact_base) as usize])
-                .or_else(|| (counts.accounts > 0).then(|| account_base + rng.gen_range(0..counts.accounts) as i64));
+                .or_else(|| {
+                    (counts.accounts > 0)
+                        .then(|| account_base + rng.gen_range(0..counts.accounts) as i64)
+                });
             let opportunity = opportunity_base + qualified.len() as i64;
             qualified.push((id, account, contact, owner));
             (account, contact, Some(opportunity))
@@ -489,7 +626,9 @@ pub async fn generate(
             opt_text(phone_digits(&phone)),
             text(city),
             text(country),
-            opt_text(detailed.then_some("Met at the spring trade show; wants a demo for the team.")),
+            opt_text(
+                detailed.then_some("Met at the spring trade show; wants a demo for the team."),
+            ),
             text(pick(&mut rng, sources).code()),
             text(pick(&mut rng, ratings).code()),
             opt_int(detailed.then(|| rng.gen_range(5..300) * 1_000_00)),
@@ -505,7 +644,11 @@ pub async fn generate(
             opt_int(q_account),
             opt_int(q_contact),
             opt_int(q_opportunity),
-            opt_text(if status == "qualified" { closed_at.clone() } else { None }),
+            opt_text(if status == "qualified" {
+                closed_at.clone()
+            } else {
+                None
+            }),
             opt_text(closed_at),
             Cell::Int(owner),
             Cell::Int(owner),
@@ -521,27 +664,55 @@ pub async fn generate(
     let mut opportunities = TableWriter::new(
         "opportunities",
         &[
-            "id", "topic", "account_id", "contact_id", "originating_lead_id",
-            "estimated_revenue_minor", "estimated_close_date", "probability", "rating",
-            "customer_need", "proposed_solution", "process_id", "stage_id", "forecast_category",
-            "status", "status_reason", "actual_revenue_minor", "actual_close_date",
-            "lost_reason_id", "close_competitor_id", "owner_id", "created_by", "created_at",
-            "modified_by", "modified_at", "closed_at",
+            "id",
+            "topic",
+            "account_id",
+            "contact_id",
+            "originating_lead_id",
+            "estimated_revenue_minor",
+            "estimated_close_date",
+            "probability",
+            "rating",
+            "customer_need",
+            "proposed_solution",
+            "process_id",
+            "stage_id",
+            "forecast_category",
+            "status",
+            "status_reason",
+            "actual_revenue_minor",
+            "actual_close_date",
+            "lost_reason_id",
+            "close_competitor_id",
+            "owner_id",
+            "created_by",
+            "created_at",
+            "modified_by",
+            "modified_at",
+            "closed_at",
         ],
     );
     let mut stage_history = TableWriter::new(
         "stage_history",
-        &["record_type", "record_id", "from_stage_id", "to_stage_id", "changed_by", "changed_at"],
+        &[
+            "record_type",
+            "record_id",
+            "from_stage_id",
+            "to_stage_id",
+            "changed_by",
+            "changed_at",
+        ],
     );
     let open_share = f64::from(counts.open_percent.min(100)) / 100.0;
     for index in 0..counts.opportunities {
         let id = opportunity_base + index as i64;
-        let (lead, mut account, contact, owner) = qualified.get(index).copied().unwrap_or_else(|| {
-            let contact = (counts.contacts > 0 && rng.gen_bool(0.8))
-                .then(|| contact_base + rng.gen_range(0..counts.contacts) as i64);
-            let account = contact.and_then(|c| contact_account[(c - contact_base) as usize]);
-            (0, account, contact, *pick(&mut rng, &owners))
-        });
+        let (lead, mut account, contact, owner) =
+            qualified.get(index).copied().unwrap_or_else(|| {
+                let contact = (counts.contacts > 0 && rng.gen_bool(0.8))
+                    .then(|| contact_base + rng.gen_range(0..counts.contacts) as i64);
+                let account = contact.and_then(|c| contact_account[(c - contact_base) as usize]);
+                (0, account, contact, *pick(&mut rng, &owners))
+            });
         if account.is_none() && contact.is_none() {
             // An opportunity needs a customer: fall back to an account (or one generated now).
             account = Some(account_base + rng.gen_range(0..counts.accounts.max(1)) as i64);
@@ -556,7 +727,11 @@ pub async fn generate(
         } else {
             "lost"
         };
-        let stage_index = if status == "won" { opportunity_stages.len() - 1 } else { stage_index };
+        let stage_index = if status == "won" {
+            opportunity_stages.len() - 1
+        } else {
+            stage_index
+        };
         let stage = &opportunity_stages[stage_index];
         let (close_date, created_day) = if status == "open" {
             let close = today + Duration::days(rng.gen_range(0..183));
@@ -568,7 +743,13 @@ pub async fn generate(
         let created = timestamp(created_day, &mut rng);
         let closed = (status != "open").then(|| timestamp(close_date, &mut rng));
         let (probability, forecast, reason, lost_reason, competitor) = match status {
-            "open" => (stage.probability, stage.forecast.clone(), "in_progress".to_string(), None, None),
+            "open" => (
+                stage.probability,
+                stage.forecast.clone(),
+                "in_progress".to_string(),
+                None,
+                None,
+            ),
             "won" => (100, "won".into(), "won".into(), None, None),
             _ => {
                 let (reason_id, code) = pick(&mut rng, &lost_reasons).clone();
@@ -591,7 +772,9 @@ pub async fn generate(
                     text(close_date.to_string()),
                     Cell::Int(probability),
                     text(pick(&mut rng, ratings).code()),
-                    opt_text(far_enough.then_some("Replace spreadsheets with one shared pipeline.")),
+                    opt_text(
+                        far_enough.then_some("Replace spreadsheets with one shared pipeline."),
+                    ),
                     opt_text(far_enough.then_some("Leadflow with onboarding for two teams.")),
                     Cell::Int(process_id),
                     Cell::Int(stage.id),
@@ -648,9 +831,25 @@ pub async fn generate(
     let mut activities = TableWriter::new(
         "activities",
         &[
-            "kind", "subject", "body", "lead_id", "opportunity_id", "account_id", "contact_id",
-            "direction", "outcome", "due_date", "done", "starts_at", "ends_at", "location",
-            "owner_id", "created_by", "created_at", "modified_by", "modified_at",
+            "kind",
+            "subject",
+            "body",
+            "lead_id",
+            "opportunity_id",
+            "account_id",
+            "contact_id",
+            "direction",
+            "outcome",
+            "due_date",
+            "done",
+            "starts_at",
+            "ends_at",
+            "location",
+            "owner_id",
+            "created_by",
+            "created_at",
+            "modified_by",
+            "modified_at",
         ],
     );
     let targets = [
@@ -677,18 +876,32 @@ pub async fn generate(
             let mut row = vec![text(kind)];
             let (subject, body) = match kind {
                 "note" => ("Note", Some("Prefers email; budget review in March.")),
-                "phone_call" => ("Discovery call", Some("Talked through current process and pain points.")),
+                "phone_call" => (
+                    "Discovery call",
+                    Some("Talked through current process and pain points."),
+                ),
                 "task" => ("Send pricing sheet", None),
-                _ => ("On-site demo", Some("Bring the tablet with the pipeline board.")),
+                _ => (
+                    "On-site demo",
+                    Some("Bring the tablet with the pipeline board."),
+                ),
             };
             row.push(text(subject));
             row.push(opt_text(body));
             row.extend(regarding_cells);
             let is_call = kind == "phone_call";
-            row.push(opt_text(is_call.then(|| if rng.gen_bool(0.7) { "outbound" } else { "inbound" })));
+            row.push(opt_text(is_call.then(|| {
+                if rng.gen_bool(0.7) {
+                    "outbound"
+                } else {
+                    "inbound"
+                }
+            })));
             row.push(opt_text(is_call.then(|| *pick(&mut rng, CALL_OUTCOMES))));
             row.push(opt_text((kind == "task").then(|| day.to_string())));
-            row.push(Cell::Int(i64::from(kind == "task" && day < today && rng.gen_bool(0.6))));
+            row.push(Cell::Int(i64::from(
+                kind == "task" && day < today && rng.gen_bool(0.6),
+            )));
             let starts = (kind == "appointment").then(|| timestamp(day, &mut rng));
             let ends = starts.as_ref().map(|s| {
                 chrono::DateTime::parse_from_rfc3339(s)
@@ -697,7 +910,9 @@ pub async fn generate(
             });
             row.push(opt_text(starts));
             row.push(opt_text(ends));
-            row.push(opt_text((kind == "appointment").then_some("Customer office")));
+            row.push(opt_text(
+                (kind == "appointment").then_some("Customer office"),
+            ));
             row.extend([
                 Cell::Int(owner),
                 Cell::Int(owner),

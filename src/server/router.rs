@@ -17,7 +17,8 @@ pub fn build(state: AppState) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(
-            time::Duration::try_from(state.config.session_idle).unwrap_or(time::Duration::hours(12)),
+            time::Duration::try_from(state.config.session_idle)
+                .unwrap_or(time::Duration::hours(12)),
         ));
     let routes = generate_route_list(App);
     let context_state = state.clone();

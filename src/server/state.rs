@@ -37,7 +37,10 @@ impl Config {
             .parse()
             .map_err(|e| format!("LEPTOS_SITE_ADDR: {e}"))?;
         let session_hours: u64 = var("LEADFLOW_SESSION_HOURS")
-            .map(|h| h.parse().map_err(|e| format!("LEADFLOW_SESSION_HOURS: {e}")))
+            .map(|h| {
+                h.parse()
+                    .map_err(|e| format!("LEADFLOW_SESSION_HOURS: {e}"))
+            })
             .transpose()?
             .unwrap_or(12);
         Ok(Config {

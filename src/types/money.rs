@@ -168,7 +168,10 @@ mod tests {
         assert_eq!(usd(".5").unwrap().minor, 50);
         assert_eq!(usd("-20").unwrap().minor, -2_000);
         // 0.1 + 0.2 is exact here.
-        let sum = usd("0.1").unwrap().checked_add(usd("0.2").unwrap()).unwrap();
+        let sum = usd("0.1")
+            .unwrap()
+            .checked_add(usd("0.2").unwrap())
+            .unwrap();
         assert_eq!(sum, usd("0.3").unwrap());
     }
 
@@ -185,7 +188,10 @@ mod tests {
         let yen = Currency::parse("jpy").unwrap();
         assert_eq!(Money::parse("1500", yen).unwrap().minor, 1500);
         assert!(Money::parse("15.5", yen).is_err());
-        assert_eq!(Money::from_minor(1_500_000, yen).to_string(), "JPY 1,500,000");
+        assert_eq!(
+            Money::from_minor(1_500_000, yen).to_string(),
+            "JPY 1,500,000"
+        );
     }
 
     #[test]

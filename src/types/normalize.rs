@@ -18,13 +18,19 @@ mod tests {
 
     #[test]
     fn names_compare_case_and_space_insensitively() {
-        assert_eq!(normalize_name("  ACME   Corp ").as_deref(), Some("acme corp"));
+        assert_eq!(
+            normalize_name("  ACME   Corp ").as_deref(),
+            Some("acme corp")
+        );
         assert_eq!(normalize_name("   "), None);
     }
 
     #[test]
     fn phones_keep_digits_only() {
-        assert_eq!(phone_digits("+1 (425) 555-0100").as_deref(), Some("14255550100"));
+        assert_eq!(
+            phone_digits("+1 (425) 555-0100").as_deref(),
+            Some("14255550100")
+        );
         assert_eq!(phone_digits("ext 12"), None);
     }
 }

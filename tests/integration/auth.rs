@@ -21,7 +21,12 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "/api/users/update",
-        &[("id", "1"), ("role", "rep"), ("active", "false"), ("version", "1")],
+        &[
+            ("id", "1"),
+            ("role", "rep"),
+            ("active", "false"),
+            ("version", "1"),
+        ],
     ),
     (
         "/api/users/reset-password",
@@ -57,7 +62,11 @@ async fn every_server_function_rejects_anonymous_callers_with_401() {
     for (path, form) in GUARDED_CALLS {
         let response = app.call(&client, path, form).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
-        assert_eq!(error_of(response).await, AppError::Unauthenticated, "{path}");
+        assert_eq!(
+            error_of(response).await,
+            AppError::Unauthenticated,
+            "{path}"
+        );
     }
     // Nothing was changed by those calls.
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE active = 1")
@@ -116,8 +125,15 @@ async fn secure_cookies_when_configured_for_https() {
         secure_cookies: true,
     })
     .await;
-    let response = app.login(&app.client(), "rep@example.com", DEMO_PASSWORD).await;
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
+    let response = app
+        .login(&app.client(), "rep@example.com", DEMO_PASSWORD)
+        .await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(cookie.contains("Secure"), "{cookie}");
 }
 
@@ -143,11 +159,15 @@ async fn repeated_failures_are_rate_limited_per_email() {
     let app = TestApp::spawn().await;
     let client = app.client();
     for _ in 0..5 {
-        let response = app.login(&client, "manager@example.com", "guess guess").await;
+        let response = app
+            .login(&client, "manager@example.com", "guess guess")
+            .await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
     // Even the right password waits now.
-    let response = app.login(&client, "manager@example.com", DEMO_PASSWORD).await;
+    let response = app
+        .login(&client, "manager@example.com", DEMO_PASSWORD)
+        .await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let AppError::RateLimited { retry_after_secs } = error_of(response).await else {
         panic!("expected RateLimited");
@@ -206,7 +226,11 @@ async fn demo_credentials_show_only_in_demo_mode() {
     let emails: Vec<_> = credentials.iter().map(|c| c.email.as_str()).collect();
     assert_eq!(
         emails,
-        ["admin@example.com", "manager@example.com", "rep@example.com"]
+        [
+            "admin@example.com",
+            "manager@example.com",
+            "rep@example.com"
+        ]
     );
     assert!(credentials.iter().all(|c| c.password == DEMO_PASSWORD));
 
@@ -225,7 +249,9 @@ async fn the_first_admin_of_an_empty_installation_can_sign_in() {
     let app = TestApp::spawn_empty().await;
     let client = app.client();
     assert_eq!(
-        app.login(&client, "boss@example.com", "first admin pw").await.status(),
+        app.login(&client, "boss@example.com", "first admin pw")
+            .await
+            .status(),
         StatusCode::UNAUTHORIZED
     );
     let invalid = leadflow::server::demo::create_admin(&app.pool, "", "boss", "short").await;
@@ -237,7 +263,9 @@ async fn the_first_admin_of_an_empty_installation_can_sign_in() {
         .await
         .unwrap();
     assert_eq!(
-        app.login(&client, "boss@example.com", "first admin pw").await.status(),
+        app.login(&client, "boss@example.com", "first admin pw")
+            .await
+            .status(),
         StatusCode::OK
     );
     let users = app.call(&client, "/api/users/list", &[]).await;

@@ -16,12 +16,25 @@ async fn the_demo_data_set_is_large_and_varied_enough() {
     assert!(count(&app, "SELECT COUNT(*) FROM opportunities").await >= 120);
     assert!(count(&app, "SELECT COUNT(*) FROM activities").await > 0);
     // Leads over every source, rating and status.
-    assert_eq!(count(&app, "SELECT COUNT(DISTINCT lead_source) FROM leads").await, 10);
-    assert_eq!(count(&app, "SELECT COUNT(DISTINCT rating) FROM leads").await, 3);
-    assert_eq!(count(&app, "SELECT COUNT(DISTINCT status) FROM leads").await, 3);
+    assert_eq!(
+        count(&app, "SELECT COUNT(DISTINCT lead_source) FROM leads").await,
+        10
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(DISTINCT rating) FROM leads").await,
+        3
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(DISTINCT status) FROM leads").await,
+        3
+    );
     // Open opportunities in every opportunity stage, closing within the next six months.
     assert_eq!(
-        count(&app, "SELECT COUNT(DISTINCT stage_id) FROM opportunities WHERE status = 'open'").await,
+        count(
+            &app,
+            "SELECT COUNT(DISTINCT stage_id) FROM opportunities WHERE status = 'open'"
+        )
+        .await,
         3
     );
     let today = Utc::now().date_naive();
@@ -102,12 +115,21 @@ async fn generation_is_deterministic_for_a_seed() {
     let first = TestApp::spawn_empty().await;
     let second = TestApp::spawn_empty().await;
     for app in [&first, &second] {
-        leadflow::server::demo::create_admin(&app.pool, "Owner", "owner@example.com", "owner password")
-            .await
-            .unwrap();
+        leadflow::server::demo::create_admin(
+            &app.pool,
+            "Owner",
+            "owner@example.com",
+            "owner password",
+        )
+        .await
+        .unwrap();
         generate(&app.pool, counts, 99, today).await.unwrap();
     }
     assert_eq!(digest(&first).await, digest(&second).await);
-    let open = count(&first, "SELECT COUNT(*) FROM opportunities WHERE status = 'open'").await;
+    let open = count(
+        &first,
+        "SELECT COUNT(*) FROM opportunities WHERE status = 'open'",
+    )
+    .await;
     assert!((3..=20).contains(&open), "about 10% open, got {open}");
 }

@@ -32,11 +32,21 @@ async fn the_login_page_shows_the_demo_credentials() {
     assert_eq!(response.status(), StatusCode::OK);
     let body = response.text().await.unwrap();
     assert!(body.contains("<label for=\"login-email\">Email</label>"));
-    for expected in ["admin@example.com", "manager@example.com", "rep@example.com", "leadflow-demo"] {
+    for expected in [
+        "admin@example.com",
+        "manager@example.com",
+        "rep@example.com",
+        "leadflow-demo",
+    ] {
         assert!(body.contains(expected), "missing {expected}");
     }
     let empty = TestApp::spawn_empty().await;
-    let body = empty.page(&empty.client(), "/login").await.text().await.unwrap();
+    let body = empty
+        .page(&empty.client(), "/login")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!body.contains("leadflow-demo"));
 }
 
@@ -48,8 +58,18 @@ async fn signed_in_users_get_the_shell_with_navigation() {
         let response = app.page(&client, path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let body = response.text().await.unwrap();
-        for link in ["Leads", "Opportunities", "Pipeline", "Accounts", "Contacts", "Dashboard"] {
-            assert!(body.contains(&format!(">{link}</a>")), "{path}: no {link} link");
+        for link in [
+            "Leads",
+            "Opportunities",
+            "Pipeline",
+            "Accounts",
+            "Contacts",
+            "Dashboard",
+        ] {
+            assert!(
+                body.contains(&format!(">{link}</a>")),
+                "{path}: no {link} link"
+            );
         }
         assert!(body.contains("Riley Rep"));
         // Reps do not see user administration.

@@ -19,22 +19,36 @@ async fn the_database_runs_in_wal_mode_with_foreign_keys() {
     )
     .execute(&app.pool)
     .await;
-    assert!(broken.is_err(), "a contact owned by a missing user was accepted");
+    assert!(
+        broken.is_err(),
+        "a contact owned by a missing user was accepted"
+    );
 }
 
 #[tokio::test]
 async fn every_editable_record_has_a_version() {
     let app = TestApp::spawn_empty().await;
     for table in [
-        "users", "accounts", "contacts", "leads", "opportunities", "activities", "processes",
-        "stages", "steps", "marketing_lists",
+        "users",
+        "accounts",
+        "contacts",
+        "leads",
+        "opportunities",
+        "activities",
+        "processes",
+        "stages",
+        "steps",
+        "marketing_lists",
     ] {
         let columns: Vec<String> =
             sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
                 .fetch_all(&app.pool)
                 .await
                 .unwrap();
-        assert!(columns.iter().any(|c| c == "version"), "{table} has no version");
+        assert!(
+            columns.iter().any(|c| c == "version"),
+            "{table} has no version"
+        );
     }
 }
 
@@ -73,8 +87,12 @@ async fn option_codes_outside_the_set_are_rejected_by_the_schema() {
         .execute(&app.pool)
         .await;
     assert!(result.is_err(), "a label was stored where a code belongs");
-    let result = sqlx::query("UPDATE leads SET status = 'open', status_reason = 'lost' WHERE id = 1")
-        .execute(&app.pool)
-        .await;
-    assert!(result.is_err(), "an open lead with a disqualifying reason was accepted");
+    let result =
+        sqlx::query("UPDATE leads SET status = 'open', status_reason = 'lost' WHERE id = 1")
+            .execute(&app.pool)
+            .await;
+    assert!(
+        result.is_err(),
+        "an open lead with a disqualifying reason was accepted"
+    );
 }

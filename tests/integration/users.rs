@@ -37,7 +37,9 @@ async fn admin_creates_a_user_who_can_then_sign_in() {
     assert!(find(&users(&app, &admin).await, "sam@example.com").active);
     let sam = app.client();
     assert_eq!(
-        app.login(&sam, "sam@example.com", "sam's password").await.status(),
+        app.login(&sam, "sam@example.com", "sam's password")
+            .await
+            .status(),
         StatusCode::OK
     );
 }
@@ -50,7 +52,12 @@ async fn invalid_and_duplicate_users_get_field_errors() {
         .call(
             &admin,
             "/api/users/create",
-            &[("name", " "), ("email", "sam@"), ("role", "rep"), ("password", "short")],
+            &[
+                ("name", " "),
+                ("email", "sam@"),
+                ("role", "rep"),
+                ("password", "short"),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -104,7 +111,10 @@ async fn changing_a_role_takes_effect_and_stale_versions_conflict() {
     // A second save based on the old version is refused, not silently applied.
     let response = app.call(&admin, "/api/users/update", &form).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
-    assert!(matches!(error_of(response).await, AppError::Conflict { .. }));
+    assert!(matches!(
+        error_of(response).await,
+        AppError::Conflict { .. }
+    ));
 }
 
 #[tokio::test]
@@ -119,7 +129,12 @@ async fn deactivated_users_lose_their_session_and_cannot_sign_in() {
         .call(
             &admin,
             "/api/users/update",
-            &[("id", &id), ("role", "rep"), ("active", "false"), ("version", &version)],
+            &[
+                ("id", &id),
+                ("role", "rep"),
+                ("active", "false"),
+                ("version", &version),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -128,7 +143,11 @@ async fn deactivated_users_lose_their_session_and_cannot_sign_in() {
         StatusCode::UNAUTHORIZED
     );
     let response = app
-        .login(&app.client(), "rep@example.com", crate::common::DEMO_PASSWORD)
+        .login(
+            &app.client(),
+            "rep@example.com",
+            crate::common::DEMO_PASSWORD,
+        )
         .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
@@ -144,7 +163,12 @@ async fn an_admin_cannot_demote_or_deactivate_themselves() {
             .call(
                 &admin,
                 "/api/users/update",
-                &[("id", &id), ("role", role), ("active", active), ("version", &version)],
+                &[
+                    ("id", &id),
+                    ("role", role),
+                    ("active", active),
+                    ("version", &version),
+                ],
             )
             .await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -160,7 +184,11 @@ async fn a_password_reset_ends_sessions_and_replaces_the_password() {
     let rep = find(&users(&app, &admin).await, "rep@example.com").clone();
     let id = rep.id.to_string();
     let response = app
-        .call(&admin, "/api/users/reset-password", &[("id", &id), ("password", "short")])
+        .call(
+            &admin,
+            "/api/users/reset-password",
+            &[("id", &id), ("password", "short")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let response = app

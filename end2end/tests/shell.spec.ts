@@ -1,0 +1,67 @@
+import { test, expect, gotoHydrated, signIn, openNavigation, expectNoHorizontalScroll } from "./fixtures";
+
+const SECTIONS = ["Opportunities", "Pipeline", "Accounts", "Contacts", "Dashboard", "Leads"];
+
+test("the login page shows the demo credentials", async ({ page }) => {
+  await gotoHydrated(page, "/login");
+  const demo = page.getByRole("table");
+  for (const email of ["admin@example.com", "manager@example.com", "rep@example.com"]) {
+    await expect(demo.getByRole("cell", { name: email })).toBeVisible();
+  }
+  await expectNoHorizontalScroll(page);
+});
+
+test("sign in with the demo credentials, navigate the shell, sign out", async ({ page }) => {
+  await signIn(page, "rep@example.com");
+  await expectNoHorizontalScroll(page);
+
+  for (const section of SECTIONS) {
+    const nav = await openNavigation(page);
+    const link = nav.getByRole("link", { name: section });
+    await link.click();
+    await expect(page).toHaveURL(new RegExp(`/${section.toLowerCase()}$`));
+    await expect(page.getByRole("heading", { name: section, level: 1 })).toBeVisible();
+    await expect(link).toHaveAttribute("aria-current", "page");
+    await expectNoHorizontalScroll(page);
+  }
+  // Reps do not get user administration.
+  const nav = await openNavigation(page);
+  await expect(nav.getByRole("link", { name: "Users" })).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Account menu for Riley Rep" }).click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  // Signed out means signed out: the shell sends us back to the login page.
+  await page.goto("/opportunities");
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test("a wrong password shows an error and keeps the email typed", async ({ page, allowConsole }) => {
+  allowConsole(/status of 401/);
+  await gotoHydrated(page, "/login");
+  await page.getByLabel("Email").fill("manager@example.com");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+  await expect(page.getByLabel("Email")).toHaveValue("manager@example.com");
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test("navigation controls are large enough to tap", async ({ page }) => {
+  await signIn(page, "manager@example.com");
+  const nav = await openNavigation(page);
+  for (const link of await nav.getByRole("link").all()) {
+    const box = await link.boundingBox();
+    expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
+  }
+  const userMenu = page.getByRole("button", { name: /Account menu for/ });
+  expect((await userMenu.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44);
+});
+
+test("an unknown address shows the not-found page", async ({ page, allowConsole }) => {
+  allowConsole(/status of 404/);
+  await page.goto("/no/such/page");
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Go to leads" })).toBeVisible();
+});
