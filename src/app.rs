@@ -8,7 +8,6 @@ use crate::ui::{ComingSoon, ErrorPage, NotFound, Toasts, provide_toasts};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::hooks::use_location;
 use leptos_router::path;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -67,27 +66,15 @@ fn placeholder(title: &'static str, about: &'static str) -> impl IntoView {
     }
 }
 
-/// Loads the signed-in user before rendering anything behind sign-in; signed-out visitors
-/// are sent to the login page.
-#[component]
-fn SignedInLayout() -> impl IntoView {
-    let user = Resource::new_blocking(|| (), |_| me());
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(user) => view! { <Layout user /> }.into_any(),
-                    Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(error) => view! { <main id="main"><ErrorPage message=error.to_string() /></main> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
+/// The signed-in user, loaded once per page load and shared with every page behind sign-in.
+/// (Pages create their own resources at their top level, never inside a `Suspend`, so the
+/// server and the browser create them in the same order.)
+#[derive(Clone, Copy)]
+pub struct SignedInUser(pub Resource<Result<User, AppError>>);
 
-/// The signed-in user, for any page that needs to know who is looking.
-#[derive(Clone)]
-pub struct CurrentUser(pub User);
+pub fn use_signed_in_user() -> Resource<Result<User, AppError>> {
+    expect_context::<SignedInUser>().0
+}
 
 const NAV_ITEMS: [(&str, &str); 6] = [
     ("/leads", "Leads"),
@@ -98,21 +85,20 @@ const NAV_ITEMS: [(&str, &str); 6] = [
     ("/dashboard", "Dashboard"),
 ];
 
+/// Everything behind sign-in: top bar, navigation and the page. Signed-out visitors are sent
+/// to the login page (a 302 when rendered on the server: the user resource blocks the stream).
 #[component]
-fn Layout(user: User) -> impl IntoView {
-    provide_context(CurrentUser(user.clone()));
+fn SignedInLayout() -> impl IntoView {
+    let user = Resource::new_blocking(|| (), |_| me());
+    provide_context(SignedInUser(user));
     let menu_open = RwSignal::new(false);
-    let user_menu_open = RwSignal::new(false);
-    // Close the menus whenever the page changes.
-    let location = use_location();
-    Effect::new(move |_| {
-        location.pathname.track();
-        menu_open.set(false);
-        user_menu_open.set(false);
-    });
-    let logout = ServerAction::<Logout>::new();
-    let is_admin = user.role.includes(Role::Admin);
     view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                matches!(user.await, Err(AppError::Unauthenticated))
+                    .then(|| view! { <Redirect path="/login" /> })
+            })}
+        </Suspense>
         <div class="app">
             <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="topbar">
@@ -126,39 +112,36 @@ fn Layout(user: User) -> impl IntoView {
                     "Menu"
                 </button>
                 <a class="brand" href="/leads">"Leadflow"</a>
-                <div class="user-menu">
-                    <button
-                        class="user-menu-button"
-                        type="button"
-                        aria-label=format!("Account menu for {}", user.name)
-                        aria-controls="user-menu-panel"
-                        aria-expanded=move || user_menu_open.get().to_string()
-                        on:click=move |_| user_menu_open.update(|open| *open = !*open)
-                    >
-                        <span class="avatar" aria-hidden="true">{initials(&user.name)}</span>
-                        <span class="user-name">{user.name.clone()}</span>
-                    </button>
-                    <div id="user-menu-panel" class="user-menu-panel" hidden=move || !user_menu_open.get()>
-                        <p class="user-menu-who">
-                            <strong>{user.name.clone()}</strong>
-                            <span>{user.email.clone()}</span>
-                            <span>{user.role.label()}</span>
-                        </p>
-                        <ActionForm action=logout>
-                            <button type="submit" class="button secondary">"Sign out"</button>
-                        </ActionForm>
-                    </div>
-                </div>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(user) => view! { <UserMenu user /> }.into_any(),
+                            Err(AppError::Unauthenticated) => ().into_any(),
+                            Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
             </header>
-            <nav id="primary-nav" class="sidebar" class:open=move || menu_open.get() aria-label="Main">
+            // Following a link closes the phone menu.
+            <nav
+                id="primary-nav"
+                class="sidebar"
+                class:open=move || menu_open.get()
+                aria-label="Main"
+                on:click=move |_| menu_open.set(false)
+            >
                 <ul>
                     {NAV_ITEMS
                         .iter()
                         .map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> })
                         .collect_view()}
-                    <Show when=move || is_admin>
-                        <li><A href="/users">"Users"</A></li>
-                    </Show>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            user.await
+                                .is_ok_and(|user| user.role.includes(Role::Admin))
+                                .then(|| view! { <li><A href="/users">"Users"</A></li> })
+                        })}
+                    </Suspense>
                 </ul>
             </nav>
             <main id="main" class="content" tabindex="-1">
@@ -175,6 +158,44 @@ fn Layout(user: User) -> impl IntoView {
                 </ErrorBoundary>
             </main>
             <Toasts />
+        </div>
+    }
+}
+
+#[component]
+fn UserMenu(user: User) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <div
+            class="user-menu"
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    open.set(false);
+                }
+            }
+        >
+            <button
+                class="user-menu-button"
+                type="button"
+                aria-label=format!("Account menu for {}", user.name)
+                aria-controls="user-menu-panel"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|open| *open = !*open)
+            >
+                <span class="avatar" aria-hidden="true">{initials(&user.name)}</span>
+                <span class="user-name">{user.name.clone()}</span>
+            </button>
+            <div id="user-menu-panel" class="user-menu-panel" hidden=move || !open.get()>
+                <p class="user-menu-who">
+                    <strong>{user.name.clone()}</strong>
+                    <span>{user.email.clone()}</span>
+                    <span>{user.role.label()}</span>
+                </p>
+                <ActionForm action=logout>
+                    <button type="submit" class="button secondary">"Sign out"</button>
+                </ActionForm>
+            </div>
         </div>
     }
 }

@@ -76,16 +76,16 @@ impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         // A unique constraint names its column ("UNIQUE constraint failed: users.email"):
         // report it against that field rather than as a server failure.
-        if let Some(db_error) = error.as_database_error() {
-            if db_error.is_unique_violation() {
-                let column = db_error
-                    .message()
-                    .rsplit('.')
-                    .next()
-                    .unwrap_or("record")
-                    .to_string();
-                return AppError::field(&column, "This value is already in use.");
-            }
+        if let Some(db_error) = error.as_database_error()
+            && db_error.is_unique_violation()
+        {
+            let column = db_error
+                .message()
+                .rsplit('.')
+                .next()
+                .unwrap_or("record")
+                .to_string();
+            return AppError::field(&column, "This value is already in use.");
         }
         tracing::error!(%error, "database error");
         AppError::Internal

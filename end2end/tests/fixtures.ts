@@ -49,8 +49,8 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
 
 /** On a phone the navigation sits behind the Menu button. */
 export async function openNavigation(page: Page) {
-  const menu = page.getByRole("button", { name: "Menu" });
-  if (await menu.isVisible()) {
+  const menu = page.getByRole("button", { name: "Menu", exact: true });
+  if ((await menu.isVisible()) && (await menu.getAttribute("aria-expanded")) !== "true") {
     await menu.click();
     await expect(menu).toHaveAttribute("aria-expanded", "true");
   }

@@ -21,7 +21,9 @@ test("sign in with the demo credentials, navigate the shell, sign out", async ({
     await link.click();
     await expect(page).toHaveURL(new RegExp(`/${section.toLowerCase()}$`));
     await expect(page.getByRole("heading", { name: section, level: 1 })).toBeVisible();
-    await expect(link).toHaveAttribute("aria-current", "page");
+    // The phone menu closed when the link was followed; the current section is marked.
+    const navAgain = await openNavigation(page);
+    await expect(navAgain.getByRole("link", { name: section })).toHaveAttribute("aria-current", "page");
     await expectNoHorizontalScroll(page);
   }
   // Reps do not get user administration.
@@ -64,4 +66,16 @@ test("an unknown address shows the not-found page", async ({ page, allowConsole 
   await page.goto("/no/such/page");
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Go to leads" })).toBeVisible();
+});
+
+test("every signed-in page hydrates when loaded directly", async ({ page }) => {
+  await signIn(page, "admin@example.com");
+  for (const path of ["/leads", "/opportunities", "/pipeline", "/accounts", "/contacts", "/dashboard", "/users"]) {
+    await gotoHydrated(page, path);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Account menu for Ada Admin" })).toBeVisible();
+  }
+  // A hydrated page reacts to clicks: the account menu opens.
+  await page.getByRole("button", { name: "Account menu for Ada Admin" }).click();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
 });

@@ -2,7 +2,7 @@
 
 use super::api::{CreateUser, Login, ResetPassword, UpdateUser, demo_credentials, list_users};
 use super::{Role, User};
-use crate::app::CurrentUser;
+use crate::app::use_signed_in_user;
 use crate::error::AppError;
 use crate::ui::{ErrorPage, FieldError, FormAlert, use_toasts};
 use leptos::html::Form;
@@ -60,24 +60,7 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let me = use_context::<CurrentUser>().map(|c| c.0);
-    let is_admin = me.as_ref().is_some_and(|u| u.role.includes(Role::Admin));
-    view! {
-        <Title text="Users" />
-        <section class="page">
-            <header class="page-header"><h1>"Users"</h1></header>
-            {if is_admin {
-                view! { <UserAdmin /> }.into_any()
-            } else {
-                view! { <ErrorPage message=AppError::Forbidden.to_string() /> }.into_any()
-            }}
-        </section>
-    }
-}
-
-#[component]
-fn UserAdmin() -> impl IntoView {
-    let toasts = use_toasts();
+    let user = use_signed_in_user();
     let create = ServerAction::<CreateUser>::new();
     let update = ServerAction::<UpdateUser>::new();
     let reset = ServerAction::<ResetPassword>::new();
@@ -85,6 +68,31 @@ fn UserAdmin() -> impl IntoView {
         move || (create.version().get(), update.version().get()),
         |_| list_users(),
     );
+    view! {
+        <Title text="Users" />
+        <section class="page">
+            <header class="page-header"><h1>"Users"</h1></header>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    if user.await.is_ok_and(|user| user.role.includes(Role::Admin)) {
+                        view! { <UserAdmin create update reset users /> }.into_any()
+                    } else {
+                        view! { <ErrorPage message=AppError::Forbidden.to_string() /> }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn UserAdmin(
+    create: ServerAction<CreateUser>,
+    update: ServerAction<UpdateUser>,
+    reset: ServerAction<ResetPassword>,
+    users: Resource<Result<Vec<User>, AppError>>,
+) -> impl IntoView {
+    let toasts = use_toasts();
     let form_ref = NodeRef::<Form>::new();
     let create_result = Signal::derive(move || create.value().get());
     Effect::new(move |_| {

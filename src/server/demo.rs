@@ -416,7 +416,7 @@ pub async fn generate(
                     text(state),
                     text(country),
                     Cell::Int(rng.gen_range(5..5_000)),
-                    Cell::Int(rng.gen_range(5..500) * 100_000_00),
+                    Cell::Int(rng.gen_range(5..500) * 10_000_000),
                     Cell::Int(owner),
                     Cell::Int(owner),
                     text(created.clone()),
@@ -631,7 +631,7 @@ pub async fn generate(
             ),
             text(pick(&mut rng, sources).code()),
             text(pick(&mut rng, ratings).code()),
-            opt_int(detailed.then(|| rng.gen_range(5..300) * 1_000_00)),
+            opt_int(detailed.then(|| rng.gen_range(5..300) * 100_000)),
             opt_text(detailed.then(|| pick(&mut rng, crate::lead::BudgetStatus::ALL).code())),
             opt_text(detailed.then(|| pick(&mut rng, crate::lead::PurchaseTimeframe::ALL).code())),
             opt_text(detailed.then(|| pick(&mut rng, crate::lead::PurchaseProcess::ALL).code())),
@@ -717,7 +717,7 @@ pub async fn generate(
             // An opportunity needs a customer: fall back to an account (or one generated now).
             account = Some(account_base + rng.gen_range(0..counts.accounts.max(1)) as i64);
         }
-        let estimate = rng.gen_range(10..2_500) * 100_00;
+        let estimate = rng.gen_range(10..2_500) * 10_000;
         let stage_index = rng.gen_range(0..opportunity_stages.len());
         let roll = rng.gen_range(0.0..1.0);
         let status = if roll < open_share {

@@ -63,12 +63,12 @@ pub async fn require_role(role: Role) -> Result<User, AppError> {
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     let is_server_fn_request = use_context::<axum::http::request::Parts>()
         .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
-    if let (Err(error), true) = (&result, is_server_fn_request) {
-        if let Some(options) = use_context::<ResponseOptions>() {
-            let status = axum::http::StatusCode::from_u16(error.status_code())
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            options.set_status(status);
-        }
+    if let (Err(error), true) = (&result, is_server_fn_request)
+        && let Some(options) = use_context::<ResponseOptions>()
+    {
+        let status = axum::http::StatusCode::from_u16(error.status_code())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        options.set_status(status);
     }
     result
 }
