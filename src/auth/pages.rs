@@ -37,15 +37,19 @@ pub fn LoginPage() -> impl IntoView {
                 <Suspense>
                     {move || Suspend::new(async move {
                         let credentials = demo.await.unwrap_or_default();
-                        (!credentials.is_empty()).then(|| view! {
+                        let password = credentials.first().map(|c| c.password.clone())?;
+                        Some(view! {
                             <section class="demo-credentials" aria-labelledby="demo-heading">
                                 <h2 id="demo-heading">"Demo accounts"</h2>
-                                <p class="muted">"This is a demo installation. Sign in as:"</p>
+                                <p class="muted">
+                                    "This is a demo installation. Each account's password is "
+                                    <code>{password}</code>"."
+                                </p>
                                 <table>
-                                    <thead><tr><th scope="col">"Role"</th><th scope="col">"Email"</th><th scope="col">"Password"</th></tr></thead>
+                                    <thead><tr><th scope="col">"Role"</th><th scope="col">"Email"</th></tr></thead>
                                     <tbody>
                                         {credentials.into_iter().map(|c| view! {
-                                            <tr><td>{c.role.label()}</td><td>{c.email}</td><td><code>{c.password}</code></td></tr>
+                                            <tr><td>{c.role.label()}</td><td>{c.email}</td></tr>
                                         }).collect_view()}
                                     </tbody>
                                 </table>

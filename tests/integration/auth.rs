@@ -121,8 +121,8 @@ async fn sign_in_sets_a_safe_session_cookie_and_me_returns_the_user() {
 #[tokio::test]
 async fn secure_cookies_when_configured_for_https() {
     let app = TestApp::spawn_with(Options {
-        demo: true,
         secure_cookies: true,
+        ..Options::default()
     })
     .await;
     let response = app
@@ -270,4 +270,23 @@ async fn the_first_admin_of_an_empty_installation_can_sign_in() {
     );
     let users = app.call(&client, "/api/users/list", &[]).await;
     assert_eq!(users.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sessions_expire_after_the_idle_time() {
+    let app = TestApp::spawn_with(Options {
+        session_idle: std::time::Duration::from_secs(1),
+        ..Options::default()
+    })
+    .await;
+    let client = app.signed_in("rep@example.com").await;
+    assert_eq!(
+        app.call(&client, "/api/auth/me", &[]).await.status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        app.call(&client, "/api/auth/me", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -16,23 +16,30 @@ pub struct TestApp {
 pub struct Options {
     pub demo: bool,
     pub secure_cookies: bool,
+    pub session_idle: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            demo: true,
+            secure_cookies: false,
+            session_idle: Duration::from_secs(3600),
+        }
+    }
 }
 
 impl TestApp {
     /// A server on a fresh database filled with the demo data.
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(Options {
-            demo: true,
-            secure_cookies: false,
-        })
-        .await
+        Self::spawn_with(Options::default()).await
     }
 
     /// A server on a fresh, empty database (demo mode off).
     pub async fn spawn_empty() -> TestApp {
         Self::spawn_with(Options {
             demo: false,
-            secure_cookies: false,
+            ..Options::default()
         })
         .await
     }
@@ -46,7 +53,7 @@ impl TestApp {
             site_root: "target/site".into(),
             demo: options.demo,
             secure_cookies: options.secure_cookies,
-            session_idle: Duration::from_secs(3600),
+            session_idle: options.session_idle,
         };
         let pool = db::connect(&database_url).await.expect("database");
         demo::seed_if_empty(&pool, config.demo).await.expect("seed");
