@@ -2,7 +2,7 @@
 //! subcommands administer the database.
 
 use clap::{Parser, Subcommand};
-use leadflow::server::{AppState, Config, db, demo, router};
+use leadflow::server::{AppState, Config, db, demo, generate, router};
 
 #[derive(Parser)]
 #[command(name = "leadflow", about = "Leadflow sales CRM server", version)]
@@ -104,7 +104,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             seed,
         } => {
             let started = std::time::Instant::now();
-            let counts = demo::Counts {
+            let counts = generate::Counts {
                 accounts,
                 contacts,
                 leads,
@@ -113,7 +113,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 open_percent,
             };
             let generated =
-                demo::generate(&pool, counts, seed, chrono::Utc::now().date_naive()).await?;
+                generate::generate(&pool, counts, seed, chrono::Utc::now().date_naive()).await?;
             println!(
                 "Generated {} accounts, {} contacts, {} leads, {} opportunities, {} activities in {:.1} s",
                 generated.accounts,

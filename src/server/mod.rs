@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod demo;
+pub mod generate;
 pub mod guard;
 pub mod router;
 pub mod state;

@@ -1,6 +1,6 @@
 use crate::common::TestApp;
 use chrono::{Duration, NaiveDate, Utc};
-use leadflow::server::demo::{Counts, generate};
+use leadflow::server::generate::{Counts, generate};
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
