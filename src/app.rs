@@ -8,6 +8,7 @@ use crate::ui::{ComingSoon, ErrorPage, NotFound, Toasts, provide_toasts};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_navigate;
 use leptos_router::path;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -166,6 +167,13 @@ fn SignedInLayout() -> impl IntoView {
 fn UserMenu(user: User) -> impl IntoView {
     let open = RwSignal::new(false);
     let logout = ServerAction::<Logout>::new();
+    // A session that already ended cannot sign out: go to the login page all the same.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Err(AppError::Unauthenticated)) = logout.value().get() {
+            navigate("/login", Default::default());
+        }
+    });
     view! {
         <div
             class="user-menu"
