@@ -116,6 +116,7 @@ CREATE INDEX accounts_owner ON accounts (owner_id, active);
 CREATE INDEX accounts_email ON accounts (email_normalized) WHERE email_normalized IS NOT NULL;
 CREATE INDEX accounts_phone ON accounts (phone_digits) WHERE phone_digits IS NOT NULL;
 CREATE INDEX accounts_parent ON accounts (parent_account_id) WHERE parent_account_id IS NOT NULL;
+CREATE INDEX accounts_primary_contact ON accounts (primary_contact_id) WHERE primary_contact_id IS NOT NULL;
 
 CREATE TABLE contacts (
     id                  INTEGER PRIMARY KEY,
@@ -150,6 +151,7 @@ CREATE INDEX contacts_owner ON contacts (owner_id, active);
 CREATE INDEX contacts_email ON contacts (email_normalized) WHERE email_normalized IS NOT NULL;
 CREATE INDEX contacts_business_phone ON contacts (business_phone_digits) WHERE business_phone_digits IS NOT NULL;
 CREATE INDEX contacts_mobile_phone ON contacts (mobile_phone_digits) WHERE mobile_phone_digits IS NOT NULL;
+CREATE INDEX contacts_originating_lead ON contacts (originating_lead_id) WHERE originating_lead_id IS NOT NULL;
 
 -- Leads ------------------------------------------------------------------------------
 CREATE TABLE leads (
@@ -213,6 +215,10 @@ CREATE INDEX leads_email ON leads (email_normalized) WHERE email_normalized IS N
 CREATE INDEX leads_business_phone ON leads (business_phone_digits) WHERE business_phone_digits IS NOT NULL;
 CREATE INDEX leads_mobile_phone ON leads (mobile_phone_digits) WHERE mobile_phone_digits IS NOT NULL;
 CREATE INDEX leads_company_last_name ON leads (company_normalized, last_name_normalized) WHERE company_normalized IS NOT NULL;
+-- Foreign-key children are indexed so that checking or following a reference never scans.
+CREATE INDEX leads_qualified_account ON leads (qualified_account_id) WHERE qualified_account_id IS NOT NULL;
+CREATE INDEX leads_qualified_contact ON leads (qualified_contact_id) WHERE qualified_contact_id IS NOT NULL;
+CREATE INDEX leads_qualified_opportunity ON leads (qualified_opportunity_id) WHERE qualified_opportunity_id IS NOT NULL;
 
 -- Opportunities ------------------------------------------------------------------------
 CREATE TABLE opportunities (
@@ -270,6 +276,7 @@ CREATE INDEX opportunities_won_month ON opportunities (status, actual_close_date
 CREATE INDEX opportunities_account ON opportunities (account_id) WHERE account_id IS NOT NULL;
 CREATE INDEX opportunities_contact ON opportunities (contact_id) WHERE contact_id IS NOT NULL;
 CREATE INDEX opportunities_lead ON opportunities (originating_lead_id) WHERE originating_lead_id IS NOT NULL;
+CREATE INDEX opportunities_stage ON opportunities (stage_id);
 
 CREATE TABLE opportunity_stakeholders (
     opportunity_id INTEGER NOT NULL REFERENCES opportunities (id),

@@ -66,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let state = AppState::new(pool, config);
             router::spawn_session_cleanup(&state);
             let app = router::build(state);
-            let listener = tokio::net::TcpListener::bind(addr).await?;
+            let listener = router::listen(addr).await?;
             tracing::info!(
                 "Leadflow listening on http://{addr} (ready {} ms after start)",
                 started.elapsed().as_millis()

@@ -49,3 +49,17 @@ pub fn spawn_session_cleanup(state: &AppState) {
             .await;
     });
 }
+
+/// Binds the server socket. Every connection gets TCP_NODELAY: pages are streamed in several
+/// chunks, and Nagle's algorithm would hold each small chunk back for a delayed ACK (~40 ms).
+pub async fn listen(
+    addr: std::net::SocketAddr,
+) -> std::io::Result<impl axum::serve::Listener<Addr = std::net::SocketAddr>> {
+    use axum::serve::ListenerExt;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    Ok(listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::trace!(%error, "could not set TCP_NODELAY");
+        }
+    }))
+}

@@ -58,8 +58,13 @@ impl TestApp {
         let pool = db::connect(&database_url).await.expect("database");
         demo::seed_if_empty(&pool, config.demo).await.expect("seed");
         let app = router::build(AppState::new(pool.clone(), config));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
+        let listener = router::listen("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let address = format!(
+            "http://{}",
+            axum::serve::Listener::local_addr(&listener).unwrap()
+        );
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         TestApp {
             address,
