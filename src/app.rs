@@ -4,6 +4,7 @@ use crate::auth::api::{Logout, me};
 use crate::auth::pages::{LoginPage, UsersPage};
 use crate::auth::{Role, User};
 use crate::error::AppError;
+use crate::lead::pages::LeadsPage;
 use crate::ui::{ComingSoon, ErrorPage, NotFound, Toasts, provide_toasts};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -43,7 +44,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=|| view! { <Redirect path="/leads" /> } />
-                    <Route path=path!("leads") view=|| placeholder("Leads", "Lead views, quick create, Qualify and Disqualify.") />
+                    <Route path=path!("leads") view=LeadsPage />
                     <Route path=path!("leads/:id") view=|| placeholder("Lead", "The lead record with its stage bar.") />
                     <Route path=path!("opportunities") view=|| placeholder("Opportunities", "Opportunity views: my open, all open, won and lost.") />
                     <Route path=path!("opportunities/:id") view=|| placeholder("Opportunity", "The opportunity record with its stage bar.") />

@@ -100,3 +100,268 @@ mod tests {
         assert_eq!(Need::ALL.len(), 4);
     }
 }
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod pages;
+
+use serde::{Deserialize, Serialize};
+
+option_set!(
+    /// The saved views of the lead list.
+    LeadView {
+        MyOpen => "my-open", "My open leads",
+        AllOpen => "all-open", "All open leads",
+        Closed => "closed", "Closed leads",
+    }
+);
+
+option_set!(
+    /// The columns the lead list sorts by.
+    LeadSort {
+        Created => "created", "Created",
+        Topic => "topic", "Topic",
+        Name => "name", "Name",
+        Company => "company", "Company",
+        Source => "source", "Source",
+        Rating => "rating", "Rating",
+        Status => "status", "Status",
+        Owner => "owner", "Owner",
+    }
+);
+
+/// Rows per page of the lead list.
+pub const LEAD_PAGE_SIZE: i64 = 25;
+
+/// What the lead list shows: view, search, filters, sort and page. It round-trips through
+/// the URL query string so a list can be shared and survives a reload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadQuery {
+    pub view: LeadView,
+    pub search: Option<String>,
+    pub source: Option<LeadSource>,
+    pub rating: Option<Rating>,
+    pub reason: Option<LeadStatusReason>,
+    pub sort: LeadSort,
+    pub descending: bool,
+    pub page: i64,
+}
+
+impl Default for LeadQuery {
+    fn default() -> Self {
+        LeadQuery {
+            view: LeadView::MyOpen,
+            search: None,
+            source: None,
+            rating: None,
+            reason: None,
+            sort: LeadSort::Created,
+            descending: true,
+            page: 1,
+        }
+    }
+}
+
+impl LeadQuery {
+    /// Reads a query from URL parameters; anything missing or unknown takes its default.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> LeadQuery {
+        let defaults = LeadQuery::default();
+        let text = |key: &str| {
+            get(key)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        LeadQuery {
+            view: text("view")
+                .and_then(|v| LeadView::from_code(&v))
+                .unwrap_or(defaults.view),
+            search: text("q"),
+            source: text("source").and_then(|v| LeadSource::from_code(&v)),
+            rating: text("rating").and_then(|v| Rating::from_code(&v)),
+            reason: text("reason").and_then(|v| LeadStatusReason::from_code(&v)),
+            sort: text("sort")
+                .and_then(|v| LeadSort::from_code(&v))
+                .unwrap_or(defaults.sort),
+            descending: text("dir").map_or(defaults.descending, |d| d != "asc"),
+            page: text("page")
+                .and_then(|p| p.parse().ok())
+                .filter(|p| *p >= 1)
+                .unwrap_or(1),
+        }
+    }
+
+    /// The URL of this query (defaults left out, so links stay short).
+    pub fn to_url(&self) -> String {
+        let mut params: Vec<(&str, String)> = vec![("view", self.view.code().into())];
+        if let Some(search) = &self.search {
+            params.push(("q", search.clone()));
+        }
+        if let Some(source) = self.source {
+            params.push(("source", source.code().into()));
+        }
+        if let Some(rating) = self.rating {
+            params.push(("rating", rating.code().into()));
+        }
+        if let Some(reason) = self.reason {
+            params.push(("reason", reason.code().into()));
+        }
+        if self.sort != LeadSort::Created || !self.descending {
+            params.push(("sort", self.sort.code().into()));
+            params.push(("dir", if self.descending { "desc" } else { "asc" }.into()));
+        }
+        if self.page > 1 {
+            params.push(("page", self.page.to_string()));
+        }
+        let query: Vec<String> = params
+            .into_iter()
+            .map(|(key, value)| format!("{key}={}", encode_component(&value)))
+            .collect();
+        format!("/leads?{}", query.join("&"))
+    }
+
+    /// The same query sorted by `sort`: ascending first, descending when it already was.
+    pub fn sorted_by(&self, sort: LeadSort) -> LeadQuery {
+        let descending = self.sort == sort && !self.descending;
+        LeadQuery {
+            sort,
+            descending,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    pub fn at_page(&self, page: i64) -> LeadQuery {
+        LeadQuery {
+            page,
+            ..self.clone()
+        }
+    }
+}
+
+/// Percent-encodes a URL query value (RFC 3986 unreserved characters pass through).
+fn encode_component(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// One row of the lead list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct LeadRow {
+    pub id: i64,
+    pub topic: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company_name: Option<String>,
+    pub email: Option<String>,
+    pub lead_source: Option<LeadSource>,
+    pub rating: Option<Rating>,
+    pub status_reason: LeadStatusReason,
+    pub owner_name: String,
+    pub created_at: String,
+}
+
+impl LeadRow {
+    pub fn full_name(&self) -> String {
+        [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// One page of the lead list and how many rows match in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadPage {
+    pub rows: Vec<LeadRow>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl LeadPage {
+    pub fn page_count(&self) -> i64 {
+        ((self.total + self.page_size - 1) / self.page_size).max(1)
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::*;
+
+    #[test]
+    fn a_query_survives_the_url() {
+        let query = LeadQuery {
+            view: LeadView::Closed,
+            search: Some("Blue & Co".into()),
+            source: Some(LeadSource::TradeShow),
+            rating: Some(Rating::Hot),
+            reason: Some(LeadStatusReason::CannotContact),
+            sort: LeadSort::Company,
+            descending: false,
+            page: 3,
+        };
+        let url = query.to_url();
+        assert_eq!(
+            url,
+            "/leads?view=closed&q=Blue%20%26%20Co&source=trade_show&rating=hot&reason=cannot_contact&sort=company&dir=asc&page=3"
+        );
+        let params: std::collections::HashMap<String, String> = url
+            .split_once('?')
+            .unwrap()
+            .1
+            .split('&')
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap();
+                (k.to_string(), v.replace("%20", " ").replace("%26", "&"))
+            })
+            .collect();
+        assert_eq!(LeadQuery::from_params(|k| params.get(k).cloned()), query);
+    }
+
+    #[test]
+    fn bad_parameters_fall_back_to_defaults() {
+        let query = LeadQuery::from_params(|key| match key {
+            "view" => Some("everything".into()),
+            "page" => Some("-4".into()),
+            "sort" => Some("salary".into()),
+            "q" => Some("   ".into()),
+            _ => None,
+        });
+        assert_eq!(query, LeadQuery::default());
+        assert_eq!(LeadQuery::default().to_url(), "/leads?view=my-open");
+    }
+
+    #[test]
+    fn sorting_toggles_direction_and_resets_the_page() {
+        let query = LeadQuery::default().at_page(4);
+        let by_topic = query.sorted_by(LeadSort::Topic);
+        assert_eq!(
+            (by_topic.sort, by_topic.descending, by_topic.page),
+            (LeadSort::Topic, false, 1)
+        );
+        assert!(by_topic.sorted_by(LeadSort::Topic).descending);
+    }
+
+    #[test]
+    fn page_count_rounds_up() {
+        let page = |total| LeadPage {
+            rows: vec![],
+            total,
+            page: 1,
+            page_size: 25,
+        };
+        assert_eq!(page(0).page_count(), 1);
+        assert_eq!(page(25).page_count(), 1);
+        assert_eq!(page(26).page_count(), 2);
+    }
+}

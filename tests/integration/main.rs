@@ -4,6 +4,7 @@
 mod auth;
 mod common;
 mod demo_data;
+mod leads;
 mod pages;
 mod schema;
 mod users;

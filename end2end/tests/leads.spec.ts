@@ -1,0 +1,54 @@
+import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll } from "./fixtures";
+
+const total = async (page: import("@playwright/test").Page) => {
+  const text = await page.getByText(/^\d+ leads?$/).textContent();
+  return Number.parseInt(text ?? "0", 10);
+};
+
+test("lead views: switch view, search, sort and page, kept in the URL", async ({ page }) => {
+  await signIn(page, "rep@example.com");
+  await expect(page.getByRole("link", { name: "My open leads" })).toHaveAttribute("aria-current", "page");
+  const mine = await total(page);
+  expect(mine).toBeGreaterThan(0);
+
+  await page.getByRole("link", { name: "All open leads" }).click();
+  await expect(page).toHaveURL(/view=all-open/);
+  await expect(page.getByRole("link", { name: "All open leads" })).toHaveAttribute("aria-current", "page");
+  await expect.poll(() => total(page)).toBeGreaterThan(mine);
+  await expectNoHorizontalScroll(page);
+
+  // Search, sort and order go into the URL and survive a reload.
+  await page.getByLabel("Search").fill("tanaka");
+  await page.getByLabel("Sort by").selectOption("topic");
+  await page.getByLabel("Order").selectOption("asc");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/q=tanaka.*sort=topic.*dir=asc|sort=topic.*dir=asc.*q=tanaka|q=tanaka/);
+  await expect(page.getByRole("cell", { name: /Tanaka/ }).first()).toBeVisible();
+  const found = await total(page);
+  expect(found).toBeGreaterThan(0);
+  await gotoHydrated(page, page.url().replace(/^https?:\/\/[^/]+/, ""));
+  await expect(page.getByLabel("Search")).toHaveValue("tanaka");
+  await expect(page.getByLabel("Sort by")).toHaveValue("topic");
+  expect(await total(page)).toBe(found);
+
+  // Paging through all open leads.
+  await page.getByRole("link", { name: "All open leads" }).click();
+  await expect(page.getByText(/^Page 1 of \d+$/)).toBeVisible();
+  await page.getByRole("link", { name: "Next page" }).click();
+  await expect(page).toHaveURL(/page=2/);
+  await expect(page.getByText(/^Page 2 of \d+$/)).toBeVisible();
+  await expectNoHorizontalScroll(page);
+});
+
+test("the closed view lists qualified and disqualified leads", async ({ page }) => {
+  await signIn(page, "manager@example.com");
+  await page.getByRole("link", { name: "Closed leads" }).click();
+  await expect(page).toHaveURL(/view=closed/);
+  await page.getByLabel("Status").selectOption("qualified");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/reason=qualified/);
+  // Cell text (on phones each cell's accessible name also carries its column label).
+  const rows = page.getByRole("table").locator("tbody");
+  await expect(rows.getByText("Qualified", { exact: true }).first()).toBeVisible();
+  await expect(rows.getByText("New", { exact: true })).toHaveCount(0);
+});

@@ -1,0 +1,187 @@
+use crate::common::TestApp;
+use leadflow::lead::{LeadPage, LeadStatus};
+use reqwest::{Client, StatusCode};
+
+/// Calls the lead list with URL-style parameters (`view`, `q`, `sort`, …).
+async fn list(app: &TestApp, client: &Client, params: &[(&str, &str)]) -> LeadPage {
+    let query = leadflow::lead::LeadQuery::from_params(|key| {
+        params
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.to_string())
+    });
+    let mut form: Vec<(String, String)> = vec![
+        ("query[view]".into(), query.view.code().into()),
+        ("query[sort]".into(), query.sort.code().into()),
+        ("query[descending]".into(), query.descending.to_string()),
+        ("query[page]".into(), query.page.to_string()),
+    ];
+    let optional = [
+        ("search", query.search.clone()),
+        ("source", query.source.map(|s| s.code().to_string())),
+        ("rating", query.rating.map(|r| r.code().to_string())),
+        ("reason", query.reason.map(|r| r.code().to_string())),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            form.push((format!("query[{key}]"), value));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let response = app.call(client, "/api/leads/list", &pairs).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn my_open_leads_are_the_callers_open_leads() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let page = list(&app, &rep, &[("view", "my-open")]).await;
+    let expected = count(
+        &app,
+        "SELECT COUNT(*) FROM leads l JOIN users u ON u.id = l.owner_id WHERE l.status = 'open' AND u.email = 'rep@example.com'",
+    )
+    .await;
+    assert!(expected > 0);
+    assert_eq!(page.total, expected);
+    assert_eq!(page.rows.len() as i64, expected.min(25));
+    assert!(page.rows.iter().all(|r| r.owner_name == "Riley Rep"));
+    assert!(
+        page.rows
+            .iter()
+            .all(|r| r.status_reason.status() == LeadStatus::Open)
+    );
+    // Newest first by default.
+    assert!(
+        page.rows
+            .windows(2)
+            .all(|w| w[0].created_at >= w[1].created_at)
+    );
+}
+
+#[tokio::test]
+async fn all_open_and_closed_views_split_the_leads() {
+    let app = TestApp::spawn().await;
+    let manager = app.signed_in("manager@example.com").await;
+    let open = list(&app, &manager, &[("view", "all-open")]).await;
+    let closed = list(&app, &manager, &[("view", "closed")]).await;
+    assert_eq!(
+        open.total + closed.total,
+        count(&app, "SELECT COUNT(*) FROM leads").await
+    );
+    assert_eq!(
+        closed.total,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE status IN ('qualified', 'disqualified')"
+        )
+        .await
+    );
+    assert!(
+        closed
+            .rows
+            .iter()
+            .all(|r| r.status_reason.status() != LeadStatus::Open)
+    );
+    let disqualified = list(
+        &app,
+        &manager,
+        &[("view", "closed"), ("reason", "cannot_contact")],
+    )
+    .await;
+    assert_eq!(
+        disqualified.total,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE status_reason = 'cannot_contact'"
+        )
+        .await
+    );
+}
+
+#[tokio::test]
+async fn search_matches_name_company_or_email_case_insensitively() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let company: String = sqlx::query_scalar(
+        "SELECT company_name FROM leads WHERE status = 'open' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let term = company.split_whitespace().nth(1).unwrap().to_uppercase();
+    let page = list(&app, &rep, &[("view", "all-open"), ("q", &term)]).await;
+    assert!(page.total > 0);
+    let lower = term.to_lowercase();
+    for row in &page.rows {
+        let haystack = format!(
+            "{} {} {}",
+            row.full_name(),
+            row.company_name.clone().unwrap_or_default(),
+            row.email.clone().unwrap_or_default()
+        )
+        .to_lowercase();
+        assert!(
+            haystack.contains(&lower),
+            "{haystack} does not contain {lower}"
+        );
+    }
+    // Wildcards are literal: nobody's name contains "%".
+    assert_eq!(
+        list(&app, &rep, &[("view", "all-open"), ("q", "%")])
+            .await
+            .total,
+        0
+    );
+}
+
+#[tokio::test]
+async fn filters_sorting_and_paging() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let hot_web = list(
+        &app,
+        &rep,
+        &[("view", "all-open"), ("source", "web"), ("rating", "hot")],
+    )
+    .await;
+    assert_eq!(
+        hot_web.total,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE status = 'open' AND lead_source = 'web' AND rating = 'hot'"
+        )
+        .await
+    );
+
+    let by_topic = list(
+        &app,
+        &rep,
+        &[("view", "all-open"), ("sort", "topic"), ("dir", "asc")],
+    )
+    .await;
+    let topics: Vec<String> = by_topic
+        .rows
+        .iter()
+        .map(|r| r.topic.to_lowercase())
+        .collect();
+    let mut sorted = topics.clone();
+    sorted.sort();
+    assert_eq!(topics, sorted);
+
+    let first = list(&app, &rep, &[("view", "all-open")]).await;
+    let second = list(&app, &rep, &[("view", "all-open"), ("page", "2")]).await;
+    assert_eq!(first.total, second.total);
+    assert!(first.page_count() >= 2);
+    assert_eq!(second.page, 2);
+    let first_ids: Vec<i64> = first.rows.iter().map(|r| r.id).collect();
+    assert!(second.rows.iter().all(|r| !first_ids.contains(&r.id)));
+    // Past the last page: an empty page, not an error.
+    let beyond = list(&app, &rep, &[("view", "all-open"), ("page", "9999")]).await;
+    assert!(beyond.rows.is_empty());
+}
