@@ -210,7 +210,8 @@ CREATE TABLE leads (
 -- List views: "open leads" by owner or all, newest first; closed leads; duplicate checks.
 CREATE INDEX leads_status_created ON leads (status, created_at DESC);
 CREATE INDEX leads_owner_status_created ON leads (owner_id, status, created_at DESC);
-CREATE INDEX leads_source ON leads (lead_source, status);
+CREATE INDEX leads_source ON leads (lead_source, status, rating);
+CREATE INDEX leads_rating ON leads (rating, status);
 CREATE INDEX leads_email ON leads (email_normalized) WHERE email_normalized IS NOT NULL;
 CREATE INDEX leads_business_phone ON leads (business_phone_digits) WHERE business_phone_digits IS NOT NULL;
 CREATE INDEX leads_mobile_phone ON leads (mobile_phone_digits) WHERE mobile_phone_digits IS NOT NULL;
@@ -219,6 +220,22 @@ CREATE INDEX leads_company_last_name ON leads (company_normalized, last_name_nor
 CREATE INDEX leads_qualified_account ON leads (qualified_account_id) WHERE qualified_account_id IS NOT NULL;
 CREATE INDEX leads_qualified_contact ON leads (qualified_contact_id) WHERE qualified_contact_id IS NOT NULL;
 CREATE INDEX leads_qualified_opportunity ON leads (qualified_opportunity_id) WHERE qualified_opportunity_id IS NOT NULL;
+
+-- Lead search: substring matches on name, company and email through a trigram index
+-- (rowid = lead id), kept current by triggers.
+CREATE VIRTUAL TABLE leads_search USING fts5(text, tokenize = 'trigram');
+CREATE TRIGGER leads_search_insert AFTER INSERT ON leads BEGIN
+    INSERT INTO leads_search (rowid, text)
+    VALUES (new.id, concat_ws(' ', new.first_name, new.last_name, new.company_name, new.email));
+END;
+CREATE TRIGGER leads_search_update AFTER UPDATE OF first_name, last_name, company_name, email ON leads BEGIN
+    UPDATE leads_search
+    SET text = concat_ws(' ', new.first_name, new.last_name, new.company_name, new.email)
+    WHERE rowid = new.id;
+END;
+CREATE TRIGGER leads_search_delete AFTER DELETE ON leads BEGIN
+    DELETE FROM leads_search WHERE rowid = old.id;
+END;
 
 -- Opportunities ------------------------------------------------------------------------
 CREATE TABLE opportunities (

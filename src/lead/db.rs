@@ -33,33 +33,18 @@ fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &LeadQuery, user_id: 
         }
     }
     if let Some(search) = &query.search {
-        // Substring match on name, company and email, case-insensitively.
-        let pattern = format!(
-            "%{}%",
-            search
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        sql.push(" AND (");
-        for (index, column) in [
-            "lower(coalesce(l.first_name, '') || ' ' || coalesce(l.last_name, ''))",
-            "l.company_normalized",
-            "l.email_normalized",
-        ]
-        .iter()
-        .enumerate()
-        {
-            if index > 0 {
-                sql.push(" OR ");
-            }
-            sql.push(*column)
-                .push(" LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\'");
+        if search.chars().count() >= 3 {
+            // A quoted FTS5 phrase is a case-insensitive substring match on the trigram index.
+            let phrase = format!("\"{}\"", search.replace('"', "\"\""));
+            sql.push(" AND l.id IN (SELECT rowid FROM leads_search WHERE leads_search MATCH ")
+                .push_bind(phrase)
+                .push(")");
+        } else {
+            // Too short for trigrams: scan the search text.
+            sql.push(" AND l.id IN (SELECT rowid FROM leads_search WHERE instr(lower(text), ")
+                .push_bind(search.to_lowercase())
+                .push(") > 0)");
         }
-        sql.push(")");
     }
     if let Some(source) = query.source {
         sql.push(" AND l.lead_source = ").push_bind(source);

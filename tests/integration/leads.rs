@@ -185,3 +185,39 @@ async fn filters_sorting_and_paging() {
     let beyond = list(&app, &rep, &[("view", "all-open"), ("page", "9999")]).await;
     assert!(beyond.rows.is_empty());
 }
+
+#[tokio::test]
+async fn short_and_odd_search_terms_work_and_the_index_follows_edits() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let short = list(&app, &rep, &[("view", "all-open"), ("q", "ch")]).await;
+    assert_eq!(
+        short.total,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE status = 'open' AND instr(lower(concat_ws(' ', first_name, last_name, company_name, email)), 'ch') > 0"
+        )
+        .await
+    );
+    assert!(short.total > 0);
+    // Quotes cannot break the search syntax.
+    assert_eq!(
+        list(&app, &rep, &[("view", "all-open"), ("q", "\"Blue")])
+            .await
+            .total,
+        0
+    );
+
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM leads WHERE status = 'open' ORDER BY id LIMIT 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    sqlx::query("UPDATE leads SET company_name = 'Zyxwv Quantum Ltd' WHERE id = ?")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let found = list(&app, &rep, &[("view", "all-open"), ("q", "xwv quant")]).await;
+    assert_eq!(found.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+}
