@@ -11,6 +11,27 @@ async fn users(app: &TestApp, client: &reqwest::Client) -> Vec<User> {
         .unwrap()
 }
 
+/// Asks the server to create a sales rep.
+async fn create_rep(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    name: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.call(
+        admin,
+        "/api/users/create",
+        &[
+            ("name", name),
+            ("email", email),
+            ("role", "rep"),
+            ("password", password),
+        ],
+    )
+    .await
+}
+
 fn find<'a>(list: &'a [User], email: &str) -> &'a User {
     list.iter().find(|u| u.email == email).unwrap()
 }
@@ -19,18 +40,14 @@ fn find<'a>(list: &'a [User], email: &str) -> &'a User {
 async fn admin_creates_a_user_who_can_then_sign_in() {
     let app = TestApp::spawn().await;
     let admin = app.signed_in("admin@example.com").await;
-    let response = app
-        .call(
-            &admin,
-            "/api/users/create",
-            &[
-                ("name", "Sam Seller"),
-                ("email", "sam@example.com"),
-                ("role", "rep"),
-                ("password", "sam's password"),
-            ],
-        )
-        .await;
+    let response = create_rep(
+        &app,
+        &admin,
+        "Sam Seller",
+        "sam@example.com",
+        "sam's password",
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::OK);
     let created: User = response.json().await.unwrap();
     assert_eq!(created.role, Role::Rep);
@@ -48,18 +65,7 @@ async fn admin_creates_a_user_who_can_then_sign_in() {
 async fn invalid_and_duplicate_users_get_field_errors() {
     let app = TestApp::spawn().await;
     let admin = app.signed_in("admin@example.com").await;
-    let response = app
-        .call(
-            &admin,
-            "/api/users/create",
-            &[
-                ("name", " "),
-                ("email", "sam@"),
-                ("role", "rep"),
-                ("password", "short"),
-            ],
-        )
-        .await;
+    let response = create_rep(&app, &admin, " ", "sam@", "short").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let AppError::Validation(fields) = error_of(response).await else {
         panic!("expected field errors");
@@ -70,18 +76,7 @@ async fn invalid_and_duplicate_users_get_field_errors() {
     );
 
     // The same email in another case is still the same person.
-    let response = app
-        .call(
-            &admin,
-            "/api/users/create",
-            &[
-                ("name", "Rep Two"),
-                ("email", "REP@example.com"),
-                ("role", "rep"),
-                ("password", "long enough pw"),
-            ],
-        )
-        .await;
+    let response = create_rep(&app, &admin, "Rep Two", "REP@example.com", "long enough pw").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error_of(response).await.field_message("email").is_some());
     assert_eq!(users(&app, &admin).await.len(), 3);
