@@ -4,7 +4,7 @@ use crate::auth::api::{Logout, me};
 use crate::auth::pages::{LoginPage, UsersPage};
 use crate::auth::{Role, User};
 use crate::error::AppError;
-use crate::lead::pages::LeadsPage;
+use crate::lead::pages::{LeadsPage, QuickCreateLeadPage};
 use crate::ui::{ComingSoon, ErrorPage, NotFound, Toasts, provide_toasts};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -45,6 +45,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=|| view! { <Redirect path="/leads" /> } />
                     <Route path=path!("leads") view=LeadsPage />
+                    <Route path=path!("leads/new") view=QuickCreateLeadPage />
                     <Route path=path!("leads/:id") view=|| placeholder("Lead", "The lead record with its stage bar.") />
                     <Route path=path!("opportunities") view=|| placeholder("Opportunities", "Opportunity views: my open, all open, won and lost.") />
                     <Route path=path!("opportunities/:id") view=|| placeholder("Opportunity", "The opportunity record with its stage bar.") />
@@ -114,6 +115,8 @@ fn SignedInLayout() -> impl IntoView {
                     "Menu"
                 </button>
                 <a class="brand" href="/leads">"Leadflow"</a>
+                // Capturing a lead is one tap from anywhere.
+                <a class="button new-lead" href="/leads/new">"New lead"</a>
                 <Suspense>
                     {move || Suspend::new(async move {
                         match user.await {

@@ -57,3 +57,31 @@ test("the closed view lists qualified and disqualified leads", async ({ page }) 
     await expect(rows.getByText(other, { exact: true })).toHaveCount(0);
   }
 });
+
+test("quick create a lead in one tap, with field errors that keep what was typed", async ({ page, allowConsole }, testInfo) => {
+  allowConsole(/status of 422/);
+  await signIn(page, "rep@example.com");
+  await page.getByRole("link", { name: "New lead" }).click();
+  await expect(page.getByRole("heading", { name: "New lead", level: 1 })).toBeVisible();
+
+  const company = `Booth ${testInfo.project.name} Robotics`;
+  await page.getByLabel("Company").fill(company);
+  await page.getByLabel("Email").fill("visitor@");
+  await page.getByRole("button", { name: "Save lead" }).click();
+  await expect(page.getByText("Enter a topic: what is this lead about?")).toBeVisible();
+  await expect(page.getByText("Enter a valid email address, like name@example.com.")).toBeVisible();
+  await expect(page.getByLabel("Company")).toHaveValue(company);
+
+  await page.getByLabel("Topic").fill("Met at booth 14");
+  await page.getByLabel("Last name").fill("Visitor");
+  await page.getByLabel("Email").fill("visitor@booth.example");
+  await page.getByLabel("Lead source").selectOption("trade_show");
+  await page.getByRole("button", { name: "Save lead" }).click();
+  await expect(page.getByRole("status")).toContainText("Lead created.");
+  await expect(page).toHaveURL(/view=my-open/);
+  await page.getByLabel("Search").fill(company);
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.getByText(/^1 lead$/)).toBeVisible();
+  await expect(page.getByRole("link", { name: "Met at booth 14" })).toBeVisible();
+  await expectNoHorizontalScroll(page);
+});

@@ -88,3 +88,40 @@ pub async fn list_leads(
         page_size: LEAD_PAGE_SIZE,
     })
 }
+
+/// Inserts a new open lead owned by `user_id`, at the first stage of the default process.
+pub async fn insert_lead(
+    pool: &SqlitePool,
+    lead: &super::rules::NewLead,
+    user_id: i64,
+) -> Result<i64, sqlx::Error> {
+    let now = chrono::Utc::now().to_rfc3339();
+    sqlx::query_scalar(
+        "INSERT INTO leads (topic, first_name, last_name, last_name_normalized, company_name, \
+         company_normalized, email, email_normalized, business_phone, business_phone_digits, \
+         lead_source, process_id, stage_id, owner_id, created_by, created_at, modified_by, modified_at) \
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, p.id, \
+           (SELECT s.id FROM stages s WHERE s.process_id = p.id ORDER BY s.position LIMIT 1), \
+           ?, ?, ?, ?, ? \
+         FROM processes p WHERE p.is_default = 1 \
+         RETURNING id",
+    )
+    .bind(&lead.topic)
+    .bind(&lead.first_name)
+    .bind(&lead.last_name)
+    .bind(lead.last_name_normalized())
+    .bind(&lead.company_name)
+    .bind(lead.company_normalized())
+    .bind(lead.email.as_ref().map(|e| e.as_str().to_string()))
+    .bind(lead.email.as_ref().map(|e| e.normalized()))
+    .bind(&lead.business_phone)
+    .bind(lead.phone_digits())
+    .bind(lead.lead_source)
+    .bind(user_id)
+    .bind(user_id)
+    .bind(&now)
+    .bind(user_id)
+    .bind(&now)
+    .fetch_one(pool)
+    .await
+}

@@ -105,6 +105,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod pages;
+pub mod rules;
 
 use serde::{Deserialize, Serialize};
 

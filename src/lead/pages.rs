@@ -200,3 +200,63 @@ fn LeadTable(result: LeadPage, query: LeadQuery) -> impl IntoView {
         </nav>
     }
 }
+
+/// Quick create: the few fields a rep types at a trade-show booth, on a phone.
+#[component]
+pub fn QuickCreateLeadPage() -> impl IntoView {
+    use super::api::QuickCreateLead;
+    use crate::ui::{FieldError, FormAlert, use_toasts};
+    let create = ServerAction::<QuickCreateLead>::new();
+    let result = Signal::derive(move || create.value().get());
+    let toasts = use_toasts();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            toasts.show("Lead created.");
+            navigate(&LeadQuery::default().to_url(), Default::default());
+        }
+    });
+    let field = move |id: &'static str,
+                      name: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      autocomplete: &'static str| {
+        let error_id = format!("{id}-error");
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id name=format!("lead[{name}]") type=kind autocomplete=autocomplete aria-describedby=error_id.clone() />
+                <FieldError result field=name id=error_id />
+            </div>
+        }
+    };
+    view! {
+        <Title text="New lead" />
+        <section class="page">
+            <header class="page-header"><h1>"New lead"</h1></header>
+            <div class="card">
+                // The server's field messages replace the browser's own validation bubbles.
+                <ActionForm action=create attr:novalidate=true>
+                    <div class="form-grid">
+                        {field("lead-topic", "topic", "Topic", "text", "off")}
+                        <div class="field">
+                            <label for="lead-source-new">"Lead source"</label>
+                            <select id="lead-source-new" name="lead[lead_source]" aria-describedby="lead-source-new-error">
+                                <option value="">"Not known"</option>
+                                {LeadSource::ALL.iter().map(|s| view! { <option value=s.code()>{s.label()}</option> }).collect_view()}
+                            </select>
+                            <FieldError result field="lead_source" id="lead-source-new-error" />
+                        </div>
+                        {field("lead-first-name", "first_name", "First name", "text", "given-name")}
+                        {field("lead-last-name", "last_name", "Last name", "text", "family-name")}
+                        {field("lead-company", "company_name", "Company", "text", "organization")}
+                        {field("lead-email", "email", "Email", "email", "email")}
+                        {field("lead-phone", "phone", "Phone", "tel", "tel")}
+                    </div>
+                    <FormAlert result />
+                    <button type="submit" class="button primary" disabled=move || create.pending().get()>"Save lead"</button>
+                </ActionForm>
+            </div>
+        </section>
+    }
+}

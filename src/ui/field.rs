@@ -7,7 +7,7 @@ use leptos::prelude::*;
 pub fn FieldError<T>(
     result: Signal<Option<Result<T, AppError>>>,
     field: &'static str,
-    id: &'static str,
+    #[prop(into)] id: String,
 ) -> impl IntoView
 where
     T: Send + Sync + 'static,
@@ -20,7 +20,7 @@ where
     };
     view! {
         <Show when=move || message().is_some()>
-            <p class="field-error" id=id>{message}</p>
+            <p class="field-error" id=id.clone()>{message}</p>
         </Show>
     }
 }

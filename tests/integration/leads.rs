@@ -221,3 +221,71 @@ async fn short_and_odd_search_terms_work_and_the_index_follows_edits() {
     let found = list(&app, &rep, &[("view", "all-open"), ("q", "xwv quant")]).await;
     assert_eq!(found.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
 }
+
+#[tokio::test]
+async fn quick_create_validates_and_the_lead_lands_in_my_open_leads() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let response = app
+        .call(
+            &rep,
+            "/api/leads/quick-create",
+            &[
+                ("lead[topic]", " "),
+                ("lead[email]", "ann@"),
+                ("lead[phone]", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let leadflow::error::AppError::Validation(fields) = crate::common::error_of(response).await
+    else {
+        panic!("expected field errors");
+    };
+    assert_eq!(
+        fields.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["email", "last_name", "phone", "topic"]
+    );
+    let before = count(&app, "SELECT COUNT(*) FROM leads").await;
+
+    let response = app
+        .call(
+            &rep,
+            "/api/leads/quick-create",
+            &[
+                ("lead[topic]", "Booth 14 visitor"),
+                ("lead[first_name]", "Ann"),
+                ("lead[last_name]", "Quorvik"),
+                ("lead[company_name]", "Fjord  Robotics"),
+                ("lead[email]", "Ann@Fjord.example"),
+                ("lead[phone]", "+47 22 33 44 55"),
+                ("lead[lead_source]", "trade_show"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let id: i64 = response.json().await.unwrap();
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM leads").await, before + 1);
+    let stored: (String, String, String, String, String, String) = sqlx::query_as(
+        "SELECT l.status, l.status_reason, s.name, l.company_normalized, l.email_normalized, l.business_phone_digits \
+         FROM leads l JOIN stages s ON s.id = l.stage_id WHERE l.id = ?",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        stored,
+        (
+            "open".into(),
+            "new".into(),
+            "Qualify".into(),
+            "fjord robotics".into(),
+            "ann@fjord.example".into(),
+            "4722334455".into()
+        )
+    );
+    let mine = list(&app, &rep, &[("view", "my-open"), ("q", "quorvik")]).await;
+    assert_eq!(mine.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+    assert_eq!(mine.rows[0].owner_name, "Riley Rep");
+}
