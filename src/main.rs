@@ -112,15 +112,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 activities,
                 open_percent,
             };
-            let generated =
-                generate::generate(&pool, counts, seed, chrono::Utc::now().date_naive()).await?;
+            generate::generate(&pool, counts, seed, chrono::Utc::now().date_naive()).await?;
             println!(
                 "Generated {} accounts, {} contacts, {} leads, {} opportunities, {} activities in {:.1} s",
-                generated.accounts,
-                generated.contacts,
-                generated.leads,
-                generated.opportunities,
-                generated.activities,
+                counts.accounts,
+                counts.contacts,
+                counts.leads,
+                counts.opportunities,
+                counts.activities,
                 started.elapsed().as_secs_f64()
             );
         }

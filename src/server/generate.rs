@@ -240,16 +240,6 @@ struct StageInfo {
     forecast: String,
 }
 
-/// What `generate` wrote.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Generated {
-    pub accounts: usize,
-    pub contacts: usize,
-    pub leads: usize,
-    pub opportunities: usize,
-    pub activities: usize,
-}
-
 /// What every table's generator needs: the counts, the date, the owners, the default
 /// process, and the first free id of each table (rows reference each other by id).
 struct Setup {
@@ -349,7 +339,7 @@ pub async fn generate(
     counts: Counts,
     seed: u64,
     today: NaiveDate,
-) -> Result<Generated, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     // A connection of its own: the bulk-load settings below must not reach the shared pool.
     let mut connection = pool.acquire().await?;
@@ -361,14 +351,7 @@ pub async fn generate(
     sqlx::query("PRAGMA cache_size = -32000")
         .execute(&mut *connection)
         .await?;
-    result?;
-    Ok(Generated {
-        accounts: counts.accounts,
-        contacts: counts.contacts,
-        leads: counts.leads,
-        opportunities: counts.opportunities,
-        activities: counts.activities,
-    })
+    result
 }
 
 /// The tables the generator fills; their indexes are rebuilt once after the load, which is
