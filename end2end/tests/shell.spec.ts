@@ -79,3 +79,20 @@ test("every signed-in page hydrates when loaded directly", async ({ page }) => {
   await page.getByRole("button", { name: "Account menu for Ada Admin" }).click();
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
 });
+
+test("the account menu closes with Escape, and signing out of an ended session still lands on the login page", async ({ page, allowConsole }) => {
+  allowConsole(/status of 401/);
+  await signIn(page, "rep@example.com");
+  const menuButton = page.getByRole("button", { name: "Account menu for Riley Rep" });
+  await menuButton.click();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeHidden();
+  await expect(menuButton).toHaveAttribute("aria-expanded", "false");
+
+  // The session ends behind the user's back (expiry, deactivation): Sign out still works.
+  await page.context().clearCookies();
+  await menuButton.click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+});
