@@ -4,7 +4,9 @@ use crate::auth::api::{Logout, me};
 use crate::auth::pages::{LoginPage, UsersPage};
 use crate::auth::{Role, User};
 use crate::error::AppError;
-use crate::lead::pages::{LeadsPage, QuickCreateLeadPage};
+use crate::lead::pages::{LeadsPage, NewLeadPage};
+use crate::lead::record::LeadRecordPage;
+use crate::opportunity::pages::OpportunityPage;
 use crate::ui::{ComingSoon, ErrorPage, NotFound, Toasts, provide_toasts};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -45,17 +47,18 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=|| view! { <Redirect path="/leads" /> } />
                     <Route path=path!("leads") view=LeadsPage />
-                    <Route path=path!("leads/new") view=QuickCreateLeadPage />
-                    <Route path=path!("leads/:id") view=|| placeholder("Lead", "The lead record with its stage bar.") />
-                    <Route path=path!("opportunities") view=|| placeholder("Opportunities", "Opportunity views: my open, all open, won and lost.") />
-                    <Route path=path!("opportunities/:id") view=|| placeholder("Opportunity", "The opportunity record with its stage bar.") />
-                    <Route path=path!("pipeline") view=|| placeholder("Pipeline", "The pipeline board: a column per stage plus Won and Lost.") />
+                    <Route path=path!("leads/new") view=NewLeadPage />
+                    <Route path=path!("leads/:id") view=LeadRecordPage />
+                    <Route path=path!("opportunities") view=crate::opportunity::list::OpportunitiesPage />
+                    <Route path=path!("opportunities/:id") view=OpportunityPage />
+                    <Route path=path!("pipeline") view=crate::opportunity::board::PipelinePage />
                     <Route path=path!("accounts") view=|| placeholder("Accounts", "Accounts with their contacts and opportunities.") />
                     <Route path=path!("accounts/:id") view=|| placeholder("Account", "The account record and its timeline.") />
                     <Route path=path!("contacts") view=|| placeholder("Contacts", "Contacts and their accounts.") />
                     <Route path=path!("contacts/:id") view=|| placeholder("Contact", "The contact record and its timeline.") />
                     <Route path=path!("dashboard") view=|| placeholder("Dashboard", "Funnel, revenue by month, lead sources and win rate.") />
                     <Route path=path!("users") view=UsersPage />
+                    <Route path=path!("settings") view=crate::settings::SettingsPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -144,7 +147,10 @@ fn SignedInLayout() -> impl IntoView {
                         {move || Suspend::new(async move {
                             user.await
                                 .is_ok_and(|user| user.role.includes(Role::Admin))
-                                .then(|| view! { <li><A href="/users">"Users"</A></li> })
+                                .then(|| view! {
+                                    <li><A href="/users">"Users"</A></li>
+                                    <li><A href="/settings">"Settings"</A></li>
+                                })
                         })}
                     </Suspense>
                 </ul>

@@ -3,10 +3,14 @@
 pub mod activity;
 pub mod app;
 pub mod auth;
+pub mod customer;
 pub mod error;
+pub mod history;
 pub mod lead;
 pub mod opportunity;
 pub mod options;
+pub mod process;
+pub mod settings;
 pub mod types;
 pub mod ui;
 

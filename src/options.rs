@@ -1,6 +1,13 @@
 //! Option sets: Rust enums with a stable stored code and a display label. The database
 //! stores only codes, the UI shows only labels.
 
+/// What every option set offers, for code that works on any of them (form selects).
+pub trait OptionSet: Copy + PartialEq + Send + Sync + 'static {
+    fn all() -> &'static [Self];
+    fn code(self) -> &'static str;
+    fn label(self) -> &'static str;
+}
+
 /// Declares an option set: `Variant => "code", "Label"`.
 #[macro_export]
 macro_rules! option_set {
@@ -25,6 +32,18 @@ macro_rules! option_set {
 
             pub fn from_code(code: &str) -> Option<Self> {
                 match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl $crate::options::OptionSet for $name {
+            fn all() -> &'static [Self] {
+                $name::ALL
+            }
+            fn code(self) -> &'static str {
+                $name::code(self)
+            }
+            fn label(self) -> &'static str {
+                $name::label(self)
             }
         }
 

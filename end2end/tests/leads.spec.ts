@@ -74,11 +74,13 @@ test("quick create a lead in one tap, with field errors that keep what was typed
 
   await page.getByLabel("Topic").fill("Met at booth 14");
   await page.getByLabel("Last name").fill("Visitor");
-  await page.getByLabel("Email").fill("visitor@booth.example");
+  await page.getByLabel("Email").fill(`visitor-${testInfo.project.name}@booth.example`);
   await page.getByLabel("Lead source").selectOption("trade_show");
   await page.getByRole("button", { name: "Save lead" }).click();
   await expect(page.getByRole("status")).toContainText("Lead created.");
-  await expect(page).toHaveURL(/view=my-open/);
+  await expect(page).toHaveURL(/\/leads\/\d+$/);
+  await expect(page.getByRole("heading", { name: "Met at booth 14", level: 1 })).toBeVisible();
+  await gotoHydrated(page, "/leads?view=my-open");
   await page.getByLabel("Search").fill(company);
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page.getByText(/^1 lead$/)).toBeVisible();

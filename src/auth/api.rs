@@ -124,6 +124,19 @@ pub async fn demo_credentials() -> Result<Vec<DemoCredential>, AppError> {
     )
 }
 
+/// Active users by name, for owner pickers and filters (any signed-in user may read it).
+#[server(endpoint = "users/directory")]
+pub async fn user_directory() -> Result<Vec<super::UserOption>, AppError> {
+    use crate::server::{current_user, guard::state, respond};
+    respond(
+        async {
+            current_user().await?;
+            Ok(super::db::user_directory(&state()?.pool).await?)
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "users/list")]
 pub async fn list_users() -> Result<Vec<User>, AppError> {
     use crate::server::{guard::state, require_role, respond};

@@ -53,6 +53,12 @@ pub async fn list_users(pool: &SqlitePool) -> Result<Vec<User>, sqlx::Error> {
     .await
 }
 
+pub async fn user_directory(pool: &SqlitePool) -> Result<Vec<super::UserOption>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name FROM users WHERE active = 1 ORDER BY name")
+        .fetch_all(pool)
+        .await
+}
+
 pub async fn insert_user<'e>(
     executor: impl SqliteExecutor<'e>,
     name: &str,

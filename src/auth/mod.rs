@@ -36,6 +36,23 @@ pub struct User {
     pub version: i64,
 }
 
+/// Reps change the records they own; managers and admins change any record.
+pub fn check_can_edit(user: &User, owner_id: i64) -> Result<(), crate::error::AppError> {
+    if user.id == owner_id || user.role.includes(Role::Manager) {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::Forbidden)
+    }
+}
+
+/// A user as an owner picker lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct UserOption {
+    pub id: i64,
+    pub name: String,
+}
+
 /// The demo credentials the login page shows, in demo mode only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoCredential {

@@ -13,7 +13,7 @@ use leptos_meta::Title;
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let result = Signal::derive(move || login.value().get());
-    let demo = OnceResource::new(demo_credentials());
+    let demo = Resource::new(|| (), |_| demo_credentials());
     view! {
         <Title text="Sign in" />
         <main class="standalone-page" id="main">

@@ -1,7 +1,17 @@
-//! Lead queries.
+//! Lead queries and writes. Every write runs in one `BEGIN IMMEDIATE` transaction that
+//! re-reads the lead, so version checks and status rules see the committed state.
 
-use super::{LEAD_PAGE_SIZE, LeadPage, LeadQuery, LeadRow, LeadSort, LeadView};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use super::duplicates::{Candidate, DuplicateMatch, MatchKeys, RecordKind, find_matches};
+use super::qualify::{Link, Planned, QualificationPlan};
+use super::rules::{LeadFields, check_can_edit, check_open, lead_field_label};
+use super::{
+    LEAD_PAGE_SIZE, LeadDetail, LeadPage, LeadQuery, LeadRow, LeadSort, LeadStatus,
+    LeadStatusReason, LeadView, RecordLink,
+};
+use crate::auth::{Role, User};
+use crate::error::AppError;
+use crate::history::{self, FieldChange};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 fn sort_expression(sort: LeadSort) -> &'static str {
     match sort {
@@ -18,8 +28,35 @@ fn sort_expression(sort: LeadSort) -> &'static str {
     }
 }
 
+/// The FTS5 query for a search term long enough for the trigram index: a quoted phrase,
+/// which is a case-insensitive substring match.
+fn trigram_phrase(search: &str) -> Option<String> {
+    (search.chars().count() >= 3).then(|| format!("\"{}\"", search.replace('"', "\"\"")))
+}
+
+/// Above this many matches, a search page in the default order walks the created-at index
+/// (measured on 100,000 leads: a 3,600-match search takes 3 ms this way, 16 ms by ids).
+const INDEX_WALK_MATCHES: i64 = 500;
+
+/// How a list query applies a search term the trigram index can answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SearchAs {
+    /// The FROM clause joins `leads_search s`: a MATCH on it (counting).
+    Joined,
+    /// Fetch the matching leads by id, then sort them (few matches, or a sort without index).
+    IdLookup,
+    /// Walk the sort's index and test each lead for membership, stopping after a page
+    /// (many matches in the default order). `+l.id` keeps the planner off the id lookup.
+    IndexWalk,
+}
+
 /// Appends the WHERE clause of a list query (shared by the page and the count).
-fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &LeadQuery, user_id: i64) {
+fn push_filters(
+    sql: &mut QueryBuilder<'_, Sqlite>,
+    query: &LeadQuery,
+    user_id: i64,
+    search_as: SearchAs,
+) {
     match query.view {
         LeadView::MyOpen => {
             sql.push(" WHERE l.status = 'open' AND l.owner_id = ")
@@ -33,17 +70,28 @@ fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &LeadQuery, user_id: 
         }
     }
     if let Some(search) = &query.search {
-        if search.chars().count() >= 3 {
-            // A quoted FTS5 phrase is a case-insensitive substring match on the trigram index.
-            let phrase = format!("\"{}\"", search.replace('"', "\"\""));
-            sql.push(" AND l.id IN (SELECT rowid FROM leads_search WHERE leads_search MATCH ")
+        match trigram_phrase(search) {
+            Some(phrase) if search_as == SearchAs::Joined => {
+                sql.push(" AND s.leads_search MATCH ").push_bind(phrase);
+            }
+            Some(phrase) => {
+                let id = if search_as == SearchAs::IndexWalk {
+                    "+l.id"
+                } else {
+                    "l.id"
+                };
+                sql.push(format!(
+                    " AND {id} IN (SELECT rowid FROM leads_search WHERE leads_search MATCH "
+                ))
                 .push_bind(phrase)
                 .push(")");
-        } else {
-            // Too short for trigrams: scan the search text.
-            sql.push(" AND l.id IN (SELECT rowid FROM leads_search WHERE instr(lower(text), ")
-                .push_bind(search.to_lowercase())
-                .push(") > 0)");
+            }
+            None => {
+                // Too short for trigrams: scan the search text.
+                sql.push(" AND l.id IN (SELECT rowid FROM leads_search WHERE instr(lower(text), ")
+                    .push_bind(search.to_lowercase())
+                    .push(") > 0)");
+            }
         }
     }
     if let Some(source) = query.source {
@@ -55,6 +103,9 @@ fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &LeadQuery, user_id: 
     if let Some(reason) = query.reason {
         sql.push(" AND l.status_reason = ").push_bind(reason);
     }
+    if let Some(owner) = query.owner {
+        sql.push(" AND l.owner_id = ").push_bind(owner);
+    }
 }
 
 pub async fn list_leads(
@@ -62,8 +113,25 @@ pub async fn list_leads(
     query: &LeadQuery,
     user_id: i64,
 ) -> Result<LeadPage, sqlx::Error> {
-    let mut count = QueryBuilder::new("SELECT COUNT(*) FROM leads l");
-    push_filters(&mut count, query, user_id);
+    // A search counts from the index's matches, checking status and owner in a covering
+    // index instead of reading each matching lead (a common name matches thousands).
+    let search_joined = query.search.as_deref().and_then(trigram_phrase).is_some();
+    let mut count = QueryBuilder::new(if search_joined {
+        "SELECT COUNT(*) FROM leads_search s \
+         CROSS JOIN leads l INDEXED BY leads_search_filter ON l.id = s.rowid"
+    } else {
+        "SELECT COUNT(*) FROM leads l"
+    });
+    push_filters(
+        &mut count,
+        query,
+        user_id,
+        if search_joined {
+            SearchAs::Joined
+        } else {
+            SearchAs::IdLookup
+        },
+    );
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
 
     let mut page = QueryBuilder::new(
@@ -71,7 +139,12 @@ pub async fn list_leads(
          l.rating, l.status_reason, u.name AS owner_name, l.created_at \
          FROM leads l JOIN users u ON u.id = l.owner_id",
     );
-    push_filters(&mut page, query, user_id);
+    let search_as = if query.sort == LeadSort::Created && total > INDEX_WALK_MATCHES {
+        SearchAs::IndexWalk
+    } else {
+        SearchAs::IdLookup
+    };
+    push_filters(&mut page, query, user_id, search_as);
     let direction = if query.descending { "DESC" } else { "ASC" };
     page.push(format!(
         " ORDER BY {} {direction} NULLS LAST, l.id {direction} LIMIT ",
@@ -89,39 +162,901 @@ pub async fn list_leads(
     })
 }
 
-/// Inserts a new open lead owned by `user_id`, at the first stage of the default process.
-pub async fn insert_lead(
-    pool: &SqlitePool,
-    lead: &super::rules::NewLead,
-    user_id: i64,
-) -> Result<i64, sqlx::Error> {
-    let now = chrono::Utc::now().to_rfc3339();
-    sqlx::query_scalar(
-        "INSERT INTO leads (topic, first_name, last_name, last_name_normalized, company_name, \
-         company_normalized, email, email_normalized, business_phone, business_phone_digits, \
-         lead_source, process_id, stage_id, owner_id, created_by, created_at, modified_by, modified_at) \
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, p.id, \
-           (SELECT s.id FROM stages s WHERE s.process_id = p.id ORDER BY s.position LIMIT 1), \
-           ?, ?, ?, ?, ? \
-         FROM processes p WHERE p.is_default = 1 \
-         RETURNING id",
+/// A lead as stored, with the names of the records it points at.
+#[derive(Debug, sqlx::FromRow)]
+pub struct StoredLead {
+    pub id: i64,
+    #[sqlx(flatten)]
+    pub fields: LeadFields,
+    pub status: LeadStatus,
+    pub status_reason: LeadStatusReason,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub version: i64,
+    pub process_id: i64,
+    pub stage_id: i64,
+    pub created_at: String,
+    pub created_by: String,
+    pub modified_at: String,
+    pub modified_by: String,
+    pub qualified_account_id: Option<i64>,
+    pub qualified_account_name: Option<String>,
+    pub qualified_contact_id: Option<i64>,
+    pub qualified_contact_name: Option<String>,
+    pub qualified_opportunity_id: Option<i64>,
+    pub qualified_opportunity_topic: Option<String>,
+}
+
+const LOAD_LEAD: &str = "SELECT l.id, l.topic, l.first_name, l.last_name, l.job_title, l.company_name, \
+    l.email, l.business_phone, l.mobile_phone, l.website, l.street, l.city, l.state_province, \
+    l.postal_code, l.country, l.description, l.lead_source, l.rating, l.budget_amount_minor, \
+    l.currency, l.budget_status, l.purchase_timeframe, l.purchase_process, \
+    l.decision_maker_identified, l.need, l.status, l.status_reason, l.owner_id, \
+    owner.name AS owner_name, l.version, \
+    COALESCE(l.process_id, (SELECT id FROM processes WHERE is_default = 1)) AS process_id, \
+    COALESCE(l.stage_id, (SELECT s.id FROM stages s JOIN processes p ON p.id = s.process_id \
+        WHERE p.is_default = 1 ORDER BY s.position LIMIT 1)) AS stage_id, \
+    l.created_at, creator.name AS created_by, l.modified_at, modifier.name AS modified_by, \
+    l.qualified_account_id, a.name AS qualified_account_name, \
+    l.qualified_contact_id, TRIM(COALESCE(c.first_name || ' ', '') || c.last_name) AS qualified_contact_name, \
+    l.qualified_opportunity_id, o.topic AS qualified_opportunity_topic \
+    FROM leads l \
+    JOIN users owner ON owner.id = l.owner_id \
+    JOIN users creator ON creator.id = l.created_by \
+    JOIN users modifier ON modifier.id = l.modified_by \
+    LEFT JOIN accounts a ON a.id = l.qualified_account_id \
+    LEFT JOIN contacts c ON c.id = l.qualified_contact_id \
+    LEFT JOIN opportunities o ON o.id = l.qualified_opportunity_id \
+    WHERE l.id = ?";
+
+pub async fn load_lead(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<StoredLead>, sqlx::Error> {
+    sqlx::query_as(LOAD_LEAD)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The lead for a write: it exists (404) and the caller may change it (403).
+async fn lead_for_write(
+    conn: &mut SqliteConnection,
+    id: i64,
+    user: &User,
+) -> Result<StoredLead, AppError> {
+    let lead = load_lead(conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("This lead".into()))?;
+    check_can_edit(user, lead.owner_id)?;
+    Ok(lead)
+}
+
+async fn check_version(
+    conn: &mut SqliteConnection,
+    lead: &StoredLead,
+    version: i64,
+) -> Result<(), AppError> {
+    history::db::check_version(
+        conn,
+        "lead",
+        lead.id,
+        lead.version,
+        version,
+        &lead.modified_by,
+        lead_field_label,
     )
-    .bind(&lead.topic)
-    .bind(&lead.first_name)
-    .bind(&lead.last_name)
-    .bind(lead.last_name_normalized())
-    .bind(&lead.company_name)
-    .bind(lead.company_normalized())
-    .bind(lead.email.as_ref().map(|e| e.as_str().to_string()))
-    .bind(lead.email.as_ref().map(|e| e.normalized()))
-    .bind(&lead.business_phone)
-    .bind(lead.phone_digits())
-    .bind(lead.lead_source)
-    .bind(user_id)
-    .bind(user_id)
-    .bind(&now)
-    .bind(user_id)
-    .bind(&now)
-    .fetch_one(pool)
     .await
+}
+
+/// The lead record page: fields, links, stage bar and history.
+pub async fn lead_detail(
+    pool: &SqlitePool,
+    id: i64,
+    user: &User,
+) -> Result<Option<LeadDetail>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let Some(lead) = load_lead(&mut conn, id).await? else {
+        return Ok(None);
+    };
+    drop(conn);
+    let progress = crate::process::db::load_progress(
+        pool,
+        lead.process_id,
+        lead.stage_id,
+        "lead",
+        lead.id,
+        |field| lead.fields.is_filled(field),
+    )
+    .await?;
+    let history = history::db::load(pool, "lead", id).await?;
+    Ok(Some(LeadDetail {
+        id: lead.id,
+        can_edit: check_can_edit(user, lead.owner_id).is_ok(),
+        can_assign: user.role.includes(Role::Manager),
+        fields: lead.fields,
+        status: lead.status,
+        status_reason: lead.status_reason,
+        owner_id: lead.owner_id,
+        owner_name: lead.owner_name,
+        version: lead.version,
+        created_at: lead.created_at,
+        created_by: lead.created_by,
+        modified_at: lead.modified_at,
+        modified_by: lead.modified_by,
+        account: RecordLink::from_columns(lead.qualified_account_id, lead.qualified_account_name),
+        contact: RecordLink::from_columns(lead.qualified_contact_id, lead.qualified_contact_name),
+        opportunity: RecordLink::from_columns(
+            lead.qualified_opportunity_id,
+            lead.qualified_opportunity_topic,
+        ),
+        progress,
+        history,
+    }))
+}
+
+/// The comparable forms of a lead's identifying fields.
+pub fn match_keys(fields: &LeadFields) -> MatchKeys {
+    MatchKeys {
+        email: fields.email_normalized(),
+        business_phone: fields.business_phone_digits(),
+        mobile_phone: fields.mobile_phone_digits(),
+        company: fields.company_normalized(),
+        last_name: fields.last_name_normalized(),
+    }
+}
+
+/// Candidates per key, each lookup on its own index; ?1 email, ?2/?3 phones, ?4 company,
+/// ?5 last name. `find_matches` then keeps the real matches, once each. The phone indexes
+/// are partial (`WHERE … IS NOT NULL`): an `IN` uses them only with that term spelled out,
+/// and `+status` / `+active` keep the planner from preferring a status scan. Contacts by
+/// company and last name start from the few accounts of that name, not the many contacts
+/// of that last name.
+const CANDIDATES: &str = "
+SELECT * FROM (SELECT 'lead' AS kind, l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
+    WHERE l.email_normalized = ?1 AND l.status = 'open' LIMIT 20)
+UNION ALL SELECT * FROM (SELECT 'lead', l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
+    WHERE l.business_phone_digits IN (?2, ?3) AND l.business_phone_digits IS NOT NULL AND +l.status = 'open' LIMIT 20)
+UNION ALL SELECT * FROM (SELECT 'lead', l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
+    WHERE l.mobile_phone_digits IN (?2, ?3) AND l.mobile_phone_digits IS NOT NULL AND +l.status = 'open' LIMIT 20)
+UNION ALL SELECT * FROM (SELECT 'lead', l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
+    WHERE l.company_normalized = ?4 AND l.last_name_normalized = ?5 AND l.status = 'open' LIMIT 20)
+UNION ALL SELECT * FROM (SELECT 'contact', c.id, CONTACT_TITLE, CONTACT_KEYS FROM contacts c
+    LEFT JOIN accounts a ON a.id = c.account_id WHERE c.email_normalized = ?1 AND c.active = 1 LIMIT 20)
+UNION ALL SELECT * FROM (SELECT 'contact', c.id, CONTACT_TITLE, CONTACT_KEYS FROM contacts c
+    LEFT JOIN accounts a ON a.id = c.account_id WHERE c.business_phone_digits IN (?2, ?3) AND c.business_phone_digits IS NOT NULL AND +c.active = 1 LIMIT 20)
+UNION ALL SELECT * FROM (SELECT 'contact', c.id, CONTACT_TITLE, CONTACT_KEYS FROM contacts c
+    LEFT JOIN accounts a ON a.id = c.account_id WHERE c.mobile_phone_digits IN (?2, ?3) AND c.mobile_phone_digits IS NOT NULL AND +c.active = 1 LIMIT 20)
+UNION ALL SELECT * FROM (SELECT 'contact', c.id, CONTACT_TITLE, CONTACT_KEYS FROM accounts a
+    CROSS JOIN contacts c ON c.account_id = a.id WHERE a.active = 1 AND a.name_normalized = ?4 AND c.last_name_normalized = ?5 AND c.active = 1 LIMIT 20)
+UNION ALL SELECT * FROM (SELECT 'account', a.id, ACCOUNT_TITLE, ACCOUNT_KEYS FROM accounts a
+    WHERE a.email_normalized = ?1 AND a.active = 1 LIMIT 20)
+UNION ALL SELECT * FROM (SELECT 'account', a.id, ACCOUNT_TITLE, ACCOUNT_KEYS FROM accounts a
+    WHERE a.phone_digits IN (?2, ?3) AND a.phone_digits IS NOT NULL AND +a.active = 1 LIMIT 20)
+UNION ALL SELECT * FROM (SELECT 'account', a.id, ACCOUNT_TITLE, ACCOUNT_KEYS FROM accounts a
+    WHERE a.active = 1 AND a.name_normalized = ?4 LIMIT 20)";
+
+fn candidates_sql() -> String {
+    CANDIDATES
+        .replace(
+            "LEAD_TITLE",
+            "COALESCE(NULLIF(TRIM(COALESCE(l.first_name, '') || ' ' || COALESCE(l.last_name, '')), ''), l.company_name) AS title, \
+             COALESCE(l.company_name, l.email) AS detail",
+        )
+        .replace(
+            "LEAD_KEYS",
+            "l.email_normalized AS email, l.business_phone_digits AS business_phone, \
+             l.mobile_phone_digits AS mobile_phone, l.company_normalized AS company, \
+             l.last_name_normalized AS last_name",
+        )
+        .replace(
+            "CONTACT_TITLE",
+            "TRIM(COALESCE(c.first_name || ' ', '') || c.last_name), COALESCE(a.name, c.email)",
+        )
+        .replace(
+            "CONTACT_KEYS",
+            "c.email_normalized, c.business_phone_digits, c.mobile_phone_digits, \
+             a.name_normalized, c.last_name_normalized",
+        )
+        .replace("ACCOUNT_TITLE", "a.name, a.city")
+        .replace(
+            "ACCOUNT_KEYS",
+            "a.email_normalized, a.phone_digits, NULL, a.name_normalized, NULL",
+        )
+}
+
+/// Likely duplicates of a record with `keys` among open leads and active contacts and
+/// accounts (see `duplicates` for the rule).
+pub async fn find_duplicates(
+    conn: &mut SqliteConnection,
+    keys: &MatchKeys,
+    exclude: Option<(RecordKind, i64)>,
+) -> Result<Vec<DuplicateMatch>, sqlx::Error> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let candidates: Vec<Candidate> = sqlx::query_as(&candidates_sql())
+        .bind(&keys.email)
+        .bind(&keys.business_phone)
+        .bind(&keys.mobile_phone)
+        .bind(&keys.company)
+        .bind(&keys.last_name)
+        .fetch_all(conn)
+        .await?;
+    Ok(find_matches(keys, candidates, exclude))
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+/// The active user `owner_id`'s name, or a field error for the owner picker.
+async fn owner_name(conn: &mut SqliteConnection, owner_id: i64) -> Result<String, AppError> {
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM users WHERE id = ? AND active = 1")
+            .bind(owner_id)
+            .fetch_optional(conn)
+            .await?;
+    name.ok_or_else(|| AppError::field("owner", "Choose an active user as the owner."))
+}
+
+/// Binds a lead's own fields in the order of `LEAD_FIELD_COLUMNS`.
+fn bind_fields<'q>(
+    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    fields: &'q LeadFields,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    query
+        .bind(&fields.topic)
+        .bind(&fields.first_name)
+        .bind(&fields.last_name)
+        .bind(fields.last_name_normalized())
+        .bind(&fields.job_title)
+        .bind(&fields.company_name)
+        .bind(fields.company_normalized())
+        .bind(&fields.email)
+        .bind(fields.email_normalized())
+        .bind(&fields.business_phone)
+        .bind(fields.business_phone_digits())
+        .bind(&fields.mobile_phone)
+        .bind(fields.mobile_phone_digits())
+        .bind(&fields.website)
+        .bind(&fields.street)
+        .bind(&fields.city)
+        .bind(&fields.state_province)
+        .bind(&fields.postal_code)
+        .bind(&fields.country)
+        .bind(&fields.description)
+        .bind(fields.lead_source)
+        .bind(fields.rating)
+        .bind(fields.budget_amount_minor)
+        .bind(&fields.currency)
+        .bind(fields.budget_status)
+        .bind(fields.purchase_timeframe)
+        .bind(fields.purchase_process)
+        .bind(fields.decision_maker_identified)
+        .bind(fields.need)
+}
+
+const LEAD_FIELD_COLUMNS: [&str; 29] = [
+    "topic",
+    "first_name",
+    "last_name",
+    "last_name_normalized",
+    "job_title",
+    "company_name",
+    "company_normalized",
+    "email",
+    "email_normalized",
+    "business_phone",
+    "business_phone_digits",
+    "mobile_phone",
+    "mobile_phone_digits",
+    "website",
+    "street",
+    "city",
+    "state_province",
+    "postal_code",
+    "country",
+    "description",
+    "lead_source",
+    "rating",
+    "budget_amount_minor",
+    "currency",
+    "budget_status",
+    "purchase_timeframe",
+    "purchase_process",
+    "decision_maker_identified",
+    "need",
+];
+
+/// Saves a new open lead at the first stage of the default process; unless `save_anyway`,
+/// stops with the likely duplicates instead.
+pub async fn create_lead(
+    pool: &SqlitePool,
+    fields: &LeadFields,
+    owner_id: i64,
+    user: &User,
+    save_anyway: bool,
+) -> Result<super::SaveOutcome, AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    if owner_id != user.id && !user.role.includes(Role::Manager) {
+        return Err(AppError::field(
+            "owner",
+            "Only managers can create leads for someone else.",
+        ));
+    }
+    owner_name(&mut tx, owner_id).await?;
+    if !save_anyway {
+        let matches = find_duplicates(&mut tx, &match_keys(fields), None).await?;
+        if !matches.is_empty() {
+            return Ok(super::SaveOutcome::Duplicates(matches));
+        }
+    }
+    let at = now();
+    let sql = format!(
+        "INSERT INTO leads ({}, process_id, stage_id, owner_id, created_by, created_at, modified_by, modified_at) \
+         SELECT {}, p.id, (SELECT s.id FROM stages s WHERE s.process_id = p.id ORDER BY s.position LIMIT 1), \
+         ?, ?, ?, ?, ? FROM processes p WHERE p.is_default = 1",
+        LEAD_FIELD_COLUMNS.join(", "),
+        vec!["?"; LEAD_FIELD_COLUMNS.len()].join(", ")
+    );
+    let inserted = bind_fields(sqlx::query(&sql), fields)
+        .bind(owner_id)
+        .bind(user.id)
+        .bind(&at)
+        .bind(user.id)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+    if inserted.rows_affected() != 1 {
+        tracing::error!("no default process to put a new lead in");
+        return Err(AppError::Internal);
+    }
+    let id = inserted.last_insert_rowid();
+    let created = [FieldChange {
+        field: "created",
+        old: None,
+        new: Some("Lead created".into()),
+    }];
+    history::db::record(&mut tx, "lead", id, 1, &created, user.id, &at).await?;
+    tx.commit().await?;
+    Ok(super::SaveOutcome::Saved { id, version: 1 })
+}
+
+/// Saves an edit made on `version`: checks ownership, status and version, writes the
+/// changed fields to the history. Unless `save_anyway`, stops at likely duplicates.
+pub async fn update_lead(
+    pool: &SqlitePool,
+    id: i64,
+    version: i64,
+    fields: &LeadFields,
+    owner: Option<i64>,
+    user: &User,
+    save_anyway: bool,
+) -> Result<super::SaveOutcome, AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let lead = lead_for_write(&mut tx, id, user).await?;
+    let owner_id = owner.unwrap_or(lead.owner_id);
+    check_open(lead.status)?;
+    check_version(&mut tx, &lead, version).await?;
+    let mut changes = history::diff(&lead.fields.display_values(), &fields.display_values());
+    if owner_id != lead.owner_id {
+        if !user.role.includes(Role::Manager) {
+            return Err(AppError::field(
+                "owner",
+                "Only managers can reassign leads.",
+            ));
+        }
+        changes.push(FieldChange {
+            field: "owner",
+            old: Some(lead.owner_name.clone()),
+            new: Some(owner_name(&mut tx, owner_id).await?),
+        });
+    }
+    if changes.is_empty() {
+        return Ok(super::SaveOutcome::Saved { id, version });
+    }
+    if !save_anyway && match_keys(fields) != match_keys(&lead.fields) {
+        let matches =
+            find_duplicates(&mut tx, &match_keys(fields), Some((RecordKind::Lead, id))).await?;
+        if !matches.is_empty() {
+            return Ok(super::SaveOutcome::Duplicates(matches));
+        }
+    }
+    let at = now();
+    let assignments: Vec<String> = LEAD_FIELD_COLUMNS
+        .iter()
+        .map(|column| format!("{column} = ?"))
+        .collect();
+    let sql = format!(
+        "UPDATE leads SET {}, owner_id = ?, modified_by = ?, modified_at = ?, version = version + 1 \
+         WHERE id = ? AND version = ?",
+        assignments.join(", ")
+    );
+    bind_fields(sqlx::query(&sql), fields)
+        .bind(owner_id)
+        .bind(user.id)
+        .bind(&at)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+    history::db::record(&mut tx, "lead", id, version + 1, &changes, user.id, &at).await?;
+    tx.commit().await?;
+    Ok(super::SaveOutcome::Saved {
+        id,
+        version: version + 1,
+    })
+}
+
+/// Moves a lead to a closed or open status, with its history rows.
+async fn set_status(
+    conn: &mut SqliteConnection,
+    lead: &StoredLead,
+    reason: LeadStatusReason,
+    user: &User,
+) -> Result<(), AppError> {
+    let at = now();
+    let status = reason.status();
+    let closed_at = (status != LeadStatus::Open).then_some(at.as_str());
+    sqlx::query(
+        "UPDATE leads SET status = ?, status_reason = ?, closed_at = ?, modified_by = ?, \
+         modified_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+    )
+    .bind(status)
+    .bind(reason)
+    .bind(closed_at)
+    .bind(user.id)
+    .bind(&at)
+    .bind(lead.id)
+    .bind(lead.version)
+    .execute(&mut *conn)
+    .await?;
+    let changes = history::diff(
+        &[
+            ("status", Some(lead.status.label().to_string())),
+            (
+                "status_reason",
+                Some(lead.status_reason.label().to_string()),
+            ),
+        ],
+        &[
+            ("status", Some(status.label().to_string())),
+            ("status_reason", Some(reason.label().to_string())),
+        ],
+    );
+    history::db::record(
+        conn,
+        "lead",
+        lead.id,
+        lead.version + 1,
+        &changes,
+        user.id,
+        &at,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn disqualify(
+    pool: &SqlitePool,
+    id: i64,
+    version: i64,
+    reason: &str,
+    user: &User,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let lead = lead_for_write(&mut tx, id, user).await?;
+    check_version(&mut tx, &lead, version).await?;
+    let reason = super::rules::check_disqualify(
+        lead.status,
+        lead.qualified_opportunity_id.is_some(),
+        reason,
+    )?;
+    set_status(&mut tx, &lead, reason, user).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn reactivate(
+    pool: &SqlitePool,
+    id: i64,
+    version: i64,
+    user: &User,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let lead = lead_for_write(&mut tx, id, user).await?;
+    check_version(&mut tx, &lead, version).await?;
+    super::rules::check_reactivate(lead.status, lead.qualified_opportunity_id.is_some())?;
+    set_status(&mut tx, &lead, LeadStatusReason::New, user).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ticks or unticks a checkbox step of the lead's active stage.
+pub async fn set_step(
+    pool: &SqlitePool,
+    id: i64,
+    step_id: i64,
+    done: bool,
+    user: &User,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let lead = lead_for_write(&mut tx, id, user).await?;
+    check_open(lead.status)?;
+    crate::process::db::tick(
+        &mut tx,
+        "lead",
+        id,
+        lead.stage_id,
+        lead.version,
+        step_id,
+        done,
+        user.id,
+        &now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The accounts and contacts a Qualify could link to, for the dialog.
+pub async fn qualify_preview(
+    pool: &SqlitePool,
+    id: i64,
+    user: &User,
+) -> Result<super::qualify::QualifyPreview, AppError> {
+    use super::qualify::{QualifyPreview, carry_over, default_link};
+    let mut conn = pool.acquire().await?;
+    let lead = lead_for_write(&mut conn, id, user).await?;
+    let matches = find_duplicates(&mut conn, &match_keys(&lead.fields), None).await?;
+    let (account_matches, contact_matches): (Vec<_>, Vec<_>) = matches
+        .into_iter()
+        .filter(|m| m.kind != RecordKind::Lead)
+        .partition(|m| m.kind == RecordKind::Account);
+    let new_account_name = lead.fields.company_name.clone();
+    let new_contact_name = lead
+        .fields
+        .last_name
+        .as_ref()
+        .map(|_| lead.fields.full_name());
+    Ok(QualifyPreview {
+        lead_id: lead.id,
+        version: lead.version,
+        topic: lead.fields.topic.clone(),
+        default_account: default_link(&account_matches, new_account_name.is_some()),
+        default_contact: default_link(&contact_matches, new_contact_name.is_some()),
+        carry_over: carry_over(&lead.fields, &lead.owner_name),
+        new_account_name,
+        new_contact_name,
+        account_matches,
+        contact_matches,
+    })
+}
+
+/// An active account or contact picked in the dialog, by name (for history), or a field error.
+async fn existing_name(
+    conn: &mut SqliteConnection,
+    kind: RecordKind,
+    id: i64,
+) -> Result<(String, Option<i64>), AppError> {
+    let found: Option<(String, Option<i64>)> = match kind {
+        RecordKind::Account => {
+            sqlx::query_as("SELECT name, NULL FROM accounts WHERE id = ? AND active = 1")
+                .bind(id)
+                .fetch_optional(conn)
+                .await?
+        }
+        _ => {
+            sqlx::query_as(
+                "SELECT TRIM(COALESCE(first_name || ' ', '') || last_name), account_id \
+             FROM contacts WHERE id = ? AND active = 1",
+            )
+            .bind(id)
+            .fetch_optional(conn)
+            .await?
+        }
+    };
+    found.ok_or_else(|| {
+        let field = kind.code();
+        AppError::field(
+            field,
+            format!("That {field} no longer exists or is inactive. Pick another."),
+        )
+    })
+}
+
+/// Qualify in one transaction: creates or links the account and contact, creates the
+/// opportunity at the first opportunity stage, closes the lead as Qualified and links
+/// everything both ways. Any error rolls all of it back.
+pub async fn qualify(
+    pool: &SqlitePool,
+    id: i64,
+    version: i64,
+    account: Link,
+    contact: Link,
+    user: &User,
+) -> Result<i64, AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let lead = lead_for_write(&mut tx, id, user).await?;
+    check_open(lead.status)?;
+    check_version(&mut tx, &lead, version).await?;
+    let plan = super::qualify::plan_qualification(&lead.fields, lead.status, account, contact)?;
+    let at = now();
+    let (account_id, account_name) = write_account(&mut tx, &plan, &lead, user, &at)
+        .await?
+        .unzip();
+    let (contact_id, contact_name) = write_contact(&mut tx, &plan, &lead, account_id, user, &at)
+        .await?
+        .unzip();
+    let opportunity_id =
+        write_opportunity(&mut tx, &plan, &lead, account_id, contact_id, user, &at).await?;
+    sqlx::query(
+        "UPDATE leads SET status = 'qualified', status_reason = 'qualified', \
+         qualified_account_id = ?, qualified_contact_id = ?, qualified_opportunity_id = ?, \
+         qualified_at = ?, closed_at = ?, modified_by = ?, modified_at = ?, version = version + 1 \
+         WHERE id = ? AND version = ?",
+    )
+    .bind(account_id)
+    .bind(contact_id)
+    .bind(opportunity_id)
+    .bind(&at)
+    .bind(&at)
+    .bind(user.id)
+    .bind(&at)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    let changes = [
+        ("status", lead.status.label(), "Qualified"),
+        ("status_reason", lead.status_reason.label(), "Qualified"),
+    ]
+    .into_iter()
+    .map(|(field, old, new)| FieldChange {
+        field,
+        old: Some(old.into()),
+        new: Some(new.into()),
+    })
+    .chain(
+        [
+            ("qualified_account", account_name),
+            ("qualified_contact", contact_name),
+            (
+                "qualified_opportunity",
+                Some(plan.opportunity.topic.clone()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(field, name)| {
+            Some(FieldChange {
+                field,
+                old: None,
+                new: Some(name?),
+            })
+        }),
+    )
+    .collect::<Vec<_>>();
+    history::db::record(&mut tx, "lead", id, version + 1, &changes, user.id, &at).await?;
+    tx.commit().await?;
+    Ok(opportunity_id)
+}
+
+/// The history row of a record Qualify created.
+async fn record_created_from(
+    conn: &mut SqliteConnection,
+    record_type: &str,
+    id: i64,
+    lead: &StoredLead,
+    user: &User,
+    at: &str,
+) -> Result<(), sqlx::Error> {
+    let created = [FieldChange {
+        field: "created",
+        old: None,
+        new: Some(format!(
+            "Created by qualifying the lead \"{}\"",
+            lead.fields.topic
+        )),
+    }];
+    history::db::record(conn, record_type, id, 1, &created, user.id, at).await
+}
+
+/// Inserts a new row whose statement ends with the audit columns (created by/at, modified
+/// by/at), returning its id.
+async fn insert_audited<'q>(
+    conn: &mut SqliteConnection,
+    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    user: &User,
+    at: &'q str,
+) -> Result<i64, sqlx::Error> {
+    Ok(query
+        .bind(user.id)
+        .bind(at)
+        .bind(user.id)
+        .bind(at)
+        .execute(conn)
+        .await?
+        .last_insert_rowid())
+}
+
+/// Binds the lead's address (street, city, state/province, postal code, country).
+fn bind_address<'q>(
+    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    fields: &'q LeadFields,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    query
+        .bind(&fields.street)
+        .bind(&fields.city)
+        .bind(&fields.state_province)
+        .bind(&fields.postal_code)
+        .bind(&fields.country)
+}
+
+async fn write_account(
+    conn: &mut SqliteConnection,
+    plan: &QualificationPlan,
+    lead: &StoredLead,
+    user: &User,
+    at: &str,
+) -> Result<Option<(i64, String)>, AppError> {
+    use crate::types::normalize::{normalize_name, phone_digits};
+    match &plan.account {
+        Planned::Skip => Ok(None),
+        Planned::Link(id) => Ok(Some((
+            *id,
+            existing_name(conn, RecordKind::Account, *id).await?.0,
+        ))),
+        Planned::Create(account) => {
+            let query = sqlx::query(
+                "INSERT INTO accounts (name, name_normalized, website, phone, phone_digits, email, \
+                 email_normalized, street, city, state_province, postal_code, country, currency, \
+                 owner_id, created_by, created_at, modified_by, modified_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&account.name)
+            .bind(normalize_name(&account.name).unwrap_or_default())
+            .bind(&account.website)
+            .bind(&account.phone)
+            .bind(account.phone.as_deref().and_then(phone_digits))
+            .bind(&account.email)
+            .bind(lead.fields.email_normalized());
+            let query = bind_address(query, &lead.fields)
+                .bind(&lead.fields.currency)
+                .bind(lead.owner_id);
+            let id = insert_audited(conn, query, user, at).await?;
+            record_created_from(conn, "account", id, lead, user, at).await?;
+            Ok(Some((id, account.name.clone())))
+        }
+    }
+}
+
+async fn write_contact(
+    conn: &mut SqliteConnection,
+    plan: &QualificationPlan,
+    lead: &StoredLead,
+    account_id: Option<i64>,
+    user: &User,
+    at: &str,
+) -> Result<Option<(i64, String)>, AppError> {
+    use crate::types::normalize::{normalize_name, phone_digits};
+    match &plan.contact {
+        Planned::Skip => Ok(None),
+        Planned::Link(id) => {
+            let (name, _) = existing_name(conn, RecordKind::Contact, *id).await?;
+            Ok(Some((*id, name)))
+        }
+        Planned::Create(contact) => {
+            let query = sqlx::query(
+                "INSERT INTO contacts (first_name, last_name, last_name_normalized, job_title, \
+                 account_id, email, email_normalized, business_phone, mobile_phone, \
+                 business_phone_digits, mobile_phone_digits, street, city, state_province, \
+                 postal_code, country, originating_lead_id, owner_id, created_by, created_at, \
+                 modified_by, modified_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&contact.first_name)
+            .bind(&contact.last_name)
+            .bind(normalize_name(&contact.last_name).unwrap_or_default())
+            .bind(&contact.job_title)
+            .bind(account_id)
+            .bind(&contact.email)
+            .bind(lead.fields.email_normalized())
+            .bind(&contact.business_phone)
+            .bind(&contact.mobile_phone)
+            .bind(contact.business_phone.as_deref().and_then(phone_digits))
+            .bind(contact.mobile_phone.as_deref().and_then(phone_digits));
+            let query = bind_address(query, &lead.fields)
+                .bind(lead.id)
+                .bind(lead.owner_id);
+            let id = insert_audited(conn, query, user, at).await?;
+            record_created_from(conn, "contact", id, lead, user, at).await?;
+            let name = [
+                contact.first_name.as_deref(),
+                Some(contact.last_name.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            Ok(Some((id, name)))
+        }
+    }
+}
+
+/// The opportunity at the process's first opportunity stage, with that stage's probability
+/// and forecast category, its stage history starting from the lead's stage, and the lead's
+/// ticked steps.
+async fn write_opportunity(
+    conn: &mut SqliteConnection,
+    plan: &QualificationPlan,
+    lead: &StoredLead,
+    account_id: Option<i64>,
+    contact_id: Option<i64>,
+    user: &User,
+    at: &str,
+) -> Result<i64, AppError> {
+    let (stage_id, probability, forecast): (i64, i64, String) = sqlx::query_as(
+        "SELECT id, default_probability, forecast_category FROM stages \
+         WHERE process_id = ? AND entity = 'opportunity' ORDER BY position LIMIT 1",
+    )
+    .bind(lead.process_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| {
+        tracing::error!(
+            process = lead.process_id,
+            "process has no opportunity stage"
+        );
+        AppError::Internal
+    })?;
+    let new = &plan.opportunity;
+    let query = sqlx::query(
+        "INSERT INTO opportunities (topic, account_id, contact_id, originating_lead_id, \
+         budget_amount_minor, currency, purchase_timeframe, purchase_process, need, description, \
+         lead_source, rating, decision_maker_identified, process_id, stage_id, probability, \
+         forecast_category, owner_id, created_by, created_at, modified_by, modified_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&new.topic)
+    .bind(account_id)
+    .bind(contact_id)
+    .bind(lead.id)
+    .bind(new.budget_amount_minor)
+    .bind(&new.currency)
+    .bind(new.purchase_timeframe)
+    .bind(new.purchase_process)
+    .bind(new.need)
+    .bind(&new.description)
+    .bind(new.lead_source)
+    .bind(new.rating)
+    .bind(new.decision_maker_identified)
+    .bind(lead.process_id)
+    .bind(stage_id)
+    .bind(probability)
+    .bind(forecast)
+    .bind(lead.owner_id);
+    let id = insert_audited(conn, query, user, at).await?;
+    sqlx::query(
+        "INSERT INTO stage_history (record_type, record_id, from_stage_id, to_stage_id, changed_by, changed_at) \
+         VALUES ('opportunity', ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(lead.stage_id)
+    .bind(stage_id)
+    .bind(user.id)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO step_completions (record_type, record_id, step_id, completed_by, completed_at) \
+         SELECT 'opportunity', ?, step_id, completed_by, completed_at FROM step_completions \
+         WHERE record_type = 'lead' AND record_id = ?",
+    )
+    .bind(id)
+    .bind(lead.id)
+    .execute(&mut *conn)
+    .await?;
+    record_created_from(conn, "opportunity", id, lead, user, at).await?;
+    Ok(id)
 }

@@ -1,5 +1,5 @@
-//! Leads: prospects not yet qualified. This module holds the lead option sets; the lead
-//! form, views and the Qualify/Disqualify flows build on them.
+//! Leads: prospects not yet qualified — capture, views, duplicate warnings, the Qualify
+//! stage bar, Qualify (one transaction) and Disqualify/Reactivate.
 
 use crate::option_set;
 
@@ -104,9 +104,16 @@ mod tests {
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
+pub mod duplicates;
+mod form;
 pub mod pages;
+pub mod qualify;
+pub mod record;
 pub mod rules;
 
+pub use crate::types::RecordLink;
+
+use crate::ui::list::{list_url, page_param, param};
 use serde::{Deserialize, Serialize};
 
 option_set!(
@@ -144,6 +151,7 @@ pub struct LeadQuery {
     pub source: Option<LeadSource>,
     pub rating: Option<Rating>,
     pub reason: Option<LeadStatusReason>,
+    pub owner: Option<i64>,
     pub sort: LeadSort,
     pub descending: bool,
     pub page: i64,
@@ -157,6 +165,7 @@ impl Default for LeadQuery {
             source: None,
             rating: None,
             reason: None,
+            owner: None,
             sort: LeadSort::Created,
             descending: true,
             page: 1,
@@ -168,11 +177,7 @@ impl LeadQuery {
     /// Reads a query from URL parameters; anything missing or unknown takes its default.
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> LeadQuery {
         let defaults = LeadQuery::default();
-        let text = |key: &str| {
-            get(key)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let text = |key: &str| param(&get, key);
         LeadQuery {
             view: text("view")
                 .and_then(|v| LeadView::from_code(&v))
@@ -181,14 +186,12 @@ impl LeadQuery {
             source: text("source").and_then(|v| LeadSource::from_code(&v)),
             rating: text("rating").and_then(|v| Rating::from_code(&v)),
             reason: text("reason").and_then(|v| LeadStatusReason::from_code(&v)),
+            owner: text("owner").and_then(|v| v.parse().ok()),
             sort: text("sort")
                 .and_then(|v| LeadSort::from_code(&v))
                 .unwrap_or(defaults.sort),
             descending: text("dir").map_or(defaults.descending, |d| d != "asc"),
-            page: text("page")
-                .and_then(|p| p.parse().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(1),
+            page: page_param(&get),
         }
     }
 
@@ -207,6 +210,9 @@ impl LeadQuery {
         if let Some(reason) = self.reason {
             params.push(("reason", reason.code().into()));
         }
+        if let Some(owner) = self.owner {
+            params.push(("owner", owner.to_string()));
+        }
         if self.sort != LeadSort::Created || !self.descending {
             params.push(("sort", self.sort.code().into()));
             params.push(("dir", if self.descending { "desc" } else { "asc" }.into()));
@@ -214,11 +220,7 @@ impl LeadQuery {
         if self.page > 1 {
             params.push(("page", self.page.to_string()));
         }
-        let query: Vec<String> = params
-            .into_iter()
-            .map(|(key, value)| format!("{key}={}", encode_component(&value)))
-            .collect();
-        format!("/leads?{}", query.join("&"))
+        list_url("/leads", &params)
     }
 
     /// The same query sorted by `sort`: ascending first, descending when it already was.
@@ -238,19 +240,6 @@ impl LeadQuery {
             ..self.clone()
         }
     }
-}
-
-/// Percent-encodes a URL query value (RFC 3986 unreserved characters pass through).
-fn encode_component(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 /// One row of the lead list.
@@ -289,9 +278,42 @@ pub struct LeadPage {
     pub page_size: i64,
 }
 
+/// Everything the lead record page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadDetail {
+    pub id: i64,
+    pub fields: rules::LeadFields,
+    pub status: LeadStatus,
+    pub status_reason: LeadStatusReason,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub version: i64,
+    pub created_at: String,
+    pub created_by: String,
+    pub modified_at: String,
+    pub modified_by: String,
+    pub account: Option<RecordLink>,
+    pub contact: Option<RecordLink>,
+    pub opportunity: Option<RecordLink>,
+    pub progress: crate::process::StageProgress,
+    /// Whether the caller may change this lead (owner, or manager and up).
+    pub can_edit: bool,
+    /// Whether the caller may reassign it (managers and up).
+    pub can_assign: bool,
+    pub history: Vec<crate::history::HistoryEntry>,
+}
+
+/// What saving a lead did: saved it, or stopped to show likely duplicates (the user then
+/// opens one or saves anyway).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SaveOutcome {
+    Saved { id: i64, version: i64 },
+    Duplicates(Vec<duplicates::DuplicateMatch>),
+}
+
 impl LeadPage {
     pub fn page_count(&self) -> i64 {
-        ((self.total + self.page_size - 1) / self.page_size).max(1)
+        crate::ui::list::page_count(self.total, self.page_size)
     }
 }
 
@@ -307,6 +329,7 @@ mod query_tests {
             source: Some(LeadSource::TradeShow),
             rating: Some(Rating::Hot),
             reason: Some(LeadStatusReason::CannotContact),
+            owner: Some(3),
             sort: LeadSort::Company,
             descending: false,
             page: 3,
@@ -314,7 +337,7 @@ mod query_tests {
         let url = query.to_url();
         assert_eq!(
             url,
-            "/leads?view=closed&q=Blue%20%26%20Co&source=trade_show&rating=hot&reason=cannot_contact&sort=company&dir=asc&page=3"
+            "/leads?view=closed&q=Blue%20%26%20Co&source=trade_show&rating=hot&reason=cannot_contact&owner=3&sort=company&dir=asc&page=3"
         );
         let params: std::collections::HashMap<String, String> = url
             .split_once('?')
@@ -351,18 +374,5 @@ mod query_tests {
             (LeadSort::Topic, false, 1)
         );
         assert!(by_topic.sorted_by(LeadSort::Topic).descending);
-    }
-
-    #[test]
-    fn page_count_rounds_up() {
-        let page = |total| LeadPage {
-            rows: vec![],
-            total,
-            page: 1,
-            page_size: 25,
-        };
-        assert_eq!(page(0).page_count(), 1);
-        assert_eq!(page(25).page_count(), 1);
-        assert_eq!(page(26).page_count(), 2);
     }
 }

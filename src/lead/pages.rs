@@ -3,6 +3,7 @@
 use super::api::list_leads;
 use super::{LeadPage, LeadQuery, LeadSort, LeadSource, LeadStatusReason, LeadView, Rating};
 use crate::ui::ErrorPage;
+use crate::ui::list::{Pager, option_filter, owner_filter, sort_filters, sort_headers};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -13,11 +14,13 @@ pub fn LeadsPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| LeadQuery::from_params(|key| p.get(key))));
     let page = Resource::new(move || query.get(), list_leads);
+    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
     view! {
         <Title text="Leads" />
         <section class="page">
             <header class="page-header">
                 <h1>"Leads"</h1>
+                <a class="button secondary" href="/leads/new?form=full">"Full lead form"</a>
             </header>
             <nav class="view-tabs" aria-label="Lead views">
                 {LeadView::ALL
@@ -36,7 +39,12 @@ pub fn LeadsPage() -> impl IntoView {
                     })
                     .collect_view()}
             </nav>
-            {move || view! { <LeadFilters query=query.get() /> }}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let owners = owners.await.unwrap_or_default();
+                    view! { <LeadFilters query=query.get() owners /> }
+                })}
+            </Suspense>
             <Transition fallback=|| view! { <p class="loading">"Loading leads…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -49,38 +57,8 @@ pub fn LeadsPage() -> impl IntoView {
     }
 }
 
-/// A select whose options are an option set, with "Any" first.
-fn option_select<T: Copy + PartialEq + 'static>(
-    id: &'static str,
-    name: &'static str,
-    label: &'static str,
-    all: &'static [T],
-    selected: Option<T>,
-    code: fn(T) -> &'static str,
-    text: fn(T) -> &'static str,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select id=id name=name>
-                <option value="" selected=selected.is_none()>"Any"</option>
-                {all
-                    .iter()
-                    .map(|value| {
-                        view! {
-                            <option value=code(*value) selected=selected == Some(*value)>
-                                {text(*value)}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-        </div>
-    }
-}
-
 #[component]
-fn LeadFilters(query: LeadQuery) -> impl IntoView {
+fn LeadFilters(query: LeadQuery, owners: Vec<crate::auth::UserOption>) -> impl IntoView {
     let reasons: &'static [LeadStatusReason] = if query.view == LeadView::Closed {
         &LeadStatusReason::ALL[2..]
     } else {
@@ -99,26 +77,11 @@ fn LeadFilters(query: LeadQuery) -> impl IntoView {
                     value=query.search.clone().unwrap_or_default()
                 />
             </div>
-            {option_select("lead-source", "source", "Source", LeadSource::ALL, query.source, LeadSource::code, LeadSource::label)}
-            {option_select("lead-rating", "rating", "Rating", Rating::ALL, query.rating, Rating::code, Rating::label)}
-            {option_select("lead-reason", "reason", "Status", reasons, query.reason, LeadStatusReason::code, LeadStatusReason::label)}
-            // Column headers sort on a desktop; phones (cards, no header row) sort here.
-            <div class="field">
-                <label for="lead-sort">"Sort by"</label>
-                <select id="lead-sort" name="sort">
-                    {COLUMNS
-                        .iter()
-                        .map(|(sort, label)| view! { <option value=sort.code() selected=query.sort == *sort>{*label}</option> })
-                        .collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="lead-dir">"Order"</label>
-                <select id="lead-dir" name="dir">
-                    <option value="asc" selected=!query.descending>"Ascending"</option>
-                    <option value="desc" selected=query.descending>"Descending"</option>
-                </select>
-            </div>
+            {option_filter("lead-source", "source", "Source", LeadSource::ALL, query.source)}
+            {option_filter("lead-rating", "rating", "Rating", Rating::ALL, query.rating)}
+            {option_filter("lead-reason", "reason", "Status", reasons, query.reason)}
+            {owner_filter("lead-owner-filter", owners, query.owner)}
+            {sort_filters("lead-sort", &COLUMNS, query.sort, query.descending)}
             <button type="submit" class="button primary">"Apply"</button>
         </Form>
     }
@@ -139,27 +102,9 @@ const COLUMNS: [(LeadSort, &str); 8] = [
 fn LeadTable(result: LeadPage, query: LeadQuery) -> impl IntoView {
     let page_count = result.page_count();
     let noun = if result.total == 1 { "lead" } else { "leads" };
-    let headers = COLUMNS
-        .iter()
-        .map(|(sort, label)| {
-            let active = query.sort == *sort;
-            let aria_sort = match (active, query.descending) {
-                (false, _) => "none",
-                (true, true) => "descending",
-                (true, false) => "ascending",
-            };
-            let arrow = match aria_sort {
-                "descending" => " ↓",
-                "ascending" => " ↑",
-                _ => "",
-            };
-            view! {
-                <th scope="col" aria-sort=aria_sort>
-                    <a href=query.sorted_by(*sort).to_url()>{*label}{arrow}</a>
-                </th>
-            }
-        })
-        .collect_view();
+    let headers = sort_headers(&COLUMNS, query.sort, query.descending, |sort| {
+        query.sorted_by(sort).to_url()
+    });
     let rows = result
         .rows
         .iter()
@@ -178,8 +123,10 @@ fn LeadTable(result: LeadPage, query: LeadQuery) -> impl IntoView {
             }
         })
         .collect_view();
-    let previous = (result.page > 1).then(|| query.at_page(result.page - 1).to_url());
-    let next = (result.page < page_count).then(|| query.at_page(result.page + 1).to_url());
+    let page_url = {
+        let query = query.clone();
+        Callback::new(move |page| query.at_page(page).to_url())
+    };
     view! {
         <p class="row-count">{format!("{} {noun}", result.total)}</p>
         {if result.rows.is_empty() {
@@ -193,66 +140,46 @@ fn LeadTable(result: LeadPage, query: LeadQuery) -> impl IntoView {
                 </table>
             }.into_any()
         }}
-        <nav class="pager" aria-label="Pages">
-            {previous.map(|href| view! { <a class="button secondary" href=href>"Previous page"</a> })}
-            <span>{format!("Page {} of {page_count}", result.page)}</span>
-            {next.map(|href| view! { <a class="button secondary" href=href>"Next page"</a> })}
-        </nav>
+        <Pager page=result.page page_count page_url />
     }
 }
 
-/// Quick create: the few fields a rep types at a trade-show booth, on a phone.
+/// A new lead: quick create (the few fields a rep types at a trade-show booth, on a phone)
+/// or, with `?form=full`, every field. Saving lands on the new lead's record.
 #[component]
-pub fn QuickCreateLeadPage() -> impl IntoView {
-    use super::api::QuickCreateLead;
-    use crate::ui::{FieldError, FormAlert, use_toasts};
-    let create = ServerAction::<QuickCreateLead>::new();
+pub fn NewLeadPage() -> impl IntoView {
+    use super::SaveOutcome;
+    use super::api::CreateLead;
+    use super::form::{DuplicateWarning, LeadFields};
+    use crate::ui::{FormAlert, use_toasts};
+    let params = use_query_map();
+    let quick = move || params.with(|p| p.get("form").as_deref() != Some("full"));
+    let create = ServerAction::<CreateLead>::new();
     let result = Signal::derive(move || create.value().get());
     let toasts = use_toasts();
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = create.value().get() {
+        if let Some(Ok(SaveOutcome::Saved { id, .. })) = create.value().get() {
             toasts.show("Lead created.");
-            navigate(&LeadQuery::default().to_url(), Default::default());
+            navigate(&format!("/leads/{id}"), Default::default());
         }
     });
-    let field = move |id: &'static str,
-                      name: &'static str,
-                      label: &'static str,
-                      kind: &'static str,
-                      autocomplete: &'static str| {
-        let error_id = format!("{id}-error");
-        view! {
-            <div class="field">
-                <label for=id>{label}</label>
-                <input id=id name=format!("lead[{name}]") type=kind autocomplete=autocomplete aria-describedby=error_id.clone() />
-                <FieldError result field=name id=error_id />
-            </div>
-        }
-    };
     view! {
         <Title text="New lead" />
         <section class="page">
-            <header class="page-header"><h1>"New lead"</h1></header>
+            <header class="page-header">
+                <h1>"New lead"</h1>
+                {move || if quick() {
+                    view! { <a class="button secondary" href="/leads/new?form=full">"All fields"</a> }.into_any()
+                } else {
+                    view! { <a class="button secondary" href="/leads/new">"Quick create"</a> }.into_any()
+                }}
+            </header>
             <div class="card">
                 // The server's field messages replace the browser's own validation bubbles.
                 <ActionForm action=create attr:novalidate=true>
-                    <div class="form-grid">
-                        {field("lead-topic", "topic", "Topic", "text", "off")}
-                        <div class="field">
-                            <label for="lead-source-new">"Lead source"</label>
-                            <select id="lead-source-new" name="lead[lead_source]" aria-describedby="lead-source-new-error">
-                                <option value="">"Not known"</option>
-                                {LeadSource::ALL.iter().map(|s| view! { <option value=s.code()>{s.label()}</option> }).collect_view()}
-                            </select>
-                            <FieldError result field="lead_source" id="lead-source-new-error" />
-                        </div>
-                        {field("lead-first-name", "first_name", "First name", "text", "given-name")}
-                        {field("lead-last-name", "last_name", "Last name", "text", "family-name")}
-                        {field("lead-company", "company_name", "Company", "text", "organization")}
-                        {field("lead-email", "email", "Email", "email", "email")}
-                        {field("lead-phone", "phone", "Phone", "tel", "tel")}
-                    </div>
+                    {move || view! { <LeadFields values=Default::default() result quick=quick() /> }}
+                    <DuplicateWarning result />
                     <FormAlert result />
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>"Save lead"</button>
                 </ActionForm>

@@ -21,3 +21,72 @@ option_set!(StakeholderRole {
     TechnicalBuyer => "technical_buyer", "Technical Buyer",
     EndUser => "end_user", "End User",
 });
+
+pub mod api;
+pub mod board;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod list;
+pub mod pages;
+pub mod parties;
+pub mod rules;
+
+use crate::activity::ActivityKind;
+use crate::lead::LeadSource;
+use crate::process::StageProgress;
+use crate::types::RecordLink;
+use serde::{Deserialize, Serialize};
+
+/// How a closed opportunity ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseInfo {
+    pub actual_revenue: Option<String>,
+    pub actual_close_date: Option<String>,
+    pub lost_reason: Option<String>,
+    pub competitor: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The opportunity record as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpportunitySummary {
+    pub id: i64,
+    pub fields: rules::OpportunityFields,
+    pub status: OpportunityStatus,
+    pub forecast: rules::Forecast,
+    /// The active stage's defaults (what "follow the stage" means now).
+    pub stage_defaults: rules::StageDefaults,
+    pub account: Option<RecordLink>,
+    pub contact: Option<RecordLink>,
+    pub originating_lead: Option<RecordLink>,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub version: i64,
+    pub can_edit: bool,
+    pub lead_source: Option<LeadSource>,
+    pub decision_maker_identified: Option<bool>,
+    pub close: Option<CloseInfo>,
+    pub progress: StageProgress,
+    pub activities: Vec<ActivityItem>,
+    pub history: Vec<crate::history::HistoryEntry>,
+    pub lost_reasons: Vec<rules::LostReason>,
+    /// Every active competitor (the close dialog's and the add form's choices).
+    pub competitors: Vec<RecordLink>,
+    pub parties: parties::Parties,
+    /// The server's date, the default close date.
+    pub today: String,
+}
+
+/// One entry of a record's activity timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ActivityItem {
+    pub id: i64,
+    pub kind: ActivityKind,
+    pub subject: String,
+    pub body: Option<String>,
+    pub created_at: String,
+    pub owner_name: String,
+    /// Logged on the lead this opportunity was qualified from.
+    pub from_lead: bool,
+}

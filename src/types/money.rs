@@ -106,6 +106,24 @@ impl Money {
         })
     }
 
+    /// The amount as typed in a form: "12500.50" (no currency, no grouping).
+    pub fn amount_text(&self) -> String {
+        let scale = self.currency.minor_digits();
+        let divisor = 10_u64.pow(scale);
+        let absolute = self.minor.unsigned_abs();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        if scale == 0 {
+            format!("{sign}{absolute}")
+        } else {
+            format!(
+                "{sign}{}.{:0width$}",
+                absolute / divisor,
+                absolute % divisor,
+                width = scale as usize
+            )
+        }
+    }
+
     pub fn is_negative(&self) -> bool {
         self.minor < 0
     }

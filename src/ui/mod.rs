@@ -1,9 +1,14 @@
 //! Shared UI pieces: toasts, form field errors, simple page states.
 
+pub mod dialog;
 mod field;
+mod history;
+pub mod inputs;
+pub mod list;
 mod toast;
 
 pub use field::{FieldError, FormAlert};
+pub use history::History;
 pub use toast::{Toasts, provide_toasts, use_toasts};
 
 use leptos::prelude::*;

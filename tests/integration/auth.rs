@@ -8,9 +8,99 @@ use std::collections::BTreeSet;
 /// list covers every registered server function, so a new one cannot skip the check.
 const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
     (
-        "/api/leads/quick-create",
+        "/api/leads/create",
         &[("lead[topic]", "Booth visit"), ("lead[last_name]", "Lee")],
     ),
+    ("/api/leads/get", &[("id", "1")]),
+    (
+        "/api/leads/update",
+        &[
+            ("id", "1"),
+            ("version", "1"),
+            ("lead[topic]", "Booth visit"),
+            ("lead[last_name]", "Lee"),
+        ],
+    ),
+    (
+        "/api/leads/step",
+        &[("id", "1"), ("step_id", "1"), ("done", "true")],
+    ),
+    ("/api/leads/qualify-preview", &[("id", "1")]),
+    (
+        "/api/leads/qualify",
+        &[
+            ("id", "1"),
+            ("version", "1"),
+            ("account", "new"),
+            ("contact", "new"),
+        ],
+    ),
+    (
+        "/api/leads/disqualify",
+        &[("id", "1"), ("version", "1"), ("reason", "lost")],
+    ),
+    ("/api/leads/reactivate", &[("id", "1"), ("version", "1")]),
+    ("/api/opportunities/get", &[("id", "1")]),
+    (
+        "/api/opportunities/update",
+        &[
+            ("id", "1"),
+            ("version", "1"),
+            ("opportunity[topic]", "Deal"),
+        ],
+    ),
+    (
+        "/api/opportunities/move",
+        &[("id", "1"), ("version", "1"), ("direction", "next")],
+    ),
+    (
+        "/api/opportunities/step",
+        &[("id", "1"), ("step_id", "10"), ("done", "true")],
+    ),
+    (
+        "/api/opportunities/close-won",
+        &[("id", "1"), ("version", "1")],
+    ),
+    (
+        "/api/opportunities/close-lost",
+        &[("id", "1"), ("version", "1"), ("close[reason]", "canceled")],
+    ),
+    (
+        "/api/opportunities/reopen",
+        &[("id", "1"), ("version", "1")],
+    ),
+    ("/api/pipeline/board", &[]),
+    ("/api/settings/list", &[]),
+    (
+        "/api/settings/add",
+        &[("kind", "Competitors"), ("name", "Initech")],
+    ),
+    (
+        "/api/settings/set-active",
+        &[("kind", "Competitors"), ("id", "1"), ("active", "false")],
+    ),
+    (
+        "/api/opportunities/stakeholder",
+        &[("id", "1"), ("contact_id", "1"), ("role", "champion")],
+    ),
+    (
+        "/api/opportunities/competitor",
+        &[("id", "1"), ("competitor_id", "1"), ("present", "true")],
+    ),
+    (
+        "/api/customers/search",
+        &[("kind", "account"), ("search", "Contoso")],
+    ),
+    (
+        "/api/opportunities/list",
+        &[
+            ("query[view]", "all-open"),
+            ("query[sort]", "close-date"),
+            ("query[descending]", "false"),
+            ("query[page]", "1"),
+        ],
+    ),
+    ("/api/users/directory", &[]),
     (
         "/api/leads/list",
         &[

@@ -3,7 +3,7 @@ use leadflow::lead::{LeadPage, LeadStatus};
 use reqwest::{Client, StatusCode};
 
 /// Calls the lead list with URL-style parameters (`view`, `q`, `sort`, …).
-async fn list(app: &TestApp, client: &Client, params: &[(&str, &str)]) -> LeadPage {
+pub async fn list(app: &TestApp, client: &Client, params: &[(&str, &str)]) -> LeadPage {
     let query = leadflow::lead::LeadQuery::from_params(|key| {
         params
             .iter()
@@ -21,6 +21,7 @@ async fn list(app: &TestApp, client: &Client, params: &[(&str, &str)]) -> LeadPa
         ("source", query.source.map(|s| s.code().to_string())),
         ("rating", query.rating.map(|r| r.code().to_string())),
         ("reason", query.reason.map(|r| r.code().to_string())),
+        ("owner", query.owner.map(|o| o.to_string())),
     ];
     for (key, value) in optional {
         if let Some(value) = value {
@@ -33,7 +34,7 @@ async fn list(app: &TestApp, client: &Client, params: &[(&str, &str)]) -> LeadPa
     response.json().await.unwrap()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
 }
 
@@ -229,11 +230,11 @@ async fn quick_create_validates_and_the_lead_lands_in_my_open_leads() {
     let response = app
         .call(
             &rep,
-            "/api/leads/quick-create",
+            "/api/leads/create",
             &[
                 ("lead[topic]", " "),
                 ("lead[email]", "ann@"),
-                ("lead[phone]", "12"),
+                ("lead[business_phone]", "12"),
             ],
         )
         .await;
@@ -244,27 +245,30 @@ async fn quick_create_validates_and_the_lead_lands_in_my_open_leads() {
     };
     assert_eq!(
         fields.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["email", "last_name", "phone", "topic"]
+        ["business_phone", "email", "last_name", "topic"]
     );
     let before = count(&app, "SELECT COUNT(*) FROM leads").await;
 
     let response = app
         .call(
             &rep,
-            "/api/leads/quick-create",
+            "/api/leads/create",
             &[
                 ("lead[topic]", "Booth 14 visitor"),
                 ("lead[first_name]", "Ann"),
                 ("lead[last_name]", "Quorvik"),
                 ("lead[company_name]", "Fjord  Robotics"),
                 ("lead[email]", "Ann@Fjord.example"),
-                ("lead[phone]", "+47 22 33 44 55"),
+                ("lead[business_phone]", "+47 22 33 44 55"),
                 ("lead[lead_source]", "trade_show"),
             ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let id: i64 = response.json().await.unwrap();
+    let leadflow::lead::SaveOutcome::Saved { id, version: 1 } = response.json().await.unwrap()
+    else {
+        panic!("expected the lead to be saved");
+    };
     assert_eq!(count(&app, "SELECT COUNT(*) FROM leads").await, before + 1);
     let stored: (String, String, String, String, String, String) = sqlx::query_as(
         "SELECT l.status, l.status_reason, s.name, l.company_normalized, l.email_normalized, l.business_phone_digits \
@@ -288,4 +292,103 @@ async fn quick_create_validates_and_the_lead_lands_in_my_open_leads() {
     let mine = list(&app, &rep, &[("view", "my-open"), ("q", "quorvik")]).await;
     assert_eq!(mine.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
     assert_eq!(mine.rows[0].owner_name, "Riley Rep");
+}
+
+#[tokio::test]
+async fn the_owner_filter_keeps_one_owners_leads() {
+    let app = TestApp::spawn().await;
+    let manager = app.signed_in("manager@example.com").await;
+    let rep_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'rep@example.com'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let rep_id_text = rep_id.to_string();
+    let page = list(
+        &app,
+        &manager,
+        &[("view", "all-open"), ("owner", &rep_id_text)],
+    )
+    .await;
+    let expected = count(
+        &app,
+        &format!("SELECT COUNT(*) FROM leads WHERE status = 'open' AND owner_id = {rep_id}"),
+    )
+    .await;
+    assert!(expected > 0);
+    assert_eq!(page.total, expected);
+    assert!(page.rows.iter().all(|r| r.owner_name == "Riley Rep"));
+    // Any signed-in user may read the owner list the filter offers.
+    let rep = app.signed_in("rep@example.com").await;
+    let response = app.call(&rep, "/api/users/directory", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let users: Vec<leadflow::auth::UserOption> = response.json().await.unwrap();
+    assert_eq!(users.len(), 3);
+}
+
+#[tokio::test]
+async fn a_search_with_many_matches_pages_like_one_with_few() {
+    use leadflow::server::generate::{Counts, generate};
+    let app = TestApp::spawn().await;
+    let counts = Counts {
+        accounts: 0,
+        contacts: 0,
+        leads: 4_000,
+        opportunities: 0,
+        activities: 0,
+        open_percent: 50,
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    generate(&app.pool, counts, 7, today).await.unwrap();
+    let manager = app.signed_in("manager@example.com").await;
+    // "lead.example" is in every generated email: far more matches than a page, so the
+    // page walks the created-at index; "zz" is too short for trigrams and scans.
+    for (term, sort, dir) in [
+        ("lead.example", "created", "desc"),
+        ("lead.example", "created", "asc"),
+        ("lead.example", "topic", "asc"),
+    ] {
+        let pattern = format!("%{term}%");
+        let expected_total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM leads WHERE status = 'open' AND \
+             (lower(email) LIKE ?1 OR lower(company_name) LIKE ?1 OR lower(first_name || ' ' || last_name) LIKE ?1)",
+        )
+        .bind(&pattern)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert!(expected_total > 500, "{expected_total}");
+        for page_number in ["1", "3"] {
+            let page = list(
+                &app,
+                &manager,
+                &[
+                    ("view", "all-open"),
+                    ("q", term),
+                    ("sort", sort),
+                    ("dir", dir),
+                    ("page", page_number),
+                ],
+            )
+            .await;
+            assert_eq!(page.total, expected_total);
+            let order = match sort {
+                "created" => "created_at",
+                _ => "topic COLLATE NOCASE",
+            };
+            let offset = (page_number.parse::<i64>().unwrap() - 1) * 25;
+            let expected: Vec<i64> = sqlx::query_scalar(&format!(
+                "SELECT id FROM leads WHERE status = 'open' AND lower(email) LIKE ?1 \
+                 ORDER BY {order} {dir} NULLS LAST, id {dir} LIMIT 25 OFFSET {offset}"
+            ))
+            .bind(&pattern)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+            assert_eq!(
+                page.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+                expected,
+                "{term} {sort} {dir} page {page_number}"
+            );
+        }
+    }
 }

@@ -4,7 +4,11 @@
 mod auth;
 mod common;
 mod demo_data;
+mod lead_flows;
 mod leads;
+mod opportunities;
+mod opportunity_list;
 mod pages;
 mod schema;
+mod settings;
 mod users;

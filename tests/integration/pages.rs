@@ -10,6 +10,7 @@ const SHELL_PAGES: &[&str] = &[
     "/contacts",
     "/dashboard",
     "/users",
+    "/settings",
 ];
 
 #[tokio::test]
@@ -54,7 +55,10 @@ async fn the_login_page_shows_the_demo_credentials() {
 async fn signed_in_users_get_the_shell_with_navigation() {
     let app = TestApp::spawn().await;
     let client = app.signed_in("rep@example.com").await;
-    for path in SHELL_PAGES.iter().filter(|p| **p != "/users") {
+    for path in SHELL_PAGES
+        .iter()
+        .filter(|p| !["/users", "/settings"].contains(*p))
+    {
         let response = app.page(&client, path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let body = response.text().await.unwrap();
@@ -72,12 +76,12 @@ async fn signed_in_users_get_the_shell_with_navigation() {
             );
         }
         assert!(body.contains("Riley Rep"));
-        // Reps do not see user administration.
-        assert!(!body.contains(">Users</a>"));
+        // Reps do not see user administration or settings.
+        assert!(!body.contains(">Users</a>") && !body.contains(">Settings</a>"));
     }
     let admin = app.signed_in("admin@example.com").await;
     let body = app.page(&admin, "/users").await.text().await.unwrap();
-    assert!(body.contains(">Users</a>"));
+    assert!(body.contains(">Users</a>") && body.contains(">Settings</a>"));
     assert!(body.contains("Add a user"));
 }
 

@@ -1,0 +1,164 @@
+import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+/** Quick-creates a lead and qualifies it (new account and contact); returns on the opportunity. */
+async function newOpportunity(page: Page, topic: string) {
+  await page.getByRole("link", { name: "New lead" }).click();
+  await page.getByLabel("Topic").fill(topic);
+  await page.getByLabel("Last name").fill(`Buyer ${topic}`);
+  await page.getByLabel("Company").fill(`Company ${topic}`);
+  await page.getByRole("button", { name: "Save lead" }).click();
+  await expect(page.getByRole("heading", { name: topic, level: 1 })).toBeVisible();
+  await page.getByRole("button", { name: "Qualify", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Qualify lead" });
+  await dialog.getByRole("radio", { name: /Create a new account/ }).check();
+  await dialog.getByRole("button", { name: "Confirm qualify" }).click();
+  await expect(page).toHaveURL(/\/opportunities\/\d+$/);
+  await expect(page.getByText("Open · Develop")).toBeVisible();
+}
+
+async function nextStage(page: Page, expected: string) {
+  await page.getByRole("button", { name: "Next Stage" }).click();
+  await expect(page.getByText(`Open · ${expected}`)).toBeVisible();
+  await expect(page.getByRole("listitem").filter({ hasText: expected }).first()).toHaveAttribute("aria-current", "step");
+}
+
+test("advance through every stage, close as won, reopen, close as lost to a competitor", async ({ page, allowConsole }, testInfo) => {
+  allowConsole(/status of 409/);
+  allowConsole(/status of 422/);
+  const topic = `Fleet ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await newOpportunity(page, topic);
+
+  // Develop's required steps are fields: the gate names them.
+  await page.getByRole("button", { name: "Next Stage" }).click();
+  await expect(page.getByRole("alert")).toContainText("Complete the required steps of Develop first: Customer need, Proposed solution.");
+  await page.getByRole("textbox", { name: "Customer need", exact: true }).fill("Coffee for 300 staff");
+  await page.getByRole("textbox", { name: "Proposed solution", exact: true }).fill("Ten machines with service");
+  await page.getByLabel("Estimated revenue (USD)").fill("48,000");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("Opportunity saved.");
+  await nextStage(page, "Propose");
+  await expect(page.getByText("50% · Best case (from the stage)")).toBeVisible();
+
+  // Propose's required steps are checkboxes.
+  for (const step of ["Develop proposal", "Present proposal"]) {
+    await page.getByRole("checkbox", { name: step }).check();
+    await expect(page.getByRole("checkbox", { name: step })).toBeChecked();
+  }
+  await nextStage(page, "Close");
+  await page.getByRole("checkbox", { name: "Complete final proposal" }).check();
+  await expect(page.getByRole("checkbox", { name: "Complete final proposal" })).toBeChecked();
+
+  await page.getByRole("button", { name: "Close as Won" }).click();
+  const won = page.getByRole("dialog", { name: "Close as won" });
+  await expect(won.getByLabel("Actual revenue (USD)")).toHaveValue("48000.00");
+  await won.getByRole("button", { name: "Confirm won" }).click();
+  await expect(page.getByRole("heading", { name: "Closed as won" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Closed as won" })).toContainText("USD 48,000.00");
+  // One close, one toast (a reload loop would keep adding them).
+  await page.waitForTimeout(500);
+  await expect(page.getByText("Closed as won.")).toHaveCount(1);
+
+  await page.getByRole("button", { name: "Reopen" }).click();
+  await expect(page.getByText("Open · Close")).toBeVisible();
+
+  await page.getByRole("button", { name: "Close as Lost" }).click();
+  const lost = page.getByRole("dialog", { name: "Close as lost" });
+  await lost.getByLabel("Reason").selectOption({ label: "Out-Sold" });
+  await lost.getByRole("button", { name: "Confirm lost" }).click();
+  await expect(lost.getByText("Out-Sold: choose the competitor who won.")).toBeVisible();
+  await lost.getByLabel("Competitor (for Out-Sold)").selectOption({ label: "Contoso" });
+  await lost.getByRole("button", { name: "Confirm lost" }).click();
+  await expect(page.getByRole("heading", { name: "Closed as lost" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Closed as lost" })).toContainText("Contoso");
+  await expect(page.getByRole("table", { name: /Changes to this opportunity/ })).toContainText("Won");
+});
+
+test("move a card on the board and see the column totals change", async ({ page, isMobile }, testInfo) => {
+  const topic = `Board ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await newOpportunity(page, topic);
+  await page.getByRole("textbox", { name: "Customer need", exact: true }).fill("Coffee");
+  await page.getByRole("textbox", { name: "Proposed solution", exact: true }).fill("Machines");
+  await page.getByLabel("Estimated revenue (USD)").fill("10,000");
+  // A close date of its own keeps tests running in parallel out of this board's totals.
+  const day = isMobile ? "2020-01-02" : "2020-01-01";
+  await page.getByLabel("Estimated close date").fill(day);
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("Opportunity saved.");
+
+  await gotoHydrated(page, "/pipeline");
+  await page.getByLabel("Owner").selectOption({ label: "Riley Rep" });
+  await page.getByLabel("Close date from").fill(day);
+  await page.getByLabel("Close date to").fill(day);
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/owner=\d+/);
+  await expect(page).toHaveURL(new RegExp(`to=${day}`));
+  const develop = page.getByRole("region", { name: "Develop", exact: true });
+  const propose = page.getByRole("region", { name: "Propose", exact: true });
+  const card = develop.getByRole("listitem").filter({ hasText: topic });
+  await expect(card).toBeVisible();
+  const count = async (column: typeof develop) =>
+    Number.parseInt((await column.locator(".column-totals").textContent()) ?? "0", 10);
+  const developBefore = await count(develop);
+  const proposeBefore = await count(propose);
+
+  if (isMobile) {
+    await card.getByRole("combobox", { name: `Move ${topic} to` }).selectOption({ label: "Propose" });
+    await card.getByRole("button", { name: "Move" }).click();
+  } else {
+    // Drag by the card's own text, in small steps, as a hand would.
+    const from = await card.locator("p").last().boundingBox();
+    const to = await propose.locator(".column-totals").boundingBox();
+    if (!from || !to) throw new Error("card or column not on screen");
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 8 });
+    await page.mouse.up();
+  }
+  await expect(page.getByRole("status")).toContainText("Opportunity moved.");
+  await expect(propose.getByRole("listitem").filter({ hasText: topic })).toBeVisible();
+  await expect.poll(() => count(propose)).toBe(proposeBefore + 1);
+  expect(await count(develop)).toBe(developBefore - 1);
+  await expectNoHorizontalScroll(page);
+});
+
+test("change the potential customer, add a stakeholder and a competitor", async ({ page, allowConsole }, testInfo) => {
+  allowConsole(/status of 422/);
+  const topic = `Picker ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await newOpportunity(page, topic);
+  const customer = page.getByRole("group", { name: "Potential customer" });
+  await customer.getByRole("button", { name: `Remove contact Buyer ${topic}` }).click();
+  await customer.getByRole("button", { name: `Remove account Company ${topic}` }).click();
+
+  // Neither: the form says who is missing.
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(customer.getByText("Choose an account or a contact: who would buy?")).toBeVisible();
+
+  await customer.getByLabel("Account", { exact: true }).fill(`company ${topic}`);
+  await customer.getByRole("button", { name: `Choose Company ${topic}` }).click();
+  await expect(customer.getByRole("link", { name: `Company ${topic}` })).toBeVisible();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("Opportunity saved.");
+  const history = page.getByRole("table", { name: /Changes to this opportunity/ });
+  await expect(history.getByRole("row").filter({ hasText: "Contact" }).first()).toContainText(`Buyer ${topic}`);
+  await expect(customer.getByRole("button", { name: `Remove contact Buyer ${topic}` })).toHaveCount(0);
+
+  const parties = page.getByRole("region", { name: "Stakeholders and competitors" });
+  await parties.getByLabel("Stakeholder contact").fill(`buyer ${topic}`);
+  await parties.getByRole("button", { name: `Choose Buyer ${topic} (Company ${topic})` }).click();
+  await parties.getByLabel("Role").selectOption({ label: "Champion" });
+  await parties.getByRole("button", { name: "Add stakeholder" }).click();
+  await expect(page.getByRole("status")).toContainText("Stakeholders updated.");
+  await expect(parties.getByRole("list", { name: "Stakeholders" })).toContainText(`Buyer ${topic} · Champion`);
+
+  await parties.getByLabel("Competitor", { exact: true }).selectOption({ label: "Contoso" });
+  await parties.getByRole("button", { name: "Add competitor" }).click();
+  await expect(parties.getByRole("list", { name: "Competitors" })).toContainText("Contoso");
+  await parties.getByRole("button", { name: "Remove competitor Contoso" }).click();
+  await expect(parties.getByText("No competitors yet.")).toBeVisible();
+  await expect(history).toContainText("Stakeholder");
+  await expectNoHorizontalScroll(page);
+});

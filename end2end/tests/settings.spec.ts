@@ -1,0 +1,39 @@
+import { test, expect, signIn, gotoHydrated, openNavigation, expectNoHorizontalScroll } from "./fixtures";
+
+test("an admin adds a lost reason and a competitor, then deactivates the reason", async ({ page, allowConsole }, testInfo) => {
+  allowConsole(/status of 422/);
+  const suffix = `${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "admin@example.com");
+  const nav = await openNavigation(page);
+  await nav.getByRole("link", { name: "Settings" }).click();
+  await expect(page).toHaveURL(/\/settings$/);
+  await expect(page.getByRole("heading", { name: "Settings", level: 1 })).toBeVisible();
+
+  const reasons = page.getByRole("region", { name: "Lost reasons" });
+  await reasons.getByLabel("New lost reason").fill(`Budget cut ${suffix}`);
+  await reasons.getByRole("button", { name: "Add to lost reasons" }).click();
+  const list = reasons.getByRole("list", { name: "Lost reasons" });
+  await expect(list).toContainText(`Budget cut ${suffix} · Offered`);
+  await expect(list).toContainText("Out-Sold · Built in");
+
+  // The same name again is refused next to the field.
+  await reasons.getByLabel("New lost reason").fill(`budget cut ${suffix}`);
+  await reasons.getByRole("button", { name: "Add to lost reasons" }).click();
+  await expect(reasons.getByText("is already on the list.")).toBeVisible();
+
+  const competitors = page.getByRole("region", { name: "Competitors" });
+  await competitors.getByLabel("New competitor").fill(`Initech ${suffix}`);
+  await competitors.getByRole("button", { name: "Add to competitors" }).click();
+  await expect(competitors.getByRole("list", { name: "Competitors" })).toContainText(`Initech ${suffix}`);
+
+  await reasons.getByRole("button", { name: `Deactivate Budget cut ${suffix}` }).click();
+  await expect(list).toContainText(`Budget cut ${suffix} · Inactive`);
+  await expectNoHorizontalScroll(page);
+});
+
+test("reps cannot open the settings", async ({ page, allowConsole }) => {
+  allowConsole(/status of 403/);
+  await signIn(page, "rep@example.com");
+  await gotoHydrated(page, "/settings");
+  await expect(page.getByText("You do not have permission to do that.")).toBeVisible();
+});

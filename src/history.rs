@@ -1,0 +1,169 @@
+//! Record history: who changed which field, when, from what to what. Values are stored as
+//! the text a user reads (option labels, formatted money), so the history stays readable.
+
+use serde::{Deserialize, Serialize};
+
+/// One field's display value on a record, keyed by its stable field name.
+pub type FieldValue = (&'static str, Option<String>);
+
+/// A change to one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// The fields whose value differs between two snapshots of the same record.
+pub fn diff(old: &[FieldValue], new: &[FieldValue]) -> Vec<FieldChange> {
+    new.iter()
+        .filter_map(|(field, new_value)| {
+            let old_value = old
+                .iter()
+                .find(|(name, _)| name == field)
+                .and_then(|(_, value)| value.clone());
+            (old_value != *new_value).then(|| FieldChange {
+                field,
+                old: old_value,
+                new: new_value.clone(),
+            })
+        })
+        .collect()
+}
+
+/// One row of a record's History list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct HistoryEntry {
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub changed_by: String,
+    pub changed_at: String,
+}
+
+#[cfg(feature = "ssr")]
+pub mod db {
+    use super::{FieldChange, HistoryEntry};
+    use sqlx::{SqliteConnection, SqlitePool};
+
+    /// Writes the changes that produced `version` of a record.
+    pub async fn record(
+        conn: &mut SqliteConnection,
+        record_type: &str,
+        record_id: i64,
+        version: i64,
+        changes: &[FieldChange],
+        user_id: i64,
+        at: &str,
+    ) -> Result<(), sqlx::Error> {
+        for change in changes {
+            sqlx::query(
+                "INSERT INTO record_history \
+                 (record_type, record_id, field, old_value, new_value, changed_by, changed_at, version) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(record_type)
+            .bind(record_id)
+            .bind(change.field)
+            .bind(&change.old)
+            .bind(&change.new)
+            .bind(user_id)
+            .bind(at)
+            .bind(version)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The fields changed after `version` (what a stale save would have overwritten).
+    pub async fn fields_changed_since(
+        conn: &mut SqliteConnection,
+        record_type: &str,
+        record_id: i64,
+        version: i64,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT field FROM record_history \
+             WHERE record_type = ? AND record_id = ? AND version > ? \
+             GROUP BY field ORDER BY MIN(id)",
+        )
+        .bind(record_type)
+        .bind(record_id)
+        .bind(version)
+        .fetch_all(conn)
+        .await
+    }
+
+    /// A save based on `submitted` of a record now at `current`: a conflict naming the
+    /// fields changed since (by their labels) and who last changed it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn check_version(
+        conn: &mut SqliteConnection,
+        record_type: &str,
+        record_id: i64,
+        current: i64,
+        submitted: i64,
+        modified_by: &str,
+        label: fn(&str) -> &str,
+    ) -> Result<(), crate::error::AppError> {
+        if current == submitted {
+            return Ok(());
+        }
+        let fields = fields_changed_since(conn, record_type, record_id, submitted).await?;
+        let labels: Vec<String> = fields.iter().map(|f| label(f).to_string()).collect();
+        let what = if labels.is_empty() {
+            String::new()
+        } else {
+            format!(" Changed: {}.", labels.join(", "))
+        };
+        Err(crate::error::AppError::Conflict {
+            message: format!(
+                "{modified_by} changed this {record_type} after you opened it.{what} Reload to see the current values; nothing was saved."
+            ),
+            changed_fields: labels,
+        })
+    }
+
+    /// A record's history, newest first.
+    pub async fn load(
+        pool: &SqlitePool,
+        record_type: &str,
+        record_id: i64,
+    ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT h.field, h.old_value, h.new_value, u.name AS changed_by, h.changed_at \
+             FROM record_history h JOIN users u ON u.id = h.changed_by \
+             WHERE h.record_type = ? AND h.record_id = ? \
+             ORDER BY h.changed_at DESC, h.id DESC LIMIT 200",
+        )
+        .bind(record_type)
+        .bind(record_id)
+        .fetch_all(pool)
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_fields_are_reported() {
+        let old = [("topic", Some("Booth".to_string())), ("city", None)];
+        let new = [
+            ("topic", Some("Booth".to_string())),
+            ("city", Some("Oslo".to_string())),
+        ];
+        assert_eq!(
+            diff(&old, &new),
+            [FieldChange {
+                field: "city",
+                old: None,
+                new: Some("Oslo".into())
+            }]
+        );
+        assert!(diff(&new, &new).is_empty());
+    }
+}

@@ -1,0 +1,368 @@
+//! The lead record page: stage bar, the form, Qualify / Disqualify / Reactivate, the
+//! records it was qualified into, and its history.
+
+use super::api::{
+    DisqualifyLead, PreviewQualification, QualifyLead, ReactivateLead, SetLeadStep, UpdateLead,
+    get_lead,
+};
+use super::form::{DuplicateWarning, LeadFields, OwnerChoice};
+use super::qualify::{Link, QualifyPreview};
+use super::rules::lead_field_label;
+use super::{LeadDetail, LeadStatus, LeadStatusReason, SaveOutcome};
+use crate::auth::UserOption;
+use crate::process::StageBar;
+use crate::ui::dialog::{close, open};
+use crate::ui::{ErrorPage, FieldError, FormAlert, History, use_toasts};
+use leptos::html::Dialog;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+#[component]
+pub fn LeadRecordPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let lead = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_lead(id).await,
+            None => Err(crate::error::AppError::NotFound("This lead".into())),
+        }
+    });
+    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    let actions = LeadActions::new(lead);
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
+            {move || Suspend::new(async move {
+                let owners = owners.await.unwrap_or_default();
+                match lead.await {
+                    Ok(detail) => view! { <LeadRecord detail owners actions /> }.into_any(),
+                    Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The page's server actions; each successful one reloads the lead.
+#[derive(Clone, Copy)]
+struct LeadActions {
+    update: ServerAction<UpdateLead>,
+    step: ServerAction<SetLeadStep>,
+    preview: ServerAction<PreviewQualification>,
+    qualify: ServerAction<QualifyLead>,
+    disqualify: ServerAction<DisqualifyLead>,
+    reactivate: ServerAction<ReactivateLead>,
+    qualify_dialog: NodeRef<Dialog>,
+    disqualify_dialog: NodeRef<Dialog>,
+}
+
+impl LeadActions {
+    fn new(lead: Resource<Result<LeadDetail, crate::error::AppError>>) -> LeadActions {
+        let actions = LeadActions {
+            update: ServerAction::new(),
+            step: ServerAction::new(),
+            preview: ServerAction::new(),
+            qualify: ServerAction::new(),
+            disqualify: ServerAction::new(),
+            reactivate: ServerAction::new(),
+            qualify_dialog: NodeRef::new(),
+            disqualify_dialog: NodeRef::new(),
+        };
+        let toasts = use_toasts();
+        let navigate = use_navigate();
+        Effect::new(move |_| {
+            if let Some(Ok(SaveOutcome::Saved { .. })) = actions.update.value().get() {
+                toasts.show("Lead saved.");
+                untrack(|| lead.refetch());
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(())) = actions.step.value().get() {
+                untrack(|| lead.refetch());
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(())) = actions.disqualify.value().get() {
+                close(actions.disqualify_dialog);
+                toasts.show("Lead disqualified.");
+                untrack(|| lead.refetch());
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(())) = actions.reactivate.value().get() {
+                toasts.show("Lead reactivated.");
+                untrack(|| lead.refetch());
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(opportunity)) = actions.qualify.value().get() {
+                close(actions.qualify_dialog);
+                toasts.show("Lead qualified.");
+                navigate(&format!("/opportunities/{opportunity}"), Default::default());
+            }
+        });
+        actions
+    }
+}
+
+#[component]
+fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions) -> impl IntoView {
+    let is_open = detail.status == LeadStatus::Open;
+    let editable = is_open && detail.can_edit;
+    let id = detail.id;
+    let version = detail.version;
+    let status = format!(
+        "{} · {}",
+        detail.status.label(),
+        detail.status_reason.label()
+    );
+    let on_toggle = editable.then(|| {
+        Callback::new(move |(step_id, done): (i64, bool)| {
+            actions.step.dispatch(SetLeadStep { id, step_id, done });
+        })
+    });
+    let update_result = Signal::derive(move || actions.update.value().get());
+    let owner = OwnerChoice {
+        users: owners,
+        selected: detail.owner_id,
+        can_assign: detail.can_assign && editable,
+    };
+    let buttons = view! {
+        <div class="record-actions">
+            {(editable).then(|| view! {
+                <button type="button" class="button primary" on:click=move |_| {
+                    actions.preview.dispatch(PreviewQualification { id });
+                    open(actions.qualify_dialog);
+                }>"Qualify"</button>
+                <button type="button" class="button secondary" on:click=move |_| open(actions.disqualify_dialog)>
+                    "Disqualify"
+                </button>
+            })}
+            {(detail.status == LeadStatus::Disqualified && detail.can_edit).then(|| view! {
+                <ActionForm action=actions.reactivate>
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="version" value=version />
+                    <button type="submit" class="button primary">"Reactivate"</button>
+                </ActionForm>
+            })}
+        </div>
+    };
+    let read_only_note = match (is_open, detail.can_edit) {
+        (false, _) => Some("This lead is closed, so it is read-only."),
+        (true, false) => Some("You can view this lead; only its owner or a manager can change it."),
+        _ => None,
+    };
+    view! {
+        <Title text=format!("{} · Lead", detail.fields.topic) />
+        <section class="page">
+            <header class="page-header record-header">
+                <div>
+                    <p class="record-kind">"Lead"</p>
+                    <h1>{detail.fields.topic.clone()}</h1>
+                    <p class="record-meta">
+                        <span class="badge">{status}</span>
+                        {format!(" Owner: {}", detail.owner_name)}
+                    </p>
+                </div>
+                {buttons}
+            </header>
+            <FormAlert result=Signal::derive(move || actions.reactivate.value().get()) />
+            <FormAlert result=Signal::derive(move || actions.step.value().get()) />
+            <QualifiedLinks detail=detail.clone() />
+            <StageBar progress=detail.progress.clone() on_toggle />
+            <div class="card">
+                <h2>"Details"</h2>
+                {read_only_note.map(|note| view! { <p class="muted">{note}</p> })}
+                <ActionForm action=actions.update attr:novalidate=true>
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="version" value=version />
+                    <fieldset class="plain" disabled=!editable>
+                        <legend class="visually-hidden">"Lead fields"</legend>
+                        <LeadFields values=detail.fields.to_input() result=update_result owner />
+                    </fieldset>
+                    <DuplicateWarning result=update_result />
+                    <FormAlert result=update_result />
+                    {editable.then(|| view! {
+                        <button type="submit" class="button primary" disabled=move || actions.update.pending().get()>"Save"</button>
+                    })}
+                </ActionForm>
+            </div>
+            <History entries=detail.history.clone() label=lead_field_label caption="Changes to this lead, newest first" />
+            <QualifyDialog actions lead_id=id />
+            <DisqualifyDialog actions lead_id=id version />
+        </section>
+    }
+}
+
+#[component]
+fn QualifiedLinks(detail: LeadDetail) -> impl IntoView {
+    let links = [
+        ("Account", "accounts", detail.account),
+        ("Contact", "contacts", detail.contact),
+        ("Opportunity", "opportunities", detail.opportunity),
+    ]
+    .into_iter()
+    .filter_map(|(label, path, link)| {
+        let link = link?;
+        Some(view! {
+            <li>{format!("{label}: ")}<a href=format!("/{path}/{}", link.id)>{link.name}</a></li>
+        })
+    })
+    .collect::<Vec<_>>();
+    (!links.is_empty()).then(|| {
+        view! {
+            <section class="card" aria-labelledby="qualified-into">
+                <h2 id="qualified-into">"Qualified into"</h2>
+                <ul class="link-list">{links}</ul>
+            </section>
+        }
+    })
+}
+
+/// One radio group of the Qualify dialog: create new, link a match, or none.
+fn link_choices(
+    name: &'static str,
+    legend: &'static str,
+    new_label: Option<String>,
+    matches: Vec<super::duplicates::DuplicateMatch>,
+    default: Link,
+    result: Signal<Option<Result<i64, crate::error::AppError>>>,
+) -> impl IntoView {
+    let option = move |value: Link, label: String| {
+        let id = format!("qualify-{name}-{}", value.code());
+        view! {
+            <div class="choice">
+                <input type="radio" id=id.clone() name=name value=value.code() checked=value == default />
+                <label for=id>{label}</label>
+            </div>
+        }
+    };
+    let matched = matches
+        .into_iter()
+        .map(|m| {
+            let reasons = m.reasons_text();
+            let detail = m.detail.map(|d| format!(" · {d}")).unwrap_or_default();
+            option(
+                Link::Existing(m.id),
+                format!("Link existing: {}{detail} ({reasons})", m.title),
+            )
+        })
+        .collect_view();
+    view! {
+        <fieldset class="form-group" aria-describedby=format!("qualify-{name}-error")>
+            <legend>{legend}</legend>
+            {new_label.map(|label| option(Link::New, label))}
+            {matched}
+            {option(Link::None, format!("No {name}"))}
+            <FieldError result field=name id=format!("qualify-{name}-error") />
+        </fieldset>
+    }
+}
+
+#[component]
+fn QualifyDialog(actions: LeadActions, lead_id: i64) -> impl IntoView {
+    let result = Signal::derive(move || actions.qualify.value().get());
+    let body = move || match actions.preview.value().get() {
+        None => view! { <p class="loading">"Looking for matching accounts and contacts…"</p> }
+            .into_any(),
+        Some(Err(error)) => {
+            view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any()
+        }
+        Some(Ok(preview)) if preview.lead_id != lead_id => ().into_any(),
+        Some(Ok(preview)) => view! { <QualifyForm preview actions result /> }.into_any(),
+    };
+    view! {
+        <dialog node_ref=actions.qualify_dialog class="dialog" aria-labelledby="qualify-title">
+            <h2 id="qualify-title">"Qualify lead"</h2>
+            {body}
+        </dialog>
+    }
+}
+
+#[component]
+fn QualifyForm(
+    preview: QualifyPreview,
+    actions: LeadActions,
+    result: Signal<Option<Result<i64, crate::error::AppError>>>,
+) -> impl IntoView {
+    let carry = preview
+        .carry_over
+        .iter()
+        .map(|line| {
+            view! {
+                <tr>
+                    <td data-label="Lead field">{line.field.clone()}</td>
+                    <td data-label="Goes to">{line.target.clone()}</td>
+                    <td data-label="Value">{line.value.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p>"Qualifying creates an opportunity at the Develop stage and closes this lead as Qualified. It all happens at once: if anything fails, nothing is created."</p>
+        <ActionForm action=actions.qualify>
+            <input type="hidden" name="id" value=preview.lead_id />
+            <input type="hidden" name="version" value=preview.version />
+            {link_choices(
+                "account",
+                "Account",
+                preview.new_account_name.map(|name| format!("Create a new account: {name}")),
+                preview.account_matches,
+                preview.default_account,
+                result,
+            )}
+            {link_choices(
+                "contact",
+                "Contact",
+                preview.new_contact_name.map(|name| format!("Create a new contact: {name}")),
+                preview.contact_matches,
+                preview.default_contact,
+                result,
+            )}
+            <h3>{format!("New opportunity: {}", preview.topic)}</h3>
+            <table class="data-table compact">
+                <caption>"What carries over"</caption>
+                <thead><tr><th scope="col">"Lead field"</th><th scope="col">"Goes to"</th><th scope="col">"Value"</th></tr></thead>
+                <tbody>{carry}</tbody>
+            </table>
+            <FormAlert result />
+            <div class="dialog-actions">
+                <button type="submit" class="button primary" disabled=move || actions.qualify.pending().get()>"Confirm qualify"</button>
+                <button type="button" class="button secondary" on:click=move |_| close(actions.qualify_dialog)>"Cancel"</button>
+            </div>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn DisqualifyDialog(actions: LeadActions, lead_id: i64, version: i64) -> impl IntoView {
+    let result = Signal::derive(move || actions.disqualify.value().get());
+    let reasons = LeadStatusReason::ALL
+        .iter()
+        .filter(|reason| reason.status() == LeadStatus::Disqualified)
+        .map(|reason| view! { <option value=reason.code()>{reason.label()}</option> })
+        .collect_view();
+    view! {
+        <dialog node_ref=actions.disqualify_dialog class="dialog" aria-labelledby="disqualify-title">
+            <h2 id="disqualify-title">"Disqualify lead"</h2>
+            <p>"The lead leaves the open views and shows in Closed leads. You can reactivate it later."</p>
+            <ActionForm action=actions.disqualify attr:novalidate=true>
+                <input type="hidden" name="id" value=lead_id />
+                <input type="hidden" name="version" value=version />
+                <div class="field">
+                    <label for="disqualify-reason">"Reason"</label>
+                    <select id="disqualify-reason" name="reason" aria-describedby="disqualify-reason-error">
+                        <option value="">"Choose a reason"</option>
+                        {reasons}
+                    </select>
+                    <FieldError result field="reason" id="disqualify-reason-error" />
+                </div>
+                <FormAlert result />
+                <div class="dialog-actions">
+                    <button type="submit" class="button primary">"Confirm disqualify"</button>
+                    <button type="button" class="button secondary" on:click=move |_| close(actions.disqualify_dialog)>"Cancel"</button>
+                </div>
+            </ActionForm>
+        </dialog>
+    }
+}

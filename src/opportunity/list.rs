@@ -1,0 +1,413 @@
+//! The opportunity list: My open, All open, Won and Lost, with search, filters, sort and
+//! paging, all held in the URL (the dashboard links into it with the same filters).
+
+use super::OpportunityStatus;
+use super::board::usd;
+use crate::lead::Rating;
+use crate::option_set;
+use crate::process::StageInfo;
+use crate::ui::ErrorPage;
+use crate::ui::list::{
+    Pager, list_url, option_filter, owner_filter, page_param, param, sort_filters, sort_headers,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+option_set!(
+    /// The saved views of the opportunity list.
+    OpportunityView {
+        MyOpen => "my-open", "My open opportunities",
+        AllOpen => "all-open", "All open opportunities",
+        Won => "won", "Won opportunities",
+        Lost => "lost", "Lost opportunities",
+    }
+);
+
+impl OpportunityView {
+    /// The status every opportunity in the view has.
+    pub fn status(self) -> OpportunityStatus {
+        match self {
+            OpportunityView::MyOpen | OpportunityView::AllOpen => OpportunityStatus::Open,
+            OpportunityView::Won => OpportunityStatus::Won,
+            OpportunityView::Lost => OpportunityStatus::Lost,
+        }
+    }
+
+    /// Open views list the next close first; closed views the latest close first.
+    fn newest_first(self) -> bool {
+        self.status() != OpportunityStatus::Open
+    }
+}
+
+option_set!(
+    /// The columns the opportunity list sorts by.
+    OpportunitySort {
+        CloseDate => "close-date", "Close date",
+        Topic => "topic", "Topic",
+        Customer => "customer", "Customer",
+        Stage => "stage", "Stage",
+        Revenue => "revenue", "Revenue",
+        Probability => "probability", "Probability",
+        Rating => "rating", "Rating",
+        Owner => "owner", "Owner",
+    }
+);
+
+/// Rows per page of the opportunity list.
+pub const OPPORTUNITY_PAGE_SIZE: i64 = 25;
+
+/// What the opportunity list shows. The close-date range applies to the estimated close
+/// date in open views and to the actual close date in Won and Lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpportunityQuery {
+    pub view: OpportunityView,
+    pub search: Option<String>,
+    pub stage: Option<i64>,
+    pub owner: Option<i64>,
+    pub close_from: Option<String>,
+    pub close_to: Option<String>,
+    pub rating: Option<Rating>,
+    pub sort: OpportunitySort,
+    pub descending: bool,
+    pub page: i64,
+}
+
+impl OpportunityQuery {
+    /// A view with no filters, in its default order.
+    pub fn of_view(view: OpportunityView) -> OpportunityQuery {
+        OpportunityQuery {
+            view,
+            search: None,
+            stage: None,
+            owner: None,
+            close_from: None,
+            close_to: None,
+            rating: None,
+            sort: OpportunitySort::CloseDate,
+            descending: view.newest_first(),
+            page: 1,
+        }
+    }
+
+    /// Reads a query from URL parameters; anything missing or unknown takes its default.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> OpportunityQuery {
+        let text = |key: &str| param(&get, key);
+        let date = |key: &str| {
+            text(key).filter(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok())
+        };
+        let view = text("view")
+            .and_then(|v| OpportunityView::from_code(&v))
+            .unwrap_or(OpportunityView::MyOpen);
+        let defaults = OpportunityQuery::of_view(view);
+        OpportunityQuery {
+            search: text("q"),
+            stage: text("stage").and_then(|v| v.parse().ok()),
+            owner: text("owner").and_then(|v| v.parse().ok()),
+            close_from: date("from"),
+            close_to: date("to"),
+            rating: text("rating").and_then(|v| Rating::from_code(&v)),
+            sort: text("sort")
+                .and_then(|v| OpportunitySort::from_code(&v))
+                .unwrap_or(defaults.sort),
+            descending: text("dir").map_or(defaults.descending, |d| d == "desc"),
+            page: page_param(&get),
+            ..defaults
+        }
+    }
+
+    /// The URL of this query (defaults left out, so links stay short).
+    pub fn to_url(&self) -> String {
+        let mut params: Vec<(&str, String)> = vec![("view", self.view.code().into())];
+        let optional = [
+            ("q", self.search.clone()),
+            ("stage", self.stage.map(|v| v.to_string())),
+            ("owner", self.owner.map(|v| v.to_string())),
+            ("from", self.close_from.clone()),
+            ("to", self.close_to.clone()),
+            ("rating", self.rating.map(|v| v.code().to_string())),
+        ];
+        params.extend(
+            optional
+                .into_iter()
+                .filter_map(|(key, value)| value.map(|value| (key, value))),
+        );
+        let defaults = OpportunityQuery::of_view(self.view);
+        if self.sort != defaults.sort || self.descending != defaults.descending {
+            params.push(("sort", self.sort.code().into()));
+            params.push(("dir", if self.descending { "desc" } else { "asc" }.into()));
+        }
+        if self.page > 1 {
+            params.push(("page", self.page.to_string()));
+        }
+        list_url("/opportunities", &params)
+    }
+
+    /// The same query sorted by `sort`: ascending first, descending when it already was.
+    pub fn sorted_by(&self, sort: OpportunitySort) -> OpportunityQuery {
+        OpportunityQuery {
+            sort,
+            descending: self.sort == sort && !self.descending,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    pub fn at_page(&self, page: i64) -> OpportunityQuery {
+        OpportunityQuery {
+            page,
+            ..self.clone()
+        }
+    }
+}
+
+/// One row of the opportunity list. Revenue and close date are the estimates while open,
+/// the actual figures once won, and the estimates of what a lost deal was worth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct OpportunityRow {
+    pub id: i64,
+    pub topic: String,
+    pub customer: Option<String>,
+    pub stage_name: String,
+    pub revenue_minor: Option<i64>,
+    pub probability: i64,
+    pub close_date: Option<String>,
+    pub rating: Option<Rating>,
+    pub owner_name: String,
+}
+
+/// One page of an opportunity view, how many match in all, and the stages to filter by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpportunityPage {
+    pub rows: Vec<OpportunityRow>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    pub stages: Vec<StageInfo>,
+}
+
+const COLUMNS: [(OpportunitySort, &str); 8] = [
+    (OpportunitySort::Topic, "Topic"),
+    (OpportunitySort::Customer, "Customer"),
+    (OpportunitySort::Stage, "Stage"),
+    (OpportunitySort::Revenue, "Revenue"),
+    (OpportunitySort::Probability, "Probability"),
+    (OpportunitySort::CloseDate, "Close date"),
+    (OpportunitySort::Rating, "Rating"),
+    (OpportunitySort::Owner, "Owner"),
+];
+
+#[component]
+pub fn OpportunitiesPage() -> impl IntoView {
+    let params = use_query_map();
+    let query =
+        Memo::new(move |_| params.with(|p| OpportunityQuery::from_params(|key| p.get(key))));
+    let page = Resource::new(move || query.get(), super::api::list_opportunities);
+    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    view! {
+        <Title text="Opportunities" />
+        <section class="page">
+            <header class="page-header">
+                <h1>"Opportunities"</h1>
+                <a class="button secondary" href="/pipeline">"Pipeline board"</a>
+            </header>
+            <nav class="view-tabs" aria-label="Opportunity views">
+                {OpportunityView::ALL
+                    .iter()
+                    .map(|view| {
+                        let view = *view;
+                        view! {
+                            <a
+                                href=OpportunityQuery::of_view(view).to_url()
+                                aria-current=move || (query.get().view == view).then_some("page")
+                            >
+                                {view.label()}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+            <Transition fallback=|| view! { <p class="loading">"Loading opportunities…"</p> }>
+                {move || Suspend::new(async move {
+                    let owners = owners.await.unwrap_or_default();
+                    match page.await {
+                        Ok(result) => {
+                            let query = query.get_untracked();
+                            view! {
+                                <OpportunityFilters query=query.clone() owners stages=result.stages.clone() />
+                                <OpportunityTable result query />
+                            }
+                            .into_any()
+                        }
+                        Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn OpportunityFilters(
+    query: OpportunityQuery,
+    owners: Vec<crate::auth::UserOption>,
+    stages: Vec<StageInfo>,
+) -> impl IntoView {
+    let closed = query.view.status() != OpportunityStatus::Open;
+    view! {
+        <Form method="GET" action="/opportunities" attr:class="list-filters" attr:role="search">
+            <input type="hidden" name="view" value=query.view.code() />
+            <div class="field search-field">
+                <label for="opportunity-search">"Search"</label>
+                <input
+                    id="opportunity-search"
+                    type="search"
+                    name="q"
+                    placeholder="Topic or customer"
+                    value=query.search.clone().unwrap_or_default()
+                />
+            </div>
+            <div class="field">
+                <label for="opportunity-stage">"Stage"</label>
+                <select id="opportunity-stage" name="stage">
+                    <option value="" selected=query.stage.is_none()>"Any"</option>
+                    {stages
+                        .into_iter()
+                        .map(|stage| view! { <option value=stage.id selected=query.stage == Some(stage.id)>{stage.name}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            {owner_filter("opportunity-owner", owners, query.owner)}
+            <div class="field">
+                <label for="opportunity-from">{if closed { "Closed from" } else { "Close date from" }}</label>
+                <input id="opportunity-from" type="date" name="from" value=query.close_from.clone().unwrap_or_default() />
+            </div>
+            <div class="field">
+                <label for="opportunity-to">{if closed { "Closed to" } else { "Close date to" }}</label>
+                <input id="opportunity-to" type="date" name="to" value=query.close_to.clone().unwrap_or_default() />
+            </div>
+            {option_filter("opportunity-rating", "rating", "Rating", Rating::ALL, query.rating)}
+            {sort_filters("opportunity-sort", &COLUMNS, query.sort, query.descending)}
+            <button type="submit" class="button primary">"Apply"</button>
+        </Form>
+    }
+}
+
+#[component]
+fn OpportunityTable(result: OpportunityPage, query: OpportunityQuery) -> impl IntoView {
+    let page_count = crate::ui::list::page_count(result.total, result.page_size);
+    let noun = if result.total == 1 {
+        "opportunity"
+    } else {
+        "opportunities"
+    };
+    let headers = sort_headers(&COLUMNS, query.sort, query.descending, |sort| {
+        query.sorted_by(sort).to_url()
+    });
+    let rows = result
+        .rows
+        .into_iter()
+        .map(|row| {
+            view! {
+                <tr>
+                    <td data-label="Topic"><a href=format!("/opportunities/{}", row.id)>{row.topic}</a></td>
+                    <td data-label="Customer">{row.customer}</td>
+                    <td data-label="Stage">{row.stage_name}</td>
+                    <td data-label="Revenue">{row.revenue_minor.map(usd)}</td>
+                    <td data-label="Probability">{format!("{}%", row.probability)}</td>
+                    <td data-label="Close date">{row.close_date}</td>
+                    <td data-label="Rating">{row.rating.map(|r| r.label())}</td>
+                    <td data-label="Owner">{row.owner_name}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let caption = query.view.label();
+    let page_url = Callback::new(move |page| query.at_page(page).to_url());
+    view! {
+        <p class="row-count">{format!("{} {noun}", result.total)}</p>
+        {if result.total == 0 {
+            view! { <div class="card empty-state"><p>"No opportunities match this view and these filters."</p></div> }.into_any()
+        } else {
+            view! {
+                <table class="data-table">
+                    <caption class="visually-hidden">{caption}</caption>
+                    <thead><tr>{headers}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }.into_any()
+        }}
+        <Pager page=result.page page_count page_url />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(url: &str) -> OpportunityQuery {
+        let params: HashMap<String, String> = url
+            .split_once('?')
+            .unwrap()
+            .1
+            .split('&')
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap();
+                (k.to_string(), v.replace("%20", " "))
+            })
+            .collect();
+        OpportunityQuery::from_params(|k| params.get(k).cloned())
+    }
+
+    #[test]
+    fn a_query_survives_the_url() {
+        let query = OpportunityQuery {
+            search: Some("coffee machines".into()),
+            stage: Some(3),
+            owner: Some(2),
+            close_from: Some("2026-01-01".into()),
+            close_to: Some("2026-03-31".into()),
+            rating: Some(Rating::Warm),
+            sort: OpportunitySort::Revenue,
+            descending: true,
+            page: 2,
+            ..OpportunityQuery::of_view(OpportunityView::AllOpen)
+        };
+        assert_eq!(
+            query.to_url(),
+            "/opportunities?view=all-open&q=coffee%20machines&stage=3&owner=2&from=2026-01-01&to=2026-03-31&rating=warm&sort=revenue&dir=desc&page=2"
+        );
+        assert_eq!(parse(&query.to_url()), query);
+    }
+
+    #[test]
+    fn each_view_has_its_own_default_order() {
+        let open = OpportunityQuery::of_view(OpportunityView::MyOpen);
+        let won = OpportunityQuery::of_view(OpportunityView::Won);
+        assert!(!open.descending, "open: the next close first");
+        assert!(won.descending, "won: the latest close first");
+        assert_eq!(won.to_url(), "/opportunities?view=won");
+        assert!(parse("/opportunities?view=lost").descending);
+    }
+
+    #[test]
+    fn bad_parameters_fall_back_to_defaults() {
+        let query = parse("/opportunities?view=everything&from=soon&stage=x&page=-1&sort=salary");
+        assert_eq!(query, OpportunityQuery::of_view(OpportunityView::MyOpen));
+    }
+
+    #[test]
+    fn sorting_toggles_direction_and_resets_the_page() {
+        let query = OpportunityQuery::of_view(OpportunityView::AllOpen).at_page(3);
+        let by_revenue = query.sorted_by(OpportunitySort::Revenue);
+        assert_eq!(
+            (by_revenue.sort, by_revenue.descending, by_revenue.page),
+            (OpportunitySort::Revenue, false, 1)
+        );
+        assert!(by_revenue.sorted_by(OpportunitySort::Revenue).descending);
+    }
+}

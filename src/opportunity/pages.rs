@@ -1,0 +1,512 @@
+//! The opportunity record page: stage bar with Next/Previous Stage, the form, Close as Won
+//! or Lost, Reopen, the timeline and the history.
+
+use super::api::{
+    CloseLost, CloseWon, MoveOpportunityStage, ReopenOpportunity, SetOpportunityStep,
+    UpdateOpportunity, get_opportunity,
+};
+use super::parties::{PartiesCard, SetCompetitor, SetStakeholder};
+use super::rules::opportunity_field_label;
+use super::{ForecastCategory, OpportunityStatus, OpportunitySummary};
+use crate::customer::{CustomerKind, CustomerPicker};
+use crate::error::AppError;
+use crate::lead::{Need, PurchaseProcess, PurchaseTimeframe, Rating};
+use crate::process::StageBar;
+use crate::ui::dialog::{close, open};
+use crate::ui::inputs::{option_input, text_input};
+use crate::ui::{ErrorPage, FieldError, FormAlert, History, use_toasts};
+use leptos::html::Dialog;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// The page's server actions; each successful one reloads the opportunity.
+#[derive(Clone, Copy)]
+struct Actions {
+    update: ServerAction<UpdateOpportunity>,
+    step: ServerAction<SetOpportunityStep>,
+    stage: ServerAction<MoveOpportunityStage>,
+    won: ServerAction<CloseWon>,
+    lost: ServerAction<CloseLost>,
+    reopen: ServerAction<ReopenOpportunity>,
+    stakeholder: ServerAction<SetStakeholder>,
+    competitor: ServerAction<SetCompetitor>,
+    won_dialog: NodeRef<Dialog>,
+    lost_dialog: NodeRef<Dialog>,
+    /// The newest version this page knows: from the record, or from a save that has not
+    /// reloaded it yet (a quick Next Stage after Save must not look stale).
+    version: RwSignal<i64>,
+}
+
+impl Actions {
+    fn new(record: Resource<Result<OpportunitySummary, AppError>>) -> Actions {
+        let actions = Actions {
+            update: ServerAction::new(),
+            step: ServerAction::new(),
+            stage: ServerAction::new(),
+            won: ServerAction::new(),
+            lost: ServerAction::new(),
+            reopen: ServerAction::new(),
+            stakeholder: ServerAction::new(),
+            competitor: ServerAction::new(),
+            won_dialog: NodeRef::new(),
+            lost_dialog: NodeRef::new(),
+            version: RwSignal::new(0),
+        };
+        // Versions only grow: keep the highest seen.
+        let seen = move |version: i64| actions.version.update(|v| *v = (*v).max(version));
+        Effect::new(move |_| {
+            if let Some(Ok(summary)) = record.get() {
+                seen(summary.version);
+            }
+        });
+        Effect::new(move |_| {
+            let results = [
+                actions.update.value().get(),
+                actions.stage.value().get(),
+                actions.won.value().get(),
+                actions.lost.value().get(),
+                actions.reopen.value().get(),
+            ];
+            for version in results.into_iter().flatten().flatten() {
+                seen(version);
+            }
+        });
+        let toasts = use_toasts();
+        let reload_on = move |succeeded: Signal<bool>, message: &'static str| {
+            Effect::new(move |_| {
+                if succeeded.get() {
+                    if !message.is_empty() {
+                        toasts.show(message);
+                    }
+                    untrack(|| record.refetch());
+                }
+            });
+        };
+        reload_on(
+            Signal::derive(move || matches!(actions.update.value().get(), Some(Ok(_)))),
+            "Opportunity saved.",
+        );
+        reload_on(
+            Signal::derive(move || matches!(actions.step.value().get(), Some(Ok(_)))),
+            "",
+        );
+        reload_on(
+            Signal::derive(move || matches!(actions.stage.value().get(), Some(Ok(_)))),
+            "Stage changed.",
+        );
+        reload_on(
+            Signal::derive(move || matches!(actions.reopen.value().get(), Some(Ok(_)))),
+            "Opportunity reopened.",
+        );
+        reload_on(
+            Signal::derive(move || matches!(actions.stakeholder.value().get(), Some(Ok(_)))),
+            "Stakeholders updated.",
+        );
+        reload_on(
+            Signal::derive(move || matches!(actions.competitor.value().get(), Some(Ok(_)))),
+            "Competitors updated.",
+        );
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = actions.won.value().get() {
+                close(actions.won_dialog);
+                toasts.show("Closed as won.");
+                untrack(|| record.refetch());
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = actions.lost.value().get() {
+                close(actions.lost_dialog);
+                toasts.show("Closed as lost.");
+                untrack(|| record.refetch());
+            }
+        });
+        actions
+    }
+}
+
+#[component]
+pub fn OpportunityPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let opportunity = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_opportunity(id).await,
+            None => Err(AppError::NotFound("This opportunity".into())),
+        }
+    });
+    let actions = Actions::new(opportunity);
+    // The board sends Won/Lost moves here with `?close=won|lost`: open that dialog once,
+    // as soon as it is on the page.
+    let query = leptos_router::hooks::use_query_map();
+    let opened = StoredValue::new(false);
+    Effect::new(move |_| {
+        let dialog = match query.with(|q| q.get("close")).as_deref() {
+            Some("won") => actions.won_dialog,
+            Some("lost") => actions.lost_dialog,
+            _ => return,
+        };
+        if dialog.get().is_some() && !opened.get_value() {
+            opened.set_value(true);
+            open(dialog);
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading the opportunity…"</p> }>
+            {move || Suspend::new(async move {
+                match opportunity.await {
+                    Ok(summary) => view! { <OpportunityRecord summary actions /> }.into_any(),
+                    Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn record_link(path: &'static str, link: Option<crate::types::RecordLink>) -> Option<AnyView> {
+    link.map(|link| view! { <a href=format!("/{path}/{}", link.id)>{link.name}</a> }.into_any())
+}
+
+#[component]
+fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl IntoView {
+    let s = summary;
+    let id = s.id;
+    let version = actions.version;
+    // Also on the server, so the rendered forms carry it before any effect runs.
+    version.update_untracked(|v| *v = (*v).max(s.version));
+    let is_open = s.status == OpportunityStatus::Open;
+    let editable = is_open && s.can_edit;
+    let stage_name = s
+        .progress
+        .stages
+        .get(s.progress.active_index())
+        .map(|stage| stage.name.clone())
+        .unwrap_or_default();
+    let status = if is_open {
+        format!("Open · {stage_name}")
+    } else {
+        s.status.label().to_string()
+    };
+    let on_toggle = editable.then(|| {
+        Callback::new(move |(step_id, done): (i64, bool)| {
+            actions
+                .step
+                .dispatch(SetOpportunityStep { id, step_id, done });
+        })
+    });
+    let move_stage = move |direction: &'static str| {
+        actions.stage.dispatch(MoveOpportunityStage {
+            id,
+            version: version.get_untracked(),
+            direction: direction.into(),
+        });
+    };
+    // An editable opportunity shows its customer in the form's pickers.
+    let customer_links = (!editable).then(|| {
+        [
+            ("Account", record_link("accounts", s.account.clone())),
+            ("Contact", record_link("contacts", s.contact.clone())),
+        ]
+    });
+    let links = customer_links
+        .into_iter()
+        .flatten()
+        .chain([(
+            "Originating lead",
+            record_link("leads", s.originating_lead.clone()),
+        )])
+        .filter_map(|(label, link)| Some(view! { <div><dt>{label}</dt><dd>{link?}</dd></div> }))
+        .collect_view();
+    let close_info = s.close.clone().map(|close| {
+        let rows = [
+            ("Actual revenue", close.actual_revenue),
+            ("Actual close date", close.actual_close_date),
+            ("Lost reason", close.lost_reason),
+            ("Competitor", close.competitor),
+            ("Description", close.description),
+        ]
+        .into_iter()
+        .filter_map(|(label, value)| Some(view! { <div><dt>{label}</dt><dd>{value?}</dd></div> }))
+        .collect_view();
+        view! {
+            <section class="card" aria-labelledby="close-title">
+                <h2 id="close-title">{format!("Closed as {}", s.status.label().to_lowercase())}</h2>
+                <dl class="details">{rows}</dl>
+            </section>
+        }
+    });
+    let forecast_note = format!(
+        "{}% · {}{}",
+        s.forecast.probability,
+        s.forecast.category.label(),
+        match (
+            s.forecast.probability_overridden,
+            s.forecast.category_overridden
+        ) {
+            (false, false) => " (from the stage)",
+            _ => " (set by hand)",
+        }
+    );
+    view! {
+        <Title text=format!("{} · Opportunity", s.fields.topic) />
+        <section class="page">
+            <header class="page-header record-header">
+                <div>
+                    <p class="record-kind">"Opportunity"</p>
+                    <h1>{s.fields.topic.clone()}</h1>
+                    <p class="record-meta">
+                        <span class="badge">{status}</span>
+                        {format!(" Owner: {} · {forecast_note}", s.owner_name)}
+                    </p>
+                </div>
+                <div class="record-actions">
+                    {editable.then(|| view! {
+                        <button type="button" class="button secondary" on:click=move |_| move_stage("previous")>"Previous Stage"</button>
+                        <button type="button" class="button primary" on:click=move |_| move_stage("next")>"Next Stage"</button>
+                        <button type="button" class="button secondary" on:click=move |_| open(actions.won_dialog)>"Close as Won"</button>
+                        <button type="button" class="button secondary" on:click=move |_| open(actions.lost_dialog)>"Close as Lost"</button>
+                    })}
+                    {(!is_open && s.can_edit).then(|| view! {
+                        <button type="button" class="button primary" on:click=move |_| {
+                            actions.reopen.dispatch(ReopenOpportunity { id, version: version.get_untracked() });
+                        }>"Reopen"</button>
+                    })}
+                </div>
+            </header>
+            <FormAlert result=Signal::derive(move || actions.stage.value().get()) />
+            <FormAlert result=Signal::derive(move || actions.step.value().get()) />
+            <FormAlert result=Signal::derive(move || actions.reopen.value().get()) />
+            <StageBar progress=s.progress.clone() on_toggle />
+            {close_info}
+            <OpportunityForm summary=s.clone() actions editable>
+                <dl class="details">{links}</dl>
+            </OpportunityForm>
+            <PartiesCard id parties=s.parties.clone() all_competitors=s.competitors.clone() editable
+                stakeholder=actions.stakeholder competitor=actions.competitor />
+            <section class="card" aria-labelledby="timeline-title">
+                <h2 id="timeline-title">"Timeline"</h2>
+                <Timeline summary=s.clone() />
+            </section>
+            <History entries=s.history.clone() label=opportunity_field_label caption="Changes to this opportunity, newest first" />
+            <CloseWonDialog actions id estimate=s.fields.estimated_revenue_minor.map(|m| crate::types::Money::from_minor(m, crate::types::Currency::USD).amount_text()) today=s.today.clone() />
+            <CloseLostDialog actions id summary=s />
+        </section>
+    }
+}
+
+#[component]
+fn OpportunityForm(
+    summary: OpportunitySummary,
+    actions: Actions,
+    editable: bool,
+    children: Children,
+) -> impl IntoView {
+    let result = Signal::derive(move || actions.update.value().get());
+    let v = summary.fields.to_input(&summary.forecast);
+    let account = RwSignal::new(summary.account.clone());
+    let contact = RwSignal::new(summary.contact.clone());
+    let defaults = summary.stage_defaults;
+    let form = "opportunity";
+    let probability_hint = if summary.forecast.probability_overridden {
+        format!(
+            "Set by hand. Clear it to follow the stage ({}%).",
+            defaults.probability
+        )
+    } else {
+        format!(
+            "From the stage ({}%). Type a value to override it.",
+            defaults.probability
+        )
+    };
+    let category = v.forecast_category.clone();
+    let category_options = [
+        ForecastCategory::Pipeline,
+        ForecastCategory::BestCase,
+        ForecastCategory::Committed,
+        ForecastCategory::Omitted,
+    ]
+    .into_iter()
+    .map(|option| {
+        let selected = summary.forecast.category_overridden && category == option.code();
+        view! { <option value=option.code() selected=selected>{option.label()}</option> }
+    })
+    .collect_view();
+    view! {
+        <div class="card">
+            <h2>"Details"</h2>
+            {children()}
+            <ActionForm action=actions.update attr:novalidate=true>
+                <input type="hidden" name="id" value=summary.id />
+                <input type="hidden" name="version" value=move || actions.version.get() />
+                <fieldset class="plain" disabled=!editable>
+                    <legend class="visually-hidden">"Opportunity fields"</legend>
+                    <div class="form-grid">
+                        {text_input(form, result, "topic", "Topic", "text", "off", v.topic.clone())}
+                        {text_input(form, result, "estimated_revenue", "Estimated revenue (USD)", "text", "off", v.estimated_revenue.clone())}
+                        {text_input(form, result, "estimated_close_date", "Estimated close date", "date", "off", v.estimated_close_date.clone())}
+                        <div class="field">
+                            <label for="opportunity-probability">"Probability (%)"</label>
+                            <input id="opportunity-probability" name="opportunity[probability]" inputmode="numeric"
+                                value=if summary.forecast.probability_overridden { v.probability.clone() } else { String::new() }
+                                placeholder=defaults.probability.to_string()
+                                aria-describedby="opportunity-probability-hint opportunity-probability-error" />
+                            <p class="muted field-hint" id="opportunity-probability-hint">{probability_hint}</p>
+                            <FieldError result field="probability" id="opportunity-probability-error" />
+                        </div>
+                        <div class="field">
+                            <label for="opportunity-forecast">"Forecast category"</label>
+                            <select id="opportunity-forecast" name="opportunity[forecast_category]" aria-describedby="opportunity-forecast-error">
+                                <option value="" selected=!summary.forecast.category_overridden>
+                                    {format!("Follow the stage ({})", defaults.forecast.label())}
+                                </option>
+                                {category_options}
+                            </select>
+                            <FieldError result field="forecast_category" id="opportunity-forecast-error" />
+                        </div>
+                        {option_input::<Rating, _>(form, result, "rating", "Rating", v.rating.clone())}
+                        {text_input(form, result, "budget_amount", "Budget amount (USD)", "text", "off", v.budget_amount.clone())}
+                        {option_input::<PurchaseTimeframe, _>(form, result, "purchase_timeframe", "Purchase timeframe", v.purchase_timeframe.clone())}
+                        {option_input::<PurchaseProcess, _>(form, result, "purchase_process", "Purchase process", v.purchase_process.clone())}
+                        {option_input::<Need, _>(form, result, "need", "Need", v.need.clone())}
+                    </div>
+                    {editable.then(|| view! {
+                        <fieldset class="plain customer-fields">
+                            <legend>"Potential customer"</legend>
+                            <input type="hidden" name="opportunity[with_customer]" value="true" />
+                            <CustomerPicker kind=CustomerKind::Account name="opportunity[account_id]".to_string()
+                                label="Account" chosen=account described_by="opportunity-account-error" />
+                            <FieldError result field="account_id" id="opportunity-account-error" />
+                            <CustomerPicker kind=CustomerKind::Contact name="opportunity[contact_id]".to_string()
+                                label="Contact" chosen=contact described_by="opportunity-contact-error" />
+                            <FieldError result field="contact_id" id="opportunity-contact-error" />
+                        </fieldset>
+                    }.into_any())}
+                    {[
+                        ("current_situation", "Current situation", v.current_situation.clone()),
+                        ("customer_need", "Customer need", v.customer_need.clone()),
+                        ("proposed_solution", "Proposed solution", v.proposed_solution.clone()),
+                        ("description", "Description", v.description.clone()),
+                    ]
+                    .into_iter()
+                    .map(|(name, label, value)| {
+                        let id = format!("opportunity-{name}");
+                        view! {
+                            <div class="field">
+                                <label for=id.clone()>{label}</label>
+                                <textarea id=id name=format!("opportunity[{name}]") rows="3">{value}</textarea>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+                </fieldset>
+                <FormAlert result />
+                {editable.then(|| view! {
+                    <button type="submit" class="button primary" disabled=move || actions.update.pending().get()>"Save"</button>
+                })}
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+fn Timeline(summary: OpportunitySummary) -> impl IntoView {
+    if summary.activities.is_empty() {
+        return view! { <p class="muted">"No activities yet."</p> }.into_any();
+    }
+    let items = summary
+        .activities
+        .iter()
+        .map(|activity| {
+            let origin = if activity.from_lead { " · on the lead" } else { "" };
+            view! {
+                <li class="timeline-item">
+                    <p class="timeline-title">
+                        <span class="badge">{activity.kind.label()}</span>
+                        " "{activity.subject.clone()}
+                    </p>
+                    {activity.body.clone().map(|body| view! { <p>{body}</p> })}
+                    <p class="muted">{format!("{} · {}{origin}", activity.owner_name, activity.created_at.chars().take(10).collect::<String>())}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="timeline">{items}</ul> }.into_any()
+}
+
+#[component]
+fn CloseWonDialog(
+    actions: Actions,
+    id: i64,
+    estimate: Option<String>,
+    today: String,
+) -> impl IntoView {
+    let result = Signal::derive(move || actions.won.value().get());
+    view! {
+        <dialog node_ref=actions.won_dialog class="dialog" aria-labelledby="won-title">
+            <h2 id="won-title">"Close as won"</h2>
+            <ActionForm action=actions.won attr:novalidate=true>
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="version" value=move || actions.version.get() />
+                {text_input("close", result, "actual_revenue", "Actual revenue (USD)", "text", "off", estimate.unwrap_or_default())}
+                {text_input("close", result, "actual_close_date", "Actual close date", "date", "off", today)}
+                <FormAlert result />
+                <div class="dialog-actions">
+                    <button type="submit" class="button primary">"Confirm won"</button>
+                    <button type="button" class="button secondary" on:click=move |_| close(actions.won_dialog)>"Cancel"</button>
+                </div>
+            </ActionForm>
+        </dialog>
+    }
+}
+
+#[component]
+fn CloseLostDialog(actions: Actions, id: i64, summary: OpportunitySummary) -> impl IntoView {
+    let result = Signal::derive(move || actions.lost.value().get());
+    let today = summary.today.clone();
+    let reasons = summary
+        .lost_reasons
+        .iter()
+        .map(|reason| view! { <option value=reason.code.clone()>{reason.label.clone()}</option> })
+        .collect_view();
+    let competitors = summary
+        .competitors
+        .iter()
+        .map(|competitor| view! { <option value=competitor.id>{competitor.name.clone()}</option> })
+        .collect_view();
+    view! {
+        <dialog node_ref=actions.lost_dialog class="dialog" aria-labelledby="lost-title">
+            <h2 id="lost-title">"Close as lost"</h2>
+            <ActionForm action=actions.lost attr:novalidate=true>
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="version" value=move || actions.version.get() />
+                <div class="field">
+                    <label for="close-reason">"Reason"</label>
+                    <select id="close-reason" name="close[reason]" aria-describedby="close-reason-error">
+                        <option value="">"Choose a reason"</option>
+                        {reasons}
+                    </select>
+                    <FieldError result field="reason" id="close-reason-error" />
+                </div>
+                <div class="field">
+                    <label for="close-competitor">"Competitor (for Out-Sold)"</label>
+                    <select id="close-competitor" name="close[competitor]" aria-describedby="close-competitor-error">
+                        <option value="">"None"</option>
+                        {competitors}
+                    </select>
+                    <FieldError result field="competitor" id="close-competitor-error" />
+                </div>
+                <div class="field">
+                    <label for="close-description">"Description (required for Other)"</label>
+                    <textarea id="close-description" name="close[description]" rows="3" aria-describedby="close-description-error"></textarea>
+                    <FieldError result field="description" id="close-description-error" />
+                </div>
+                {text_input("close", result, "actual_close_date", "Actual close date", "date", "off", today)}
+                <FormAlert result />
+                <div class="dialog-actions">
+                    <button type="submit" class="button primary">"Confirm lost"</button>
+                    <button type="button" class="button secondary" on:click=move |_| close(actions.lost_dialog)>"Cancel"</button>
+                </div>
+            </ActionForm>
+        </dialog>
+    }
+}

@@ -1,0 +1,78 @@
+use super::StageProgress;
+use leptos::prelude::*;
+
+/// The stage bar: the process's stages with the active one marked, and the active stage's
+/// steps as a checklist. Field-bound steps tick themselves from the form; checkbox steps
+/// call `on_toggle(step_id, done)` (read-only when it is absent).
+#[component]
+pub fn StageBar(
+    progress: StageProgress,
+    on_toggle: Option<Callback<(i64, bool)>>,
+) -> impl IntoView {
+    let active_index = progress.active_index();
+    let active_name = progress
+        .stages
+        .get(active_index)
+        .map(|stage| stage.name.clone())
+        .unwrap_or_default();
+    let stages = progress
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(index, stage)| {
+            let (class, state) = match index.cmp(&active_index) {
+                std::cmp::Ordering::Less => ("stage done", "completed"),
+                std::cmp::Ordering::Equal => ("stage active", "active"),
+                std::cmp::Ordering::Greater => ("stage", "not started"),
+            };
+            view! {
+                <li class=class aria-current=(index == active_index).then_some("step")>
+                    <span class="stage-name">{stage.name.clone()}</span>
+                    <span class="visually-hidden">{format!(" ({state})")}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let done = progress.steps.iter().filter(|step| step.done).count();
+    let total = progress.steps.len();
+    let steps = progress
+        .steps
+        .into_iter()
+        .map(|step| {
+            let id = format!("step-{}", step.id);
+            let step_id = step.id;
+            let disabled = step.field_bound || on_toggle.is_none();
+            let note = match (step.required, step.field_bound) {
+                (true, true) => " · required · from the form",
+                (true, false) => " · required",
+                (false, true) => " · from the form",
+                (false, false) => "",
+            };
+            view! {
+                <li class:done=step.done>
+                    <input
+                        type="checkbox"
+                        id=id.clone()
+                        checked=step.done
+                        disabled=disabled
+                        on:change=move |event| {
+                            if let Some(toggle) = on_toggle {
+                                toggle.run((step_id, event_target_checked(&event)));
+                            }
+                        }
+                    />
+                    <label for=id>{step.name}<span class="step-note">{note}</span></label>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="stage-bar card" aria-label=format!("{} stage bar", progress.process_name)>
+            <ol class="stages">{stages}</ol>
+            <div class="steps">
+                <h2 class="steps-title">{format!("{active_name} steps · {done} of {total} done")}</h2>
+                <ul>{steps}</ul>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,66 @@
+//! Labelled form inputs that show their field's error from the last action result.
+
+use crate::error::AppError;
+use crate::options::OptionSet;
+use crate::ui::FieldError;
+use leptos::prelude::*;
+
+/// A text input named `form[name]` (id `form-name`) with its label and field error.
+pub fn text_input<R: Send + Sync + 'static>(
+    form: &'static str,
+    result: Signal<Option<Result<R, AppError>>>,
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: String,
+) -> impl IntoView {
+    let id = format!("{form}-{name}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=format!("{form}[{name}]")
+                type=kind
+                autocomplete=autocomplete
+                value=value
+                aria-describedby=error_id.clone()
+            />
+            <FieldError result field=name id=error_id />
+        </div>
+    }
+}
+
+/// A select of an option set named `form[name]`, with an empty "Not known" first.
+pub fn option_input<T: OptionSet, R: Send + Sync + 'static>(
+    form: &'static str,
+    result: Signal<Option<Result<R, AppError>>>,
+    name: &'static str,
+    label: &'static str,
+    value: String,
+) -> impl IntoView {
+    let id = format!("{form}-{name}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=format!("{form}[{name}]") aria-describedby=error_id.clone()>
+                <option value="" selected=value.is_empty()>"Not known"</option>
+                {T::all()
+                    .iter()
+                    .map(|option| {
+                        let option_code = option.code();
+                        view! {
+                            <option value=option_code selected=value == option_code>
+                                {option.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <FieldError result field=name id=error_id />
+        </div>
+    }
+}

@@ -1,0 +1,188 @@
+//! What every record list shares: URLs that hold the list's state, filter selects, sortable
+//! column headers and the pager.
+
+use crate::auth::UserOption;
+use crate::options::OptionSet;
+use leptos::prelude::*;
+
+/// Percent-encodes a URL query value (RFC 3986 unreserved characters pass through).
+pub fn encode_component(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// `path?key=value&…` with every value encoded.
+pub fn list_url(path: &str, params: &[(&str, String)]) -> String {
+    let query: Vec<String> = params
+        .iter()
+        .map(|(key, value)| format!("{key}={}", encode_component(value)))
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+/// A URL parameter, trimmed; blank counts as missing.
+pub fn param(get: &impl Fn(&str) -> Option<String>, key: &str) -> Option<String> {
+    get(key)
+        .map(|value| value.trim().to_string())
+        .filter(|value| !value.is_empty())
+}
+
+/// The page number in the URL (1 when missing or not a positive number).
+pub fn page_param(get: &impl Fn(&str) -> Option<String>) -> i64 {
+    param(get, "page")
+        .and_then(|page| page.parse().ok())
+        .filter(|page| *page >= 1)
+        .unwrap_or(1)
+}
+
+/// How many pages `total` rows fill (at least one, so an empty list is "page 1 of 1").
+pub fn page_count(total: i64, page_size: i64) -> i64 {
+    ((total + page_size - 1) / page_size).max(1)
+}
+
+/// A filter select over some values of an option set, with "Any" first.
+pub fn option_filter<T: OptionSet>(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    choices: &'static [T],
+    selected: Option<T>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=name>
+                <option value="" selected=selected.is_none()>"Any"</option>
+                {choices
+                    .iter()
+                    .map(|value| view! { <option value=value.code() selected=selected == Some(*value)>{value.label()}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// The owner filter: anyone, or one user.
+pub fn owner_filter(
+    id: &'static str,
+    owners: Vec<UserOption>,
+    selected: Option<i64>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>"Owner"</label>
+            <select id=id name="owner">
+                <option value="" selected=selected.is_none()>"Anyone"</option>
+                {owners
+                    .into_iter()
+                    .map(|user| view! { <option value=user.id selected=selected == Some(user.id)>{user.name}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// Sort column and order selects. Column headers sort on a desktop; phones (cards, no
+/// header row) sort here.
+pub fn sort_filters<T: OptionSet>(
+    id: &'static str,
+    columns: &'static [(T, &'static str)],
+    selected: T,
+    descending: bool,
+) -> impl IntoView {
+    let order_id = format!("{id}-order");
+    view! {
+        <div class="field">
+            <label for=id>"Sort by"</label>
+            <select id=id name="sort">
+                {columns
+                    .iter()
+                    .map(|(sort, label)| view! { <option value=sort.code() selected=selected == *sort>{*label}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for=order_id.clone()>"Order"</label>
+            <select id=order_id name="dir">
+                <option value="asc" selected=!descending>"Ascending"</option>
+                <option value="desc" selected=descending>"Descending"</option>
+            </select>
+        </div>
+    }
+}
+
+/// A table's header cells: each sorts by its column (`url` gives the sorted list's address).
+pub fn sort_headers<T: OptionSet>(
+    columns: &'static [(T, &'static str)],
+    sort: T,
+    descending: bool,
+    url: impl Fn(T) -> String,
+) -> AnyView {
+    columns
+        .iter()
+        .map(|(column, label)| sort_header(label, sort == *column, descending, url(*column)))
+        .collect_view()
+        .into_any()
+}
+
+/// A column header that sorts by its column (and says how the list is sorted now).
+fn sort_header(label: &'static str, active: bool, descending: bool, href: String) -> impl IntoView {
+    let (aria_sort, arrow) = match (active, descending) {
+        (false, _) => ("none", ""),
+        (true, true) => ("descending", " ↓"),
+        (true, false) => ("ascending", " ↑"),
+    };
+    view! {
+        <th scope="col" aria-sort=aria_sort>
+            <a href=href>{label}{arrow}</a>
+        </th>
+    }
+}
+
+/// Previous / next page links around "Page N of M".
+#[component]
+pub fn Pager(page: i64, page_count: i64, page_url: Callback<i64, String>) -> impl IntoView {
+    let previous = (page > 1).then(|| page_url.run(page - 1));
+    let next = (page < page_count).then(|| page_url.run(page + 1));
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {previous.map(|href| view! { <a class="button secondary" href=href>"Previous page"</a> })}
+            <span>{format!("Page {page} of {page_count}")}</span>
+            {next.map(|href| view! { <a class="button secondary" href=href>"Next page"</a> })}
+        </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_encoded_and_blank_parameters_are_missing() {
+        assert_eq!(
+            list_url("/x", &[("q", "Blue & Co".into()), ("page", "2".into())]),
+            "/x?q=Blue%20%26%20Co&page=2"
+        );
+        let get = |key: &str| match key {
+            "q" => Some("   ".to_string()),
+            "page" => Some("0".to_string()),
+            _ => None,
+        };
+        assert_eq!(param(&get, "q"), None);
+        assert_eq!(page_param(&get), 1);
+    }
+
+    #[test]
+    fn page_count_rounds_up() {
+        assert_eq!(page_count(0, 25), 1);
+        assert_eq!(page_count(25, 25), 1);
+        assert_eq!(page_count(26, 25), 2);
+    }
+}
