@@ -1,8 +1,12 @@
 //! The HTML shell, the routes and the signed-in layout (navigation, user menu, toasts).
 
+use crate::account::pages::{AccountPage, NewAccountPage};
+use crate::activity::mine::MyActivitiesPage;
 use crate::auth::api::{Logout, me};
 use crate::auth::pages::{LoginPage, UsersPage};
 use crate::auth::{Role, User};
+use crate::contact::pages::{ContactPage, NewContactPage};
+use crate::directory::{DirectoryKind, DirectoryList};
 use crate::error::AppError;
 use crate::lead::pages::{LeadsPage, NewLeadPage};
 use crate::lead::record::LeadRecordPage;
@@ -52,10 +56,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("opportunities") view=crate::opportunity::list::OpportunitiesPage />
                     <Route path=path!("opportunities/:id") view=OpportunityPage />
                     <Route path=path!("pipeline") view=crate::opportunity::board::PipelinePage />
-                    <Route path=path!("accounts") view=|| placeholder("Accounts", "Accounts with their contacts and opportunities.") />
-                    <Route path=path!("accounts/:id") view=|| placeholder("Account", "The account record and its timeline.") />
-                    <Route path=path!("contacts") view=|| placeholder("Contacts", "Contacts and their accounts.") />
-                    <Route path=path!("contacts/:id") view=|| placeholder("Contact", "The contact record and its timeline.") />
+                    <Route path=path!("accounts") view=|| view! { <DirectoryList kind=DirectoryKind::Accounts /> } />
+                    <Route path=path!("accounts/new") view=NewAccountPage />
+                    <Route path=path!("accounts/:id") view=AccountPage />
+                    <Route path=path!("contacts") view=|| view! { <DirectoryList kind=DirectoryKind::Contacts /> } />
+                    <Route path=path!("contacts/new") view=NewContactPage />
+                    <Route path=path!("contacts/:id") view=ContactPage />
+                    <Route path=path!("activities") view=MyActivitiesPage />
                     <Route path=path!("dashboard") view=|| placeholder("Dashboard", "Funnel, revenue by month, lead sources and win rate.") />
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("settings") view=crate::settings::SettingsPage />
@@ -82,7 +89,8 @@ pub fn use_signed_in_user() -> Resource<Result<User, AppError>> {
     expect_context::<SignedInUser>().0
 }
 
-const NAV_ITEMS: [(&str, &str); 6] = [
+const NAV_ITEMS: [(&str, &str); 7] = [
+    ("/activities", "My activities"),
     ("/leads", "Leads"),
     ("/opportunities", "Opportunities"),
     ("/pipeline", "Pipeline"),

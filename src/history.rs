@@ -6,6 +6,14 @@ use serde::{Deserialize, Serialize};
 /// One field's display value on a record, keyed by its stable field name.
 pub type FieldValue = (&'static str, Option<String>);
 
+/// The label of `field` in a record's field → label table (the name itself when unknown).
+pub fn label_of<'a>(labels: &'a [(&'static str, &'static str)], field: &'a str) -> &'a str {
+    labels
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map_or(field, |(_, label)| label)
+}
+
 /// A change to one field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldChange {

@@ -1,9 +1,12 @@
 //! Leadflow: a sales CRM. One crate, two builds: the server (`ssr`) and the browser (`hydrate`).
 
+pub mod account;
 pub mod activity;
 pub mod app;
 pub mod auth;
+pub mod contact;
 pub mod customer;
+pub mod directory;
 pub mod error;
 pub mod history;
 pub mod lead;

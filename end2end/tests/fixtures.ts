@@ -63,3 +63,19 @@ export async function expectNoHorizontalScroll(page: Page) {
   );
   expect(overflow, "page is wider than the screen").toBeLessThanOrEqual(0);
 }
+
+/** Quick-creates a lead and qualifies it (new account and contact); returns on the opportunity. */
+export async function newOpportunity(page: Page, topic: string) {
+  await page.getByRole("link", { name: "New lead" }).click();
+  await page.getByLabel("Topic").fill(topic);
+  await page.getByLabel("Last name").fill(`Buyer ${topic}`);
+  await page.getByLabel("Company").fill(`Company ${topic}`);
+  await page.getByRole("button", { name: "Save lead" }).click();
+  await expect(page.getByRole("heading", { name: topic, level: 1 })).toBeVisible();
+  await page.getByRole("button", { name: "Qualify", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Qualify lead" });
+  await dialog.getByRole("radio", { name: /Create a new account/ }).check();
+  await dialog.getByRole("button", { name: "Confirm qualify" }).click();
+  await expect(page).toHaveURL(/\/opportunities\/\d+$/);
+  await expect(page.getByText("Open · Develop")).toBeVisible();
+}

@@ -1,20 +1,10 @@
-import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, newOpportunity } from "./fixtures";
 import type { Page } from "@playwright/test";
 
-/** Quick-creates a lead and qualifies it (new account and contact); returns on the opportunity. */
-async function newOpportunity(page: Page, topic: string) {
-  await page.getByRole("link", { name: "New lead" }).click();
-  await page.getByLabel("Topic").fill(topic);
-  await page.getByLabel("Last name").fill(`Buyer ${topic}`);
-  await page.getByLabel("Company").fill(`Company ${topic}`);
-  await page.getByRole("button", { name: "Save lead" }).click();
-  await expect(page.getByRole("heading", { name: topic, level: 1 })).toBeVisible();
-  await page.getByRole("button", { name: "Qualify", exact: true }).click();
-  const dialog = page.getByRole("dialog", { name: "Qualify lead" });
-  await dialog.getByRole("radio", { name: /Create a new account/ }).check();
-  await dialog.getByRole("button", { name: "Confirm qualify" }).click();
-  await expect(page).toHaveURL(/\/opportunities\/\d+$/);
-  await expect(page.getByText("Open · Develop")).toBeVisible();
+/** The History tab's table (the tab shows again after each reload of the record). */
+async function history(page: Page) {
+  await page.getByRole("tab", { name: "History" }).click();
+  return page.getByRole("table", { name: /Changes to this opportunity/ });
 }
 
 async function nextStage(page: Page, expected: string) {
@@ -38,6 +28,8 @@ test("advance through every stage, close as won, reopen, close as lost to a comp
   await page.getByLabel("Estimated revenue (USD)").fill("48,000");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status")).toContainText("Opportunity saved.");
+  // The edit is in the History tab, by label and with the formatted amount.
+  await expect((await history(page)).getByRole("row").filter({ hasText: "Estimated revenue" })).toContainText("USD 48,000.00");
   await nextStage(page, "Propose");
   await expect(page.getByText("50% · Best case (from the stage)")).toBeVisible();
 
@@ -72,7 +64,13 @@ test("advance through every stage, close as won, reopen, close as lost to a comp
   await lost.getByRole("button", { name: "Confirm lost" }).click();
   await expect(page.getByRole("heading", { name: "Closed as lost" })).toBeVisible();
   await expect(page.getByRole("region", { name: "Closed as lost" })).toContainText("Contoso");
-  await expect(page.getByRole("table", { name: /Changes to this opportunity/ })).toContainText("Won");
+  await expect(await history(page)).toContainText("Won");
+  // The timeline tells the same story as system events.
+  await page.getByRole("tab", { name: "Timeline" }).click();
+  const timeline = page.getByRole("list", { name: "Timeline entries, newest first" });
+  await expect(timeline).toContainText("Closed as lost");
+  await expect(timeline).toContainText("Reopened");
+  await expect(timeline).toContainText("Stage changed: Propose → Close");
 });
 
 test("move a card on the board and see the column totals change", async ({ page, isMobile }, testInfo) => {
@@ -142,8 +140,7 @@ test("change the potential customer, add a stakeholder and a competitor", async 
   await expect(customer.getByRole("link", { name: `Company ${topic}` })).toBeVisible();
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status")).toContainText("Opportunity saved.");
-  const history = page.getByRole("table", { name: /Changes to this opportunity/ });
-  await expect(history.getByRole("row").filter({ hasText: "Contact" }).first()).toContainText(`Buyer ${topic}`);
+  await expect((await history(page)).getByRole("row").filter({ hasText: "Contact" }).first()).toContainText(`Buyer ${topic}`);
   await expect(customer.getByRole("button", { name: `Remove contact Buyer ${topic}` })).toHaveCount(0);
 
   const parties = page.getByRole("region", { name: "Stakeholders and competitors" });
@@ -159,6 +156,6 @@ test("change the potential customer, add a stakeholder and a competitor", async 
   await expect(parties.getByRole("list", { name: "Competitors" })).toContainText("Contoso");
   await parties.getByRole("button", { name: "Remove competitor Contoso" }).click();
   await expect(parties.getByText("No competitors yet.")).toBeVisible();
-  await expect(history).toContainText("Stakeholder");
+  await expect(await history(page)).toContainText("Stakeholder");
   await expectNoHorizontalScroll(page);
 });

@@ -1,6 +1,15 @@
-//! Activities: notes, phone calls, tasks and appointments on a record's timeline.
+//! Activities: notes, phone calls, tasks and appointments logged on a lead, opportunity,
+//! account or contact, and the timeline that shows them beside the record's system events.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod mine;
+pub mod rules;
+pub mod timeline;
 
 use crate::option_set;
+use serde::{Deserialize, Serialize};
 
 option_set!(ActivityKind {
     Note => "note", "Note",
@@ -10,3 +19,132 @@ option_set!(ActivityKind {
 });
 
 option_set!(CallDirection { Inbound => "inbound", "Inbound", Outbound => "outbound", "Outbound" });
+
+option_set!(
+    /// The kinds of record an activity can be about.
+    RecordType {
+        Lead => "lead", "Lead",
+        Opportunity => "opportunity", "Opportunity",
+        Account => "account", "Account",
+        Contact => "contact", "Contact",
+    }
+);
+
+impl RecordType {
+    /// The page of a record of this kind.
+    pub fn url(self, id: i64) -> String {
+        format!("/{}s/{id}", self.code())
+    }
+}
+
+/// What the activity form sends, as typed; `rules::validate_activity` checks it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityInput {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub direction: String,
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub due_date: String,
+    #[serde(default)]
+    pub starts_at: String,
+    #[serde(default)]
+    pub ends_at: String,
+    #[serde(default)]
+    pub location: String,
+}
+
+/// One activity as the timeline and My activities show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ActivityItem {
+    pub id: i64,
+    pub kind: ActivityKind,
+    pub subject: String,
+    pub body: Option<String>,
+    pub direction: Option<CallDirection>,
+    pub outcome: Option<String>,
+    pub due_date: Option<String>,
+    pub done: bool,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub location: Option<String>,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub created_at: String,
+    pub version: i64,
+    /// The record the activity is on (on a roll-up, not always the page's own record).
+    pub regarding_type: RecordType,
+    pub regarding_id: i64,
+    pub regarding_name: String,
+}
+
+impl ActivityItem {
+    /// The details under the subject: direction and outcome, due date, time and place.
+    pub fn details(&self) -> Vec<String> {
+        let when = |at: &Option<String>| at.as_deref().map(|at| at.replace('T', " "));
+        [
+            self.direction.map(|d| format!("{} call", d.label())),
+            self.outcome.clone().map(|o| format!("Outcome: {o}")),
+            self.due_date.clone().map(|d| format!("Due {d}")),
+            when(&self.starts_at)
+                .zip(when(&self.ends_at))
+                .map(|(from, to)| format!("{from} – {to}")),
+            self.location.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// A change the system recorded on the record: created, qualified, stage changed, closed,
+/// reopened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct SystemEvent {
+    pub id: i64,
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub changed_by: String,
+    pub changed_at: String,
+}
+
+/// One entry of a timeline, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimelineEntry {
+    Activity(ActivityItem),
+    Event(SystemEvent),
+}
+
+impl TimelineEntry {
+    pub fn at(&self) -> &str {
+        match self {
+            TimelineEntry::Activity(activity) => &activity.created_at,
+            TimelineEntry::Event(event) => &event.changed_at,
+        }
+    }
+}
+
+/// The newest entries of a record's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelinePage {
+    pub entries: Vec<TimelineEntry>,
+    /// Whether older entries exist beyond these.
+    pub more: bool,
+}
+
+/// The signed-in user's open tasks (overdue first) and today's appointments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyActivities {
+    pub today: String,
+    pub tasks: Vec<ActivityItem>,
+    pub appointments: Vec<ActivityItem>,
+}

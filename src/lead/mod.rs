@@ -105,7 +105,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod duplicates;
-mod form;
+pub mod form;
 pub mod pages;
 pub mod qualify;
 pub mod record;

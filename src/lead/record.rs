@@ -9,9 +9,12 @@ use super::form::{DuplicateWarning, LeadFields, OwnerChoice};
 use super::qualify::{Link, QualifyPreview};
 use super::rules::lead_field_label;
 use super::{LeadDetail, LeadStatus, LeadStatusReason, SaveOutcome};
+use crate::activity::RecordType;
+use crate::activity::timeline::{Timeline, TimelineState};
 use crate::auth::UserOption;
 use crate::process::StageBar;
 use crate::ui::dialog::{close, open};
+use crate::ui::tabs::Tabs;
 use crate::ui::{ErrorPage, FieldError, FormAlert, History, use_toasts};
 use leptos::html::Dialog;
 use leptos::prelude::*;
@@ -29,7 +32,8 @@ pub fn LeadRecordPage() -> impl IntoView {
         }
     });
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
-    let actions = LeadActions::new(lead);
+    let timeline = TimelineState::new(RecordType::Lead, id);
+    let actions = LeadActions::new(lead, timeline);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
             {move || Suspend::new(async move {
@@ -54,10 +58,14 @@ struct LeadActions {
     reactivate: ServerAction<ReactivateLead>,
     qualify_dialog: NodeRef<Dialog>,
     disqualify_dialog: NodeRef<Dialog>,
+    timeline: TimelineState,
 }
 
 impl LeadActions {
-    fn new(lead: Resource<Result<LeadDetail, crate::error::AppError>>) -> LeadActions {
+    fn new(
+        lead: Resource<Result<LeadDetail, crate::error::AppError>>,
+        timeline: TimelineState,
+    ) -> LeadActions {
         let actions = LeadActions {
             update: ServerAction::new(),
             step: ServerAction::new(),
@@ -67,31 +75,37 @@ impl LeadActions {
             reactivate: ServerAction::new(),
             qualify_dialog: NodeRef::new(),
             disqualify_dialog: NodeRef::new(),
+            timeline,
+        };
+        // The lead and its timeline (status changes) reload together.
+        let reload = move || {
+            lead.refetch();
+            timeline.refresh();
         };
         let toasts = use_toasts();
         let navigate = use_navigate();
         Effect::new(move |_| {
             if let Some(Ok(SaveOutcome::Saved { .. })) = actions.update.value().get() {
                 toasts.show("Lead saved.");
-                untrack(|| lead.refetch());
+                untrack(reload);
             }
         });
         Effect::new(move |_| {
             if let Some(Ok(())) = actions.step.value().get() {
-                untrack(|| lead.refetch());
+                untrack(reload);
             }
         });
         Effect::new(move |_| {
             if let Some(Ok(())) = actions.disqualify.value().get() {
                 close(actions.disqualify_dialog);
                 toasts.show("Lead disqualified.");
-                untrack(|| lead.refetch());
+                untrack(reload);
             }
         });
         Effect::new(move |_| {
             if let Some(Ok(())) = actions.reactivate.value().get() {
                 toasts.show("Lead reactivated.");
-                untrack(|| lead.refetch());
+                untrack(reload);
             }
         });
         Effect::new(move |_| {
@@ -187,7 +201,10 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                     })}
                 </ActionForm>
             </div>
-            <History entries=detail.history.clone() label=lead_field_label caption="Changes to this lead, newest first" />
+            <Tabs id="lead" label="Lead activity and history" tabs=vec![
+                ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
+                ("History", view! { <History entries=detail.history.clone() label=lead_field_label caption="Changes to this lead, newest first" /> }.into_any()),
+            ] />
             <QualifyDialog actions lead_id=id />
             <DisqualifyDialog actions lead_id=id version />
         </section>

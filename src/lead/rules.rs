@@ -109,10 +109,7 @@ pub const LEAD_FIELD_LABELS: &[(&str, &str)] = &[
 
 /// The label of a lead field name (the name itself when unknown).
 pub fn lead_field_label(field: &str) -> &str {
-    LEAD_FIELD_LABELS
-        .iter()
-        .find(|(name, _)| *name == field)
-        .map_or(field, |(_, label)| label)
+    crate::history::label_of(LEAD_FIELD_LABELS, field)
 }
 
 fn yes_no(value: bool) -> &'static str {
@@ -269,7 +266,7 @@ pub(crate) fn choice<T>(
     value
 }
 
-fn phone(errors: &mut FieldErrors, field: &str, input: &str) -> Option<String> {
+pub(crate) fn phone(errors: &mut FieldErrors, field: &str, input: &str) -> Option<String> {
     let text = optional(input)?;
     let allowed = text
         .chars()
@@ -281,6 +278,31 @@ fn phone(errors: &mut FieldErrors, field: &str, input: &str) -> Option<String> {
         );
     }
     Some(text)
+}
+
+/// An optional email address, stored as typed (trimmed); a bad one is a field error.
+pub(crate) fn email(errors: &mut FieldErrors, input: &str) -> Option<String> {
+    optional(input).and_then(|text| {
+        Email::parse(&text)
+            .map_err(|message| errors.insert("email".into(), message.into()))
+            .ok()
+            .map(|email| email.as_str().to_string())
+    })
+}
+
+/// An optional web address: no spaces, and a dot somewhere ("example.com").
+pub(crate) fn website(errors: &mut FieldErrors, input: &str) -> Option<String> {
+    let website = optional(input);
+    if website
+        .as_deref()
+        .is_some_and(|w| w.contains(char::is_whitespace) || !w.contains('.'))
+    {
+        errors.insert(
+            "website".into(),
+            "Enter a web address like example.com.".into(),
+        );
+    }
+    website
 }
 
 /// Checks every field at once, so the form shows all problems together.
@@ -301,24 +323,10 @@ pub fn validate_lead(input: &LeadInput) -> Result<LeadFields, AppError> {
             "Enter a last name or a company name.".into(),
         );
     }
-    let email = optional(&input.email).and_then(|text| {
-        Email::parse(&text)
-            .map_err(|message| errors.insert("email".into(), message.into()))
-            .ok()
-            .map(|email| email.as_str().to_string())
-    });
+    let email = email(&mut errors, &input.email);
     let business_phone = phone(&mut errors, "business_phone", &input.business_phone);
     let mobile_phone = phone(&mut errors, "mobile_phone", &input.mobile_phone);
-    let website = optional(&input.website);
-    if website
-        .as_deref()
-        .is_some_and(|w| w.contains(char::is_whitespace) || !w.contains('.'))
-    {
-        errors.insert(
-            "website".into(),
-            "Enter a web address like example.com.".into(),
-        );
-    }
+    let website = website(&mut errors, &input.website);
     let currency = default_currency();
     let budget_amount_minor =
         optional(&input.budget_amount).and_then(|text| match Money::parse(&text, currency) {

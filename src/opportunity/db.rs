@@ -9,7 +9,7 @@ use super::rules::{
     CloseLost, CloseWon, Forecast, OpportunityFields, StageDefaults, StageMove, ValidOpportunity,
     opportunity_field_label, stage_after_jump, stage_after_move,
 };
-use super::{ActivityItem, CloseInfo, ForecastCategory, OpportunityStatus, OpportunitySummary};
+use super::{CloseInfo, ForecastCategory, OpportunityStatus, OpportunitySummary};
 use crate::auth::{User, check_can_edit};
 use crate::customer::CustomerKind;
 use crate::error::AppError;
@@ -148,20 +148,6 @@ pub async fn opportunity_summary(
         |field| o.is_filled(field),
     )
     .await?;
-    // The opportunity's own activities and those logged on the lead it came from.
-    let activities: Vec<ActivityItem> = sqlx::query_as(
-        "SELECT * FROM ( \
-           SELECT a.id, a.kind, a.subject, a.body, a.created_at, u.name AS owner_name, 0 AS from_lead \
-           FROM activities a JOIN users u ON u.id = a.owner_id WHERE a.opportunity_id = ?1 \
-           UNION ALL \
-           SELECT a.id, a.kind, a.subject, a.body, a.created_at, u.name, 1 \
-           FROM activities a JOIN users u ON u.id = a.owner_id WHERE a.lead_id = ?2 \
-         ) ORDER BY created_at DESC, id DESC LIMIT 50",
-    )
-    .bind(o.id)
-    .bind(o.originating_lead_id)
-    .fetch_all(pool)
-    .await?;
     let history = history::db::load(pool, "opportunity", id).await?;
     let lost_reasons = sqlx::query_as(
         "SELECT id, code, label FROM lost_reasons WHERE active = 1 ORDER BY is_system DESC, label",
@@ -197,7 +183,6 @@ pub async fn opportunity_summary(
         close,
         fields: o.fields,
         progress,
-        activities,
         history,
         lost_reasons,
         today: chrono::Utc::now().date_naive().to_string(),

@@ -31,7 +31,6 @@ pub mod pages;
 pub mod parties;
 pub mod rules;
 
-use crate::activity::ActivityKind;
 use crate::lead::LeadSource;
 use crate::process::StageProgress;
 use crate::types::RecordLink;
@@ -67,7 +66,6 @@ pub struct OpportunitySummary {
     pub decision_maker_identified: Option<bool>,
     pub close: Option<CloseInfo>,
     pub progress: StageProgress,
-    pub activities: Vec<ActivityItem>,
     pub history: Vec<crate::history::HistoryEntry>,
     pub lost_reasons: Vec<rules::LostReason>,
     /// Every active competitor (the close dialog's and the add form's choices).
@@ -75,18 +73,4 @@ pub struct OpportunitySummary {
     pub parties: parties::Parties,
     /// The server's date, the default close date.
     pub today: String,
-}
-
-/// One entry of a record's activity timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct ActivityItem {
-    pub id: i64,
-    pub kind: ActivityKind,
-    pub subject: String,
-    pub body: Option<String>,
-    pub created_at: String,
-    pub owner_name: String,
-    /// Logged on the lead this opportunity was qualified from.
-    pub from_lead: bool,
 }

@@ -8,12 +8,15 @@ use super::api::{
 use super::parties::{PartiesCard, SetCompetitor, SetStakeholder};
 use super::rules::opportunity_field_label;
 use super::{ForecastCategory, OpportunityStatus, OpportunitySummary};
+use crate::activity::RecordType;
+use crate::activity::timeline::{Timeline, TimelineState};
 use crate::customer::{CustomerKind, CustomerPicker};
 use crate::error::AppError;
 use crate::lead::{Need, PurchaseProcess, PurchaseTimeframe, Rating};
 use crate::process::StageBar;
 use crate::ui::dialog::{close, open};
 use crate::ui::inputs::{option_input, text_input};
+use crate::ui::tabs::Tabs;
 use crate::ui::{ErrorPage, FieldError, FormAlert, History, use_toasts};
 use leptos::html::Dialog;
 use leptos::prelude::*;
@@ -36,10 +39,14 @@ struct Actions {
     /// The newest version this page knows: from the record, or from a save that has not
     /// reloaded it yet (a quick Next Stage after Save must not look stale).
     version: RwSignal<i64>,
+    timeline: TimelineState,
 }
 
 impl Actions {
-    fn new(record: Resource<Result<OpportunitySummary, AppError>>) -> Actions {
+    fn new(
+        record: Resource<Result<OpportunitySummary, AppError>>,
+        timeline: TimelineState,
+    ) -> Actions {
         let actions = Actions {
             update: ServerAction::new(),
             step: ServerAction::new(),
@@ -52,6 +59,12 @@ impl Actions {
             won_dialog: NodeRef::new(),
             lost_dialog: NodeRef::new(),
             version: RwSignal::new(0),
+            timeline,
+        };
+        // The record and its timeline (stage changes, closes) reload together.
+        let reload = move || {
+            record.refetch();
+            timeline.refresh();
         };
         // Versions only grow: keep the highest seen.
         let seen = move |version: i64| actions.version.update(|v| *v = (*v).max(version));
@@ -79,7 +92,7 @@ impl Actions {
                     if !message.is_empty() {
                         toasts.show(message);
                     }
-                    untrack(|| record.refetch());
+                    untrack(reload);
                 }
             });
         };
@@ -111,14 +124,14 @@ impl Actions {
             if let Some(Ok(_)) = actions.won.value().get() {
                 close(actions.won_dialog);
                 toasts.show("Closed as won.");
-                untrack(|| record.refetch());
+                untrack(reload);
             }
         });
         Effect::new(move |_| {
             if let Some(Ok(_)) = actions.lost.value().get() {
                 close(actions.lost_dialog);
                 toasts.show("Closed as lost.");
-                untrack(|| record.refetch());
+                untrack(reload);
             }
         });
         actions
@@ -135,7 +148,8 @@ pub fn OpportunityPage() -> impl IntoView {
             None => Err(AppError::NotFound("This opportunity".into())),
         }
     });
-    let actions = Actions::new(opportunity);
+    let timeline = TimelineState::new(RecordType::Opportunity, id);
+    let actions = Actions::new(opportunity, timeline);
     // The board sends Won/Lost moves here with `?close=won|lost`: open that dialog once,
     // as soon as it is on the page.
     let query = leptos_router::hooks::use_query_map();
@@ -283,11 +297,10 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
             </OpportunityForm>
             <PartiesCard id parties=s.parties.clone() all_competitors=s.competitors.clone() editable
                 stakeholder=actions.stakeholder competitor=actions.competitor />
-            <section class="card" aria-labelledby="timeline-title">
-                <h2 id="timeline-title">"Timeline"</h2>
-                <Timeline summary=s.clone() />
-            </section>
-            <History entries=s.history.clone() label=opportunity_field_label caption="Changes to this opportunity, newest first" />
+            <Tabs id="opportunity" label="Opportunity activity and history" tabs=vec![
+                ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
+                ("History", view! { <History entries=s.history.clone() label=opportunity_field_label caption="Changes to this opportunity, newest first" /> }.into_any()),
+            ] />
             <CloseWonDialog actions id estimate=s.fields.estimated_revenue_minor.map(|m| crate::types::Money::from_minor(m, crate::types::Currency::USD).amount_text()) today=s.today.clone() />
             <CloseLostDialog actions id summary=s />
         </section>
@@ -406,31 +419,6 @@ fn OpportunityForm(
             </ActionForm>
         </div>
     }
-}
-
-#[component]
-fn Timeline(summary: OpportunitySummary) -> impl IntoView {
-    if summary.activities.is_empty() {
-        return view! { <p class="muted">"No activities yet."</p> }.into_any();
-    }
-    let items = summary
-        .activities
-        .iter()
-        .map(|activity| {
-            let origin = if activity.from_lead { " · on the lead" } else { "" };
-            view! {
-                <li class="timeline-item">
-                    <p class="timeline-title">
-                        <span class="badge">{activity.kind.label()}</span>
-                        " "{activity.subject.clone()}
-                    </p>
-                    {activity.body.clone().map(|body| view! { <p>{body}</p> })}
-                    <p class="muted">{format!("{} · {}{origin}", activity.owner_name, activity.created_at.chars().take(10).collect::<String>())}</p>
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ul class="timeline">{items}</ul> }.into_any()
 }
 
 #[component]

@@ -621,10 +621,7 @@ pub const OPPORTUNITY_FIELD_LABELS: &[(&str, &str)] = &[
 ];
 
 pub fn opportunity_field_label(field: &str) -> &str {
-    OPPORTUNITY_FIELD_LABELS
-        .iter()
-        .find(|(name, _)| *name == field)
-        .map_or(field, |(_, label)| label)
+    crate::history::label_of(OPPORTUNITY_FIELD_LABELS, field)
 }
 
 impl OpportunityFields {

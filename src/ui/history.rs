@@ -19,7 +19,7 @@ pub fn History(
             };
             view! {
                 <tr>
-                    <td data-label="When">{entry.changed_at.chars().take(16).collect::<String>().replace('T', " ")}</td>
+                    <td data-label="When">{super::short_time(&entry.changed_at)}</td>
                     <td data-label="Who">{entry.changed_by}</td>
                     <td data-label="Field">{label(&entry.field).to_string()}</td>
                     <td data-label="Change">{change}</td>

@@ -64,3 +64,18 @@ pub fn option_input<T: OptionSet, R: Send + Sync + 'static>(
         </div>
     }
 }
+
+/// The five address inputs (street, city, state/province, postal code, country).
+pub fn address_inputs<R: Send + Sync + 'static>(
+    form: &'static str,
+    result: Signal<Option<Result<R, AppError>>>,
+    [street, city, state_province, postal_code, country]: [String; 5],
+) -> impl IntoView {
+    view! {
+        {text_input(form, result, "street", "Street", "text", "street-address", street)}
+        {text_input(form, result, "city", "City", "text", "address-level2", city)}
+        {text_input(form, result, "state_province", "State/Province", "text", "address-level1", state_province)}
+        {text_input(form, result, "postal_code", "Postal code", "text", "postal-code", postal_code)}
+        {text_input(form, result, "country", "Country", "text", "country-name", country)}
+    }
+}

@@ -5,6 +5,7 @@ mod field;
 mod history;
 pub mod inputs;
 pub mod list;
+pub mod tabs;
 mod toast;
 
 pub use field::{FieldError, FormAlert};
@@ -12,6 +13,11 @@ pub use history::History;
 pub use toast::{Toasts, provide_toasts, use_toasts};
 
 use leptos::prelude::*;
+
+/// A stored UTC timestamp as people read it: "2026-11-23 17:40".
+pub fn short_time(at: &str) -> String {
+    at.chars().take(16).collect::<String>().replace('T', " ")
+}
 
 /// A page that a later piece of work fills in.
 #[component]

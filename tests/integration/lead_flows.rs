@@ -3,6 +3,7 @@
 
 use crate::common::{TestApp, error_of};
 use crate::leads::{count, list};
+use leadflow::activity::{RecordType, TimelineEntry};
 use leadflow::error::AppError;
 use leadflow::lead::duplicates::{MatchReason, RecordKind};
 use leadflow::lead::qualify::{Link, QualifyPreview};
@@ -540,12 +541,11 @@ async fn qualify_creates_account_contact_and_opportunity_and_closes_the_lead() {
     assert_eq!(opportunity.fields.budget_amount_minor, Some(2_000_000));
     assert_eq!(opportunity.decision_maker_identified, Some(true));
     assert_eq!(opportunity.owner_name, "Riley Rep");
-    assert!(
-        opportunity
-            .activities
-            .iter()
-            .any(|a| a.subject == "Intro call from the booth" && a.from_lead)
-    );
+    // The lead's activities show on the opportunity's timeline, marked as on the lead.
+    let timeline = super::activities::timeline(&app, &rep, "opportunity", opportunity_id).await;
+    assert!(timeline.entries.iter().any(|entry| matches!(entry,
+        TimelineEntry::Activity(a) if a.subject == "Intro call from the booth"
+            && a.regarding_type == RecordType::Lead && a.regarding_id == id)));
     let stage_moves: Vec<(Option<String>, String)> = sqlx::query_as(
         "SELECT f.name, t.name FROM stage_history h LEFT JOIN stages f ON f.id = h.from_stage_id \
          JOIN stages t ON t.id = h.to_stage_id WHERE h.record_type = 'opportunity' AND h.record_id = ?",

@@ -1,8 +1,10 @@
 //! Integration tests: each test starts the real router on 127.0.0.1 with its own SQLite file
 //! and talks to it over HTTP, as a browser or another client would.
 
+mod activities;
 mod auth;
 mod common;
+mod customers;
 mod demo_data;
 mod lead_flows;
 mod leads;

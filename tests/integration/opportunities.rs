@@ -9,7 +9,7 @@ use leadflow::types::RecordLink;
 use reqwest::{Client, StatusCode};
 
 /// A fresh open opportunity at Develop owned by the rep (qualified from a new lead).
-async fn new_opportunity(app: &TestApp, rep: &Client) -> i64 {
+pub async fn new_opportunity(app: &TestApp, rep: &Client) -> i64 {
     let response = app
         .call(
             rep,
@@ -50,7 +50,7 @@ async fn get(app: &TestApp, client: &Client, id: i64) -> OpportunitySummary {
     response.json().await.unwrap()
 }
 
-async fn act(
+pub async fn act(
     app: &TestApp,
     client: &Client,
     path: &str,

@@ -12,7 +12,7 @@ async fn users(app: &TestApp, client: &reqwest::Client) -> Vec<User> {
 }
 
 /// Asks the server to create a sales rep.
-async fn create_rep(
+pub async fn create_rep(
     app: &TestApp,
     admin: &reqwest::Client,
     name: &str,

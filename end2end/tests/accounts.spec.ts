@@ -1,0 +1,96 @@
+import { test, expect, signIn, gotoHydrated, openNavigation, expectNoHorizontalScroll, newOpportunity } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+/** Creates an account and a contact of it through the forms; returns on the contact. */
+async function accountWithContact(page: Page, account: string, lastName: string) {
+  await gotoHydrated(page, "/accounts/new");
+  await page.getByLabel("Account name").fill(account);
+  await page.getByLabel("Industry").fill("Robotics");
+  await page.getByRole("button", { name: "Save account" }).click();
+  await expect(page.getByRole("heading", { name: account, level: 1 })).toBeVisible();
+
+  await gotoHydrated(page, "/contacts/new");
+  await page.getByLabel("First name").fill("Ann");
+  await page.getByLabel("Last name").fill(lastName);
+  await page.getByLabel("Account", { exact: true }).fill(account);
+  await page.getByRole("button", { name: `Choose ${account}` }).click();
+  await page.getByRole("button", { name: "Save contact" }).click();
+  await expect(page.getByRole("heading", { name: `Ann ${lastName}`, level: 1 })).toBeVisible();
+}
+
+test("from an account open a contact, log a call, see it on the account's timeline", async ({ page }, testInfo) => {
+  const stamp = `${testInfo.project.name} ${Date.now()}`;
+  const account = `Harbour Robotics ${stamp}`;
+  const lastName = `Quorvik ${stamp}`;
+  await signIn(page, "rep@example.com");
+  await accountWithContact(page, account, lastName);
+
+  // Find the account in the list, open it, open its contact.
+  const nav = await openNavigation(page);
+  await nav.getByRole("link", { name: "Accounts" }).click();
+  await page.getByLabel("Search").fill(account);
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.getByText("1 account", { exact: true })).toBeVisible();
+  await page.getByRole("link", { name: account }).click();
+  await expect(page.getByRole("heading", { name: account, level: 1 })).toBeVisible();
+  await page.getByRole("table", { name: "Contacts of this account" }).getByRole("link", { name: `Ann ${lastName}` }).click();
+  await expect(page.getByRole("heading", { name: `Ann ${lastName}`, level: 1 })).toBeVisible();
+
+  // A call in two taps: the kind, then Save (outbound is preselected).
+  await page.getByRole("radio", { name: "Phone call" }).check();
+  await page.getByLabel("Subject").fill("Asked for a demo");
+  await page.getByLabel("Outcome").fill("Demo on Friday");
+  await page.getByRole("button", { name: "Save activity" }).click();
+  await expect(page.getByRole("status")).toContainText("Activity logged.");
+  const timeline = page.getByRole("list", { name: "Timeline entries, newest first" });
+  await expect(timeline).toContainText("Asked for a demo");
+  await expect(page.getByLabel("Subject")).toHaveValue("");
+  await expectNoHorizontalScroll(page);
+
+  await page.getByRole("link", { name: account }).first().click();
+  await expect(page.getByRole("heading", { name: account, level: 1 })).toBeVisible();
+  const entry = page.getByRole("list", { name: "Timeline entries, newest first" }).getByRole("listitem").filter({ hasText: "Asked for a demo" });
+  await expect(entry).toContainText("Outbound call");
+  await expect(entry.getByRole("link", { name: `Ann ${lastName}` })).toBeVisible();
+  await expectNoHorizontalScroll(page);
+});
+
+test("complete an overdue task from My activities", async ({ page }, testInfo) => {
+  const stamp = `${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await gotoHydrated(page, "/accounts/new");
+  await page.getByLabel("Account name").fill(`Task Co ${stamp}`);
+  await page.getByRole("button", { name: "Save account" }).click();
+  await expect(page.getByRole("heading", { name: `Task Co ${stamp}`, level: 1 })).toBeVisible();
+
+  const subject = `Send the quote ${stamp}`;
+  await page.getByRole("radio", { name: "Task" }).check();
+  await page.getByLabel("Subject").fill(subject);
+  await page.getByLabel("Due date").fill("2020-01-15");
+  await page.getByRole("button", { name: "Save activity" }).click();
+  await expect(page.getByRole("status")).toContainText("Activity logged.");
+
+  const nav = await openNavigation(page);
+  await nav.getByRole("link", { name: "My activities" }).click();
+  await expect(page.getByRole("heading", { name: "My activities", level: 1 })).toBeVisible();
+  const task = page.getByRole("listitem").filter({ hasText: subject });
+  await expect(task).toContainText("Overdue");
+  await expect(task).toContainText("Due 2020-01-15");
+  await task.getByRole("button", { name: `Mark done: ${subject}` }).click();
+  await expect(page.getByRole("status")).toContainText("Task done.");
+  await expect(page.getByRole("listitem").filter({ hasText: subject })).toHaveCount(0);
+  await expectNoHorizontalScroll(page);
+});
+
+test("an account with open opportunities cannot be deactivated, and says why", async ({ page, allowConsole }, testInfo) => {
+  allowConsole(/status of 409/);
+  const topic = `Keep ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await newOpportunity(page, topic);
+  await page.getByRole("group", { name: "Potential customer" }).getByRole("link", { name: `Company ${topic}` }).click();
+  await expect(page.getByRole("heading", { name: `Company ${topic}`, level: 1 })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Opportunities of this account" })).toContainText(topic);
+  await page.getByRole("button", { name: "Deactivate" }).click();
+  await expect(page.getByRole("alert")).toContainText("This account cannot be deactivated: 1 open opportunity is for it.");
+  await expect(page.getByText("Active", { exact: true })).toBeVisible();
+});

@@ -1,0 +1,224 @@
+//! Loading and storing activities; the timeline's two sources (activities and history events).
+
+use super::rules::{EVENT_FIELDS, ValidActivity, merge_timeline};
+use super::{ActivityItem, ActivityKind, MyActivities, RecordType, SystemEvent, TimelinePage};
+use crate::auth::{Role, User};
+use crate::error::AppError;
+use crate::history::{self, FieldChange};
+use sqlx::SqlitePool;
+
+/// The columns of an `ActivityItem`, from `activities a` joined to its owner `u`.
+const ACTIVITY_COLUMNS: &str = "a.id, a.kind, a.subject, a.body, a.direction, a.outcome, \
+    a.due_date, a.done, a.starts_at, a.ends_at, a.location, a.owner_id, u.name AS owner_name, \
+    a.created_at, a.version, \
+    CASE WHEN a.lead_id IS NOT NULL THEN 'lead' WHEN a.opportunity_id IS NOT NULL THEN 'opportunity' \
+         WHEN a.account_id IS NOT NULL THEN 'account' ELSE 'contact' END AS regarding_type, \
+    COALESCE(a.lead_id, a.opportunity_id, a.account_id, a.contact_id) AS regarding_id, \
+    COALESCE((SELECT topic FROM leads WHERE id = a.lead_id), \
+             (SELECT topic FROM opportunities WHERE id = a.opportunity_id), \
+             (SELECT name FROM accounts WHERE id = a.account_id), \
+             (SELECT TRIM(COALESCE(first_name || ' ', '') || last_name) FROM contacts WHERE id = a.contact_id), \
+             '') AS regarding_name";
+
+fn table(regarding: RecordType) -> &'static str {
+    match regarding {
+        RecordType::Lead => "leads",
+        RecordType::Opportunity => "opportunities",
+        RecordType::Account => "accounts",
+        RecordType::Contact => "contacts",
+    }
+}
+
+/// The ids and times of the activities on a record's timeline (?1 is the record): its own,
+/// plus on an opportunity those of its originating lead, and on an account those of its
+/// contacts and opportunities. Each branch reads its own index.
+fn timeline_sources(regarding: RecordType) -> &'static str {
+    match regarding {
+        RecordType::Lead => "SELECT id, created_at FROM activities WHERE lead_id = ?1",
+        RecordType::Contact => "SELECT id, created_at FROM activities WHERE contact_id = ?1",
+        RecordType::Opportunity => {
+            "SELECT id, created_at FROM activities WHERE opportunity_id = ?1 \
+             UNION ALL SELECT id, created_at FROM activities \
+             WHERE lead_id = (SELECT originating_lead_id FROM opportunities WHERE id = ?1)"
+        }
+        RecordType::Account => {
+            "SELECT id, created_at FROM activities WHERE account_id = ?1 \
+             UNION ALL SELECT a.id, a.created_at FROM contacts c \
+             JOIN activities a ON a.contact_id = c.id WHERE c.account_id = ?1 \
+             UNION ALL SELECT a.id, a.created_at FROM opportunities o \
+             JOIN activities a ON a.opportunity_id = o.id WHERE o.account_id = ?1"
+        }
+    }
+}
+
+/// Whether the record exists (a 404 otherwise).
+async fn check_exists(pool: &SqlitePool, regarding: RecordType, id: i64) -> Result<(), AppError> {
+    let sql = format!("SELECT 1 FROM {} WHERE id = ?", table(regarding));
+    let found: Option<i64> = sqlx::query_scalar(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| AppError::NotFound(format!("This {}", regarding.code())))
+}
+
+/// Logs an activity on a record, owned by the user who logs it.
+pub async fn insert(
+    pool: &SqlitePool,
+    regarding: RecordType,
+    record_id: i64,
+    activity: &ValidActivity,
+    user: &User,
+) -> Result<i64, AppError> {
+    check_exists(pool, regarding, record_id).await?;
+    let at = chrono::Utc::now().to_rfc3339();
+    let column = format!("{}_id", regarding.code());
+    let sql = format!(
+        "INSERT INTO activities (kind, subject, body, direction, outcome, due_date, starts_at, \
+         ends_at, location, {column}, owner_id, created_by, created_at, modified_by, modified_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    );
+    let id = sqlx::query(&sql)
+        .bind(activity.kind)
+        .bind(&activity.subject)
+        .bind(&activity.body)
+        .bind(activity.direction)
+        .bind(&activity.outcome)
+        .bind(&activity.due_date)
+        .bind(&activity.starts_at)
+        .bind(&activity.ends_at)
+        .bind(&activity.location)
+        .bind(record_id)
+        .bind(user.id)
+        .bind(user.id)
+        .bind(&at)
+        .bind(user.id)
+        .bind(&at)
+        .execute(pool)
+        .await?
+        .last_insert_rowid();
+    Ok(id)
+}
+
+/// The newest `limit` entries of a record's timeline.
+pub async fn timeline(
+    pool: &SqlitePool,
+    regarding: RecordType,
+    record_id: i64,
+    limit: i64,
+) -> Result<TimelinePage, AppError> {
+    check_exists(pool, regarding, record_id).await?;
+    // One more than asked tells whether there is more.
+    let fetch = limit + 1;
+    let sql = format!(
+        "SELECT {ACTIVITY_COLUMNS} FROM \
+         (SELECT id FROM ({}) ORDER BY created_at DESC, id DESC LIMIT ?2) page \
+         JOIN activities a ON a.id = page.id JOIN users u ON u.id = a.owner_id \
+         ORDER BY a.created_at DESC, a.id DESC",
+        timeline_sources(regarding)
+    );
+    let activities: Vec<ActivityItem> = sqlx::query_as(&sql)
+        .bind(record_id)
+        .bind(fetch)
+        .fetch_all(pool)
+        .await?;
+    let events_sql = format!(
+        "SELECT h.id, h.field, h.old_value, h.new_value, u.name AS changed_by, h.changed_at \
+         FROM record_history h JOIN users u ON u.id = h.changed_by \
+         WHERE h.record_type = ?1 AND h.record_id = ?2 AND h.field IN ('{}') \
+         ORDER BY h.changed_at DESC, h.id DESC LIMIT ?3",
+        EVENT_FIELDS.join("', '")
+    );
+    let events: Vec<SystemEvent> = sqlx::query_as(&events_sql)
+        .bind(regarding)
+        .bind(record_id)
+        .bind(fetch)
+        .fetch_all(pool)
+        .await?;
+    let (entries, more) = merge_timeline(activities, events, limit.max(0) as usize);
+    Ok(TimelinePage { entries, more })
+}
+
+/// The user's open tasks, overdue first (by due date; undated last), and the appointments
+/// that start on `today`.
+pub async fn mine(pool: &SqlitePool, user: &User, today: &str) -> Result<MyActivities, AppError> {
+    let tasks = sqlx::query_as(&format!(
+        "SELECT {ACTIVITY_COLUMNS} FROM activities a JOIN users u ON u.id = a.owner_id \
+         WHERE a.owner_id = ? AND a.done = 0 AND a.kind = 'task' \
+         ORDER BY a.due_date IS NULL, a.due_date, a.id LIMIT 200"
+    ))
+    .bind(user.id)
+    .fetch_all(pool)
+    .await?;
+    let appointments = sqlx::query_as(&format!(
+        "SELECT {ACTIVITY_COLUMNS} FROM activities a JOIN users u ON u.id = a.owner_id \
+         WHERE a.owner_id = ? AND a.kind = 'appointment' AND substr(a.starts_at, 1, 10) = ? \
+         ORDER BY a.starts_at, a.id"
+    ))
+    .bind(user.id)
+    .bind(today)
+    .fetch_all(pool)
+    .await?;
+    Ok(MyActivities {
+        today: today.to_string(),
+        tasks,
+        appointments,
+    })
+}
+
+/// Marks a task done (or not done again). Its owner or a manager may; `version` is what the
+/// user's screen showed. Returns the new version.
+pub async fn set_done(
+    pool: &SqlitePool,
+    id: i64,
+    version: i64,
+    done: bool,
+    user: &User,
+) -> Result<i64, AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let found: Option<(ActivityKind, i64, i64, bool)> =
+        sqlx::query_as("SELECT kind, owner_id, version, done FROM activities WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (kind, owner_id, current, was_done) =
+        found.ok_or_else(|| AppError::NotFound("This activity".into()))?;
+    if owner_id != user.id && !user.role.includes(Role::Manager) {
+        return Err(AppError::Forbidden);
+    }
+    if kind != ActivityKind::Task {
+        return Err(AppError::field("done", "Only tasks are marked done."));
+    }
+    if current != version {
+        return Err(AppError::Conflict {
+            message: "This task changed after you opened it. Reload to see it; nothing was saved."
+                .into(),
+            changed_fields: vec!["done".into()],
+        });
+    }
+    if was_done == done {
+        return Ok(version);
+    }
+    let at = chrono::Utc::now().to_rfc3339();
+    sqlx::query(
+        "UPDATE activities SET done = ?, done_at = ?, modified_by = ?, modified_at = ?, \
+         version = version + 1 WHERE id = ?",
+    )
+    .bind(done)
+    .bind(done.then_some(&at))
+    .bind(user.id)
+    .bind(&at)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let label = |done: bool| Some(if done { "Done" } else { "Open" }.to_string());
+    let change = [FieldChange {
+        field: "done",
+        old: label(was_done),
+        new: label(done),
+    }];
+    history::db::record(&mut tx, "activity", id, version + 1, &change, user.id, &at).await?;
+    tx.commit().await?;
+    Ok(version + 1)
+}

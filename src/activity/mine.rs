@@ -1,0 +1,78 @@
+//! My activities: the signed-in user's open tasks, overdue first, and today's appointments,
+//! each task marked done in place.
+
+use super::api::{SetActivityDone, get_my_activities};
+use super::rules::is_overdue;
+use super::timeline::ActivityEntry;
+use super::{ActivityItem, MyActivities};
+use crate::ui::{ErrorPage, FormAlert, use_toasts};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn MyActivitiesPage() -> impl IntoView {
+    let done = ServerAction::<SetActivityDone>::new();
+    let finished = RwSignal::new(0u32);
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = done.value().get() {
+            toasts.show("Task done.");
+            finished.update(|n| *n += 1);
+        }
+    });
+    let mine = Resource::new(move || finished.get(), |_| get_my_activities());
+    let result = Signal::derive(move || done.value().get());
+    view! {
+        <Title text="My activities" />
+        <section class="page">
+            <header class="page-header"><h1>"My activities"</h1></header>
+            <FormAlert result />
+            <Transition fallback=|| view! { <p class="loading">"Loading your activities…"</p> }>
+                {move || Suspend::new(async move {
+                    match mine.await {
+                        Ok(mine) => view! { <Lists mine done /> }.into_any(),
+                        Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Lists(mine: MyActivities, done: ServerAction<SetActivityDone>) -> impl IntoView {
+    let today = mine.today.clone();
+    let overdue = mine
+        .tasks
+        .iter()
+        .filter(|task| is_overdue(task.due_date.as_deref(), &today))
+        .count();
+    let task_heading = match overdue {
+        0 => format!("Open tasks ({})", mine.tasks.len()),
+        n => format!("Open tasks ({}, {n} overdue)", mine.tasks.len()),
+    };
+    let entries = move |items: Vec<ActivityItem>, empty: &'static str| {
+        if items.is_empty() {
+            return view! { <p class="muted">{empty}</p> }.into_any();
+        }
+        let today = today.clone();
+        let rows = items
+            .into_iter()
+            .map(|activity| {
+                let late = is_overdue(activity.due_date.as_deref(), &today);
+                view! { <ActivityEntry activity done overdue=late /> }
+            })
+            .collect_view();
+        view! { <ol class="timeline">{rows}</ol> }.into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="tasks-title">
+            <h2 id="tasks-title">{task_heading}</h2>
+            {entries(mine.tasks, "No open tasks. Nice.")}
+        </section>
+        <section class="card" aria-labelledby="appointments-title">
+            <h2 id="appointments-title">{format!("Today's appointments ({})", mine.appointments.len())}</h2>
+            {entries(mine.appointments, "No appointments today.")}
+        </section>
+    }
+}

@@ -1,0 +1,234 @@
+//! A record's timeline card: quick entry of an activity and the newest entries, with the
+//! activities of related records rolled up.
+
+use super::api::{LogActivity, SetActivityDone, TIMELINE_PAGE, get_timeline};
+use super::rules::event_text;
+use super::{ActivityItem, ActivityKind, CallDirection, RecordType, TimelineEntry, TimelinePage};
+use crate::error::AppError;
+use crate::ui::inputs::text_input;
+use crate::ui::{FormAlert, short_time, use_toasts};
+use leptos::prelude::*;
+
+/// A timeline's data and actions. Pages create it at their top level (resources are created
+/// in the same order on the server and in the browser) and hand it to `Timeline`.
+#[derive(Clone, Copy)]
+pub struct TimelineState {
+    regarding: RecordType,
+    limit: RwSignal<i64>,
+    /// Bumped by every change that adds or alters an entry.
+    changes: RwSignal<u32>,
+    log: ServerAction<LogActivity>,
+    done: ServerAction<SetActivityDone>,
+    page: Resource<Result<TimelinePage, AppError>>,
+}
+
+impl TimelineState {
+    pub fn new(
+        regarding: RecordType,
+        record_id: impl Fn() -> Option<i64> + Send + Sync + 'static,
+    ) -> TimelineState {
+        let limit = RwSignal::new(TIMELINE_PAGE);
+        let changes = RwSignal::new(0u32);
+        let log = ServerAction::<LogActivity>::new();
+        let done = ServerAction::<SetActivityDone>::new();
+        let toasts = use_toasts();
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = log.value().get() {
+                toasts.show("Activity logged.");
+                changes.update(|n| *n += 1);
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = done.value().get() {
+                toasts.show("Task done.");
+                changes.update(|n| *n += 1);
+            }
+        });
+        let page = Resource::new(
+            move || (record_id(), limit.get(), changes.get()),
+            move |(id, limit, _)| async move {
+                match id {
+                    Some(id) => get_timeline(regarding, id, limit).await,
+                    None => Err(AppError::NotFound(format!("This {}", regarding.code()))),
+                }
+            },
+        );
+        TimelineState {
+            regarding,
+            limit,
+            changes,
+            log,
+            done,
+            page,
+        }
+    }
+
+    /// Reloads the entries (after a change to the record itself: a stage move, a close…).
+    pub fn refresh(self) {
+        self.changes.update(|n| *n += 1);
+    }
+}
+
+/// The timeline card of the record `record_id`.
+#[component]
+pub fn Timeline(state: TimelineState, record_id: i64) -> impl IntoView {
+    let done_result = Signal::derive(move || state.done.value().get());
+    view! {
+        <section class="card" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">"Timeline"</h2>
+            <QuickEntry state record_id />
+            <FormAlert result=done_result />
+            <Transition fallback=|| view! { <p class="loading">"Loading the timeline…"</p> }>
+                {move || Suspend::new(async move {
+                    match state.page.await {
+                        Ok(page) => view! { <Entries page state record_id /> }.into_any(),
+                        Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Entries(page: TimelinePage, state: TimelineState, record_id: i64) -> impl IntoView {
+    if page.entries.is_empty() {
+        return view! { <p class="muted">"Nothing has happened here yet."</p> }.into_any();
+    }
+    let own = (state.regarding, record_id);
+    let items = page
+        .entries
+        .into_iter()
+        .map(|entry| match entry {
+            TimelineEntry::Activity(activity) => view! { <ActivityEntry activity own done=state.done /> }.into_any(),
+            TimelineEntry::Event(event) => view! {
+                <li class="timeline-item timeline-event">
+                    <p class="timeline-title"><span class="badge">"Update"</span>" "{event_text(&event)}</p>
+                    <p class="muted">{format!("{} · {}", event.changed_by, short_time(&event.changed_at))}</p>
+                </li>
+            }
+            .into_any(),
+        })
+        .collect_view();
+    view! {
+        <ol class="timeline" aria-label="Timeline entries, newest first">{items}</ol>
+        {page.more.then(|| view! {
+            <button type="button" class="button secondary" on:click=move |_| state.limit.update(|l| *l += TIMELINE_PAGE)>
+                "Show older"
+            </button>
+        })}
+    }
+    .into_any()
+}
+
+/// One activity: what it is, its details, and where it was logged when rolled up.
+#[component]
+pub fn ActivityEntry(
+    activity: ActivityItem,
+    /// The page's own record: activities on other records say where they are.
+    #[prop(optional)]
+    own: Option<(RecordType, i64)>,
+    done: ServerAction<SetActivityDone>,
+    /// A task past its due date (My activities flags it).
+    #[prop(optional)]
+    overdue: bool,
+) -> impl IntoView {
+    let on_other = own != Some((activity.regarding_type, activity.regarding_id));
+    let origin = on_other.then(|| {
+        view! {
+            " · on "{activity.regarding_type.label()}": "
+            <a href=activity.regarding_type.url(activity.regarding_id)>{activity.regarding_name.clone()}</a>
+        }
+    });
+    let details = activity.details().join(" · ");
+    let is_open_task = activity.kind == ActivityKind::Task && !activity.done;
+    let (id, version, subject) = (activity.id, activity.version, activity.subject.clone());
+    view! {
+        <li class="timeline-item" class:overdue=overdue>
+            <p class="timeline-title">
+                {overdue.then(|| view! { <span class="badge overdue">"Overdue"</span>" " })}
+                <span class="badge">{activity.kind.label()}</span>
+                " "{activity.subject.clone()}
+                {(activity.kind == ActivityKind::Task && activity.done).then(|| view! { " " <span class="badge done">"Done"</span> })}
+            </p>
+            {(!details.is_empty()).then(|| view! { <p>{details}</p> })}
+            {activity.body.clone().map(|body| view! { <p class="timeline-body">{body}</p> })}
+            <p class="muted">{format!("{} · {}", activity.owner_name, short_time(&activity.created_at))}{origin}</p>
+            {is_open_task.then(|| view! {
+                <button type="button" class="button secondary" aria-label=format!("Mark done: {subject}")
+                    on:click=move |_| { done.dispatch(SetActivityDone { id, version, done: true }); }>
+                    "Mark done"
+                </button>
+            })}
+        </li>
+    }
+}
+
+/// Logs a note (the default), call, task or appointment: pick the kind, type, save.
+#[component]
+fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
+    let kind = RwSignal::new(ActivityKind::Note);
+    let result = Signal::derive(move || state.log.value().get());
+    let form = "activity";
+    let kind_choices = move || {
+        ActivityKind::ALL
+            .iter()
+            .map(|choice| {
+                let choice = *choice;
+                view! {
+                    <label class="choice">
+                        <input type="radio" name="activity[kind]" value=choice.code()
+                            checked=kind.get_untracked() == choice
+                            on:change=move |_| kind.set(choice) />
+                        {choice.label()}
+                    </label>
+                }
+            })
+            .collect_view()
+    };
+    let shows = move |which: ActivityKind| move || kind.get() == which;
+    // Re-rendered after each save, which clears what was typed (and only then).
+    move || {
+        state.changes.track();
+        view! {
+            <ActionForm action=state.log attr:novalidate=true attr:class="quick-entry">
+                <input type="hidden" name="regarding" value=state.regarding.code() />
+                <input type="hidden" name="record_id" value=record_id />
+                <fieldset class="plain choices">
+                    <legend>"Log an activity"</legend>
+                    {kind_choices()}
+                </fieldset>
+                {text_input(form, result, "subject", "Subject", "text", "off", String::new())}
+                <Show when=shows(ActivityKind::PhoneCall)>
+                    <div class="form-grid">
+                        <div class="field">
+                            <label for="activity-direction">"Direction"</label>
+                            <select id="activity-direction" name="activity[direction]">
+                                {CallDirection::ALL.iter().map(|d| view! {
+                                    <option value=d.code() selected=*d == CallDirection::Outbound>{d.label()}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        {text_input(form, result, "outcome", "Outcome", "text", "off", String::new())}
+                    </div>
+                </Show>
+                <Show when=shows(ActivityKind::Task)>
+                    {text_input(form, result, "due_date", "Due date", "date", "off", String::new())}
+                </Show>
+                <Show when=shows(ActivityKind::Appointment)>
+                    <div class="form-grid">
+                        {text_input(form, result, "starts_at", "Starts", "datetime-local", "off", String::new())}
+                        {text_input(form, result, "ends_at", "Ends", "datetime-local", "off", String::new())}
+                        {text_input(form, result, "location", "Location", "text", "off", String::new())}
+                    </div>
+                </Show>
+                <div class="field">
+                    <label for="activity-body">"Details"</label>
+                    <textarea id="activity-body" name="activity[body]" rows="2"></textarea>
+                </div>
+                <FormAlert result />
+                <button type="submit" class="button primary" disabled=move || state.log.pending().get()>"Save activity"</button>
+            </ActionForm>
+        }
+    }
+}

@@ -1,0 +1,601 @@
+//! What accounts and contacts share: their lists (view, search, sort and page in the URL;
+//! cards on a phone), the checks before a write, and deactivation instead of deletion.
+
+use crate::error::AppError;
+use crate::option_set;
+use crate::ui::ErrorPage;
+use crate::ui::list::{Pager, list_url, page_param, param, sort_filters, sort_headers};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+option_set!(
+    /// The two directories of customers.
+    DirectoryKind { Accounts => "accounts", "Accounts", Contacts => "contacts", "Contacts" }
+);
+
+impl DirectoryKind {
+    /// The record type in history and URLs ("account", "contact").
+    pub fn singular(self) -> &'static str {
+        match self {
+            DirectoryKind::Accounts => "account",
+            DirectoryKind::Contacts => "contact",
+        }
+    }
+
+    fn path(self) -> String {
+        format!("/{}", self.code())
+    }
+}
+
+option_set!(
+    /// The saved views of a directory.
+    DirectoryView { Active => "active", "Active", Mine => "mine", "Mine", Inactive => "inactive", "Inactive" }
+);
+
+option_set!(
+    /// The columns a directory sorts by.
+    DirectorySort {
+        Name => "name", "Name",
+        City => "city", "City",
+        Owner => "owner", "Owner",
+        Modified => "modified", "Last modified",
+    }
+);
+
+pub const DIRECTORY_PAGE_SIZE: i64 = 25;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryQuery {
+    pub kind: DirectoryKind,
+    pub view: DirectoryView,
+    pub search: Option<String>,
+    pub sort: DirectorySort,
+    pub descending: bool,
+    pub page: i64,
+}
+
+impl DirectoryQuery {
+    pub fn of_view(kind: DirectoryKind, view: DirectoryView) -> DirectoryQuery {
+        DirectoryQuery {
+            kind,
+            view,
+            search: None,
+            sort: DirectorySort::Name,
+            descending: false,
+            page: 1,
+        }
+    }
+
+    /// Reads a query from URL parameters; anything missing or unknown takes its default.
+    pub fn from_params(
+        kind: DirectoryKind,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> DirectoryQuery {
+        let text = |key: &str| param(&get, key);
+        DirectoryQuery {
+            kind,
+            view: text("view")
+                .and_then(|v| DirectoryView::from_code(&v))
+                .unwrap_or(DirectoryView::Active),
+            search: text("q"),
+            sort: text("sort")
+                .and_then(|v| DirectorySort::from_code(&v))
+                .unwrap_or(DirectorySort::Name),
+            descending: text("dir").is_some_and(|d| d == "desc"),
+            page: page_param(&get),
+        }
+    }
+
+    pub fn to_url(&self) -> String {
+        let mut params: Vec<(&str, String)> = vec![("view", self.view.code().into())];
+        if let Some(search) = &self.search {
+            params.push(("q", search.clone()));
+        }
+        if self.sort != DirectorySort::Name || self.descending {
+            params.push(("sort", self.sort.code().into()));
+            params.push(("dir", if self.descending { "desc" } else { "asc" }.into()));
+        }
+        if self.page > 1 {
+            params.push(("page", self.page.to_string()));
+        }
+        list_url(&self.kind.path(), &params)
+    }
+
+    pub fn sorted_by(&self, sort: DirectorySort) -> DirectoryQuery {
+        DirectoryQuery {
+            sort,
+            descending: self.sort == sort && !self.descending,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    pub fn at_page(&self, page: i64) -> DirectoryQuery {
+        DirectoryQuery {
+            page,
+            ..self.clone()
+        }
+    }
+}
+
+/// One account or contact in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DirectoryRow {
+    pub id: i64,
+    pub name: String,
+    /// An account's industry; a contact's job title and account.
+    pub detail: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub city: Option<String>,
+    pub owner_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryPage {
+    pub rows: Vec<DirectoryRow>,
+    pub total: i64,
+    pub page: i64,
+}
+
+/// One page of accounts or contacts. Every signed-in user sees them all.
+#[server(endpoint = "directory/list")]
+pub async fn list_directory(query: DirectoryQuery) -> Result<DirectoryPage, AppError> {
+    use crate::server::{current_user, guard::state, respond};
+    respond(
+        async {
+            let user = current_user().await?;
+            Ok(db::list(&state()?.pool, &query, user.id).await?)
+        }
+        .await,
+    )
+}
+
+/// Deactivates (or reactivates) an account or contact; returns its new version. Records
+/// are never deleted: opportunities, leads and activities keep pointing at them.
+#[server(endpoint = "directory/set-active")]
+pub async fn set_record_active(
+    kind: DirectoryKind,
+    id: i64,
+    version: i64,
+    active: bool,
+) -> Result<i64, AppError> {
+    use crate::server::{current_user, guard::state, respond};
+    respond(
+        async {
+            let user = current_user().await?;
+            db::set_active(&state()?.pool, kind, id, version, active, &user).await
+        }
+        .await,
+    )
+}
+
+/// Why a record cannot be deactivated: the open opportunities it is the customer of.
+pub fn deactivation_blocker(kind: DirectoryKind, open_opportunities: i64) -> Option<String> {
+    (open_opportunities > 0).then(|| {
+        let noun = if open_opportunities == 1 {
+            "opportunity is"
+        } else {
+            "opportunities are"
+        };
+        format!(
+            "This {} cannot be deactivated: {open_opportunities} open {noun} for it. Close them or change their customer first.",
+            kind.singular()
+        )
+    })
+}
+
+#[cfg(feature = "ssr")]
+pub mod db {
+    use super::{
+        DIRECTORY_PAGE_SIZE, DirectoryKind, DirectoryPage, DirectoryQuery, DirectorySort,
+        DirectoryView,
+    };
+    use crate::auth::{User, check_can_edit};
+    use crate::error::AppError;
+    use crate::history::{self, FieldChange};
+    use crate::types::normalize::normalize_name;
+    use sqlx::{SqliteConnection, SqlitePool};
+
+    /// What every write checks on an account or contact.
+    #[derive(Debug, sqlx::FromRow)]
+    pub struct Stored {
+        pub owner_id: i64,
+        pub version: i64,
+        pub active: bool,
+        pub modified_by: String,
+    }
+
+    /// The record for a write: it exists (404), the caller may change it (403), and it is
+    /// still at `version` (409 naming what changed).
+    pub async fn for_write(
+        conn: &mut SqliteConnection,
+        kind: DirectoryKind,
+        id: i64,
+        version: i64,
+        user: &User,
+        label: fn(&str) -> &str,
+    ) -> Result<Stored, AppError> {
+        let sql = format!(
+            "SELECT r.owner_id, r.version, r.active, u.name AS modified_by FROM {} r \
+             JOIN users u ON u.id = r.modified_by WHERE r.id = ?",
+            kind.code()
+        );
+        let stored: Stored = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("This {}", kind.singular())))?;
+        check_can_edit(user, stored.owner_id)?;
+        history::db::check_version(
+            conn,
+            kind.singular(),
+            id,
+            stored.version,
+            version,
+            &stored.modified_by,
+            label,
+        )
+        .await?;
+        Ok(stored)
+    }
+
+    /// The record is active: inactive ones are read-only until reactivated.
+    pub fn check_active(kind: DirectoryKind, stored: &Stored) -> Result<(), AppError> {
+        if stored.active {
+            Ok(())
+        } else {
+            Err(AppError::Conflict {
+                message: format!(
+                    "This {} is inactive and read-only. Activate it to make changes.",
+                    kind.singular()
+                ),
+                changed_fields: vec![],
+            })
+        }
+    }
+
+    pub async fn set_active(
+        pool: &SqlitePool,
+        kind: DirectoryKind,
+        id: i64,
+        version: i64,
+        active: bool,
+        user: &User,
+    ) -> Result<i64, AppError> {
+        let label = match kind {
+            DirectoryKind::Accounts => crate::account::account_field_label,
+            DirectoryKind::Contacts => crate::contact::contact_field_label,
+        };
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let stored = for_write(&mut tx, kind, id, version, user, label).await?;
+        if stored.active == active {
+            return Ok(version);
+        }
+        if !active {
+            let column = match kind {
+                DirectoryKind::Accounts => "account_id",
+                DirectoryKind::Contacts => "contact_id",
+            };
+            let open: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM opportunities WHERE {column} = ? AND status = 'open'"
+            ))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if let Some(message) = super::deactivation_blocker(kind, open) {
+                return Err(AppError::Conflict {
+                    message,
+                    changed_fields: vec![],
+                });
+            }
+        }
+        let at = chrono::Utc::now().to_rfc3339();
+        sqlx::query(&format!(
+            "UPDATE {} SET active = ?, modified_by = ?, modified_at = ?, version = version + 1 WHERE id = ?",
+            kind.code()
+        ))
+        .bind(active)
+        .bind(user.id)
+        .bind(&at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let status = |active: bool| Some(if active { "Active" } else { "Inactive" }.to_string());
+        let change = [FieldChange {
+            field: "active",
+            old: status(stored.active),
+            new: status(active),
+        }];
+        history::db::record(
+            &mut tx,
+            kind.singular(),
+            id,
+            version + 1,
+            &change,
+            user.id,
+            &at,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(version + 1)
+    }
+
+    /// The list's SQL for one kind: `?1` active, `?2` owner (or NULL), `?3` the normalized
+    /// search (or NULL).
+    fn list_sql(kind: DirectoryKind) -> (&'static str, &'static str) {
+        match kind {
+            DirectoryKind::Accounts => (
+                "SELECT r.id, r.name, r.industry AS detail, r.email, r.phone, r.city, u.name AS owner_name \
+                 FROM accounts r JOIN users u ON u.id = r.owner_id",
+                "r.active = ?1 AND (?2 IS NULL OR r.owner_id = ?2) \
+                 AND (?3 IS NULL OR instr(r.name_normalized, ?3) > 0 OR instr(r.email_normalized, ?3) > 0)",
+            ),
+            DirectoryKind::Contacts => (
+                "SELECT r.id, TRIM(COALESCE(r.first_name || ' ', '') || r.last_name) AS name, \
+                 NULLIF(concat_ws(' · ', r.job_title, (SELECT name FROM accounts WHERE id = r.account_id)), '') AS detail, \
+                 r.email, COALESCE(r.business_phone, r.mobile_phone) AS phone, r.city, u.name AS owner_name \
+                 FROM contacts r JOIN users u ON u.id = r.owner_id",
+                "r.active = ?1 AND (?2 IS NULL OR r.owner_id = ?2) \
+                 AND (?3 IS NULL OR instr(lower(COALESCE(r.first_name || ' ', '') || r.last_name), ?3) > 0 \
+                      OR instr(r.email_normalized, ?3) > 0)",
+            ),
+        }
+    }
+
+    pub async fn list(
+        pool: &SqlitePool,
+        query: &DirectoryQuery,
+        user_id: i64,
+    ) -> Result<DirectoryPage, sqlx::Error> {
+        let (select, filter) = list_sql(query.kind);
+        let name_order = match query.kind {
+            DirectoryKind::Accounts => "r.name_normalized",
+            DirectoryKind::Contacts => "r.last_name_normalized, r.first_name",
+        };
+        let column = match query.sort {
+            DirectorySort::Name => name_order,
+            DirectorySort::City => "r.city IS NULL, r.city",
+            DirectorySort::Owner => "u.name",
+            DirectorySort::Modified => "r.modified_at",
+        };
+        let direction = if query.descending { "DESC" } else { "ASC" };
+        let order: Vec<String> = column
+            .split(", ")
+            .map(|part| format!("{part} {direction}"))
+            .collect();
+        let sql = format!(
+            "{select} WHERE {filter} ORDER BY {}, r.id LIMIT ?4 OFFSET ?5",
+            order.join(", ")
+        );
+        let active = query.view != DirectoryView::Inactive;
+        let owner = (query.view == DirectoryView::Mine).then_some(user_id);
+        let search = query.search.as_deref().and_then(normalize_name);
+        let page = query.page.max(1);
+        let rows = sqlx::query_as(&sql)
+            .bind(active)
+            .bind(owner)
+            .bind(&search)
+            .bind(DIRECTORY_PAGE_SIZE)
+            .bind((page - 1) * DIRECTORY_PAGE_SIZE)
+            .fetch_all(pool)
+            .await?;
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM {} r WHERE {filter}",
+            query.kind.code()
+        );
+        let total = sqlx::query_scalar(&count_sql)
+            .bind(active)
+            .bind(owner)
+            .bind(&search)
+            .fetch_one(pool)
+            .await?;
+        Ok(DirectoryPage { rows, total, page })
+    }
+}
+
+const COLUMNS: [(DirectorySort, &str); 4] = [
+    (DirectorySort::Name, "Name"),
+    (DirectorySort::City, "City"),
+    (DirectorySort::Owner, "Owner"),
+    (DirectorySort::Modified, "Last modified"),
+];
+
+/// The sortable table columns (the rest sort from the filter form).
+const HEADERS: [(DirectorySort, &str); 3] = [
+    (DirectorySort::Name, "Name"),
+    (DirectorySort::City, "City"),
+    (DirectorySort::Owner, "Owner"),
+];
+
+/// The account or contact list page.
+#[component]
+pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
+    let params = use_query_map();
+    let query =
+        Memo::new(move |_| params.with(|p| DirectoryQuery::from_params(kind, |key| p.get(key))));
+    let page = Resource::new(move || query.get(), list_directory);
+    let noun = kind.singular();
+    view! {
+        <Title text=kind.label() />
+        <section class="page">
+            <header class="page-header">
+                <h1>{kind.label()}</h1>
+                <a class="button primary" href=format!("{}/new", kind.path())>{format!("New {noun}")}</a>
+            </header>
+            <nav class="view-tabs" aria-label=format!("{} views", kind.label())>
+                {DirectoryView::ALL
+                    .iter()
+                    .map(|view| {
+                        let view = *view;
+                        let label = format!("{} {}", view.label(), kind.code());
+                        view! {
+                            <a href=DirectoryQuery::of_view(kind, view).to_url()
+                                aria-current=move || (query.get().view == view).then_some("page")>
+                                {label}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(result) => view! { <DirectoryTable result query=query.get_untracked() /> }.into_any(),
+                        Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn DirectoryTable(result: DirectoryPage, query: DirectoryQuery) -> impl IntoView {
+    let kind = query.kind;
+    let search_id = format!("{}-search", kind.singular());
+    let headers = sort_headers(&HEADERS, query.sort, query.descending, |sort| {
+        query.sorted_by(sort).to_url()
+    });
+    let detail_header = match kind {
+        DirectoryKind::Accounts => "Industry",
+        DirectoryKind::Contacts => "Job title · Account",
+    };
+    let rows = result
+        .rows
+        .into_iter()
+        .map(|row| {
+            view! {
+                <tr>
+                    <td data-label="Name"><a href=format!("{}/{}", kind.path(), row.id)>{row.name}</a></td>
+                    <td data-label="City">{row.city}</td>
+                    <td data-label="Owner">{row.owner_name}</td>
+                    <td data-label="Details">{row.detail}</td>
+                    <td data-label="Email">{row.email}</td>
+                    <td data-label="Phone">{row.phone}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let count = format!(
+        "{} {}",
+        result.total,
+        if result.total == 1 {
+            kind.singular().to_string()
+        } else {
+            kind.code().to_string()
+        }
+    );
+    let page_count = crate::ui::list::page_count(result.total, DIRECTORY_PAGE_SIZE);
+    let caption = format!("{} {}", query.view.label(), kind.code());
+    let page_query = query.clone();
+    let page_url = Callback::new(move |page| page_query.at_page(page).to_url());
+    view! {
+        <Form method="GET" action=kind.path() attr:class="list-filters" attr:role="search">
+            <input type="hidden" name="view" value=query.view.code() />
+            <div class="field search-field">
+                <label for=search_id.clone()>"Search"</label>
+                <input id=search_id type="search" name="q" placeholder="Name or email"
+                    value=query.search.clone().unwrap_or_default() />
+            </div>
+            {sort_filters("directory-sort", &COLUMNS, query.sort, query.descending)}
+            <button type="submit" class="button primary">"Apply"</button>
+        </Form>
+        <p class="row-count">{count}</p>
+        {if result.total == 0 {
+            view! { <div class="card empty-state"><p>"Nothing matches this view and search."</p></div> }.into_any()
+        } else {
+            view! {
+                <table class="data-table">
+                    <caption class="visually-hidden">{caption}</caption>
+                    <thead><tr>
+                        {headers}
+                        <th scope="col">{detail_header}</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Phone"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }.into_any()
+        }}
+        <Pager page=result.page page_count page_url />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(kind: DirectoryKind, url: &str) -> DirectoryQuery {
+        let params: HashMap<String, String> = url
+            .split_once('?')
+            .unwrap()
+            .1
+            .split('&')
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap();
+                (k.to_string(), v.replace("%20", " "))
+            })
+            .collect();
+        DirectoryQuery::from_params(kind, |k| params.get(k).cloned())
+    }
+
+    #[test]
+    fn a_query_survives_the_url() {
+        let query = DirectoryQuery {
+            search: Some("fjord robotics".into()),
+            sort: DirectorySort::City,
+            descending: true,
+            page: 3,
+            ..DirectoryQuery::of_view(DirectoryKind::Contacts, DirectoryView::Mine)
+        };
+        assert_eq!(
+            query.to_url(),
+            "/contacts?view=mine&q=fjord%20robotics&sort=city&dir=desc&page=3"
+        );
+        assert_eq!(parse(DirectoryKind::Contacts, &query.to_url()), query);
+        let plain = DirectoryQuery::of_view(DirectoryKind::Accounts, DirectoryView::Active);
+        assert_eq!(plain.to_url(), "/accounts?view=active");
+        assert_eq!(
+            parse(DirectoryKind::Accounts, "/accounts?view=x&sort=y&page=z"),
+            plain
+        );
+    }
+
+    #[test]
+    fn deactivation_is_blocked_by_open_opportunities_and_says_so() {
+        assert_eq!(deactivation_blocker(DirectoryKind::Accounts, 0), None);
+        assert_eq!(
+            deactivation_blocker(DirectoryKind::Contacts, 1).unwrap(),
+            "This contact cannot be deactivated: 1 open opportunity is for it. Close them or change their customer first."
+        );
+        assert!(
+            deactivation_blocker(DirectoryKind::Accounts, 3)
+                .unwrap()
+                .contains("3 open opportunities are")
+        );
+    }
+}
+
+/// Deactivate or Activate, for the record's owner or a manager.
+#[component]
+pub fn ActiveToggle(
+    kind: DirectoryKind,
+    id: i64,
+    version: i64,
+    active: bool,
+    action: ServerAction<SetRecordActive>,
+) -> impl IntoView {
+    view! {
+        <button type="button" class="button secondary" on:click=move |_| {
+            action.dispatch(SetRecordActive { kind, id, version, active: !active });
+        }>
+            {if active { "Deactivate" } else { "Activate" }}
+        </button>
+    }
+}
