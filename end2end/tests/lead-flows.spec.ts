@@ -81,6 +81,7 @@ test("disqualify needs a reason; reactivate reopens the lead", async ({ page, al
   await page.getByRole("button", { name: "Reactivate" }).click();
   await expect(page.getByText("Open · New")).toBeVisible();
   await expect(page.getByRole("button", { name: "Disqualify" })).toBeVisible();
+  await page.getByRole("tab", { name: "History" }).click();
   const history = page.getByRole("table", { name: /Changes to this lead/ });
   await expect(history).toContainText("Cannot Contact");
 });
@@ -133,5 +134,6 @@ test("an edit saves, and a stale edit gets a conflict naming the changed field",
   await page.getByLabel("Job title").fill("Buyer");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status")).toContainText("Lead saved.");
+  await page.getByRole("tab", { name: "History" }).click();
   await expect(page.getByRole("table", { name: /Changes to this lead/ })).toContainText("Buyer");
 });

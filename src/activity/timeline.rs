@@ -178,7 +178,7 @@ fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
                 view! {
                     <label class="choice">
                         <input type="radio" name="activity[kind]" value=choice.code()
-                            checked=kind.get_untracked() == choice
+                            checked=choice == ActivityKind::Note
                             on:change=move |_| kind.set(choice) />
                         {choice.label()}
                     </label>
@@ -187,11 +187,18 @@ fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
             .collect_view()
     };
     let shows = move |which: ActivityKind| move || kind.get() == which;
-    // Re-rendered after each save, which clears what was typed (and only then).
-    move || {
-        state.changes.track();
-        view! {
-            <ActionForm action=state.log attr:novalidate=true attr:class="quick-entry">
+    // A save clears what was typed (a failed one keeps it) and goes back to a note.
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = state.log.value().get() {
+            if let Some(form) = form_ref.get() {
+                form.reset();
+            }
+            kind.set(ActivityKind::Note);
+        }
+    });
+    view! {
+            <ActionForm action=state.log node_ref=form_ref attr:novalidate=true attr:class="quick-entry">
                 <input type="hidden" name="regarding" value=state.regarding.code() />
                 <input type="hidden" name="record_id" value=record_id />
                 <fieldset class="plain choices">
@@ -229,6 +236,5 @@ fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
                 <FormAlert result />
                 <button type="submit" class="button primary" disabled=move || state.log.pending().get()>"Save activity"</button>
             </ActionForm>
-        }
     }
 }

@@ -110,6 +110,59 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
             ("query[page]", "1"),
         ],
     ),
+    ("/api/accounts/get", &[("id", "1")]),
+    ("/api/accounts/create", &[("account[name]", "Initech")]),
+    (
+        "/api/accounts/update",
+        &[("id", "1"), ("version", "1"), ("account[name]", "Initech")],
+    ),
+    ("/api/contacts/get", &[("id", "1")]),
+    ("/api/contacts/create", &[("contact[last_name]", "Lee")]),
+    (
+        "/api/contacts/update",
+        &[("id", "1"), ("version", "1"), ("contact[last_name]", "Lee")],
+    ),
+    (
+        "/api/directory/list",
+        &[
+            ("query[kind]", "accounts"),
+            ("query[view]", "active"),
+            ("query[sort]", "name"),
+            ("query[descending]", "false"),
+            ("query[page]", "1"),
+        ],
+    ),
+    (
+        "/api/directory/set-active",
+        &[
+            ("kind", "accounts"),
+            ("id", "1"),
+            ("version", "1"),
+            ("active", "false"),
+        ],
+    ),
+    (
+        "/api/activities/log",
+        &[
+            ("regarding", "account"),
+            ("record_id", "1"),
+            ("activity[kind]", "note"),
+            ("activity[subject]", "Hello"),
+        ],
+    ),
+    (
+        "/api/activities/timeline",
+        &[
+            ("regarding", "account"),
+            ("record_id", "1"),
+            ("limit", "25"),
+        ],
+    ),
+    ("/api/activities/mine", &[]),
+    (
+        "/api/activities/done",
+        &[("id", "1"), ("version", "1"), ("done", "true")],
+    ),
     ("/api/auth/logout", &[]),
     ("/api/auth/me", &[]),
     ("/api/users/list", &[]),
