@@ -134,7 +134,7 @@ pub mod db {
         })
     }
 
-    /// A record's history, newest first.
+    /// A record's history, newest first; the fields of one save in form order.
     pub async fn load(
         pool: &SqlitePool,
         record_type: &str,
@@ -144,7 +144,7 @@ pub mod db {
             "SELECT h.field, h.old_value, h.new_value, u.name AS changed_by, h.changed_at \
              FROM record_history h JOIN users u ON u.id = h.changed_by \
              WHERE h.record_type = ? AND h.record_id = ? \
-             ORDER BY h.changed_at DESC, h.id DESC LIMIT 200",
+             ORDER BY h.changed_at DESC, h.id LIMIT 200",
         )
         .bind(record_type)
         .bind(record_id)

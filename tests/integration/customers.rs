@@ -446,3 +446,74 @@ async fn the_lists_search_page_and_split_active_mine_and_inactive() {
         .await;
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_contact_edit_records_readable_history_and_moves_between_accounts() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let create_account = |name: &'static str| {
+        let (app, rep) = (&app, &rep);
+        async move {
+            saved_id(
+                save(app, rep, "/api/accounts/create", &[("account[name]", name)])
+                    .await
+                    .unwrap(),
+            )
+        }
+    };
+    let first = create_account("First Harbour").await.to_string();
+    let second = create_account("Second Harbour").await.to_string();
+    let id = saved_id(
+        save(
+            &app,
+            &rep,
+            "/api/contacts/create",
+            &[
+                ("contact[last_name]", "Berg"),
+                ("contact[account_id]", &first),
+            ],
+        )
+        .await
+        .unwrap(),
+    );
+    let id_text = id.to_string();
+    let edit = [
+        ("id", id_text.as_str()),
+        ("version", "1"),
+        ("contact[last_name]", "Berg"),
+        ("contact[job_title]", "Buyer"),
+        ("contact[account_id]", second.as_str()),
+    ];
+    save(&app, &rep, "/api/contacts/update", &edit)
+        .await
+        .unwrap();
+    let person = contact(&app, &rep, id).await;
+    assert_eq!(person.account.unwrap().name, "Second Harbour");
+    let changes: Vec<(String, Option<String>, Option<String>)> = person
+        .history
+        .iter()
+        .filter(|h| h.field != "created")
+        .map(|h| (h.field.clone(), h.old_value.clone(), h.new_value.clone()))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("job_title".to_string(), None, Some("Buyer".to_string())),
+            (
+                "account".to_string(),
+                Some("First Harbour".to_string()),
+                Some("Second Harbour".to_string())
+            ),
+        ]
+    );
+    assert_eq!(leadflow::contact::contact_field_label("account"), "Account");
+    // The same edit again, on the old version, is a conflict naming both fields.
+    let (status, error) = save(&app, &rep, "/api/contacts/update", &edit)
+        .await
+        .unwrap_err();
+    assert_eq!(status, StatusCode::CONFLICT);
+    let AppError::Conflict { changed_fields, .. } = error else {
+        panic!("expected a conflict");
+    };
+    assert_eq!(changed_fields, ["Job title", "Account"]);
+}
