@@ -325,6 +325,70 @@ pub mod db {
         Ok(version + 1)
     }
 
+    pub type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+    /// The `INSERT` of a new account or contact: `columns`, then the owner and audit
+    /// columns (see `bind_created`).
+    pub fn insert_sql(kind: DirectoryKind, columns: &[&str]) -> String {
+        format!(
+            "INSERT INTO {} ({}, owner_id, created_by, created_at, modified_by, modified_at) \
+             VALUES ({}, ?, ?, ?, ?, ?)",
+            kind.code(),
+            columns.join(", "),
+            vec!["?"; columns.len()].join(", ")
+        )
+    }
+
+    /// Binds the owner and audit columns of `insert_sql`: the creator owns the record.
+    pub fn bind_created<'q>(query: Query<'q>, user: &User, at: &'q str) -> Query<'q> {
+        query
+            .bind(user.id)
+            .bind(user.id)
+            .bind(at)
+            .bind(user.id)
+            .bind(at)
+    }
+
+    /// The `UPDATE` of `columns` and the audit columns; bind modified by, modified at and
+    /// the id after the fields.
+    pub fn update_sql(kind: DirectoryKind, columns: &[&str]) -> String {
+        let assignments: Vec<String> = columns.iter().map(|c| format!("{c} = ?")).collect();
+        format!(
+            "UPDATE {} SET {}, modified_by = ?, modified_at = ?, version = version + 1 WHERE id = ?",
+            kind.code(),
+            assignments.join(", ")
+        )
+    }
+
+    /// Records `changes` as the record's `version` (1: its creation) and commits.
+    pub async fn commit_changes(
+        mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+        kind: DirectoryKind,
+        id: i64,
+        version: i64,
+        changes: &[FieldChange],
+        user: &User,
+        at: &str,
+    ) -> Result<crate::lead::SaveOutcome, AppError> {
+        history::db::record(&mut tx, kind.singular(), id, version, changes, user.id, at).await?;
+        tx.commit().await?;
+        Ok(crate::lead::SaveOutcome::Saved { id, version })
+    }
+
+    /// The history row of a new record ("Account created").
+    pub fn created(kind: DirectoryKind) -> [FieldChange; 1] {
+        let noun = kind.singular();
+        [FieldChange {
+            field: "created",
+            old: None,
+            new: Some(format!(
+                "{}{} created",
+                noun[..1].to_uppercase(),
+                &noun[1..]
+            )),
+        }]
+    }
+
     /// The list's SQL for one kind: `?1` active, `?2` owner (or NULL), `?3` the normalized
     /// search (or NULL).
     fn list_sql(kind: DirectoryKind) -> (&'static str, &'static str) {

@@ -97,6 +97,8 @@ pub(crate) struct RecordActions<A: ServerFn + 'static> {
     pub save: ServerAction<A>,
     pub active: ServerAction<SetRecordActive>,
     pub timeline: TimelineState,
+    /// The selected record tab (Timeline, History), kept across reloads.
+    pub tab: RwSignal<usize>,
 }
 
 // Manual impls: a derive would ask the action's argument type to be `Copy` too.
@@ -139,6 +141,7 @@ where
             save,
             active,
             timeline,
+            tab: RwSignal::new(0),
         }
     }
 }
@@ -278,7 +281,7 @@ fn AccountRecord(summary: AccountSummary, actions: RecordActions<UpdateAccount>)
                     <ul>{leads}</ul>
                 </section>
             })}
-            <Tabs id="account" label="Account activity and history" tabs=vec![
+            <Tabs id="account" label="Account activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=account_field_label caption="Changes to this account, newest first" /> }.into_any()),
             ] />

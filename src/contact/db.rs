@@ -6,9 +6,11 @@ use crate::account::db::RELATED_OPPORTUNITY_COLUMNS;
 use crate::auth::{User, check_can_edit};
 use crate::customer::CustomerKind;
 use crate::directory::DirectoryKind;
-use crate::directory::db::{check_active, for_write};
+use crate::directory::db::{
+    bind_created, check_active, commit_changes, created, for_write, insert_sql, update_sql,
+};
 use crate::error::AppError;
-use crate::history::{self, FieldChange};
+use crate::history;
 use crate::lead::SaveOutcome;
 use crate::lead::duplicates::RecordKind;
 use crate::opportunity::StakeholderRole;
@@ -175,29 +177,13 @@ pub async fn create(
         }
     }
     let at = chrono::Utc::now().to_rfc3339();
-    let sql = format!(
-        "INSERT INTO contacts ({}, owner_id, created_by, created_at, modified_by, modified_at) \
-         VALUES ({}, ?, ?, ?, ?, ?)",
-        COLUMNS.join(", "),
-        vec!["?"; COLUMNS.len()].join(", ")
-    );
-    let id = bind_fields(sqlx::query(&sql), fields)
-        .bind(user.id)
-        .bind(user.id)
-        .bind(&at)
-        .bind(user.id)
-        .bind(&at)
+    let sql = insert_sql(DirectoryKind::Contacts, &COLUMNS);
+    let id = bind_created(bind_fields(sqlx::query(&sql), fields), user, &at)
         .execute(&mut *tx)
         .await?
         .last_insert_rowid();
-    let created = [FieldChange {
-        field: "created",
-        old: None,
-        new: Some("Contact created".into()),
-    }];
-    history::db::record(&mut tx, "contact", id, 1, &created, user.id, &at).await?;
-    tx.commit().await?;
-    Ok(SaveOutcome::Saved { id, version: 1 })
+    let created = created(DirectoryKind::Contacts);
+    commit_changes(tx, DirectoryKind::Contacts, id, 1, &created, user, &at).await
 }
 
 /// Saves an edit made on `version`, recording each changed field.
@@ -239,21 +225,23 @@ pub async fn update(
         }
     }
     let at = chrono::Utc::now().to_rfc3339();
-    let assignments: Vec<String> = COLUMNS.iter().map(|c| format!("{c} = ?")).collect();
-    let sql = format!(
-        "UPDATE contacts SET {}, modified_by = ?, modified_at = ?, version = version + 1 WHERE id = ?",
-        assignments.join(", ")
-    );
-    bind_fields(sqlx::query(&sql), fields)
-        .bind(user.id)
-        .bind(&at)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    history::db::record(&mut tx, "contact", id, version + 1, &changes, user.id, &at).await?;
-    tx.commit().await?;
-    Ok(SaveOutcome::Saved {
+    bind_fields(
+        sqlx::query(&update_sql(DirectoryKind::Contacts, &COLUMNS)),
+        fields,
+    )
+    .bind(user.id)
+    .bind(&at)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    commit_changes(
+        tx,
+        DirectoryKind::Contacts,
         id,
-        version: version + 1,
-    })
+        version + 1,
+        &changes,
+        user,
+        &at,
+    )
+    .await
 }

@@ -139,7 +139,7 @@ fn ContactRecord(summary: ContactSummary, actions: RecordActions<UpdateContact>)
                 <h2 id="contact-opportunities">"Opportunities"</h2>
                 <RelatedOpportunities rows=s.opportunities.clone() caption="Opportunities of this contact" />
             </section>
-            <Tabs id="contact" label="Contact activity and history" tabs=vec![
+            <Tabs id="contact" label="Contact activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=contact_field_label caption="Changes to this contact, newest first" /> }.into_any()),
             ] />

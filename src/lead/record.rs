@@ -59,6 +59,7 @@ struct LeadActions {
     qualify_dialog: NodeRef<Dialog>,
     disqualify_dialog: NodeRef<Dialog>,
     timeline: TimelineState,
+    tab: RwSignal<usize>,
 }
 
 impl LeadActions {
@@ -76,6 +77,7 @@ impl LeadActions {
             qualify_dialog: NodeRef::new(),
             disqualify_dialog: NodeRef::new(),
             timeline,
+            tab: RwSignal::new(0),
         };
         // The lead and its timeline (status changes) reload together.
         let reload = move || {
@@ -201,7 +203,7 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                     })}
                 </ActionForm>
             </div>
-            <Tabs id="lead" label="Lead activity and history" tabs=vec![
+            <Tabs id="lead" label="Lead activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=detail.history.clone() label=lead_field_label caption="Changes to this lead, newest first" /> }.into_any()),
             ] />

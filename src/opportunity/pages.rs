@@ -40,6 +40,7 @@ struct Actions {
     /// reloaded it yet (a quick Next Stage after Save must not look stale).
     version: RwSignal<i64>,
     timeline: TimelineState,
+    tab: RwSignal<usize>,
 }
 
 impl Actions {
@@ -60,6 +61,7 @@ impl Actions {
             lost_dialog: NodeRef::new(),
             version: RwSignal::new(0),
             timeline,
+            tab: RwSignal::new(0),
         };
         // The record and its timeline (stage changes, closes) reload together.
         let reload = move || {
@@ -297,7 +299,7 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
             </OpportunityForm>
             <PartiesCard id parties=s.parties.clone() all_competitors=s.competitors.clone() editable
                 stakeholder=actions.stakeholder competitor=actions.competitor />
-            <Tabs id="opportunity" label="Opportunity activity and history" tabs=vec![
+            <Tabs id="opportunity" label="Opportunity activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=opportunity_field_label caption="Changes to this opportunity, newest first" /> }.into_any()),
             ] />

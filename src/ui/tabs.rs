@@ -1,5 +1,6 @@
 //! Tabs for the lower part of a record page (Timeline, History): every panel is rendered,
-//! one shows at a time.
+//! one shows at a time. The page owns the selection, so a reload of the record (which
+//! renders the tabs again) keeps the tab the user chose.
 
 use leptos::prelude::*;
 
@@ -9,8 +10,8 @@ pub fn Tabs(
     id: &'static str,
     label: &'static str,
     tabs: Vec<(&'static str, AnyView)>,
+    selected: RwSignal<usize>,
 ) -> impl IntoView {
-    let selected = RwSignal::new(0usize);
     let count = tabs.len();
     let buttons = tabs
         .iter()
