@@ -1,11 +1,14 @@
 //! What accounts and contacts share: their lists (view, search, sort and page in the URL;
 //! cards on a phone), the checks before a write, and deactivation instead of deletion.
 
+use crate::activity::timeline::TimelineState;
 use crate::error::AppError;
+use crate::lead::SaveOutcome;
 use crate::option_set;
-use crate::ui::ErrorPage;
 use crate::ui::list::{Pager, list_url, page_param, param, sort_filters, sort_headers};
+use crate::ui::{ErrorPage, FormAlert, use_toasts};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
@@ -375,17 +378,16 @@ pub mod db {
         Ok(crate::lead::SaveOutcome::Saved { id, version })
     }
 
-    /// The history row of a new record ("Account created").
+    /// The history row of a new record.
     pub fn created(kind: DirectoryKind) -> [FieldChange; 1] {
-        let noun = kind.singular();
+        let text = match kind {
+            DirectoryKind::Accounts => "Account created",
+            DirectoryKind::Contacts => "Contact created",
+        };
         [FieldChange {
             field: "created",
             old: None,
-            new: Some(format!(
-                "{}{} created",
-                noun[..1].to_uppercase(),
-                &noun[1..]
-            )),
+            new: Some(text.into()),
         }]
     }
 
@@ -661,5 +663,87 @@ pub fn ActiveToggle(
         }>
             {if active { "Deactivate" } else { "Activate" }}
         </button>
+    }
+}
+
+/// An account or contact page's save and activate actions: each success reloads the
+/// record (neither change is a timeline event). Also the page's timeline and tab choice.
+pub struct RecordActions<A: ServerFn + 'static> {
+    pub save: ServerAction<A>,
+    pub active: ServerAction<SetRecordActive>,
+    pub timeline: TimelineState,
+    /// The selected record tab (Timeline, History), kept across reloads.
+    pub tab: RwSignal<usize>,
+}
+
+// Manual impls: a derive would ask the action's argument type to be `Copy` too.
+impl<A: ServerFn + 'static> Clone for RecordActions<A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<A: ServerFn + 'static> Copy for RecordActions<A> {}
+
+impl<A> RecordActions<A>
+where
+    A: ServerFn<Output = SaveOutcome, Error = AppError> + Clone + Send + Sync + 'static,
+{
+    pub fn new(
+        reload_record: impl Fn() + Copy + Send + Sync + 'static,
+        timeline: TimelineState,
+        noun: &'static str,
+    ) -> Self {
+        let save = ServerAction::<A>::new();
+        let active = ServerAction::<SetRecordActive>::new();
+        let toasts = use_toasts();
+        Effect::new(move |_| {
+            if let Some(Ok(SaveOutcome::Saved { .. })) = save.value().get() {
+                toasts.show(format!("{noun} saved."));
+                untrack(reload_record);
+            }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = active.value().get() {
+                toasts.show(format!("{noun} status changed."));
+                untrack(reload_record);
+            }
+        });
+        RecordActions {
+            save,
+            active,
+            timeline,
+            tab: RwSignal::new(0),
+        }
+    }
+}
+
+/// The header of an account or contact page: kind, name, status, owner, Deactivate.
+#[component]
+pub fn DirectoryHeader(
+    kind: DirectoryKind,
+    id: i64,
+    name: String,
+    active: bool,
+    owner_name: String,
+    version: i64,
+    can_edit: bool,
+    action: ServerAction<SetRecordActive>,
+) -> impl IntoView {
+    let result = Signal::derive(move || action.value().get());
+    view! {
+        <header class="page-header record-header">
+            <div>
+                <p class="record-kind">{kind.singular().to_uppercase()}</p>
+                <h1>{name}</h1>
+                <p class="record-meta">
+                    <span class="badge">{if active { "Active" } else { "Inactive" }}</span>
+                    {format!(" Owner: {owner_name}")}
+                </p>
+            </div>
+            <div class="record-actions">
+                {can_edit.then(|| view! { <ActiveToggle kind id version active action /> })}
+            </div>
+        </header>
+        <FormAlert result />
     }
 }

@@ -115,7 +115,7 @@ impl AccountFields {
     /// The form's text for these fields.
     pub fn to_input(&self) -> AccountInput {
         let text = |value: &Option<String>| value.clone().unwrap_or_default();
-        let id = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
+        let number = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
         AccountInput {
             name: self.name.clone(),
             website: text(&self.website),
@@ -127,13 +127,13 @@ impl AccountFields {
             state_province: text(&self.state_province),
             postal_code: text(&self.postal_code),
             country: text(&self.country),
-            employees: id(self.employees),
+            employees: number(self.employees),
             annual_revenue: self
                 .annual_revenue()
                 .map(|m| m.amount_text())
                 .unwrap_or_default(),
-            parent_account_id: id(self.parent_account_id),
-            primary_contact_id: id(self.primary_contact_id),
+            parent_account_id: number(self.parent_account_id),
+            primary_contact_id: number(self.primary_contact_id),
         }
     }
 

@@ -6,7 +6,7 @@ use super::{AccountInput, AccountSummary, RelatedOpportunity, account_field_labe
 use crate::activity::RecordType;
 use crate::activity::timeline::{Timeline, TimelineState};
 use crate::customer::{CustomerKind, CustomerPicker};
-use crate::directory::{ActiveToggle, DirectoryKind, SetRecordActive};
+use crate::directory::{DirectoryHeader, DirectoryKind, RecordActions};
 use crate::error::AppError;
 use crate::lead::SaveOutcome;
 use crate::lead::form::DuplicateWarning;
@@ -16,7 +16,6 @@ use crate::ui::inputs::{address_inputs, text_input};
 use crate::ui::tabs::Tabs;
 use crate::ui::{ErrorPage, FieldError, FormAlert, History, use_toasts};
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -91,61 +90,6 @@ pub fn NewAccountPage() -> impl IntoView {
     }
 }
 
-/// A record page's save and activate actions: each success reloads the record and its
-/// timeline.
-pub(crate) struct RecordActions<A: ServerFn + 'static> {
-    pub save: ServerAction<A>,
-    pub active: ServerAction<SetRecordActive>,
-    pub timeline: TimelineState,
-    /// The selected record tab (Timeline, History), kept across reloads.
-    pub tab: RwSignal<usize>,
-}
-
-// Manual impls: a derive would ask the action's argument type to be `Copy` too.
-impl<A: ServerFn + 'static> Clone for RecordActions<A> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<A: ServerFn + 'static> Copy for RecordActions<A> {}
-
-impl<A> RecordActions<A>
-where
-    A: ServerFn<Output = SaveOutcome, Error = AppError> + Clone + Send + Sync + 'static,
-{
-    pub fn new(
-        reload_record: impl Fn() + Copy + Send + Sync + 'static,
-        timeline: TimelineState,
-        noun: &'static str,
-    ) -> Self {
-        let save = ServerAction::<A>::new();
-        let active = ServerAction::<SetRecordActive>::new();
-        let toasts = use_toasts();
-        let reload = move || {
-            reload_record();
-            timeline.refresh();
-        };
-        Effect::new(move |_| {
-            if let Some(Ok(SaveOutcome::Saved { .. })) = save.value().get() {
-                toasts.show(format!("{noun} saved."));
-                untrack(reload);
-            }
-        });
-        Effect::new(move |_| {
-            if let Some(Ok(_)) = active.value().get() {
-                toasts.show(format!("{noun} status changed."));
-                untrack(reload);
-            }
-        });
-        RecordActions {
-            save,
-            active,
-            timeline,
-            tab: RwSignal::new(0),
-        }
-    }
-}
-
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let params = use_params_map();
@@ -168,37 +112,6 @@ pub fn AccountPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-/// The header of an account or contact page: kind, name, status, owner, Deactivate.
-#[component]
-pub(crate) fn DirectoryHeader(
-    kind: DirectoryKind,
-    id: i64,
-    name: String,
-    active: bool,
-    owner_name: String,
-    version: i64,
-    can_edit: bool,
-    action: ServerAction<SetRecordActive>,
-) -> impl IntoView {
-    let result = Signal::derive(move || action.value().get());
-    view! {
-        <header class="page-header record-header">
-            <div>
-                <p class="record-kind">{kind.singular().to_uppercase()}</p>
-                <h1>{name}</h1>
-                <p class="record-meta">
-                    <span class="badge">{if active { "Active" } else { "Inactive" }}</span>
-                    {format!(" Owner: {owner_name}")}
-                </p>
-            </div>
-            <div class="record-actions">
-                {can_edit.then(|| view! { <ActiveToggle kind id version active action /> })}
-            </div>
-        </header>
-        <FormAlert result />
     }
 }
 

@@ -170,22 +170,20 @@ fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
     let kind = RwSignal::new(ActivityKind::Note);
     let result = Signal::derive(move || state.log.value().get());
     let form = "activity";
-    let kind_choices = move || {
-        ActivityKind::ALL
-            .iter()
-            .map(|choice| {
-                let choice = *choice;
-                view! {
-                    <label class="choice">
-                        <input type="radio" name="activity[kind]" value=choice.code()
-                            checked=choice == ActivityKind::Note
-                            on:change=move |_| kind.set(choice) />
-                        {choice.label()}
-                    </label>
-                }
-            })
-            .collect_view()
-    };
+    let kind_choices = ActivityKind::ALL
+        .iter()
+        .map(|choice| {
+            let choice = *choice;
+            view! {
+                <label class="choice">
+                    <input type="radio" name="activity[kind]" value=choice.code()
+                        checked=choice == ActivityKind::Note
+                        on:change=move |_| kind.set(choice) />
+                    {choice.label()}
+                </label>
+            }
+        })
+        .collect_view();
     let shows = move |which: ActivityKind| move || kind.get() == which;
     // A save clears what was typed (a failed one keeps it) and goes back to a note.
     let form_ref = NodeRef::<leptos::html::Form>::new();
@@ -203,7 +201,7 @@ fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
                 <input type="hidden" name="record_id" value=record_id />
                 <fieldset class="plain choices">
                     <legend>"Log an activity"</legend>
-                    {kind_choices()}
+                    {kind_choices}
                 </fieldset>
                 {text_input(form, result, "subject", "Subject", "text", "off", String::new())}
                 <Show when=shows(ActivityKind::PhoneCall)>

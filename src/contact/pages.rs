@@ -3,11 +3,11 @@
 
 use super::api::{CreateContact, UpdateContact, get_contact};
 use super::{ContactInput, ContactSummary, contact_field_label};
-use crate::account::pages::{DirectoryHeader, RecordActions, RelatedOpportunities};
+use crate::account::pages::RelatedOpportunities;
 use crate::activity::RecordType;
 use crate::activity::timeline::{Timeline, TimelineState};
 use crate::customer::{CustomerKind, CustomerPicker};
-use crate::directory::DirectoryKind;
+use crate::directory::{DirectoryHeader, DirectoryKind, RecordActions};
 use crate::error::AppError;
 use crate::lead::SaveOutcome;
 use crate::lead::form::DuplicateWarning;
