@@ -3,7 +3,8 @@
 use super::AppState;
 use crate::app::{App, shell};
 use axum::Router;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::OnceLock;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -20,7 +21,7 @@ pub fn build(state: AppState) -> Router {
             time::Duration::try_from(state.config.session_idle)
                 .unwrap_or(time::Duration::hours(12)),
         ));
-    let routes = generate_route_list(App);
+    let routes = routes();
     let context_state = state.clone();
     Router::new()
         .leptos_routes_with_context(
@@ -37,6 +38,15 @@ pub fn build(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The app's routes, generated once per process. Generating them sets a process-wide flag
+/// that leaves any resource first polled meanwhile pending forever (leptos issue 4773), so a
+/// second server in the same process (the integration tests start one per test) must not
+/// generate them while another one renders a page.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Deletes expired sessions now and then, so the table does not grow without bound.

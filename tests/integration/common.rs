@@ -78,6 +78,8 @@ impl TestApp {
         Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            // A stalled response fails its test instead of stalling the whole run.
+            .timeout(Duration::from_secs(60))
             .build()
             .unwrap()
     }
