@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::lead::pages::{LeadsPage, NewLeadPage};
 use crate::lead::record::LeadRecordPage;
 use crate::opportunity::pages::OpportunityPage;
-use crate::ui::{ComingSoon, ErrorPage, NotFound, Toasts, provide_toasts};
+use crate::ui::{ErrorPage, NotFound, Toasts, provide_toasts};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
@@ -63,19 +63,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contacts/new") view=NewContactPage />
                     <Route path=path!("contacts/:id") view=ContactPage />
                     <Route path=path!("activities") view=MyActivitiesPage />
-                    <Route path=path!("dashboard") view=|| placeholder("Dashboard", "Funnel, revenue by month, lead sources and win rate.") />
+                    <Route path=path!("dashboard") view=crate::dashboard::page::DashboardPage />
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("settings") view=crate::settings::SettingsPage />
                 </ParentRoute>
             </Routes>
         </Router>
-    }
-}
-
-fn placeholder(title: &'static str, about: &'static str) -> impl IntoView {
-    view! {
-        <Title text=title />
-        <ComingSoon title about />
     }
 }
 

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod contact;
 pub mod customer;
+pub mod dashboard;
 pub mod directory;
 pub mod error;
 pub mod history;

@@ -96,6 +96,24 @@ fn push_filters(
     }
     if let Some(source) = query.source {
         sql.push(" AND l.lead_source = ").push_bind(source);
+    } else if query.no_source {
+        sql.push(" AND l.lead_source IS NULL");
+    }
+    if let Some(status) = query.status {
+        sql.push(" AND l.status = ").push_bind(status);
+    }
+    if let Some(from) = &query.created_from {
+        sql.push(" AND l.created_at >= ").push_bind(from.clone());
+    }
+    // Timestamps are RFC 3339 text: everything on the last day sorts before the next day.
+    if let Some(next_day) = query
+        .created_to
+        .as_deref()
+        .and_then(|to| chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d").ok())
+        .and_then(|to| to.succ_opt())
+    {
+        sql.push(" AND l.created_at < ")
+            .push_bind(next_day.to_string());
     }
     if let Some(rating) = query.rating {
         sql.push(" AND l.rating = ").push_bind(rating);

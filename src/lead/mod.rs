@@ -151,7 +151,15 @@ pub struct LeadQuery {
     pub source: Option<LeadSource>,
     pub rating: Option<Rating>,
     pub reason: Option<LeadStatusReason>,
+    /// The Closed view: qualified or disqualified only.
+    pub status: Option<LeadStatus>,
+    /// Leads without a source (`source=none`).
+    #[serde(default)]
+    pub no_source: bool,
     pub owner: Option<i64>,
+    /// Created on or after / on or before these days (`YYYY-MM-DD`).
+    pub created_from: Option<String>,
+    pub created_to: Option<String>,
     pub sort: LeadSort,
     pub descending: bool,
     pub page: i64,
@@ -165,7 +173,11 @@ impl Default for LeadQuery {
             source: None,
             rating: None,
             reason: None,
+            status: None,
+            no_source: false,
             owner: None,
+            created_from: None,
+            created_to: None,
             sort: LeadSort::Created,
             descending: true,
             page: 1,
@@ -178,6 +190,9 @@ impl LeadQuery {
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> LeadQuery {
         let defaults = LeadQuery::default();
         let text = |key: &str| param(&get, key);
+        let date = |key: &str| {
+            text(key).filter(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok())
+        };
         LeadQuery {
             view: text("view")
                 .and_then(|v| LeadView::from_code(&v))
@@ -186,7 +201,11 @@ impl LeadQuery {
             source: text("source").and_then(|v| LeadSource::from_code(&v)),
             rating: text("rating").and_then(|v| Rating::from_code(&v)),
             reason: text("reason").and_then(|v| LeadStatusReason::from_code(&v)),
+            status: text("status").and_then(|v| LeadStatus::from_code(&v)),
+            no_source: text("source").as_deref() == Some("none"),
             owner: text("owner").and_then(|v| v.parse().ok()),
+            created_from: date("from"),
+            created_to: date("to"),
             sort: text("sort")
                 .and_then(|v| LeadSort::from_code(&v))
                 .unwrap_or(defaults.sort),
@@ -203,6 +222,8 @@ impl LeadQuery {
         }
         if let Some(source) = self.source {
             params.push(("source", source.code().into()));
+        } else if self.no_source {
+            params.push(("source", "none".into()));
         }
         if let Some(rating) = self.rating {
             params.push(("rating", rating.code().into()));
@@ -210,8 +231,17 @@ impl LeadQuery {
         if let Some(reason) = self.reason {
             params.push(("reason", reason.code().into()));
         }
+        if let Some(status) = self.status {
+            params.push(("status", status.code().into()));
+        }
         if let Some(owner) = self.owner {
             params.push(("owner", owner.to_string()));
+        }
+        if let Some(from) = &self.created_from {
+            params.push(("from", from.clone()));
+        }
+        if let Some(to) = &self.created_to {
+            params.push(("to", to.clone()));
         }
         if self.sort != LeadSort::Created || !self.descending {
             params.push(("sort", self.sort.code().into()));
@@ -329,7 +359,11 @@ mod query_tests {
             source: Some(LeadSource::TradeShow),
             rating: Some(Rating::Hot),
             reason: Some(LeadStatusReason::CannotContact),
+            status: Some(LeadStatus::Disqualified),
+            no_source: false,
             owner: Some(3),
+            created_from: Some("2026-01-01".into()),
+            created_to: Some("2026-01-31".into()),
             sort: LeadSort::Company,
             descending: false,
             page: 3,
@@ -337,7 +371,7 @@ mod query_tests {
         let url = query.to_url();
         assert_eq!(
             url,
-            "/leads?view=closed&q=Blue%20%26%20Co&source=trade_show&rating=hot&reason=cannot_contact&owner=3&sort=company&dir=asc&page=3"
+            "/leads?view=closed&q=Blue%20%26%20Co&source=trade_show&rating=hot&reason=cannot_contact&status=disqualified&owner=3&from=2026-01-01&to=2026-01-31&sort=company&dir=asc&page=3"
         );
         let params: std::collections::HashMap<String, String> = url
             .split_once('?')
@@ -350,6 +384,17 @@ mod query_tests {
             })
             .collect();
         assert_eq!(LeadQuery::from_params(|k| params.get(k).cloned()), query);
+    }
+
+    #[test]
+    fn leads_without_a_source_have_their_own_filter() {
+        let query = LeadQuery {
+            no_source: true,
+            ..LeadQuery::default()
+        };
+        assert_eq!(query.to_url(), "/leads?view=my-open&source=none");
+        let parsed = LeadQuery::from_params(|key| (key == "source").then(|| "none".to_string()));
+        assert_eq!(parsed, query);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The lead list: saved views, search, filters, sort and paging, all held in the URL.
 
 use super::api::list_leads;
-use super::{LeadPage, LeadQuery, LeadSort, LeadSource, LeadStatusReason, LeadView, Rating};
+use super::{
+    LeadPage, LeadQuery, LeadSort, LeadSource, LeadStatus, LeadStatusReason, LeadView, Rating,
+};
 use crate::ui::ErrorPage;
 use crate::ui::list::{Pager, option_filter, owner_filter, sort_filters, sort_headers};
 use leptos::prelude::*;
@@ -59,7 +61,8 @@ pub fn LeadsPage() -> impl IntoView {
 
 #[component]
 fn LeadFilters(query: LeadQuery, owners: Vec<crate::auth::UserOption>) -> impl IntoView {
-    let reasons: &'static [LeadStatusReason] = if query.view == LeadView::Closed {
+    let closed = query.view == LeadView::Closed;
+    let reasons: &'static [LeadStatusReason] = if closed {
         &LeadStatusReason::ALL[2..]
     } else {
         &LeadStatusReason::ALL[..2]
@@ -77,10 +80,29 @@ fn LeadFilters(query: LeadQuery, owners: Vec<crate::auth::UserOption>) -> impl I
                     value=query.search.clone().unwrap_or_default()
                 />
             </div>
-            {option_filter("lead-source", "source", "Source", LeadSource::ALL, query.source)}
+            <div class="field">
+                <label for="lead-source">"Source"</label>
+                <select id="lead-source" name="source">
+                    <option value="" selected=query.source.is_none() && !query.no_source>"Any"</option>
+                    {LeadSource::ALL
+                        .iter()
+                        .map(|value| view! { <option value=value.code() selected=query.source == Some(*value)>{value.label()}</option> })
+                        .collect_view()}
+                    <option value="none" selected=query.no_source>"No source"</option>
+                </select>
+            </div>
             {option_filter("lead-rating", "rating", "Rating", Rating::ALL, query.rating)}
+            {closed.then(|| option_filter("lead-outcome", "status", "Outcome", &LeadStatus::ALL[1..], query.status))}
             {option_filter("lead-reason", "reason", "Status", reasons, query.reason)}
             {owner_filter("lead-owner-filter", owners, query.owner)}
+            <div class="field">
+                <label for="lead-created-from">"Created from"</label>
+                <input id="lead-created-from" type="date" name="from" value=query.created_from.clone().unwrap_or_default() />
+            </div>
+            <div class="field">
+                <label for="lead-created-to">"Created to"</label>
+                <input id="lead-created-to" type="date" name="to" value=query.created_to.clone().unwrap_or_default() />
+            </div>
             {sort_filters("lead-sort", &COLUMNS, query.sort, query.descending)}
             <button type="submit" class="button primary">"Apply"</button>
         </Form>

@@ -725,7 +725,7 @@ const CUSTOMER_NAME: &str =
     "COALESCE(a.name, TRIM(COALESCE(c.first_name || ' ', '') || c.last_name))";
 
 /// The default process's opportunity stages, in order.
-async fn opportunity_stages(pool: &SqlitePool) -> Result<Vec<StageInfo>, sqlx::Error> {
+pub(crate) async fn opportunity_stages(pool: &SqlitePool) -> Result<Vec<StageInfo>, sqlx::Error> {
     sqlx::query_as(
         "SELECT s.id, s.name FROM stages s JOIN processes p ON p.id = s.process_id \
          WHERE p.is_default = 1 AND s.entity = 'opportunity' ORDER BY s.position",
@@ -916,6 +916,12 @@ pub async fn list(
         if let Some(rating) = query.rating {
             sql.push(" AND o.rating = ").push_bind(rating);
         }
+        if let Some(forecast) = query.forecast {
+            sql.push(" AND o.forecast_category = ").push_bind(forecast);
+        }
+        if let Some(reason) = query.lost_reason {
+            sql.push(" AND o.lost_reason_id = ").push_bind(reason);
+        }
     };
     let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM opportunities o");
     filters(&mut count);
@@ -944,10 +950,12 @@ pub async fn list(
     .push_bind(OPPORTUNITY_PAGE_SIZE)
     .push(" OFFSET ")
     .push_bind((query.page.max(1) - 1) * OPPORTUNITY_PAGE_SIZE);
-    let (total, rows, stages) = tokio::try_join!(
+    let (total, rows, stages, lost_reasons) = tokio::try_join!(
         count.build_query_scalar::<i64>().fetch_one(pool),
         page.build_query_as::<OpportunityRow>().fetch_all(pool),
         opportunity_stages(pool),
+        sqlx::query_as("SELECT id, label AS name FROM lost_reasons ORDER BY is_system DESC, label")
+            .fetch_all(pool),
     )?;
     Ok(OpportunityPage {
         rows,
@@ -955,5 +963,6 @@ pub async fn list(
         page: query.page.max(1),
         page_size: OPPORTUNITY_PAGE_SIZE,
         stages,
+        lost_reasons,
     })
 }

@@ -1,8 +1,8 @@
 //! The opportunity list: My open, All open, Won and Lost, with search, filters, sort and
 //! paging, all held in the URL (the dashboard links into it with the same filters).
 
-use super::OpportunityStatus;
 use super::board::usd;
+use super::{ForecastCategory, OpportunityStatus};
 use crate::lead::Rating;
 use crate::option_set;
 use crate::process::StageInfo;
@@ -70,6 +70,9 @@ pub struct OpportunityQuery {
     pub close_from: Option<String>,
     pub close_to: Option<String>,
     pub rating: Option<Rating>,
+    pub forecast: Option<ForecastCategory>,
+    /// Lost views: one lost reason.
+    pub lost_reason: Option<i64>,
     pub sort: OpportunitySort,
     pub descending: bool,
     pub page: i64,
@@ -86,6 +89,8 @@ impl OpportunityQuery {
             close_from: None,
             close_to: None,
             rating: None,
+            forecast: None,
+            lost_reason: None,
             sort: OpportunitySort::CloseDate,
             descending: view.newest_first(),
             page: 1,
@@ -109,6 +114,8 @@ impl OpportunityQuery {
             close_from: date("from"),
             close_to: date("to"),
             rating: text("rating").and_then(|v| Rating::from_code(&v)),
+            forecast: text("forecast").and_then(|v| ForecastCategory::from_code(&v)),
+            lost_reason: text("reason").and_then(|v| v.parse().ok()),
             sort: text("sort")
                 .and_then(|v| OpportunitySort::from_code(&v))
                 .unwrap_or(defaults.sort),
@@ -128,6 +135,8 @@ impl OpportunityQuery {
             ("from", self.close_from.clone()),
             ("to", self.close_to.clone()),
             ("rating", self.rating.map(|v| v.code().to_string())),
+            ("forecast", self.forecast.map(|v| v.code().to_string())),
+            ("reason", self.lost_reason.map(|v| v.to_string())),
         ];
         params.extend(
             optional
@@ -187,6 +196,8 @@ pub struct OpportunityPage {
     pub page: i64,
     pub page_size: i64,
     pub stages: Vec<StageInfo>,
+    /// Every lost reason, retired ones too (old deals keep them), for the Lost filter.
+    pub lost_reasons: Vec<StageInfo>,
 }
 
 const COLUMNS: [(OpportunitySort, &str); 8] = [
@@ -237,7 +248,7 @@ pub fn OpportunitiesPage() -> impl IntoView {
                         Ok(result) => {
                             let query = query.get_untracked();
                             view! {
-                                <OpportunityFilters query=query.clone() owners stages=result.stages.clone() />
+                                <OpportunityFilters query=query.clone() owners stages=result.stages.clone() lost_reasons=result.lost_reasons.clone() />
                                 <OpportunityTable result query />
                             }
                             .into_any()
@@ -255,8 +266,10 @@ fn OpportunityFilters(
     query: OpportunityQuery,
     owners: Vec<crate::auth::UserOption>,
     stages: Vec<StageInfo>,
+    lost_reasons: Vec<StageInfo>,
 ) -> impl IntoView {
     let closed = query.view.status() != OpportunityStatus::Open;
+    let lost = query.view == OpportunityView::Lost;
     view! {
         <Form method="GET" action="/opportunities" attr:class="list-filters" attr:role="search">
             <input type="hidden" name="view" value=query.view.code() />
@@ -290,6 +303,19 @@ fn OpportunityFilters(
                 <input id="opportunity-to" type="date" name="to" value=query.close_to.clone().unwrap_or_default() />
             </div>
             {option_filter("opportunity-rating", "rating", "Rating", Rating::ALL, query.rating)}
+            {(!closed).then(|| option_filter("opportunity-forecast", "forecast", "Forecast category", &ForecastCategory::ALL[..4], query.forecast))}
+            {lost.then(|| view! {
+                <div class="field">
+                    <label for="opportunity-reason">"Lost reason"</label>
+                    <select id="opportunity-reason" name="reason">
+                        <option value="" selected=query.lost_reason.is_none()>"Any"</option>
+                        {lost_reasons
+                            .into_iter()
+                            .map(|reason| view! { <option value=reason.id selected=query.lost_reason == Some(reason.id)>{reason.name}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+            })}
             {sort_filters("opportunity-sort", &COLUMNS, query.sort, query.descending)}
             <button type="submit" class="button primary">"Apply"</button>
         </Form>
@@ -372,6 +398,8 @@ mod tests {
             close_from: Some("2026-01-01".into()),
             close_to: Some("2026-03-31".into()),
             rating: Some(Rating::Warm),
+            forecast: Some(ForecastCategory::BestCase),
+            lost_reason: Some(4),
             sort: OpportunitySort::Revenue,
             descending: true,
             page: 2,
@@ -379,7 +407,7 @@ mod tests {
         };
         assert_eq!(
             query.to_url(),
-            "/opportunities?view=all-open&q=coffee%20machines&stage=3&owner=2&from=2026-01-01&to=2026-03-31&rating=warm&sort=revenue&dir=desc&page=2"
+            "/opportunities?view=all-open&q=coffee%20machines&stage=3&owner=2&from=2026-01-01&to=2026-03-31&rating=warm&forecast=best_case&reason=4&sort=revenue&dir=desc&page=2"
         );
         assert_eq!(parse(&query.to_url()), query);
     }

@@ -19,22 +19,6 @@ pub fn short_time(at: &str) -> String {
     at.chars().take(16).collect::<String>().replace('T', " ")
 }
 
-/// A page that a later piece of work fills in.
-#[component]
-pub fn ComingSoon(title: &'static str, about: &'static str) -> impl IntoView {
-    view! {
-        <section class="page">
-            <header class="page-header">
-                <h1>{title}</h1>
-            </header>
-            <div class="card empty-state">
-                <p class="empty-title">"Coming soon"</p>
-                <p>{about}</p>
-            </div>
-        </section>
-    }
-}
-
 /// The 404 page, with the status set when rendered on the server.
 #[component]
 pub fn NotFound() -> impl IntoView {

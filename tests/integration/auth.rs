@@ -70,6 +70,7 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
         &[("id", "1"), ("version", "1")],
     ),
     ("/api/pipeline/board", &[]),
+    ("/api/dashboard", &[]),
     ("/api/settings/list", &[]),
     (
         "/api/settings/add",

@@ -10,26 +10,9 @@ pub async fn list(app: &TestApp, client: &Client, params: &[(&str, &str)]) -> Le
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.to_string())
     });
-    let mut form: Vec<(String, String)> = vec![
-        ("query[view]".into(), query.view.code().into()),
-        ("query[sort]".into(), query.sort.code().into()),
-        ("query[descending]".into(), query.descending.to_string()),
-        ("query[page]".into(), query.page.to_string()),
-    ];
-    let optional = [
-        ("search", query.search.clone()),
-        ("source", query.source.map(|s| s.code().to_string())),
-        ("rating", query.rating.map(|r| r.code().to_string())),
-        ("reason", query.reason.map(|r| r.code().to_string())),
-        ("owner", query.owner.map(|o| o.to_string())),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            form.push((format!("query[{key}]"), value));
-        }
-    }
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let response = app.call(client, "/api/leads/list", &pairs).await;
+    let response = app
+        .call_with(client, "/api/leads/list", "query", &query)
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
 }

@@ -5,6 +5,7 @@ mod activities;
 mod auth;
 mod common;
 mod customers;
+mod dashboard;
 mod demo_data;
 mod lead_flows;
 mod leads;

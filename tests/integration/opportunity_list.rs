@@ -14,27 +14,9 @@ async fn list(app: &TestApp, client: &Client, params: &[(&str, &str)]) -> Opport
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.to_string())
     });
-    let mut form: Vec<(String, String)> = vec![
-        ("query[view]".into(), query.view.code().into()),
-        ("query[sort]".into(), query.sort.code().into()),
-        ("query[descending]".into(), query.descending.to_string()),
-        ("query[page]".into(), query.page.to_string()),
-    ];
-    let optional = [
-        ("search", query.search.clone()),
-        ("stage", query.stage.map(|v| v.to_string())),
-        ("owner", query.owner.map(|v| v.to_string())),
-        ("close_from", query.close_from.clone()),
-        ("close_to", query.close_to.clone()),
-        ("rating", query.rating.map(|v| v.code().to_string())),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            form.push((format!("query[{key}]"), value));
-        }
-    }
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let response = app.call(client, "/api/opportunities/list", &pairs).await;
+    let response = app
+        .call_with(client, "/api/opportunities/list", "query", &query)
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
 }

@@ -1,0 +1,532 @@
+//! The dashboard page: filters in the URL, six charts, and the same figures as tables.
+
+use super::charts::{BarRow, BarRows, Column, Columns, Legend, Segment};
+use super::{Dashboard, DashboardQuery, PIPELINE_CATEGORIES, compact_usd, load_dashboard};
+use crate::app::use_signed_in_user;
+use crate::auth::{Role, UserOption};
+use crate::error::AppError;
+use crate::lead::LeadStatus;
+use crate::opportunity::board::usd;
+use crate::opportunity::list::OpportunityView;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use std::sync::Arc;
+
+const CATEGORY_CLASSES: [&str; 3] = ["seg-committed", "seg-best-case", "seg-pipeline"];
+const STATUS_CLASSES: [(LeadStatus, &str); 3] = [
+    (LeadStatus::Qualified, "seg-qualified"),
+    (LeadStatus::Disqualified, "seg-disqualified"),
+    (LeadStatus::Open, "seg-open"),
+];
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.with(|p| DashboardQuery::from_params(|key| p.get(key))));
+    let figures = Resource::new(move || query.get(), load_dashboard);
+    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    let user = use_signed_in_user();
+    let tables = RwSignal::new(false);
+    view! {
+        <Title text="Dashboard" />
+        <section class="page dashboard">
+            <header class="page-header">
+                <h1>"Dashboard"</h1>
+                <button
+                    type="button"
+                    class="button secondary"
+                    aria-pressed=move || tables.get().to_string()
+                    on:click=move |_| tables.update(|on| *on = !*on)
+                >
+                    "Table view"
+                </button>
+            </header>
+            <Transition fallback=|| view! { <p class="loading">"Loading the dashboard…"</p> }>
+                {move || Suspend::new(async move {
+                    let owners = owners.await.unwrap_or_default();
+                    let manager = user.await.is_ok_and(|u| u.role.includes(Role::Manager));
+                    let result = figures.await;
+                    let error = result.as_ref().err().cloned();
+                    view! {
+                        <DashboardFilters query=query.get_untracked() owners manager error=error.clone() />
+                        {match result {
+                            Ok(figures) => view! { <Figures figures=Arc::new(figures) tables /> }.into_any(),
+                            Err(AppError::Validation(_)) => ().into_any(),
+                            Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                        }}
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn DashboardFilters(
+    query: DashboardQuery,
+    owners: Vec<UserOption>,
+    manager: bool,
+    error: Option<AppError>,
+) -> impl IntoView {
+    let owner = query
+        .owner
+        .clone()
+        .unwrap_or_else(|| if manager { "all" } else { "me" }.into());
+    let message = |field: &str| error.as_ref().and_then(|e| e.field_message(field));
+    let (from_error, to_error) = (message("from"), message("to"));
+    let owner_field = manager.then(|| {
+        let choices = [("all".to_string(), "Everyone".to_string()), ("me".into(), "Me".into())]
+            .into_iter()
+            .chain(owners.into_iter().map(|o| (o.id.to_string(), o.name)));
+        view! {
+            <div class="field">
+                <label for="dashboard-owner">"Owner"</label>
+                <select id="dashboard-owner" name="owner">
+                    {choices
+                        .map(|(value, label)| view! { <option selected=value == owner value=value>{label}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+        }
+    });
+    view! {
+        <Form method="GET" action="/dashboard" attr:class="list-filters" attr:role="search">
+            {owner_field}
+            <div class="field">
+                <label for="dashboard-from">"From month"</label>
+                <input id="dashboard-from" type="month" name="from" value=query.from.clone().unwrap_or_default()
+                    aria-invalid=from_error.is_some().then_some("true") aria-describedby="dashboard-from-error" />
+                <p class="field-error" id="dashboard-from-error">{from_error}</p>
+            </div>
+            <div class="field">
+                <label for="dashboard-to">"To month"</label>
+                <input id="dashboard-to" type="month" name="to" value=query.to.clone().unwrap_or_default()
+                    aria-invalid=to_error.is_some().then_some("true") aria-describedby="dashboard-to-error" />
+                <p class="field-error" id="dashboard-to-error">{to_error}</p>
+            </div>
+            <button type="submit" class="button primary">"Apply"</button>
+        </Form>
+    }
+}
+
+/// A chart card: heading, a one-line summary, and the chart or its table.
+#[component]
+fn ChartCard(
+    id: &'static str,
+    heading: &'static str,
+    summary: String,
+    tables: RwSignal<bool>,
+    #[prop(into)] chart: ViewFn,
+    #[prop(into)] table: ViewFn,
+) -> impl IntoView {
+    view! {
+        <section class="card chart-card" aria-labelledby=id>
+            <h2 id=id>{heading}</h2>
+            <p class="muted chart-summary">{summary}</p>
+            {move || if tables.get() { table.run() } else { chart.run() }}
+        </section>
+    }
+}
+
+#[component]
+fn Figures(figures: Arc<Dashboard>, tables: RwSignal<bool>) -> impl IntoView {
+    let card = |id,
+                heading,
+                summary: String,
+                chart: fn(&Dashboard) -> AnyView,
+                table: fn(&Dashboard) -> AnyView| {
+        let (for_chart, for_table) = (figures.clone(), figures.clone());
+        view! {
+            <ChartCard id heading summary tables
+                chart=move || chart(&for_chart)
+                table=move || table(&for_table) />
+        }
+    };
+    let f = &figures;
+    let open = f.funnel.iter().fold((0, 0), |(c, r), s| {
+        (c + s.open.count, r + s.open.revenue_minor)
+    });
+    let weighted: i64 = f.pipeline.iter().map(|m| m.weighted_minor).sum();
+    let won = f.won_total();
+    let leads: i64 = f.sources.iter().map(|s| s.total()).sum();
+    let qualified: i64 = f.sources.iter().map(|s| s.qualified).sum();
+    let rate = |r: Option<i64>| r.map_or("—".to_string(), |r| format!("{r}%"));
+    view! {
+        <div class="dashboard-grid">
+            {card("funnel-heading", "Funnel", format!("{} open opportunities, {}", open.0, usd(open.1)), funnel_chart, funnel_table)}
+            {card("pipeline-heading", "Open pipeline by month", format!("Weighted total {}", usd(weighted)), pipeline_chart, pipeline_table)}
+            {card("won-heading", "Won revenue by month", format!("{} won, {}", won.count, usd(won.revenue_minor)), won_chart, won_table)}
+            {card("sources-heading", "Lead sources", format!("{leads} leads, {} qualified", rate(super::percent(qualified, leads))), sources_chart, sources_table)}
+            {card("win-rate-heading", "Win rate", format!(
+                "{} won of {} closed; average {} days from creation to won",
+                rate(f.win_rate()), won.count + f.lost_count(), f.average_cycle_days().unwrap_or_else(|| "—".into())
+            ), win_rate_chart, win_rate_table)}
+            {card("lost-heading", "Lost reasons", format!("{} lost", f.lost_count()), lost_chart, lost_table)}
+        </div>
+    }
+}
+
+fn funnel_chart(f: &Dashboard) -> AnyView {
+    let rows = f
+        .funnel
+        .iter()
+        .map(|stage| BarRow {
+            caption: format!(
+                "{} · {} · {}",
+                stage.name,
+                stage.open.count,
+                compact_usd(stage.open.revenue_minor)
+            ),
+            segments: vec![Segment {
+                value: stage.open.revenue_minor as f64,
+                class: "seg-pipeline",
+                href: f.funnel_link(stage.stage_id),
+                label: format!(
+                    "{}: {} open, {}",
+                    stage.name,
+                    stage.open.count,
+                    usd(stage.open.revenue_minor)
+                ),
+            }],
+        })
+        .collect();
+    view! { <BarRows rows centered=true title="Funnel chart".to_string() /> }.into_any()
+}
+
+fn funnel_table(f: &Dashboard) -> AnyView {
+    let rows = f
+        .funnel
+        .iter()
+        .map(|stage| view! {
+            <tr>
+                <th scope="row" data-label="Stage">{stage.name.clone()}</th>
+                <td data-label="Open"><a href=f.funnel_link(stage.stage_id)>{stage.open.count}</a></td>
+                <td data-label="Estimated revenue">{usd(stage.open.revenue_minor)}</td>
+                <td data-label="Weighted">{usd(stage.weighted_minor)}</td>
+            </tr>
+        })
+        .collect_view();
+    table(
+        "Funnel",
+        &["Stage", "Open", "Estimated revenue", "Weighted"],
+        rows,
+    )
+}
+
+fn pipeline_chart(f: &Dashboard) -> AnyView {
+    let columns = f
+        .pipeline
+        .iter()
+        .map(|month| Column {
+            label: month.month.short_name().to_string(),
+            segments: PIPELINE_CATEGORIES
+                .iter()
+                .zip(month.categories)
+                .zip(CATEGORY_CLASSES)
+                .map(|((category, tally), class)| Segment {
+                    value: tally.revenue_minor as f64,
+                    class,
+                    href: f.pipeline_link(month.month, *category),
+                    label: format!(
+                        "{} {}: {} {}, {}",
+                        month.month.label(),
+                        category.label(),
+                        tally.count,
+                        opportunities(tally.count),
+                        usd(tally.revenue_minor)
+                    ),
+                })
+                .collect(),
+            marker: Some(month.weighted_minor as f64),
+            figure: None,
+        })
+        .collect::<Vec<_>>();
+    let max = f
+        .pipeline
+        .iter()
+        .map(|m| m.total().revenue_minor)
+        .max()
+        .unwrap_or(0);
+    view! {
+        <Columns columns axis=compact_usd(max) title="Open pipeline chart".to_string() />
+        <Legend items=vec![("seg-committed", "Committed"), ("seg-best-case", "Best case"), ("seg-pipeline", "Pipeline"), ("chart-marker-swatch", "Weighted total")] />
+    }
+    .into_any()
+}
+
+fn pipeline_table(f: &Dashboard) -> AnyView {
+    let rows = f
+        .pipeline
+        .iter()
+        .map(|month| {
+            let cells = PIPELINE_CATEGORIES
+                .iter()
+                .zip(month.categories)
+                .map(|(category, tally)| view! {
+                    <td data-label=category.label()>
+                        <a href=f.pipeline_link(month.month, *category)>{usd(tally.revenue_minor)}" ("{tally.count}")"</a>
+                    </td>
+                })
+                .collect_view();
+            view! {
+                <tr>
+                    <th scope="row" data-label="Month">{month.month.label()}</th>
+                    {cells}
+                    <td data-label="Weighted">{usd(month.weighted_minor)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    table(
+        "Open pipeline by month",
+        &["Month", "Committed", "Best case", "Pipeline", "Weighted"],
+        rows,
+    )
+}
+
+fn won_chart(f: &Dashboard) -> AnyView {
+    let columns = f
+        .closed
+        .iter()
+        .map(|month| Column {
+            label: month.month.short_name().to_string(),
+            segments: vec![Segment {
+                value: month.won.revenue_minor as f64,
+                class: "seg-won",
+                href: f.closed_link(OpportunityView::Won, Some(month.month)),
+                label: format!(
+                    "{}: {} won, {}",
+                    month.month.label(),
+                    month.won.count,
+                    usd(month.won.revenue_minor)
+                ),
+            }],
+            marker: None,
+            figure: (f.closed.len() <= 12 && month.won.count > 0)
+                .then(|| month.won.count.to_string()),
+        })
+        .collect::<Vec<_>>();
+    let max = f
+        .closed
+        .iter()
+        .map(|m| m.won.revenue_minor)
+        .max()
+        .unwrap_or(0);
+    view! { <Columns columns axis=compact_usd(max) title="Won revenue chart".to_string() /> }
+        .into_any()
+}
+
+fn won_table(f: &Dashboard) -> AnyView {
+    let rows = f
+        .closed
+        .iter()
+        .map(|month| view! {
+            <tr>
+                <th scope="row" data-label="Month">{month.month.label()}</th>
+                <td data-label="Won"><a href=f.closed_link(OpportunityView::Won, Some(month.month))>{month.won.count}</a></td>
+                <td data-label="Actual revenue">{usd(month.won.revenue_minor)}</td>
+            </tr>
+        })
+        .collect_view();
+    table(
+        "Won revenue by month",
+        &["Month", "Won", "Actual revenue"],
+        rows,
+    )
+}
+
+fn sources_chart(f: &Dashboard) -> AnyView {
+    let rows = f
+        .sources
+        .iter()
+        .map(|row| {
+            let name = source_name(row);
+            BarRow {
+                caption: format!(
+                    "{name} · {} · {} qualified",
+                    row.total(),
+                    row.qualification_rate()
+                        .map_or("—".into(), |r| format!("{r}%"))
+                ),
+                segments: STATUS_CLASSES
+                    .iter()
+                    .map(|(status, class)| Segment {
+                        value: row.count(*status) as f64,
+                        class,
+                        href: f.source_link(row.source, *status),
+                        label: format!(
+                            "{name}: {} {}",
+                            row.count(*status),
+                            status.label().to_lowercase()
+                        ),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    view! {
+        <BarRows rows centered=false title="Lead sources chart".to_string() />
+        <Legend items=vec![("seg-qualified", "Qualified"), ("seg-disqualified", "Disqualified"), ("seg-open", "Open")] />
+    }
+    .into_any()
+}
+
+fn sources_table(f: &Dashboard) -> AnyView {
+    let rows = f
+        .sources
+        .iter()
+        .map(|row| {
+            let cells = STATUS_CLASSES
+                .iter()
+                .map(|(status, _)| view! {
+                    <td data-label=status.label()><a href=f.source_link(row.source, *status)>{row.count(*status)}</a></td>
+                })
+                .collect_view();
+            view! {
+                <tr>
+                    <th scope="row" data-label="Source">{source_name(row)}</th>
+                    {cells}
+                    <td data-label="Qualification rate">{row.qualification_rate().map_or("—".into(), |r| format!("{r}%"))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    table(
+        "Lead sources",
+        &[
+            "Source",
+            "Qualified",
+            "Disqualified",
+            "Open",
+            "Qualification rate",
+        ],
+        rows,
+    )
+}
+
+fn win_rate_chart(f: &Dashboard) -> AnyView {
+    let columns = f
+        .closed
+        .iter()
+        .map(|month| {
+            let rate = month.win_rate();
+            Column {
+                label: month.month.short_name().to_string(),
+                segments: vec![Segment {
+                    value: rate.unwrap_or(0) as f64,
+                    class: "seg-won",
+                    href: f.closed_link(OpportunityView::Won, Some(month.month)),
+                    label: format!(
+                        "{}: {} won of {} closed",
+                        month.month.label(),
+                        rate.map_or("no deals".into(), |r| format!("{r}%")),
+                        month.won.count + month.lost.count
+                    ),
+                }],
+                marker: None,
+                figure: None,
+            }
+        })
+        .collect::<Vec<_>>();
+    view! { <Columns columns max=100.0 axis="100%".to_string() title="Win rate chart".to_string() /> }.into_any()
+}
+
+fn win_rate_table(f: &Dashboard) -> AnyView {
+    let rows = f
+        .closed
+        .iter()
+        .map(|month| view! {
+            <tr>
+                <th scope="row" data-label="Month">{month.month.label()}</th>
+                <td data-label="Won"><a href=f.closed_link(OpportunityView::Won, Some(month.month))>{month.won.count}</a></td>
+                <td data-label="Lost"><a href=f.closed_link(OpportunityView::Lost, Some(month.month))>{month.lost.count}</a></td>
+                <td data-label="Win rate">{month.win_rate().map_or("—".into(), |r| format!("{r}%"))}</td>
+                <td data-label="Average days to won">
+                    {(month.won.count > 0).then(|| format!("{:.1}", month.won_cycle_days as f64 / month.won.count as f64))}
+                </td>
+            </tr>
+        })
+        .collect_view();
+    table(
+        "Win rate by month",
+        &["Month", "Won", "Lost", "Win rate", "Average days to won"],
+        rows,
+    )
+}
+
+fn lost_chart(f: &Dashboard) -> AnyView {
+    if f.lost_reasons.is_empty() {
+        return view! { <p class="muted">"Nothing was lost in these months."</p> }.into_any();
+    }
+    let rows = f
+        .lost_reasons
+        .iter()
+        .map(|reason| BarRow {
+            caption: format!("{} · {}", reason.label, reason.lost.count),
+            segments: vec![Segment {
+                value: reason.lost.count as f64,
+                class: "seg-lost",
+                href: f.lost_reason_link(reason.id),
+                label: format!(
+                    "{}: {} lost, {}",
+                    reason.label,
+                    reason.lost.count,
+                    usd(reason.lost.revenue_minor)
+                ),
+            }],
+        })
+        .collect();
+    view! { <BarRows rows centered=false title="Lost reasons chart".to_string() /> }.into_any()
+}
+
+fn lost_table(f: &Dashboard) -> AnyView {
+    let rows = f
+        .lost_reasons
+        .iter()
+        .map(|reason| view! {
+            <tr>
+                <th scope="row" data-label="Reason">{reason.label.clone()}</th>
+                <td data-label="Lost"><a href=f.lost_reason_link(reason.id)>{reason.lost.count}</a></td>
+                <td data-label="Estimated revenue">{usd(reason.lost.revenue_minor)}</td>
+            </tr>
+        })
+        .collect_view();
+    table(
+        "Lost reasons",
+        &["Reason", "Lost", "Estimated revenue"],
+        rows,
+    )
+}
+
+fn table(
+    caption: &'static str,
+    headers: &[&'static str],
+    rows: impl IntoView + 'static,
+) -> AnyView {
+    let headers = headers
+        .iter()
+        .map(|h| view! { <th scope="col">{*h}</th> })
+        .collect_view();
+    view! {
+        <table class="data-table">
+            <caption>{caption}</caption>
+            <thead><tr>{headers}</tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+fn source_name(row: &super::SourceRow) -> &'static str {
+    row.source.map_or("No source", |s| s.label())
+}
+
+fn opportunities(count: i64) -> &'static str {
+    if count == 1 {
+        "opportunity"
+    } else {
+        "opportunities"
+    }
+}
