@@ -43,6 +43,11 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Time each dashboard query on this database and print p50 / p95 in milliseconds.
+    BenchDashboard {
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
 }
 
 #[tokio::main]
@@ -94,6 +99,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })?;
             println!("Created admin {email} (user id {id}).");
         }
+        Command::BenchDashboard { runs } => bench_dashboard(&pool, runs).await?,
         Command::Generate {
             leads,
             opportunities,
@@ -121,6 +127,81 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 counts.opportunities,
                 counts.activities,
                 started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs `query` `runs` times one after another; returns the p50 and p95 in milliseconds.
+async fn percentiles<T, F>(runs: usize, query: impl Fn() -> F) -> Result<(f64, f64), sqlx::Error>
+where
+    F: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    let mut millis = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let started = std::time::Instant::now();
+        query().await?;
+        millis.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    millis.sort_by(f64::total_cmp);
+    let at = |share: f64| millis[((millis.len() as f64 * share).ceil() as usize).max(1) - 1];
+    Ok((at(0.50), at(0.95)))
+}
+
+/// Times each dashboard query for everyone, for one owner, and over a 24-month range.
+async fn bench_dashboard(
+    pool: &sqlx::SqlitePool,
+    runs: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use leadflow::dashboard::{Month, Window, db as dashboard};
+    let today = chrono::Utc::now().date_naive();
+    let this = Month::of(today);
+    let (from, to) = (this.plus(-23).code(), this.code());
+    let owner: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM users")
+        .fetch_one(pool)
+        .await?;
+    let cases = [
+        ("everyone", None, Window::resolve(None, None, today)?),
+        ("one owner", owner, Window::resolve(None, None, today)?),
+        (
+            "everyone, 24 months",
+            None,
+            Window::resolve(Some(&from), Some(&to), today)?,
+        ),
+    ];
+    for (case, owner, window) in &cases {
+        let owner = *owner;
+        let timings = [
+            (
+                "funnel",
+                percentiles(runs, || dashboard::funnel(pool, owner, window)).await?,
+            ),
+            (
+                "open pipeline",
+                percentiles(runs, || dashboard::pipeline(pool, owner, window)).await?,
+            ),
+            (
+                "won, lost, cycle",
+                percentiles(runs, || dashboard::closed(pool, owner, window)).await?,
+            ),
+            (
+                "lost reasons",
+                percentiles(runs, || dashboard::lost_reasons(pool, owner, window)).await?,
+            ),
+            (
+                "lead sources",
+                percentiles(runs, || dashboard::sources(pool, owner, window)).await?,
+            ),
+            (
+                "all five side by side",
+                percentiles(runs, || dashboard::load(pool, owner, window.clone())).await?,
+            ),
+        ];
+        for (query, (p50, p95)) in timings {
+            println!(
+                "{:<38} p50 {p50:.2}ms   p95 {p95:.2}ms",
+                format!("{case}: {query}")
             );
         }
     }

@@ -149,7 +149,7 @@ pub fn Columns(
             let figure = column.figure.map(|text| {
                 view! { <text class="chart-figure" x=fmt(center) y=fmt(y - 3.0) text-anchor="middle">{text}</text> }
             });
-            let label = (index % label_every == 0).then(|| {
+            let label = index.is_multiple_of(label_every).then(|| {
                 view! { <text class="chart-caption" x=fmt(center) y=fmt(HEIGHT - 4.0) text-anchor="middle">{column.label}</text> }
             });
             view! { <g>{segments}{marker}{figure}{label}</g> }

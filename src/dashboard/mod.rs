@@ -473,7 +473,7 @@ pub fn compact_usd(minor: i64) -> String {
         _ => (10, ""),
     };
     let tenths = (minor + tenth / 2) / tenth;
-    let text = if suffix.is_empty() || tenths >= 1_000 || tenths % 10 == 0 {
+    let text = if suffix.is_empty() || tenths >= 1_000 || tenths.is_multiple_of(10) {
         ((minor + tenth * 5) / (tenth * 10)).to_string()
     } else {
         format!("{}.{}", tenths / 10, tenths % 10)

@@ -154,7 +154,7 @@ fn Figures(figures: Arc<Dashboard>, tables: RwSignal<bool>) -> impl IntoView {
     let qualified: i64 = f.sources.iter().map(|s| s.qualified).sum();
     let rate = |r: Option<i64>| r.map_or("—".to_string(), |r| format!("{r}%"));
     view! {
-        <div class="dashboard-grid">
+        <div class="dashboard-grid" class:tables=move || tables.get()>
             {card("funnel-heading", "Funnel", format!("{} open opportunities, {}", open.0, usd(open.1)), funnel_chart, funnel_table)}
             {card("pipeline-heading", "Open pipeline by month", format!("Weighted total {}", usd(weighted)), pipeline_chart, pipeline_table)}
             {card("won-heading", "Won revenue by month", format!("{} won, {}", won.count, usd(won.revenue_minor)), won_chart, won_table)}
@@ -510,11 +510,13 @@ fn table(
         .map(|h| view! { <th scope="col">{*h}</th> })
         .collect_view();
     view! {
-        <table class="data-table">
-            <caption>{caption}</caption>
-            <thead><tr>{headers}</tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="data-table">
+                <caption>{caption}</caption>
+                <thead><tr>{headers}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

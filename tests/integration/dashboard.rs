@@ -242,9 +242,12 @@ async fn check_every_figure(app: &TestApp, client: &Client, d: &Dashboard) {
     }
 }
 
+/// status, month, owner, stage, forecast, lost reason, count, revenue, weighted, cycle days.
+type MonthlyRow = (String, String, i64, i64, String, i64, i64, i64, i64, i64);
+
 /// The monthly tables equal a recount over the records.
 pub async fn assert_monthly_totals_match(app: &TestApp) {
-    let recount: Vec<(String, String, i64, i64, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+    let recount: Vec<MonthlyRow> = sqlx::query_as(
         "SELECT status, COALESCE(substr(CASE status WHEN 'open' THEN estimated_close_date ELSE actual_close_date END, 1, 7), ''), \
          owner_id, stage_id, forecast_category, COALESCE(lost_reason_id, 0), COUNT(*), \
          SUM(COALESCE(CASE status WHEN 'won' THEN actual_revenue_minor ELSE estimated_revenue_minor END, 0)), \
@@ -255,7 +258,7 @@ pub async fn assert_monthly_totals_match(app: &TestApp) {
     .fetch_all(&app.pool)
     .await
     .unwrap();
-    let kept: Vec<(String, String, i64, i64, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+    let kept: Vec<MonthlyRow> = sqlx::query_as(
         "SELECT status, month, owner_id, stage_id, forecast_category, lost_reason_id, count, revenue_minor, \
          weighted_x100, cycle_days FROM opportunity_monthly ORDER BY 1, 2, 3, 4, 5, 6",
     )

@@ -887,6 +887,8 @@ async fn closed_daily_matches_the_rows(app: &TestApp) {
     .unwrap();
     assert!(!recomputed.is_empty());
     assert_eq!(stored, recomputed);
+    // The dashboard's monthly totals follow the same changes.
+    crate::dashboard::assert_monthly_totals_match(app).await;
 }
 
 #[tokio::test]
