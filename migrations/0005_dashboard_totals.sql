@@ -19,77 +19,60 @@ CREATE TABLE opportunity_monthly (
     PRIMARY KEY (status, month, owner_id, stage_id, forecast_category, lost_reason_id)
 ) WITHOUT ROWID;
 
--- One row's contribution, written once as a view so the triggers and the back-fill agree.
-CREATE VIEW opportunity_monthly_rows AS
-SELECT id,
-       status,
-       COALESCE(substr(CASE status WHEN 'open' THEN estimated_close_date ELSE actual_close_date END, 1, 7), '') AS month,
-       owner_id,
-       stage_id,
-       forecast_category,
-       COALESCE(lost_reason_id, 0) AS lost_reason_id,
-       COALESCE(CASE status WHEN 'won' THEN actual_revenue_minor ELSE estimated_revenue_minor END, 0) AS revenue_minor,
-       COALESCE(estimated_revenue_minor, 0) * probability AS weighted_x100,
-       CASE WHEN status = 'open' THEN 0
-            ELSE CAST(julianday(actual_close_date) - julianday(substr(created_at, 1, 10)) AS INTEGER) END AS cycle_days
-FROM opportunities;
+-- Adding one opportunity's share (sign 1) or taking it away (sign -1), written once: the
+-- triggers below insert an opportunity's columns into this view.
+CREATE VIEW opportunity_monthly_change AS
+SELECT 0 AS sign, status, estimated_close_date, actual_close_date, owner_id, stage_id,
+       forecast_category, lost_reason_id, estimated_revenue_minor, actual_revenue_minor,
+       probability, created_at
+FROM opportunities WHERE false;
 
-INSERT INTO opportunity_monthly
-SELECT status, month, owner_id, stage_id, forecast_category, lost_reason_id,
-       COUNT(*), SUM(revenue_minor), SUM(weighted_x100), SUM(cycle_days)
-FROM opportunity_monthly_rows
-GROUP BY status, month, owner_id, stage_id, forecast_category, lost_reason_id;
-
-CREATE TRIGGER opportunity_monthly_insert AFTER INSERT ON opportunities BEGIN
+CREATE TRIGGER opportunity_monthly_apply INSTEAD OF INSERT ON opportunity_monthly_change BEGIN
     INSERT INTO opportunity_monthly
-    SELECT status, month, owner_id, stage_id, forecast_category, lost_reason_id,
-           1, revenue_minor, weighted_x100, cycle_days
-    FROM opportunity_monthly_rows WHERE id = new.id
+    SELECT new.status,
+           COALESCE(substr(CASE new.status WHEN 'open' THEN new.estimated_close_date ELSE new.actual_close_date END, 1, 7), ''),
+           new.owner_id, new.stage_id, new.forecast_category, COALESCE(new.lost_reason_id, 0),
+           new.sign,
+           new.sign * COALESCE(CASE new.status WHEN 'won' THEN new.actual_revenue_minor ELSE new.estimated_revenue_minor END, 0),
+           new.sign * COALESCE(new.estimated_revenue_minor, 0) * new.probability,
+           new.sign * CASE WHEN new.status = 'open' THEN 0
+               ELSE CAST(julianday(new.actual_close_date) - julianday(substr(new.created_at, 1, 10)) AS INTEGER) END
+    WHERE true
     ON CONFLICT DO UPDATE SET
-        count = count + 1,
+        count = count + excluded.count,
         revenue_minor = revenue_minor + excluded.revenue_minor,
         weighted_x100 = weighted_x100 + excluded.weighted_x100,
         cycle_days = cycle_days + excluded.cycle_days;
+    -- Only a removal can empty a row (the constant test skips the scan for additions).
+    DELETE FROM opportunity_monthly WHERE new.sign < 0 AND count = 0;
 END;
 
--- The old contribution is computed from `old` by hand (the view reads the new row).
+INSERT INTO opportunity_monthly_change
+SELECT 1, status, estimated_close_date, actual_close_date, owner_id, stage_id, forecast_category,
+       lost_reason_id, estimated_revenue_minor, actual_revenue_minor, probability, created_at
+FROM opportunities;
+
+CREATE TRIGGER opportunity_monthly_insert AFTER INSERT ON opportunities BEGIN
+    INSERT INTO opportunity_monthly_change VALUES (1, new.status, new.estimated_close_date,
+        new.actual_close_date, new.owner_id, new.stage_id, new.forecast_category, new.lost_reason_id,
+        new.estimated_revenue_minor, new.actual_revenue_minor, new.probability, new.created_at);
+END;
+
 CREATE TRIGGER opportunity_monthly_update
 AFTER UPDATE OF status, estimated_close_date, actual_close_date, owner_id, stage_id, forecast_category,
     lost_reason_id, estimated_revenue_minor, actual_revenue_minor, probability, created_at ON opportunities BEGIN
-    UPDATE opportunity_monthly SET
-        count = count - 1,
-        revenue_minor = revenue_minor - COALESCE(CASE old.status WHEN 'won' THEN old.actual_revenue_minor ELSE old.estimated_revenue_minor END, 0),
-        weighted_x100 = weighted_x100 - COALESCE(old.estimated_revenue_minor, 0) * old.probability,
-        cycle_days = cycle_days - CASE WHEN old.status = 'open' THEN 0
-            ELSE CAST(julianday(old.actual_close_date) - julianday(substr(old.created_at, 1, 10)) AS INTEGER) END
-    WHERE status = old.status
-      AND month = COALESCE(substr(CASE old.status WHEN 'open' THEN old.estimated_close_date ELSE old.actual_close_date END, 1, 7), '')
-      AND owner_id = old.owner_id AND stage_id = old.stage_id AND forecast_category = old.forecast_category
-      AND lost_reason_id = COALESCE(old.lost_reason_id, 0);
-    DELETE FROM opportunity_monthly WHERE count = 0;
-    INSERT INTO opportunity_monthly
-    SELECT status, month, owner_id, stage_id, forecast_category, lost_reason_id,
-           1, revenue_minor, weighted_x100, cycle_days
-    FROM opportunity_monthly_rows WHERE id = new.id
-    ON CONFLICT DO UPDATE SET
-        count = count + 1,
-        revenue_minor = revenue_minor + excluded.revenue_minor,
-        weighted_x100 = weighted_x100 + excluded.weighted_x100,
-        cycle_days = cycle_days + excluded.cycle_days;
+    INSERT INTO opportunity_monthly_change VALUES (-1, old.status, old.estimated_close_date,
+        old.actual_close_date, old.owner_id, old.stage_id, old.forecast_category, old.lost_reason_id,
+        old.estimated_revenue_minor, old.actual_revenue_minor, old.probability, old.created_at);
+    INSERT INTO opportunity_monthly_change VALUES (1, new.status, new.estimated_close_date,
+        new.actual_close_date, new.owner_id, new.stage_id, new.forecast_category, new.lost_reason_id,
+        new.estimated_revenue_minor, new.actual_revenue_minor, new.probability, new.created_at);
 END;
 
 CREATE TRIGGER opportunity_monthly_delete AFTER DELETE ON opportunities BEGIN
-    UPDATE opportunity_monthly SET
-        count = count - 1,
-        revenue_minor = revenue_minor - COALESCE(CASE old.status WHEN 'won' THEN old.actual_revenue_minor ELSE old.estimated_revenue_minor END, 0),
-        weighted_x100 = weighted_x100 - COALESCE(old.estimated_revenue_minor, 0) * old.probability,
-        cycle_days = cycle_days - CASE WHEN old.status = 'open' THEN 0
-            ELSE CAST(julianday(old.actual_close_date) - julianday(substr(old.created_at, 1, 10)) AS INTEGER) END
-    WHERE status = old.status
-      AND month = COALESCE(substr(CASE old.status WHEN 'open' THEN old.estimated_close_date ELSE old.actual_close_date END, 1, 7), '')
-      AND owner_id = old.owner_id AND stage_id = old.stage_id AND forecast_category = old.forecast_category
-      AND lost_reason_id = COALESCE(old.lost_reason_id, 0);
-    DELETE FROM opportunity_monthly WHERE count = 0;
+    INSERT INTO opportunity_monthly_change VALUES (-1, old.status, old.estimated_close_date,
+        old.actual_close_date, old.owner_id, old.stage_id, old.forecast_category, old.lost_reason_id,
+        old.estimated_revenue_minor, old.actual_revenue_minor, old.probability, old.created_at);
 END;
 
 -- Leads per creation month, owner, source ('' without one) and status.
@@ -102,29 +85,30 @@ CREATE TABLE lead_monthly (
     PRIMARY KEY (month, owner_id, source, status)
 ) WITHOUT ROWID;
 
-INSERT INTO lead_monthly
-SELECT substr(created_at, 1, 7), owner_id, COALESCE(lead_source, ''), status, COUNT(*)
-FROM leads GROUP BY 1, 2, 3, 4;
+-- The same for leads: one lead's share added (sign 1) or taken away (sign -1).
+CREATE VIEW lead_monthly_change AS
+SELECT 0 AS sign, created_at, owner_id, lead_source, status FROM leads WHERE false;
+
+CREATE TRIGGER lead_monthly_apply INSTEAD OF INSERT ON lead_monthly_change BEGIN
+    INSERT INTO lead_monthly
+    VALUES (substr(new.created_at, 1, 7), new.owner_id, COALESCE(new.lead_source, ''), new.status, new.sign)
+    ON CONFLICT DO UPDATE SET count = count + excluded.count;
+    DELETE FROM lead_monthly WHERE new.sign < 0 AND count = 0;
+END;
+
+INSERT INTO lead_monthly_change SELECT 1, created_at, owner_id, lead_source, status FROM leads;
 
 CREATE TRIGGER lead_monthly_insert AFTER INSERT ON leads BEGIN
-    INSERT INTO lead_monthly VALUES (substr(new.created_at, 1, 7), new.owner_id, COALESCE(new.lead_source, ''), new.status, 1)
-    ON CONFLICT DO UPDATE SET count = count + 1;
+    INSERT INTO lead_monthly_change VALUES (1, new.created_at, new.owner_id, new.lead_source, new.status);
 END;
 
 CREATE TRIGGER lead_monthly_update AFTER UPDATE OF created_at, owner_id, lead_source, status ON leads BEGIN
-    UPDATE lead_monthly SET count = count - 1
-    WHERE month = substr(old.created_at, 1, 7) AND owner_id = old.owner_id
-      AND source = COALESCE(old.lead_source, '') AND status = old.status;
-    DELETE FROM lead_monthly WHERE count = 0;
-    INSERT INTO lead_monthly VALUES (substr(new.created_at, 1, 7), new.owner_id, COALESCE(new.lead_source, ''), new.status, 1)
-    ON CONFLICT DO UPDATE SET count = count + 1;
+    INSERT INTO lead_monthly_change VALUES (-1, old.created_at, old.owner_id, old.lead_source, old.status);
+    INSERT INTO lead_monthly_change VALUES (1, new.created_at, new.owner_id, new.lead_source, new.status);
 END;
 
 CREATE TRIGGER lead_monthly_delete AFTER DELETE ON leads BEGIN
-    UPDATE lead_monthly SET count = count - 1
-    WHERE month = substr(old.created_at, 1, 7) AND owner_id = old.owner_id
-      AND source = COALESCE(old.lead_source, '') AND status = old.status;
-    DELETE FROM lead_monthly WHERE count = 0;
+    INSERT INTO lead_monthly_change VALUES (-1, old.created_at, old.owner_id, old.lead_source, old.status);
 END;
 
 -- Every amount is in the one currency the app records (USD), so the dashboard's sums are

@@ -172,27 +172,57 @@ fn funnel_chart(f: &Dashboard) -> AnyView {
     let rows = f
         .funnel
         .iter()
-        .map(|stage| BarRow {
-            caption: format!(
+        .map(|stage| {
+            let caption = format!(
                 "{} · {} · {}",
                 stage.name,
                 stage.open.count,
                 compact_usd(stage.open.revenue_minor)
-            ),
-            segments: vec![Segment {
-                value: stage.open.revenue_minor as f64,
-                class: "seg-pipeline",
-                href: f.funnel_link(stage.stage_id),
-                label: format!(
-                    "{}: {} open, {}",
-                    stage.name,
-                    stage.open.count,
-                    usd(stage.open.revenue_minor)
-                ),
-            }],
+            );
+            let bar = tally_bar(
+                &stage.name,
+                stage.open,
+                "open",
+                f.funnel_link(stage.stage_id),
+            );
+            one_bar(
+                caption,
+                stage.open.revenue_minor as f64,
+                "seg-pipeline",
+                bar,
+            )
         })
         .collect();
     view! { <BarRows rows centered=true title="Funnel chart".to_string() /> }.into_any()
+}
+
+/// An accessible name such as "Propose: 20 open, USD 2,792,200.00", and the link.
+fn tally_bar(name: &str, tally: super::Tally, what: &str, href: String) -> (String, String) {
+    (
+        format!(
+            "{name}: {} {what}, {}",
+            tally.count,
+            usd(tally.revenue_minor)
+        ),
+        href,
+    )
+}
+
+fn one_bar(
+    caption: String,
+    value: f64,
+    class: &'static str,
+    (label, href): (String, String),
+) -> BarRow {
+    BarRow {
+        caption,
+        segments: vec![Segment {
+            value,
+            class,
+            href,
+            label,
+        }],
+    }
 }
 
 fn funnel_table(f: &Dashboard) -> AnyView {
@@ -463,19 +493,15 @@ fn lost_chart(f: &Dashboard) -> AnyView {
     let rows = f
         .lost_reasons
         .iter()
-        .map(|reason| BarRow {
-            caption: format!("{} · {}", reason.label, reason.lost.count),
-            segments: vec![Segment {
-                value: reason.lost.count as f64,
-                class: "seg-lost",
-                href: f.lost_reason_link(reason.id),
-                label: format!(
-                    "{}: {} lost, {}",
-                    reason.label,
-                    reason.lost.count,
-                    usd(reason.lost.revenue_minor)
-                ),
-            }],
+        .map(|reason| {
+            let caption = format!("{} · {}", reason.label, reason.lost.count);
+            let bar = tally_bar(
+                &reason.label,
+                reason.lost,
+                "lost",
+                f.lost_reason_link(reason.id),
+            );
+            one_bar(caption, reason.lost.count as f64, "seg-lost", bar)
         })
         .collect();
     view! { <BarRows rows centered=false title="Lost reasons chart".to_string() /> }.into_any()

@@ -298,6 +298,25 @@ fn query(owner: Option<&str>, from: Option<&str>, to: Option<&str>) -> Dashboard
     }
 }
 
+/// A server on an empty database with one admin, signed in; returns the admin's id too.
+async fn empty_app_signed_in() -> (TestApp, Client, i64) {
+    let app = TestApp::spawn_empty().await;
+    let admin = leadflow::server::demo::create_admin(
+        &app.pool,
+        "Owner",
+        "owner@example.com",
+        "owner password",
+    )
+    .await
+    .unwrap();
+    let client = app.client();
+    let response = app
+        .login(&client, "owner@example.com", "owner password")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    (app, client, admin)
+}
+
 #[tokio::test]
 async fn every_figure_matches_the_records_and_its_list_on_the_demo_data() {
     let app = TestApp::spawn().await;
@@ -352,13 +371,7 @@ async fn every_figure_matches_on_generated_data() {
 
 #[tokio::test]
 async fn an_empty_database_shows_zeros_and_no_rates() {
-    let app = TestApp::spawn_empty().await;
-    leadflow::server::demo::create_admin(&app.pool, "Owner", "owner@example.com", "owner password")
-        .await
-        .unwrap();
-    let client = app.client();
-    app.login(&client, "owner@example.com", "owner password")
-        .await;
+    let (app, client, _) = empty_app_signed_in().await;
     let d = dashboard(&app, &client, &DashboardQuery::default()).await;
     assert!(
         d.funnel
@@ -383,15 +396,7 @@ async fn an_empty_database_shows_zeros_and_no_rates() {
 
 #[tokio::test]
 async fn a_single_won_deal_counts_once_everywhere() {
-    let app = TestApp::spawn_empty().await;
-    let admin = leadflow::server::demo::create_admin(
-        &app.pool,
-        "Owner",
-        "owner@example.com",
-        "owner password",
-    )
-    .await
-    .unwrap();
+    let (app, client, admin) = empty_app_signed_in().await;
     let today = chrono::Utc::now().date_naive();
     let created = (today - chrono::Days::new(12)).to_string();
     sqlx::query(
@@ -416,9 +421,6 @@ async fn a_single_won_deal_counts_once_everywhere() {
     .execute(&app.pool)
     .await
     .unwrap();
-    let client = app.client();
-    app.login(&client, "owner@example.com", "owner password")
-        .await;
     let d = dashboard(&app, &client, &DashboardQuery::default()).await;
     let won = d.won_total();
     assert_eq!((won.count, won.revenue_minor), (1, 123_456));
