@@ -10,7 +10,7 @@ pub mod page;
 
 use crate::auth::{Role, User};
 use crate::error::AppError;
-use crate::lead::{LeadQuery, LeadSource, LeadStatus, LeadStatusReason, LeadView};
+use crate::lead::{LeadQuery, LeadSource, LeadStatus, LeadView};
 use crate::opportunity::ForecastCategory;
 use crate::opportunity::list::{OpportunityQuery, OpportunityView};
 use crate::ui::list::{list_url, param};
@@ -450,7 +450,6 @@ impl Dashboard {
             owner: self.owner_id,
             created_from: Some(from),
             created_to: Some(to),
-            reason: None::<LeadStatusReason>,
             ..LeadQuery::default()
         }
         .to_url()

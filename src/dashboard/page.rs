@@ -50,7 +50,7 @@ pub fn DashboardPage() -> impl IntoView {
                     let result = figures.await;
                     let error = result.as_ref().err().cloned();
                     view! {
-                        <DashboardFilters query=query.get_untracked() owners manager error=error.clone() />
+                        <DashboardFilters query=query.get_untracked() owners manager error />
                         {match result {
                             Ok(figures) => view! { <Figures figures=Arc::new(figures) tables /> }.into_any(),
                             Err(AppError::Validation(_)) => ().into_any(),
