@@ -152,16 +152,15 @@ fn Figures(figures: Arc<Dashboard>, tables: RwSignal<bool>) -> impl IntoView {
     let won = f.won_total();
     let leads: i64 = f.sources.iter().map(|s| s.total()).sum();
     let qualified: i64 = f.sources.iter().map(|s| s.qualified).sum();
-    let rate = |r: Option<i64>| r.map_or("—".to_string(), |r| format!("{r}%"));
     view! {
         <div class="dashboard-grid" class:tables=move || tables.get()>
             {card("funnel-heading", "Funnel", format!("{} open opportunities, {}", open.0, usd(open.1)), funnel_chart, funnel_table)}
             {card("pipeline-heading", "Open pipeline by month", format!("Weighted total {}", usd(weighted)), pipeline_chart, pipeline_table)}
             {card("won-heading", "Won revenue by month", format!("{} won, {}", won.count, usd(won.revenue_minor)), won_chart, won_table)}
-            {card("sources-heading", "Lead sources", format!("{leads} leads, {} qualified", rate(super::percent(qualified, leads))), sources_chart, sources_table)}
+            {card("sources-heading", "Lead sources", format!("{leads} leads, {} qualified", rate_text(super::percent(qualified, leads))), sources_chart, sources_table)}
             {card("win-rate-heading", "Win rate", format!(
                 "{} won of {} closed; average {} days from creation to won",
-                rate(f.win_rate()), won.count + f.lost_count(), f.average_cycle_days().unwrap_or_else(|| "—".into())
+                rate_text(f.win_rate()), won.count + f.lost_count(), f.average_cycle_days().unwrap_or_else(|| "—".into())
             ), win_rate_chart, win_rate_table)}
             {card("lost-heading", "Lost reasons", format!("{} lost", f.lost_count()), lost_chart, lost_table)}
         </div>
@@ -320,22 +319,16 @@ fn won_chart(f: &Dashboard) -> AnyView {
     let columns = f
         .closed
         .iter()
-        .map(|month| Column {
-            label: month.month.short_name().to_string(),
-            segments: vec![Segment {
-                value: month.won.revenue_minor as f64,
-                class: "seg-won",
-                href: f.closed_link(OpportunityView::Won, Some(month.month)),
-                label: format!(
-                    "{}: {} won, {}",
-                    month.month.label(),
-                    month.won.count,
-                    usd(month.won.revenue_minor)
-                ),
-            }],
-            marker: None,
-            figure: (f.closed.len() <= 12 && month.won.count > 0)
-                .then(|| month.won.count.to_string()),
+        .map(|month| {
+            let label = format!(
+                "{}: {} won, {}",
+                month.month.label(),
+                month.won.count,
+                usd(month.won.revenue_minor)
+            );
+            let figure =
+                (f.closed.len() <= 12 && month.won.count > 0).then(|| month.won.count.to_string());
+            won_column(f, month, month.won.revenue_minor as f64, label, figure)
         })
         .collect::<Vec<_>>();
     let max = f
@@ -377,8 +370,7 @@ fn sources_chart(f: &Dashboard) -> AnyView {
                 caption: format!(
                     "{name} · {} · {} qualified",
                     row.total(),
-                    row.qualification_rate()
-                        .map_or("—".into(), |r| format!("{r}%"))
+                    rate_text(row.qualification_rate())
                 ),
                 segments: STATUS_CLASSES
                     .iter()
@@ -418,7 +410,7 @@ fn sources_table(f: &Dashboard) -> AnyView {
                 <tr>
                     <th scope="row" data-label="Source">{source_name(row)}</th>
                     {cells}
-                    <td data-label="Qualification rate">{row.qualification_rate().map_or("—".into(), |r| format!("{r}%"))}</td>
+                    <td data-label="Qualification rate">{rate_text(row.qualification_rate())}</td>
                 </tr>
             }
         })
@@ -442,22 +434,13 @@ fn win_rate_chart(f: &Dashboard) -> AnyView {
         .iter()
         .map(|month| {
             let rate = month.win_rate();
-            Column {
-                label: month.month.short_name().to_string(),
-                segments: vec![Segment {
-                    value: rate.unwrap_or(0) as f64,
-                    class: "seg-won",
-                    href: f.closed_link(OpportunityView::Won, Some(month.month)),
-                    label: format!(
-                        "{}: {} won of {} closed",
-                        month.month.label(),
-                        rate.map_or("no deals".into(), |r| format!("{r}%")),
-                        month.won.count + month.lost.count
-                    ),
-                }],
-                marker: None,
-                figure: None,
-            }
+            let label = format!(
+                "{}: {} won of {} closed",
+                month.month.label(),
+                rate.map_or("no deals".into(), |r| format!("{r}%")),
+                month.won.count + month.lost.count
+            );
+            won_column(f, month, rate.unwrap_or(0) as f64, label, None)
         })
         .collect::<Vec<_>>();
     view! { <Columns columns max=100.0 axis="100%".to_string() title="Win rate chart".to_string() /> }.into_any()
@@ -472,7 +455,7 @@ fn win_rate_table(f: &Dashboard) -> AnyView {
                 <th scope="row" data-label="Month">{month.month.label()}</th>
                 <td data-label="Won"><a href=f.closed_link(OpportunityView::Won, Some(month.month))>{month.won.count}</a></td>
                 <td data-label="Lost"><a href=f.closed_link(OpportunityView::Lost, Some(month.month))>{month.lost.count}</a></td>
-                <td data-label="Win rate">{month.win_rate().map_or("—".into(), |r| format!("{r}%"))}</td>
+                <td data-label="Win rate">{rate_text(month.win_rate())}</td>
                 <td data-label="Average days to won">
                     {(month.won.count > 0).then(|| format!("{:.1}", month.won_cycle_days as f64 / month.won.count as f64))}
                 </td>
@@ -545,6 +528,32 @@ fn table(
         </div>
     }
     .into_any()
+}
+
+/// One month's bar in a won chart, leading to the month's won opportunities.
+fn won_column(
+    f: &Dashboard,
+    month: &super::ClosedMonth,
+    value: f64,
+    label: String,
+    figure: Option<String>,
+) -> Column {
+    Column {
+        label: month.month.short_name().to_string(),
+        segments: vec![Segment {
+            value,
+            class: "seg-won",
+            href: f.closed_link(OpportunityView::Won, Some(month.month)),
+            label,
+        }],
+        marker: None,
+        figure,
+    }
+}
+
+/// "40%", or a dash when there is nothing to divide by.
+fn rate_text(rate: Option<i64>) -> String {
+    rate.map_or("—".into(), |r| format!("{r}%"))
 }
 
 fn source_name(row: &super::SourceRow) -> &'static str {
