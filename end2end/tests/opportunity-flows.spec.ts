@@ -93,6 +93,9 @@ test("move a card on the board and see the column totals change", async ({ page,
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(/owner=\d+/);
   await expect(page).toHaveURL(new RegExp(`to=${day}`));
+  // A fresh load of the filtered board: the totals read below must not be the unfiltered
+  // board's, which stays on screen while the filtered one loads.
+  await gotoHydrated(page, page.url());
   const develop = page.getByRole("region", { name: "Develop", exact: true });
   const propose = page.getByRole("region", { name: "Propose", exact: true });
   const card = develop.getByRole("listitem").filter({ hasText: topic });
