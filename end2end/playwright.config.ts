@@ -46,6 +46,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? "../target/site",
       LEADFLOW_DEMO: "true",
+      // Every test signs in from 127.0.0.1; the address limit has its own integration test.
+      LEADFLOW_SIGNINS_PER_MINUTE: "600",
       RUST_LOG: "warn",
     },
   },

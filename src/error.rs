@@ -28,6 +28,12 @@ pub enum AppError {
         message: String,
         changed_fields: Vec<String>,
     },
+    /// The request itself is malformed: missing or unparseable arguments, a body too large.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The server is saturated for this kind of work; retry after the given time.
+    #[error("The server is busy. Try again in {retry_after_secs} seconds.")]
+    Busy { retry_after_secs: u64 },
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never got a proper answer (network down, server restarting…).
@@ -46,10 +52,12 @@ impl AppError {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::Forbidden => 403,
+            AppError::BadRequest(_) => 400,
             AppError::NotFound(_) => 404,
             AppError::Conflict { .. } => 409,
             AppError::Validation(_) => 422,
             AppError::RateLimited { .. } => 429,
+            AppError::Busy { .. } => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -67,25 +75,73 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // Raised on the server while reading a request's arguments; the serde detail
+            // stays in the log.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Args(detail)
+            | ServerFnErrorErr::MissingArg(detail)
+            | ServerFnErrorErr::Deserialization(detail) => {
+                tracing::debug!(%detail, "malformed server function request");
+                let error = AppError::BadRequest(
+                    "The request is missing a value or has one that is not valid.".into(),
+                );
+                crate::server::guard::set_error_status(&error);
+                error
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+/// A unique constraint a form field stands for ("table.column" → the field's name); any
+/// other unique violation is a conflict, not a field error.
+#[cfg(feature = "ssr")]
+const UNIQUE_FIELDS: &[(&str, &str)] = &[
+    ("users.email", "email"),
+    ("competitors.name", "name"),
+    ("lost_reasons.code", "name"),
+    ("marketing_lists.name", "name"),
+];
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{HeaderValue, StatusCode, header};
+        let status =
+            StatusCode::from_u16(self.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_string(&self).unwrap_or_default();
+        let mut response =
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        if let AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } =
+            self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
     }
 }
 
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        // A unique constraint names its column ("UNIQUE constraint failed: users.email"):
-        // report it against that field rather than as a server failure.
+        // A unique constraint names its columns ("UNIQUE constraint failed: users.email").
         if let Some(db_error) = error.as_database_error()
             && db_error.is_unique_violation()
         {
-            let column = db_error
-                .message()
-                .rsplit('.')
-                .next()
-                .unwrap_or("record")
-                .to_string();
-            return AppError::field(&column, "This value is already in use.");
+            let columns = db_error.message().rsplit(": ").next().unwrap_or_default();
+            return match UNIQUE_FIELDS
+                .iter()
+                .find(|(constraint, _)| *constraint == columns)
+            {
+                Some((_, field)) => AppError::field(field, "This value is already in use."),
+                None => AppError::Conflict {
+                    message: "That record already exists.".into(),
+                    changed_fields: Vec::new(),
+                },
+            };
         }
         tracing::error!(%error, "database error");
         AppError::Internal

@@ -2,7 +2,7 @@
 //! subcommands administer the database.
 
 use clap::{Parser, Subcommand};
-use leadflow::server::{AppState, Config, db, demo, generate, router};
+use leadflow::server::{AppState, Config, backup, db, demo, generate, router};
 
 #[derive(Parser)]
 #[command(name = "leadflow", about = "Leadflow sales CRM server", version)]
@@ -43,6 +43,10 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Write a consistent copy of the database to FILE, while the server keeps running.
+    Backup { file: std::path::PathBuf },
+    /// Replace the database with the backup FILE (refused while a server uses the database).
+    Restore { file: std::path::PathBuf },
     /// Time each dashboard query on this database and print p50 / p95 in milliseconds.
     BenchDashboard {
         #[arg(long, default_value_t = 200)]
@@ -60,10 +64,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
     let cli = Cli::parse();
     let config = Config::from_env()?;
-    let pool = db::connect(&config.database_url).await?;
+    let database = backup::database_path(&config.database_url);
+    let connect = || db::connect(&config.database_url);
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Restore { file } => {
+            let database = database.ok_or("DATABASE_URL must name a database file")?;
+            backup::restore(&database, &file).await?;
+            println!("Restored {} from {}.", database.display(), file.display());
+        }
+        Command::Backup { file } => {
+            let bytes = backup::backup(&connect().await?, &file).await?;
+            println!("Wrote {} ({bytes} bytes).", file.display());
+        }
         Command::Serve => {
             let started = std::time::Instant::now();
+            // Held while serving, so a restore cannot replace the database under a server.
+            let _instance = database
+                .as_deref()
+                .map(backup::lock_instance)
+                .transpose()
+                .map_err(|error| {
+                    format!("another Leadflow server is using the database ({error})")
+                })?;
+            let pool = connect().await?;
             if demo::seed_if_empty(&pool, config.demo).await? {
                 tracing::info!("empty database: created demo users and data");
             }
@@ -76,7 +99,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "Leadflow listening on http://{addr} (ready {} ms after start)",
                 started.elapsed().as_millis()
             );
-            axum::serve(listener, app)
+            axum::serve(listener, router::with_client_addresses(app))
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
@@ -87,7 +110,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             name,
             password,
         } => {
-            let id = demo::create_admin(&pool, &name, &email, &password)
+            let id = demo::create_admin(&connect().await?, &name, &email, &password)
                 .await
                 .map_err(|error| match error {
                     leadflow::error::AppError::Validation(fields) => fields
@@ -99,7 +122,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })?;
             println!("Created admin {email} (user id {id}).");
         }
-        Command::BenchDashboard { runs } => bench_dashboard(&pool, runs).await?,
+        Command::BenchDashboard { runs } => bench_dashboard(&connect().await?, runs).await?,
         Command::Generate {
             leads,
             opportunities,
@@ -118,7 +141,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 activities,
                 open_percent,
             };
-            generate::generate(&pool, counts, seed, chrono::Utc::now().date_naive()).await?;
+            generate::generate(
+                &connect().await?,
+                counts,
+                seed,
+                chrono::Utc::now().date_naive(),
+            )
+            .await?;
             println!(
                 "Generated {} accounts, {} contacts, {} leads, {} opportunities, {} activities in {:.1} s",
                 counts.accounts,

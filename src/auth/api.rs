@@ -7,7 +7,37 @@ use leptos::prelude::*;
 /// The password every demo user has (demo mode only).
 pub const DEMO_PASSWORD: &str = "leadflow-demo";
 
-/// Signs in and goes to the leads. Public, throttled per email.
+/// How long a sign-in waits for a free password check before answering 503.
+#[cfg(feature = "ssr")]
+const PASSWORD_QUEUE_SECS: u64 = 5;
+
+/// The calling client's address (see `client_address` for proxies).
+#[cfg(feature = "ssr")]
+async fn caller_address(
+    trusted_proxies: &[std::net::IpAddr],
+) -> Result<std::net::IpAddr, AppError> {
+    use axum::extract::ConnectInfo;
+    let ConnectInfo(peer) = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "serve without connect info");
+            AppError::Internal
+        })?;
+    let forwarded_for = use_context::<axum::http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string)
+    });
+    Ok(super::rules::client_address(
+        peer.ip(),
+        forwarded_for.as_deref(),
+        trusted_proxies,
+    ))
+}
+
+/// Signs in and goes to the leads. Public, throttled per client address and per email.
 #[server(endpoint = "auth/login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
     use crate::server::guard::{SESSION_EPOCH_KEY, USER_ID_KEY, session, state};
@@ -17,44 +47,62 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     respond(
         async {
             let state = state()?;
+            // Per client address first: a spray over many emails from one place stops here.
+            let address = caller_address(&state.config.trusted_proxies).await?;
+            if let Err(not_until) = state.signin_limiter.check_key(&address) {
+                use governor::clock::{Clock, DefaultClock};
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                return Err(AppError::RateLimited {
+                    retry_after_secs: wait.as_secs().max(1),
+                });
+            }
+            // Then per email, reserved before the password check so parallel guesses count.
             let key = email.trim().to_lowercase();
-            let throttle_check = state
+            let reserved = state
                 .login_throttle
                 .lock()
                 .map_err(|_| AppError::Internal)?
-                .check(&key, Instant::now());
-            if let Err(retry_after_secs) = throttle_check {
+                .reserve(&key, Instant::now());
+            if let Err(retry_after_secs) = reserved {
                 return Err(AppError::RateLimited { retry_after_secs });
             }
             let found = super::db::find_login(&state.pool, &email).await?;
-            // Argon2 is deliberately slow: keep it off the async workers.
-            let verified = tokio::task::spawn_blocking(move || match found {
-                Some(found) if super::password::verify(&password, &found.password_hash) => {
-                    Some(found)
-                }
-                Some(_) => None,
-                None => {
-                    super::password::verify_nothing(&password);
-                    None
+            // Argon2 is deliberately slow: a few at a time, off the async workers; a queue
+            // that does not move within seconds means the server is saturated.
+            let permit = tokio::time::timeout(
+                std::time::Duration::from_secs(PASSWORD_QUEUE_SECS),
+                state.password_checks.clone().acquire_owned(),
+            )
+            .await
+            .map_err(|_| AppError::Busy {
+                retry_after_secs: PASSWORD_QUEUE_SECS,
+            })?
+            .map_err(|_| AppError::Internal)?;
+            let verified = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                match found {
+                    Some(found) if super::password::verify(&password, &found.password_hash) => {
+                        Some(found)
+                    }
+                    Some(_) => None,
+                    None => {
+                        super::password::verify_nothing(&password);
+                        None
+                    }
                 }
             })
             .await
             .map_err(|_| AppError::Internal)?;
-            let found = {
-                let mut throttle = state
-                    .login_throttle
-                    .lock()
-                    .map_err(|_| AppError::Internal)?;
-                match verified {
-                    Some(found) if found.user.active => {
-                        throttle.clear(&key);
-                        found
-                    }
-                    _ => {
-                        throttle.record_failure(&key, Instant::now());
-                        return Err(AppError::InvalidCredentials);
-                    }
+            let found = match verified {
+                Some(found) if found.user.active => {
+                    state
+                        .login_throttle
+                        .lock()
+                        .map_err(|_| AppError::Internal)?
+                        .clear(&key);
+                    found
                 }
+                _ => return Err(AppError::InvalidCredentials),
             };
             let session = session().await?;
             // A fresh id on sign-in prevents session fixation.

@@ -1,8 +1,9 @@
 //! Demo mode: on the first start of an empty database, demo users and a generated data set.
 
-use super::generate::{Counts, generate};
+use super::generate::{Counts, fill};
 use crate::auth::{Role, api::DEMO_PASSWORD, password};
 use chrono::Utc;
+use rand::SeedableRng;
 use sqlx::SqlitePool;
 
 /// Name, email and role of each demo user.
@@ -44,8 +45,11 @@ pub async fn seed_if_empty(pool: &SqlitePool, demo: bool) -> Result<bool, sqlx::
         crate::auth::db::insert_user(&mut *tx, name, email, *role, hash).await?;
     }
     super::db::set_setting(&mut *tx, DEMO_SETTING, "1").await?;
+    // Users and data in one transaction: a start interrupted half-way leaves an empty
+    // database that the next start seeds again, never users without their data.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(DEMO_SEED);
+    fill(&mut tx, DEMO_COUNTS, &mut rng, Utc::now().date_naive()).await?;
     tx.commit().await?;
-    generate(pool, DEMO_COUNTS, DEMO_SEED, Utc::now().date_naive()).await?;
     Ok(true)
 }
 

@@ -347,7 +347,12 @@ pub async fn generate(
     sqlx::query("PRAGMA cache_size = -1000000")
         .execute(&mut *connection)
         .await?;
-    let result = generate_in_transaction(&mut connection, counts, &mut rng, today).await;
+    let result = async {
+        let mut tx = sqlx::Connection::begin(&mut *connection).await?;
+        fill(&mut tx, counts, &mut rng, today).await?;
+        tx.commit().await
+    }
+    .await;
     sqlx::query("PRAGMA cache_size = -32000")
         .execute(&mut *connection)
         .await?;
@@ -365,14 +370,13 @@ const GENERATED_TABLES: [&str; 6] = [
     "activities",
 ];
 
-async fn generate_in_transaction(
-    connection: &mut SqliteConnection,
+/// Writes the generated records through `conn`, inside the caller's transaction.
+pub async fn fill(
+    conn: &mut SqliteConnection,
     counts: Counts,
     rng: &mut ChaCha8Rng,
     today: NaiveDate,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = sqlx::Connection::begin(&mut *connection).await?;
-    let conn = &mut *tx;
     let setup = Setup::load(conn, counts, today).await?;
     let started = std::time::Instant::now();
     let progress = |phase: &str| {
@@ -396,7 +400,7 @@ async fn generate_in_transaction(
     link_qualified(conn, &setup).await?;
     insert_activities(conn, &setup, rng).await?;
     progress("links and activities written");
-    tx.commit().await
+    Ok(())
 }
 
 /// Drops the secondary indexes of the generated tables; returns the statements that

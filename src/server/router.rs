@@ -33,6 +33,11 @@ pub fn build(state: AppState) -> Router {
                 move || shell(options.clone())
             },
         )
+        // Every page and server function (not the static files of the fallback).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::guard::authenticate,
+        ))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
         .layer(CompressionLayer::new())
@@ -49,6 +54,13 @@ fn routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// The service to serve: each request knows its TCP peer (sign-in limits by address).
+pub fn with_client_addresses(
+    app: Router,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    app.into_make_service_with_connect_info::<std::net::SocketAddr>()
+}
+
 /// Deletes expired sessions now and then, so the table does not grow without bound.
 pub fn spawn_session_cleanup(state: &AppState) {
     use tower_sessions::ExpiredDeletion;
@@ -62,14 +74,17 @@ pub fn spawn_session_cleanup(state: &AppState) {
 
 /// Binds the server socket. Every connection gets TCP_NODELAY: pages are streamed in several
 /// chunks, and Nagle's algorithm would hold each small chunk back for a delayed ACK (~40 ms).
-pub async fn listen(
-    addr: std::net::SocketAddr,
-) -> std::io::Result<impl axum::serve::Listener<Addr = std::net::SocketAddr>> {
+pub async fn listen(addr: std::net::SocketAddr) -> std::io::Result<Listener> {
     use axum::serve::ListenerExt;
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    Ok(listener.tap_io(|stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::trace!(%error, "could not set TCP_NODELAY");
-        }
-    }))
+    Ok(listener.tap_io(set_nodelay as fn(&mut tokio::net::TcpStream)))
+}
+
+/// The server socket, named so `with_client_addresses` can read each connection's peer.
+pub type Listener = axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)>;
+
+fn set_nodelay(stream: &mut tokio::net::TcpStream) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::trace!(%error, "could not set TCP_NODELAY");
+    }
 }

@@ -2,7 +2,8 @@ use crate::auth::rules::LoginThrottle;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,6 +22,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// `LEADFLOW_SESSION_HOURS`: a session ends after this much inactivity. Default: 12.
     pub session_idle: Duration,
+    /// `LEADFLOW_TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
+    /// `X-Forwarded-For` names the client. Default: none (the TCP peer is the client).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// `LEADFLOW_SIGNINS_PER_MINUTE`: sign-in attempts one client address may make per
+    /// minute (a burst of this many, then one every 60/n seconds). Default: 30.
+    pub signins_per_minute: u32,
 }
 
 impl Config {
@@ -43,7 +50,27 @@ impl Config {
             })
             .transpose()?
             .unwrap_or(12);
+        let trusted_proxies = var("LEADFLOW_TRUSTED_PROXIES")
+            .map(|list| {
+                list.split(',')
+                    .map(|entry| entry.trim().parse::<IpAddr>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("LEADFLOW_TRUSTED_PROXIES: {e}"))
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let signins_per_minute = var("LEADFLOW_SIGNINS_PER_MINUTE")
+            .map(|n| match n.parse::<u32>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(format!(
+                    "LEADFLOW_SIGNINS_PER_MINUTE must be a positive number, not {n:?}"
+                )),
+            })
+            .transpose()?
+            .unwrap_or(30);
         Ok(Config {
+            trusted_proxies,
+            signins_per_minute,
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://leadflow.db".into()),
             site_addr,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
@@ -70,11 +97,22 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub login_throttle: Arc<Mutex<LoginThrottle>>,
+    /// Sign-in attempts per client address (GCRA, from `governor`).
+    pub signin_limiter: Arc<governor::DefaultKeyedRateLimiter<IpAddr>>,
+    /// Password verifications running at once: Argon2 takes ~50 ms of a core and 19 MiB
+    /// each, so more than the cores at a time only queues work and memory.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     pub fn new(pool: SqlitePool, config: Config) -> Self {
+        let per_minute = NonZeroU32::new(config.signins_per_minute).unwrap_or(NonZeroU32::MIN);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         AppState {
+            signin_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
+                per_minute,
+            ))),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(cores)),
             pool,
             leptos_options: config.leptos_options(),
             config: Arc::new(config),

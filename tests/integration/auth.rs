@@ -447,3 +447,130 @@ async fn sessions_expire_after_the_idle_time() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn parallel_wrong_passwords_for_one_email_get_only_the_allowed_checks() {
+    let app = TestApp::spawn_with(Options {
+        signins_per_minute: 1000,
+        ..Options::default()
+    })
+    .await;
+    let attempts = (0..30).map(|_| {
+        let client = app.client();
+        let app = &app;
+        async move {
+            app.login(&client, "manager@example.com", "guess guess")
+                .await
+                .status()
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (5, 25), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn sign_ins_are_limited_per_client_address_with_retry_after() {
+    let app = TestApp::spawn_with(Options {
+        signins_per_minute: 3,
+        ..Options::default()
+    })
+    .await;
+    let client = app.client();
+    // Different emails each time: the per-email throttle never trips, the address limit does.
+    for i in 0..3 {
+        let response = app
+            .login(&client, &format!("nobody{i}@example.com"), "guess guess")
+            .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let response = app.login(&client, "rep@example.com", DEMO_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // One attempt comes back every 20 s at 3 a minute.
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    assert!(matches!(
+        error_of(response).await,
+        AppError::RateLimited { retry_after_secs } if retry_after_secs == retry_after
+    ));
+}
+
+#[tokio::test]
+async fn malformed_arguments_are_400_with_a_plain_message_and_401_comes_first() {
+    let app = TestApp::spawn().await;
+    let anonymous = app.client();
+    let rep = app.signed_in("rep@example.com").await;
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        ("/api/leads/list", &[]),
+        ("/api/leads/list", &[("query[view]", "nonsense")]),
+        ("/api/leads/list", &[("query", "%%%")]),
+        ("/api/leads/get", &[("id", "not a number")]),
+        ("/api/leads/get", &[]),
+        (
+            "/api/opportunities/get",
+            &[("id", "99999999999999999999999")],
+        ),
+    ];
+    for (path, form) in cases {
+        let response = app.call(&anonymous, path, form).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path} {form:?}"
+        );
+        let response = app.call(&rep, path, form).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "{path} {form:?}"
+        );
+        let body = response.text().await.unwrap();
+        let error: AppError = serde_json::from_str(&body).expect(&body);
+        let AppError::BadRequest(message) = error else {
+            panic!("{path}: {body}");
+        };
+        assert!(
+            !message.contains("serde") && !message.contains("deserializ"),
+            "{message}"
+        );
+    }
+    // A body that is not even form encoding.
+    let response = rep
+        .post(format!("{}/api/leads/get", app.address))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, 0x00])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn sign_in_answers_503_with_retry_after_while_every_password_check_is_busy() {
+    let app = TestApp::spawn().await;
+    let checks = &app.state.password_checks;
+    let all = checks.available_permits() as u32;
+    let busy = checks.acquire_many(all).await.unwrap();
+    let response = app
+        .login(&app.client(), "rep@example.com", DEMO_PASSWORD)
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
+    assert!(matches!(error_of(response).await, AppError::Busy { .. }));
+    drop(busy);
+    let response = app
+        .login(&app.client(), "rep@example.com", DEMO_PASSWORD)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}

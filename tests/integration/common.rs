@@ -10,6 +10,7 @@ pub const DEMO_PASSWORD: &str = leadflow::auth::api::DEMO_PASSWORD;
 pub struct TestApp {
     pub address: String,
     pub pool: SqlitePool,
+    pub state: AppState,
     _dir: TempDir,
 }
 
@@ -17,6 +18,7 @@ pub struct Options {
     pub demo: bool,
     pub secure_cookies: bool,
     pub session_idle: Duration,
+    pub signins_per_minute: u32,
 }
 
 impl Default for Options {
@@ -25,6 +27,7 @@ impl Default for Options {
             demo: true,
             secure_cookies: false,
             session_idle: Duration::from_secs(3600),
+            signins_per_minute: 30,
         }
     }
 }
@@ -54,10 +57,13 @@ impl TestApp {
             demo: options.demo,
             secure_cookies: options.secure_cookies,
             session_idle: options.session_idle,
+            trusted_proxies: Vec::new(),
+            signins_per_minute: options.signins_per_minute,
         };
         let pool = db::connect(&database_url).await.expect("database");
         demo::seed_if_empty(&pool, config.demo).await.expect("seed");
-        let app = router::build(AppState::new(pool.clone(), config));
+        let state = AppState::new(pool.clone(), config);
+        let app = router::build(state.clone());
         let listener = router::listen("127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
@@ -65,10 +71,15 @@ impl TestApp {
             "http://{}",
             axum::serve::Listener::local_addr(&listener).unwrap()
         );
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        tokio::spawn(async move {
+            axum::serve(listener, router::with_client_addresses(app))
+                .await
+                .unwrap()
+        });
         TestApp {
             address,
             pool,
+            state,
             _dir: dir,
         }
     }

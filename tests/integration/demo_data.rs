@@ -133,3 +133,45 @@ async fn generation_is_deterministic_for_a_seed() {
     .await;
     assert!((3..=20).contains(&open), "about 10% open, got {open}");
 }
+
+#[tokio::test]
+async fn an_interrupted_demo_seed_leaves_no_users_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("seed.db").display());
+    let pool = leadflow::server::db::connect(&url).await.unwrap();
+    // The last part of the seed fails, as a crash or a full disk would stop it.
+    sqlx::query(
+        "CREATE TRIGGER fail_seed BEFORE INSERT ON activities BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert!(
+        leadflow::server::demo::seed_if_empty(&pool, true)
+            .await
+            .is_err()
+    );
+    for table in [
+        "users",
+        "leads",
+        "accounts",
+        "opportunities",
+        "app_settings",
+    ] {
+        let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 0, "{table}");
+    }
+    // The next start seeds it whole.
+    sqlx::query("DROP TRIGGER fail_seed")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        leadflow::server::demo::seed_if_empty(&pool, true)
+            .await
+            .unwrap()
+    );
+}

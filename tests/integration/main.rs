@@ -3,6 +3,7 @@
 
 mod activities;
 mod auth;
+mod backup;
 mod common;
 mod customers;
 mod dashboard;
