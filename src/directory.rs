@@ -671,6 +671,7 @@ pub fn ActiveToggle(
 pub struct RecordActions<A: ServerFn + 'static> {
     pub save: ServerAction<A>,
     pub active: ServerAction<SetRecordActive>,
+    pub assign: ServerAction<crate::assignment::AssignOwner>,
     pub timeline: TimelineState,
     /// The selected record tab (Timeline, History), kept across reloads.
     pub tab: RwSignal<usize>,
@@ -695,6 +696,7 @@ where
     ) -> Self {
         let save = ServerAction::<A>::new();
         let active = ServerAction::<SetRecordActive>::new();
+        let assign = ServerAction::<crate::assignment::AssignOwner>::new();
         let toasts = use_toasts();
         Effect::new(move |_| {
             if let Some(Ok(SaveOutcome::Saved { .. })) = save.value().get() {
@@ -708,9 +710,16 @@ where
                 untrack(reload_record);
             }
         });
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = assign.value().get() {
+                toasts.show(format!("{noun} reassigned."));
+                untrack(reload_record);
+            }
+        });
         RecordActions {
             save,
             active,
+            assign,
             timeline,
             tab: RwSignal::new(0),
         }
@@ -725,11 +734,19 @@ pub fn DirectoryHeader(
     name: String,
     active: bool,
     owner_name: String,
+    owner_id: i64,
     version: i64,
     can_edit: bool,
+    can_assign: bool,
     action: ServerAction<SetRecordActive>,
+    assign: ServerAction<crate::assignment::AssignOwner>,
 ) -> impl IntoView {
+    use crate::assignment::{AssignControl, OwnedKind};
     let result = Signal::derive(move || action.value().get());
+    let owned_kind = match kind {
+        DirectoryKind::Accounts => OwnedKind::Account,
+        DirectoryKind::Contacts => OwnedKind::Contact,
+    };
     view! {
         <header class="page-header record-header">
             <div>
@@ -745,5 +762,8 @@ pub fn DirectoryHeader(
             </div>
         </header>
         <FormAlert result />
+        {(active && can_assign).then(|| view! {
+            <AssignControl kind=owned_kind id version owner_id action=assign />
+        })}
     }
 }

@@ -55,6 +55,20 @@ pub mod db {
     use super::{FieldChange, HistoryEntry};
     use sqlx::{SqliteConnection, SqlitePool};
 
+    /// An `UPDATE … WHERE id = ? AND version = ?` must change exactly its one row; anything
+    /// else means the record changed or vanished between the version check and the write.
+    pub fn changed_one_row(
+        result: sqlx::sqlite::SqliteQueryResult,
+    ) -> Result<(), crate::error::AppError> {
+        match result.rows_affected() {
+            1 => Ok(()),
+            _ => Err(crate::error::AppError::Conflict {
+                message: "This record was changed meanwhile. Reload it and try again.".into(),
+                changed_fields: Vec::new(),
+            }),
+        }
+    }
+
     /// Writes the changes that produced `version` of a record.
     pub async fn record(
         conn: &mut SqliteConnection,

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod activity;
 pub mod app;
+pub mod assignment;
 pub mod auth;
 pub mod contact;
 pub mod customer;

@@ -290,9 +290,12 @@ pub struct AccountSummary {
     pub parent: Option<RecordLink>,
     pub primary_contact: Option<RecordLink>,
     pub active: bool,
+    pub owner_id: i64,
     pub owner_name: String,
     pub version: i64,
     pub can_edit: bool,
+    /// Managers and admins may give the record to another owner.
+    pub can_assign: bool,
     pub contacts: Vec<AccountContact>,
     pub opportunities: Vec<RelatedOpportunity>,
     pub totals: OpportunityTotals,

@@ -157,7 +157,8 @@ fn AccountRecord(summary: AccountSummary, actions: RecordActions<UpdateAccount>)
         <Title text=format!("{} · Account", s.fields.name) />
         <section class="page">
             <DirectoryHeader kind=DirectoryKind::Accounts id name=s.fields.name.clone() active=s.active
-                owner_name=s.owner_name.clone() version=s.version can_edit=s.can_edit action=actions.active />
+                owner_name=s.owner_name.clone() owner_id=s.owner_id version=s.version can_edit=s.can_edit
+                can_assign=s.can_assign action=actions.active assign=actions.assign />
             <div class="card">
                 <h2>"Details"</h2>
                 <ActionForm action=actions.save attr:novalidate=true>

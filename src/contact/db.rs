@@ -82,9 +82,11 @@ pub async fn summary(
         originating_lead: RecordLink::from_columns(c.originating_lead_id, c.lead_topic),
         fields: c.fields,
         active: c.active,
+        owner_id: c.owner_id,
         owner_name: c.owner_name,
         version: c.version,
         can_edit: check_can_edit(user, c.owner_id).is_ok(),
+        can_assign: user.role.includes(crate::auth::Role::Manager),
         opportunities,
         history,
     }))

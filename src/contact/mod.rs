@@ -179,9 +179,12 @@ pub struct ContactSummary {
     pub account: Option<RecordLink>,
     pub originating_lead: Option<RecordLink>,
     pub active: bool,
+    pub owner_id: i64,
     pub owner_name: String,
     pub version: i64,
     pub can_edit: bool,
+    /// Managers and admins may give the record to another owner.
+    pub can_assign: bool,
     /// Where the contact is the customer or a stakeholder (with the role).
     pub opportunities: Vec<RelatedOpportunity>,
     pub history: Vec<HistoryEntry>,

@@ -122,7 +122,8 @@ fn ContactRecord(summary: ContactSummary, actions: RecordActions<UpdateContact>)
         <Title text=format!("{name} · Contact") />
         <section class="page">
             <DirectoryHeader kind=DirectoryKind::Contacts id name=name.clone() active=s.active
-                owner_name=s.owner_name.clone() version=s.version can_edit=s.can_edit action=actions.active />
+                owner_name=s.owner_name.clone() owner_id=s.owner_id version=s.version can_edit=s.can_edit
+                can_assign=s.can_assign action=actions.active assign=actions.assign />
             <div class="card">
                 <h2>"Details"</h2>
                 <dl class="details">{links}</dl>

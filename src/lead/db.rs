@@ -598,7 +598,8 @@ pub async fn update_lead(
         .bind(id)
         .bind(version)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map(history::db::changed_one_row)??;
     history::db::record(&mut tx, "lead", id, version + 1, &changes, user.id, &at).await?;
     tx.commit().await?;
     Ok(super::SaveOutcome::Saved {
@@ -629,7 +630,8 @@ async fn set_status(
     .bind(lead.id)
     .bind(lead.version)
     .execute(&mut *conn)
-    .await?;
+    .await
+    .map(history::db::changed_one_row)??;
     let changes = history::diff(
         &[
             ("status", Some(lead.status.label().to_string())),
@@ -825,7 +827,8 @@ pub async fn qualify(
     .bind(id)
     .bind(version)
     .execute(&mut *tx)
-    .await?;
+    .await
+    .map(history::db::changed_one_row)??;
     let changes = [
         ("status", lead.status.label(), "Qualified"),
         ("status_reason", lead.status_reason.label(), "Qualified"),

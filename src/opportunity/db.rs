@@ -171,6 +171,7 @@ pub async fn opportunity_summary(
         forecast: o.forecast(),
         stage_defaults: defaults,
         can_edit: check_can_edit(user, o.owner_id).is_ok(),
+        can_assign: user.role.includes(crate::auth::Role::Manager),
         account: RecordLink::from_columns(o.account_id, o.account_name.clone()),
         contact: RecordLink::from_columns(o.contact_id, o.contact_name.clone()),
         originating_lead: RecordLink::from_columns(o.originating_lead_id, o.lead_topic.clone()),
@@ -288,7 +289,7 @@ async fn write_forecast(
     forecast: &Forecast,
     user: &User,
     at: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), AppError> {
     sqlx::query(
         "UPDATE opportunities SET probability = ?, probability_overridden = ?, \
          forecast_category = ?, forecast_overridden = ?, modified_by = ?, modified_at = ?, \
@@ -303,8 +304,8 @@ async fn write_forecast(
     .bind(o.id)
     .bind(o.version)
     .execute(conn)
-    .await?;
-    Ok(())
+    .await
+    .map(history::db::changed_one_row)?
 }
 
 /// Saves an edit of an open opportunity made on `version`.
@@ -584,7 +585,8 @@ pub async fn close_won(
     .bind(id)
     .bind(version)
     .execute(&mut *tx)
-    .await?;
+    .await
+    .map(history::db::changed_one_row)??;
     let changes = close_changes(
         &o,
         OpportunityStatus::Won,
@@ -644,7 +646,8 @@ pub async fn close_lost(
     .bind(id)
     .bind(version)
     .execute(&mut *tx)
-    .await?;
+    .await
+    .map(history::db::changed_one_row)??;
     let reason = reasons
         .iter()
         .find(|r| r.id == lost.reason_id)

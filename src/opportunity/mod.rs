@@ -62,6 +62,8 @@ pub struct OpportunitySummary {
     pub owner_name: String,
     pub version: i64,
     pub can_edit: bool,
+    /// Managers and admins may give the opportunity to another owner.
+    pub can_assign: bool,
     pub lead_source: Option<LeadSource>,
     pub decision_maker_identified: Option<bool>,
     pub close: Option<CloseInfo>,

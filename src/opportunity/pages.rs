@@ -10,6 +10,7 @@ use super::rules::opportunity_field_label;
 use super::{ForecastCategory, OpportunityStatus, OpportunitySummary};
 use crate::activity::RecordType;
 use crate::activity::timeline::{Timeline, TimelineState};
+use crate::assignment::{AssignControl, AssignOwner, OwnedKind};
 use crate::customer::{CustomerKind, CustomerPicker};
 use crate::error::AppError;
 use crate::lead::{Need, PurchaseProcess, PurchaseTimeframe, Rating};
@@ -34,6 +35,7 @@ struct Actions {
     reopen: ServerAction<ReopenOpportunity>,
     stakeholder: ServerAction<SetStakeholder>,
     competitor: ServerAction<SetCompetitor>,
+    assign: ServerAction<AssignOwner>,
     won_dialog: NodeRef<Dialog>,
     lost_dialog: NodeRef<Dialog>,
     /// The newest version this page knows: from the record, or from a save that has not
@@ -57,6 +59,7 @@ impl Actions {
             reopen: ServerAction::new(),
             stakeholder: ServerAction::new(),
             competitor: ServerAction::new(),
+            assign: ServerAction::new(),
             won_dialog: NodeRef::new(),
             lost_dialog: NodeRef::new(),
             version: RwSignal::new(0),
@@ -82,6 +85,7 @@ impl Actions {
                 actions.won.value().get(),
                 actions.lost.value().get(),
                 actions.reopen.value().get(),
+                actions.assign.value().get(),
             ];
             for version in results.into_iter().flatten().flatten() {
                 seen(version);
@@ -105,6 +109,10 @@ impl Actions {
         reload_on(
             Signal::derive(move || matches!(actions.step.value().get(), Some(Ok(_)))),
             "",
+        );
+        reload_on(
+            Signal::derive(move || matches!(actions.assign.value().get(), Some(Ok(_)))),
+            "Opportunity reassigned.",
         );
         reload_on(
             Signal::derive(move || matches!(actions.stage.value().get(), Some(Ok(_)))),
@@ -292,6 +300,9 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
             <FormAlert result=Signal::derive(move || actions.stage.value().get()) />
             <FormAlert result=Signal::derive(move || actions.step.value().get()) />
             <FormAlert result=Signal::derive(move || actions.reopen.value().get()) />
+            {(is_open && s.can_assign).then(|| view! {
+                <AssignControl kind=OwnedKind::Opportunity id version=s.version owner_id=s.owner_id action=actions.assign />
+            })}
             <StageBar progress=s.progress.clone() on_toggle />
             {close_info}
             <OpportunityForm summary=s.clone() actions editable>

@@ -189,15 +189,169 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
         "/api/users/reset-password",
         &[("id", "1"), ("password", "a long password")],
     ),
+    (
+        "/api/records/assign",
+        &[
+            ("kind", "lead"),
+            ("id", "1"),
+            ("version", "1"),
+            ("owner", "1"),
+        ],
+    ),
 ];
 /// Reachable without signing in, by design.
 const PUBLIC_CALLS: &[&str] = &["/api/auth/login", "/api/auth/demo-credentials"];
+/// Every guarded call falls in exactly one of the lists below, each with its 403 test; the
+/// completeness test fails when a new server function is not placed in one.
 const ADMIN_ONLY: &[&str] = &[
     "/api/users/list",
     "/api/users/create",
     "/api/users/update",
     "/api/users/reset-password",
+    "/api/settings/list",
+    "/api/settings/add",
+    "/api/settings/set-active",
 ];
+/// Managers and admins only (reps get 403 whatever the record).
+const MANAGER_ONLY: &[&str] = &["/api/records/assign"];
+/// Reps may call these only on records they own: the call's `id` is replaced by a record
+/// of the table (matching the condition) that another user owns, and `version` by its
+/// version.
+const OWNER_ONLY: &[(&str, &str)] = &[
+    ("/api/leads/update", "leads WHERE status = 'open'"),
+    ("/api/leads/step", "leads WHERE status = 'open'"),
+    ("/api/leads/qualify-preview", "leads WHERE status = 'open'"),
+    ("/api/leads/qualify", "leads WHERE status = 'open'"),
+    ("/api/leads/disqualify", "leads WHERE status = 'open'"),
+    (
+        "/api/leads/reactivate",
+        "leads WHERE status = 'disqualified'",
+    ),
+    (
+        "/api/opportunities/update",
+        "opportunities WHERE status = 'open'",
+    ),
+    (
+        "/api/opportunities/move",
+        "opportunities WHERE status = 'open'",
+    ),
+    (
+        "/api/opportunities/step",
+        "opportunities WHERE status = 'open'",
+    ),
+    (
+        "/api/opportunities/close-won",
+        "opportunities WHERE status = 'open'",
+    ),
+    (
+        "/api/opportunities/close-lost",
+        "opportunities WHERE status = 'open'",
+    ),
+    (
+        "/api/opportunities/reopen",
+        "opportunities WHERE status = 'won'",
+    ),
+    (
+        "/api/opportunities/stakeholder",
+        "opportunities WHERE status = 'open'",
+    ),
+    (
+        "/api/opportunities/competitor",
+        "opportunities WHERE status = 'open'",
+    ),
+    ("/api/accounts/update", "accounts WHERE active = 1"),
+    ("/api/contacts/update", "contacts WHERE active = 1"),
+    ("/api/directory/set-active", "accounts WHERE active = 1"),
+    ("/api/activities/done", "activities WHERE kind = 'task'"),
+];
+/// Any signed-in user, by design: reads, and capturing leads, accounts, contacts and
+/// activities (PRODUCT.md roles).
+const ANY_SIGNED_IN: &[&str] = &[
+    "/api/leads/create",
+    "/api/leads/get",
+    "/api/leads/list",
+    "/api/opportunities/get",
+    "/api/opportunities/list",
+    "/api/pipeline/board",
+    "/api/dashboard",
+    "/api/customers/search",
+    "/api/users/directory",
+    "/api/accounts/get",
+    "/api/accounts/create",
+    "/api/contacts/get",
+    "/api/contacts/create",
+    "/api/directory/list",
+    "/api/activities/log",
+    "/api/activities/timeline",
+    "/api/activities/mine",
+    "/api/auth/logout",
+    "/api/auth/me",
+];
+
+#[test]
+fn every_guarded_call_has_exactly_one_authorization_rule() {
+    let mut placed: Vec<&str> = ADMIN_ONLY
+        .iter()
+        .chain(MANAGER_ONLY)
+        .copied()
+        .chain(OWNER_ONLY.iter().map(|(path, _)| *path))
+        .chain(ANY_SIGNED_IN.iter().copied())
+        .collect();
+    placed.sort();
+    let mut guarded: Vec<&str> = GUARDED_CALLS.iter().map(|(path, _)| *path).collect();
+    guarded.sort();
+    assert_eq!(placed, guarded);
+}
+
+fn form_of(path: &str) -> &'static [(&'static str, &'static str)] {
+    GUARDED_CALLS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, form)| *form)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn manager_functions_are_forbidden_to_reps() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("rep@example.com").await;
+    for path in MANAGER_ONLY {
+        let response = app.call(&client, path, form_of(path)).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(error_of(response).await, AppError::Forbidden);
+    }
+}
+
+#[tokio::test]
+async fn owner_functions_are_forbidden_to_a_rep_on_someone_elses_record() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("rep@example.com").await;
+    let rep_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'rep@example.com'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    for (path, records) in OWNER_ONLY {
+        let (id, version): (i64, i64) = sqlx::query_as(&format!(
+            "SELECT id, version FROM {records} AND owner_id <> ? ORDER BY id LIMIT 1"
+        ))
+        .bind(rep_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap_or_else(|_| panic!("no record of another owner for {path}"));
+        let (id, version) = (id.to_string(), version.to_string());
+        let form: Vec<(&str, &str)> = form_of(path)
+            .iter()
+            .map(|(name, value)| match *name {
+                "id" => (*name, id.as_str()),
+                "version" => (*name, version.as_str()),
+                _ => (*name, *value),
+            })
+            .collect();
+        let response = app.call(&client, path, &form).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(error_of(response).await, AppError::Forbidden, "{path}");
+    }
+}
 
 #[tokio::test]
 async fn the_call_list_covers_every_server_function() {

@@ -932,3 +932,48 @@ async fn the_lead_and_opportunity_pages_render_and_unknown_ids_are_404() {
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_versioned_update_that_changes_no_row_is_a_conflict_and_writes_no_history() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let id = create_saved(&app, &rep, BOOTH_LEAD).await;
+    // Something outside this request keeps the row from changing between the version check
+    // and the UPDATE (here a trigger; in life another writer).
+    sqlx::query(
+        "CREATE TRIGGER hold_status BEFORE UPDATE OF status ON leads BEGIN SELECT RAISE(IGNORE); END",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let history_before: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM record_history WHERE record_type = 'lead' AND record_id = ?",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let (status, error) = act(
+        &app,
+        &rep,
+        "/api/leads/disqualify",
+        id,
+        1,
+        &[("reason", "cannot_contact")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(matches!(
+        error,
+        Some(leadflow::error::AppError::Conflict { .. })
+    ));
+    let history_after: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM record_history WHERE record_type = 'lead' AND record_id = ?",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(history_after, history_before);
+    assert_eq!(get(&app, &rep, id).await.status, LeadStatus::Open);
+}

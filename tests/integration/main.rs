@@ -2,6 +2,7 @@
 //! and talks to it over HTTP, as a browser or another client would.
 
 mod activities;
+mod assignment;
 mod auth;
 mod backup;
 mod common;
