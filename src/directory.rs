@@ -441,13 +441,13 @@ pub mod db {
         let active = query.view != DirectoryView::Inactive;
         let owner = (query.view == DirectoryView::Mine).then_some(user_id);
         let search = query.search.as_deref().and_then(normalize_name);
-        let page = query.page.max(1);
+        let (page, offset) = crate::ui::list::page_and_offset(query.page, DIRECTORY_PAGE_SIZE);
         let rows = sqlx::query_as(&sql)
             .bind(active)
             .bind(owner)
             .bind(&search)
             .bind(DIRECTORY_PAGE_SIZE)
-            .bind((page - 1) * DIRECTORY_PAGE_SIZE)
+            .bind(offset)
             .fetch_all(pool)
             .await?;
         let count_sql = format!(

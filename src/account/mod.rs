@@ -175,7 +175,7 @@ pub fn validate_account(
     input: &AccountInput,
     own_id: Option<i64>,
 ) -> Result<AccountFields, AppError> {
-    let mut errors = FieldErrors::new();
+    let mut errors = crate::types::text::check_form_text(input);
     let name = optional(&input.name).unwrap_or_default();
     if name.is_empty() {
         errors.insert("name".into(), "Enter the account name.".into());

@@ -58,6 +58,10 @@ pub struct ActivityInput {
     pub ends_at: String,
     #[serde(default)]
     pub location: String,
+    /// The browser's `Date.getTimezoneOffset()`: minutes to add to the typed local times to
+    /// get UTC. Empty (JavaScript off) means the times were typed in UTC.
+    #[serde(default)]
+    pub utc_offset_minutes: String,
 }
 
 /// One activity as the timeline and My activities show it.
@@ -95,7 +99,7 @@ impl ActivityItem {
             self.due_date.clone().map(|d| format!("Due {d}")),
             when(&self.starts_at)
                 .zip(when(&self.ends_at))
-                .map(|(from, to)| format!("{from} – {to}")),
+                .map(|(from, to)| format!("{from} – {to} UTC")),
             self.location.clone(),
         ]
         .into_iter()

@@ -2,8 +2,11 @@
 //! how activities and events merge into one timeline.
 
 use super::{ActivityInput, ActivityItem, ActivityKind, CallDirection, SystemEvent, TimelineEntry};
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use chrono::{NaiveDate, NaiveDateTime};
+
+/// The furthest any time zone is from UTC (UTC+14 and UTC-12), in minutes.
+const MAX_UTC_OFFSET_MINUTES: i64 = 14 * 60;
 
 /// Longest subject kept; a timeline line, not a document.
 pub const MAX_SUBJECT: usize = 200;
@@ -35,7 +38,7 @@ fn date_time(value: &str) -> Option<NaiveDateTime> {
 
 /// Checks an activity form; every problem is reported against its field.
 pub fn validate_activity(input: &ActivityInput) -> Result<ValidActivity, AppError> {
-    let mut errors = FieldErrors::new();
+    let mut errors = crate::types::text::check_form_text(input);
     let kind = ActivityKind::from_code(input.kind.trim());
     if kind.is_none() {
         errors.insert(
@@ -88,8 +91,23 @@ pub fn validate_activity(input: &ActivityInput) -> Result<ValidActivity, AppErro
             }
         }
         Some(ActivityKind::Appointment) => {
-            let starts = date_time(&input.starts_at);
-            let ends = date_time(&input.ends_at);
+            // Typed in the user's local time, stored in UTC.
+            let offset = match input.utc_offset_minutes.trim() {
+                "" => Some(0),
+                minutes => minutes
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|m| m.abs() <= MAX_UTC_OFFSET_MINUTES),
+            };
+            if offset.is_none() {
+                errors.insert(
+                    "starts_at".into(),
+                    "Your device's time zone could not be read; reload the page.".into(),
+                );
+            }
+            let to_utc = |at: NaiveDateTime| at + chrono::Duration::minutes(offset.unwrap_or(0));
+            let starts = date_time(&input.starts_at).map(to_utc);
+            let ends = date_time(&input.ends_at).map(to_utc);
             if starts.is_none() {
                 errors.insert(
                     "starts_at".into(),
@@ -236,6 +254,34 @@ mod tests {
         let valid = validate_activity(&meeting).unwrap();
         assert_eq!(valid.ends_at.as_deref(), Some("2026-11-23T11:00"));
         assert_eq!(valid.location.as_deref(), Some("Oslo office"));
+    }
+
+    #[test]
+    fn appointments_typed_in_local_time_are_stored_in_utc() {
+        let mut meeting = input("appointment", "Demo");
+        meeting.starts_at = "2026-11-23T23:30".into();
+        meeting.ends_at = "2026-11-24T00:15".into();
+        // New York in winter: getTimezoneOffset() is +300 (UTC is five hours ahead).
+        meeting.utc_offset_minutes = "300".into();
+        let valid = validate_activity(&meeting).unwrap();
+        assert_eq!(valid.starts_at.as_deref(), Some("2026-11-24T04:30"));
+        assert_eq!(valid.ends_at.as_deref(), Some("2026-11-24T05:15"));
+        // Tokyo: -540, the day before in UTC.
+        meeting.utc_offset_minutes = "-540".into();
+        let valid = validate_activity(&meeting).unwrap();
+        assert_eq!(valid.starts_at.as_deref(), Some("2026-11-23T14:30"));
+        // Without JavaScript the times are taken as UTC.
+        meeting.utc_offset_minutes = String::new();
+        let valid = validate_activity(&meeting).unwrap();
+        assert_eq!(valid.starts_at.as_deref(), Some("2026-11-23T23:30"));
+        // Nothing is that far from UTC.
+        for hostile in ["100000", "abc", "-1441"] {
+            meeting.utc_offset_minutes = hostile.into();
+            assert!(
+                field_error(validate_activity(&meeting), "starts_at").is_some(),
+                "{hostile}"
+            );
+        }
     }
 
     #[test]

@@ -185,6 +185,12 @@ fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
         })
         .collect_view();
     let shows = move |which: ActivityKind| move || kind.get() == which;
+    // The browser's time zone, read once hydrated (the server cannot know it).
+    let utc_offset = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        utc_offset.set(js_sys::Date::new_0().get_timezone_offset().to_string());
+    });
     // A save clears what was typed (a failed one keeps it) and goes back to a note.
     let form_ref = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -222,8 +228,9 @@ fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
                 </Show>
                 <Show when=shows(ActivityKind::Appointment)>
                     <div class="form-grid">
-                        {text_input(form, result, "starts_at", "Starts", "datetime-local", "off", String::new())}
-                        {text_input(form, result, "ends_at", "Ends", "datetime-local", "off", String::new())}
+                        {text_input(form, result, "starts_at", "Starts (your time)", "datetime-local", "off", String::new())}
+                        {text_input(form, result, "ends_at", "Ends (your time)", "datetime-local", "off", String::new())}
+                        <input type="hidden" name="activity[utc_offset_minutes]" value=move || utc_offset.get() />
                         {text_input(form, result, "location", "Location", "text", "off", String::new())}
                     </div>
                 </Show>

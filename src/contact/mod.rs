@@ -7,7 +7,7 @@ pub mod db;
 pub mod pages;
 
 use crate::account::{RelatedOpportunity, record_id};
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use crate::history::{FieldValue, HistoryEntry};
 use crate::lead::rules::{email, optional, phone};
 use crate::types::RecordLink;
@@ -145,7 +145,7 @@ impl ContactFields {
 
 /// Checks the contact form.
 pub fn validate_contact(input: &ContactInput) -> Result<ContactFields, AppError> {
-    let mut errors = FieldErrors::new();
+    let mut errors = crate::types::text::check_form_text(input);
     let last_name = optional(&input.last_name).unwrap_or_default();
     if last_name.is_empty() {
         errors.insert("last_name".into(), "Enter the contact's last name.".into());

@@ -170,12 +170,12 @@ pub async fn list_leads(
     ))
     .push_bind(LEAD_PAGE_SIZE)
     .push(" OFFSET ")
-    .push_bind((query.page.max(1) - 1) * LEAD_PAGE_SIZE);
+    .push_bind(crate::ui::list::page_and_offset(query.page, LEAD_PAGE_SIZE).1);
     let rows: Vec<LeadRow> = page.build_query_as().fetch_all(pool).await?;
     Ok(LeadPage {
         rows,
         total,
-        page: query.page.max(1),
+        page: crate::ui::list::page_and_offset(query.page, LEAD_PAGE_SIZE).0,
         page_size: LEAD_PAGE_SIZE,
     })
 }
@@ -801,7 +801,22 @@ pub async fn qualify(
     let lead = lead_for_write(&mut tx, id, user).await?;
     check_open(lead.status)?;
     check_version(&mut tx, &lead, version).await?;
-    let plan = super::qualify::plan_qualification(&lead.fields, lead.status, account, contact)?;
+    let mut plan = super::qualify::plan_qualification(&lead.fields, lead.status, account, contact)?;
+    if let Planned::Link(contact_id) = plan.contact {
+        let works_at: Option<(i64, String)> = sqlx::query_as(
+            "SELECT a.id, a.name FROM contacts c JOIN accounts a ON a.id = c.account_id \
+             WHERE c.id = ?",
+        )
+        .bind(contact_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let works_at = works_at.as_ref().map(|(id, name)| (*id, name.as_str()));
+        if let Some(account_id) =
+            super::qualify::account_of_linked_contact(&plan.account, works_at)?
+        {
+            plan.account = Planned::Link(account_id);
+        }
+    }
     let at = now();
     let (account_id, account_name) = write_account(&mut tx, &plan, &lead, user, &at)
         .await?

@@ -233,9 +233,57 @@ pub fn plan_qualification(
     })
 }
 
+/// The account of the opportunity when Qualify links an existing contact that works at
+/// `contact_account`: the opportunity must not name account A with a contact of account B.
+/// The user's account choice must be that account (or none, which then means that account);
+/// creating a new account or linking another one is a field error naming the contact's.
+pub fn account_of_linked_contact(
+    account: &Planned<NewAccount>,
+    contact_account: Option<(i64, &str)>,
+) -> Result<Option<i64>, crate::error::AppError> {
+    match (account, contact_account) {
+        (_, None) => Ok(None),
+        (Planned::Skip, Some((id, _))) => Ok(Some(id)),
+        (Planned::Link(chosen), Some((id, _))) if *chosen == id => Ok(Some(id)),
+        (_, Some((_, name))) => Err(crate::error::AppError::field(
+            "account",
+            format!(
+                "That contact works at {name}. Link {name} as the account, or choose another contact."
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_linked_contact_brings_its_own_account() {
+        let new = Planned::Create(NewAccount {
+            name: "Fabrikam".into(),
+            website: None,
+            phone: None,
+            email: None,
+        });
+        let works_at = Some((7, "Contoso"));
+        // No account of its own: the choice stands.
+        assert_eq!(account_of_linked_contact(&new, None), Ok(None));
+        // Its account, chosen or implied by "none".
+        assert_eq!(
+            account_of_linked_contact(&Planned::Link(7), works_at),
+            Ok(Some(7))
+        );
+        assert_eq!(
+            account_of_linked_contact(&Planned::Skip, works_at),
+            Ok(Some(7))
+        );
+        // Another account, new or existing: a field error naming the contact's account.
+        for wrong in [new, Planned::Link(8)] {
+            let error = account_of_linked_contact(&wrong, works_at).unwrap_err();
+            assert!(error.field_message("account").unwrap().contains("Contoso"));
+        }
+    }
 
     fn lead() -> LeadFields {
         LeadFields {

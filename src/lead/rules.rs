@@ -291,12 +291,38 @@ pub(crate) fn email(errors: &mut FieldErrors, input: &str) -> Option<String> {
 }
 
 /// An optional web address: no spaces, and a dot somewhere ("example.com").
+/// A web address a link may point at: a host with a dot, optionally after `http://` or
+/// `https://`. Any other scheme (`javascript:`, `data:`…) and markup characters are refused,
+/// since the address becomes a link's target.
+pub fn is_web_address(text: &str) -> bool {
+    let scheme = text
+        .split_once(':')
+        .map(|(scheme, _)| scheme)
+        .filter(|scheme| {
+            scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-".contains(c))
+        });
+    let rest = match scheme {
+        Some(scheme)
+            if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+        {
+            match text[scheme.len() + 1..].strip_prefix("//") {
+                Some(rest) => rest,
+                None => return false,
+            }
+        }
+        Some(_) => return false,
+        None => text,
+    };
+    rest.contains('.')
+        && !rest.starts_with('.')
+        && !text.contains(|c: char| c.is_whitespace() || c.is_control() || "<>\"'`\\".contains(c))
+}
+
 pub(crate) fn website(errors: &mut FieldErrors, input: &str) -> Option<String> {
     let website = optional(input);
-    if website
-        .as_deref()
-        .is_some_and(|w| w.contains(char::is_whitespace) || !w.contains('.'))
-    {
+    if website.as_deref().is_some_and(|w| !is_web_address(w)) {
         errors.insert(
             "website".into(),
             "Enter a web address like example.com.".into(),
@@ -307,7 +333,7 @@ pub(crate) fn website(errors: &mut FieldErrors, input: &str) -> Option<String> {
 
 /// Checks every field at once, so the form shows all problems together.
 pub fn validate_lead(input: &LeadInput) -> Result<LeadFields, AppError> {
-    let mut errors = FieldErrors::new();
+    let mut errors = crate::types::text::check_form_text(input);
     let topic = optional(&input.topic).unwrap_or_default();
     if topic.is_empty() {
         errors.insert(
@@ -487,6 +513,32 @@ pub fn check_reactivate(status: LeadStatus, has_opportunity: bool) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn websites_are_web_addresses_and_nothing_a_link_could_run() {
+        for ok in [
+            "example.com",
+            "www.example.com/path?q=1",
+            "https://example.com",
+            "HTTP://example.com:8080/x",
+            "example.com:8080",
+        ] {
+            assert!(is_web_address(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(document.cookie)",
+            "JavaScript:alert(1)//.com",
+            "data:text/html,<script>x</script>.com",
+            "vbscript:msgbox(1).com",
+            "https:example.com",
+            "example",
+            "exa mple.com",
+            "\"><img src=x>.com",
+            ".com",
+        ] {
+            assert!(!is_web_address(bad), "{bad}");
+        }
+    }
     use crate::auth::{Role, User};
 
     fn input() -> LeadInput {

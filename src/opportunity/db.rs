@@ -29,6 +29,9 @@ pub struct StoredOpportunity {
     probability_overridden: bool,
     forecast_category: ForecastCategory,
     forecast_overridden: bool,
+    /// The probability and category while open, kept by Close for Reopen.
+    open_probability: Option<i64>,
+    open_forecast_category: Option<ForecastCategory>,
     account_id: Option<i64>,
     account_name: Option<String>,
     contact_id: Option<i64>,
@@ -88,7 +91,8 @@ const LOAD_OPPORTUNITY: &str = "SELECT o.id, o.topic, o.estimated_revenue_minor,
     o.estimated_close_date, o.rating, o.budget_amount_minor, o.purchase_timeframe, \
     o.purchase_process, o.need, o.current_situation, o.customer_need, o.proposed_solution, \
     o.description, o.status, o.probability, o.probability_overridden, o.forecast_category, \
-    o.forecast_overridden, o.account_id, a.name AS account_name, o.contact_id, \
+    o.forecast_overridden, o.open_probability, o.open_forecast_category, o.account_id, \
+    a.name AS account_name, o.contact_id, \
     TRIM(COALESCE(c.first_name || ' ', '') || c.last_name) AS contact_name, \
     o.originating_lead_id, l.topic AS lead_topic, o.owner_id, u.name AS owner_name, \
     m.name AS modified_by, o.version, o.lead_source, o.decision_maker_identified, \
@@ -348,6 +352,14 @@ pub async fn update(
             &o.contact_name,
         )
         .await?;
+        if let Some(contact_id) = customer.contact_id {
+            let works_at: Option<i64> =
+                sqlx::query_scalar("SELECT account_id FROM contacts WHERE id = ?")
+                    .bind(contact_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            super::rules::check_contact_of_account(customer.account_id, works_at)?;
+        }
         changes.extend(history::diff(
             &[
                 ("account", o.account_name.clone()),
@@ -572,7 +584,8 @@ pub async fn close_won(
     )?;
     let at = now();
     sqlx::query(
-        "UPDATE opportunities SET status = 'won', status_reason = 'won', probability = 100, \
+        "UPDATE opportunities SET status = 'won', status_reason = 'won', \
+         open_probability = probability, open_forecast_category = forecast_category, probability = 100, \
          forecast_category = 'won', actual_revenue_minor = ?, actual_close_date = ?, \
          lost_reason_id = NULL, close_competitor_id = NULL, close_description = NULL, closed_at = ?, \
          modified_by = ?, modified_at = ?, version = version + 1 WHERE id = ? AND version = ?",
@@ -631,7 +644,8 @@ pub async fn close_lost(
     };
     let at = now();
     sqlx::query(
-        "UPDATE opportunities SET status = 'lost', status_reason = 'lost', probability = 0, \
+        "UPDATE opportunities SET status = 'lost', status_reason = 'lost', \
+         open_probability = probability, open_forecast_category = forecast_category, probability = 0, \
          forecast_category = 'lost', actual_revenue_minor = NULL, actual_close_date = ?, \
          lost_reason_id = ?, close_competitor_id = ?, close_description = ?, closed_at = ?, \
          modified_by = ?, modified_at = ?, version = version + 1 WHERE id = ? AND version = ?",
@@ -685,12 +699,16 @@ pub async fn reopen(
         });
     }
     let defaults = stage_defaults(&mut tx, o.stage_id).await?;
-    let following = Forecast {
-        probability_overridden: false,
-        category_overridden: false,
+    // Back at its stage: the stage's defaults, except the values the user had set by hand
+    // before closing.
+    let before_close = Forecast {
+        probability: o
+            .open_probability
+            .map_or(defaults.probability, |p| p.clamp(0, 100) as u8),
+        category: o.open_forecast_category.unwrap_or(defaults.forecast),
         ..o.forecast()
     };
-    let forecast = following.at_stage(defaults);
+    let forecast = before_close.at_stage(defaults);
     let at = now();
     write_forecast(&mut tx, &o, &forecast, user, &at).await?;
     sqlx::query(
@@ -952,7 +970,7 @@ pub async fn list(
     ))
     .push_bind(OPPORTUNITY_PAGE_SIZE)
     .push(" OFFSET ")
-    .push_bind((query.page.max(1) - 1) * OPPORTUNITY_PAGE_SIZE);
+    .push_bind(crate::ui::list::page_and_offset(query.page, OPPORTUNITY_PAGE_SIZE).1);
     let (total, rows, stages, lost_reasons) = tokio::try_join!(
         count.build_query_scalar::<i64>().fetch_one(pool),
         page.build_query_as::<OpportunityRow>().fetch_all(pool),
@@ -963,7 +981,7 @@ pub async fn list(
     Ok(OpportunityPage {
         rows,
         total,
-        page: query.page.max(1),
+        page: crate::ui::list::page_and_offset(query.page, OPPORTUNITY_PAGE_SIZE).0,
         page_size: OPPORTUNITY_PAGE_SIZE,
         stages,
         lost_reasons,

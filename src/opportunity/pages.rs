@@ -419,7 +419,7 @@ fn OpportunityForm(
                         view! {
                             <div class="field">
                                 <label for=id.clone()>{label}</label>
-                                <textarea id=id name=format!("opportunity[{name}]") rows="3">{value}</textarea>
+                                <textarea id=id name=format!("opportunity[{name}]") rows="3">{crate::ui::inputs::textarea_text(value)}</textarea>
                             </div>
                         }
                     })

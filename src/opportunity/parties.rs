@@ -134,6 +134,11 @@ pub mod db {
             .stakeholders
             .iter()
             .find(|s| s.contact.id == contact_id);
+        // Removing someone who is not a stakeholder, or giving a stakeholder the role they
+        // have, changes nothing and records nothing.
+        if before.map(|s| s.role) == role {
+            return Ok(());
+        }
         let name = match before {
             Some(stakeholder) => stakeholder.contact.name.clone(),
             None => crate::customer::db::active_name(&mut tx, CustomerKind::Contact, contact_id)
@@ -194,13 +199,15 @@ pub mod db {
     ) -> Result<(), AppError> {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         let version = super::super::db::open_for_edit(&mut tx, id, user).await?;
-        let name: String = sqlx::query_scalar("SELECT name FROM competitors WHERE id = ?")
-            .bind(competitor_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| {
-                AppError::field("competitor_id", "Choose a competitor from the list.")
-            })?;
+        // A deactivated competitor can still be taken off, but not added.
+        let name: String = sqlx::query_scalar(
+            "SELECT name FROM competitors WHERE id = ? AND (active = 1 OR NOT ?)",
+        )
+        .bind(competitor_id)
+        .bind(present)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::field("competitor_id", "Choose a competitor from the list."))?;
         let sql = if present {
             "INSERT OR IGNORE INTO opportunity_competitors (opportunity_id, competitor_id) VALUES (?, ?)"
         } else {

@@ -314,9 +314,33 @@ pub fn parse_probability(text: &str) -> Result<Option<u8>, AppError> {
     }
 }
 
+/// An opportunity's contact belongs to its account (or to none): never account A with a
+/// contact of account B. `contact_account` is the chosen contact's account.
+pub fn check_contact_of_account(
+    account_id: Option<i64>,
+    contact_account: Option<i64>,
+) -> Result<(), AppError> {
+    match (account_id, contact_account) {
+        (Some(account), Some(works_at)) if account != works_at => Err(AppError::field(
+            "contact_id",
+            "This contact works at another account: choose a contact of this account, or change the account.",
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_contact_must_work_at_the_opportunitys_account() {
+        assert!(check_contact_of_account(Some(1), Some(1)).is_ok());
+        assert!(check_contact_of_account(Some(1), None).is_ok());
+        assert!(check_contact_of_account(None, Some(2)).is_ok());
+        let error = check_contact_of_account(Some(1), Some(2)).unwrap_err();
+        assert!(error.field_message("contact_id").is_some());
+    }
 
     fn stages() -> Vec<StageInfo> {
         ["Develop", "Propose", "Close"]
@@ -755,7 +779,7 @@ pub fn validate_opportunity(
     input: &OpportunityInput,
     currency: Currency,
 ) -> Result<ValidOpportunity, AppError> {
-    let mut errors = FieldErrors::new();
+    let mut errors = crate::types::text::check_form_text(input);
     let topic = optional(&input.topic).unwrap_or_default();
     if topic.is_empty() {
         errors.insert(

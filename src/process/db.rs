@@ -82,7 +82,10 @@ pub async fn tick(
         .ok_or_else(|| {
             AppError::field("step", "That step is not a checkbox of the current stage.")
         })?;
-    set_step(conn, record_type, record_id, step_id, done, user_id, at).await?;
+    // Ticking a ticked step (or unticking an unticked one) changes nothing to record.
+    if !set_step(conn, record_type, record_id, step_id, done, user_id, at).await? {
+        return Ok(());
+    }
     let change = FieldChange {
         field: "step",
         old: None,
@@ -118,7 +121,7 @@ async fn checkbox_step_name(
         .await
 }
 
-/// Ticks or unticks a checkbox step on a record.
+/// Ticks or unticks a checkbox step on a record; whether that changed anything.
 async fn set_step(
     conn: &mut SqliteConnection,
     record_type: &str,
@@ -127,8 +130,8 @@ async fn set_step(
     done: bool,
     user_id: i64,
     at: &str,
-) -> Result<(), sqlx::Error> {
-    if done {
+) -> Result<bool, sqlx::Error> {
+    let result = if done {
         sqlx::query(
             "INSERT OR IGNORE INTO step_completions (record_type, record_id, step_id, completed_by, completed_at) \
              VALUES (?, ?, ?, ?, ?)",
@@ -139,7 +142,7 @@ async fn set_step(
         .bind(user_id)
         .bind(at)
         .execute(conn)
-        .await?;
+        .await?
     } else {
         sqlx::query(
             "DELETE FROM step_completions WHERE record_type = ? AND record_id = ? AND step_id = ?",
@@ -148,7 +151,7 @@ async fn set_step(
         .bind(record_id)
         .bind(step_id)
         .execute(conn)
-        .await?;
-    }
-    Ok(())
+        .await?
+    };
+    Ok(result.rows_affected() > 0)
 }

@@ -11,6 +11,9 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
+/// The largest request body accepted: a full form at its longest fields, percent-encoded.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
 pub fn build(state: AppState) -> Router {
     let sessions = SessionManagerLayer::new(SqliteStore::new(state.pool.clone()))
         .with_name("leadflow_session")
@@ -40,6 +43,10 @@ pub fn build(state: AppState) -> Router {
         ))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
+        // No form needs more; a bigger body is refused (413) before anything reads it.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

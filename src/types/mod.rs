@@ -4,6 +4,7 @@ mod email;
 mod money;
 pub mod normalize;
 mod probability;
+pub mod text;
 
 pub use email::Email;
 pub use money::{Currency, Money};

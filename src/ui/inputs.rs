@@ -5,6 +5,16 @@ use crate::options::OptionSet;
 use crate::ui::FieldError;
 use leptos::prelude::*;
 
+/// The text of a `<textarea>` as a child node. Leptos writes textarea children into the
+/// server's HTML unescaped, so a stored "</textarea><script>…" would end the element and run;
+/// the server escapes it. The browser build renders the child as a DOM text node, which is
+/// inert as it is.
+pub fn textarea_text(value: String) -> String {
+    #[cfg(feature = "ssr")]
+    let value = html_escape::encode_text(&value).into_owned();
+    value
+}
+
 /// A text input named `form[name]` (id `form-name`) with its label and field error.
 pub fn text_input<R: Send + Sync + 'static>(
     form: &'static str,

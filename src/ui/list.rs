@@ -47,6 +47,17 @@ pub fn page_count(total: i64, page_size: i64) -> i64 {
     ((total + page_size - 1) / page_size).max(1)
 }
 
+/// The highest page number a list accepts: far beyond any real list, low enough that its
+/// offset cannot overflow.
+pub const MAX_PAGE: i64 = 10_000_000;
+
+/// A requested page number made safe (1 ..= MAX_PAGE, whatever the URL said) and the
+/// offset of its first row.
+pub fn page_and_offset(page: i64, page_size: i64) -> (i64, i64) {
+    let page = page.clamp(1, MAX_PAGE);
+    (page, (page - 1) * page_size)
+}
+
 /// A filter select over some values of an option set, with "Any" first.
 pub fn option_filter<T: OptionSet>(
     id: &'static str,
@@ -163,6 +174,19 @@ pub fn Pager(page: i64, page_count: i64, page_url: Callback<i64, String>) -> imp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_numbers_out_of_range_are_clamped_without_overflow() {
+        assert_eq!(page_and_offset(1, 50), (1, 0));
+        assert_eq!(page_and_offset(3, 50), (3, 100));
+        assert_eq!(page_and_offset(0, 50), (1, 0));
+        assert_eq!(page_and_offset(-5, 50), (1, 0));
+        assert_eq!(page_and_offset(i64::MIN, 50), (1, 0));
+        assert_eq!(
+            page_and_offset(i64::MAX, 50),
+            (MAX_PAGE, (MAX_PAGE - 1) * 50)
+        );
+    }
 
     #[test]
     fn values_are_encoded_and_blank_parameters_are_missing() {

@@ -933,3 +933,45 @@ async fn the_closed_totals_follow_every_close_reopen_and_reassignment() {
     .unwrap();
     closed_daily_matches_the_rows(&app).await;
 }
+
+#[tokio::test]
+async fn reopen_keeps_the_probability_and_forecast_set_by_hand() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let id = new_opportunity(&app, &rep).await;
+    let fields = [
+        ("opportunity[topic]", "Espresso fleet"),
+        ("opportunity[estimated_revenue]", "48,000"),
+        ("opportunity[probability]", "35"),
+        ("opportunity[forecast_category]", "committed"),
+    ];
+    act(&app, &rep, "/api/opportunities/update", id, 1, &fields)
+        .await
+        .unwrap();
+    for close in [
+        "/api/opportunities/close-won",
+        "/api/opportunities/close-lost",
+    ] {
+        let version = get(&app, &rep, id).await.version;
+        let form: &[(&str, &str)] = if close.ends_with("lost") {
+            &[("close[reason]", "canceled")]
+        } else {
+            &[]
+        };
+        let version = act(&app, &rep, close, id, version, form).await.unwrap();
+        act(&app, &rep, "/api/opportunities/reopen", id, version, &[])
+            .await
+            .unwrap();
+        let o = get(&app, &rep, id).await;
+        assert_eq!(
+            (
+                o.forecast.probability,
+                o.forecast.probability_overridden,
+                o.forecast.category,
+                o.forecast.category_overridden
+            ),
+            (35, true, ForecastCategory::Committed, true),
+            "after {close}"
+        );
+    }
+}
