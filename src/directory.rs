@@ -342,10 +342,15 @@ pub mod db {
         )
     }
 
-    /// Binds the owner and audit columns of `insert_sql`: the creator owns the record.
-    pub fn bind_created<'q>(query: Query<'q>, user: &User, at: &'q str) -> Query<'q> {
+    /// Binds the owner and audit columns of `insert_sql`.
+    pub fn bind_created<'q>(
+        query: Query<'q>,
+        owner_id: i64,
+        user: &User,
+        at: &'q str,
+    ) -> Query<'q> {
         query
-            .bind(user.id)
+            .bind(owner_id)
             .bind(user.id)
             .bind(at)
             .bind(user.id)

@@ -162,3 +162,23 @@ test("change the potential customer, add a stakeholder and a competitor", async 
   await expect(await history(page)).toContainText("Stakeholder");
   await expectNoHorizontalScroll(page);
 });
+
+test("a manager reassigns an opportunity from its page; the history says so", async ({ page }, testInfo) => {
+  const topic = `Reassign ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "manager@example.com");
+  await newOpportunity(page, topic);
+  await expect(page.getByText(/Owner: Morgan Manager/)).toBeVisible();
+  await page.getByLabel("Assign to").selectOption({ label: "Riley Rep" });
+  await page.getByRole("button", { name: "Assign", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("Opportunity reassigned.");
+  await expect(page.getByText(/Owner: Riley Rep/)).toBeVisible();
+  await expect((await history(page)).getByRole("row").filter({ hasText: "Owner" })).toContainText("Riley Rep");
+  await expectNoHorizontalScroll(page);
+});
+
+test("a rep sees no Assign control", async ({ page }, testInfo) => {
+  const topic = `No assign ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await newOpportunity(page, topic);
+  await expect(page.getByLabel("Assign to")).toHaveCount(0);
+});

@@ -250,13 +250,30 @@ pub async fn create(
         }
     }
     let at = chrono::Utc::now().to_rfc3339();
+    let created = created(DirectoryKind::Accounts);
+    let id = insert(&mut tx, fields, user.id, user, &at, &created).await?;
+    tx.commit().await?;
+    Ok(SaveOutcome::Saved { id, version: 1 })
+}
+
+/// The one INSERT of an account, for the form and for Qualify: the row and its first history
+/// entry (`created`), in the caller's transaction. The caller has validated `fields` and
+/// applied the duplicate rule.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    fields: &AccountFields,
+    owner_id: i64,
+    user: &User,
+    at: &str,
+    created: &[history::FieldChange],
+) -> Result<i64, AppError> {
     let sql = insert_sql(DirectoryKind::Accounts, &COLUMNS);
-    let id = bind_created(bind_fields(sqlx::query(&sql), fields), user, &at)
-        .execute(&mut *tx)
+    let id = bind_created(bind_fields(sqlx::query(&sql), fields), owner_id, user, at)
+        .execute(&mut *conn)
         .await?
         .last_insert_rowid();
-    let created = created(DirectoryKind::Accounts);
-    commit_changes(tx, DirectoryKind::Accounts, id, 1, &created, user, &at).await
+    history::db::record(conn, "account", id, 1, created, user.id, at).await?;
+    Ok(id)
 }
 
 /// Saves an edit made on `version`, recording each changed field.

@@ -154,7 +154,7 @@ fn AccountRecord(summary: AccountSummary, actions: RecordActions<UpdateAccount>)
         .collect_view();
     let id = s.id;
     view! {
-        <Title text=format!("{} · Account", s.fields.name) />
+        <Title text=crate::ui::inputs::user_text(format!("{} · Account", s.fields.name)) />
         <section class="page">
             <DirectoryHeader kind=DirectoryKind::Accounts id name=s.fields.name.clone() active=s.active
                 owner_name=s.owner_name.clone() owner_id=s.owner_id version=s.version can_edit=s.can_edit

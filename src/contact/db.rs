@@ -179,13 +179,37 @@ pub async fn create(
         }
     }
     let at = chrono::Utc::now().to_rfc3339();
-    let sql = insert_sql(DirectoryKind::Contacts, &COLUMNS);
-    let id = bind_created(bind_fields(sqlx::query(&sql), fields), user, &at)
-        .execute(&mut *tx)
+    let created = created(DirectoryKind::Contacts);
+    let id = insert(&mut tx, fields, None, user.id, user, &at, &created).await?;
+    tx.commit().await?;
+    Ok(SaveOutcome::Saved { id, version: 1 })
+}
+
+/// The one INSERT of a contact, for the form and for Qualify (which names the lead it came
+/// from): the row and its first history entry (`created`), in the caller's transaction. The
+/// caller has validated `fields` and applied the duplicate rule.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    fields: &ContactFields,
+    originating_lead_id: Option<i64>,
+    owner_id: i64,
+    user: &User,
+    at: &str,
+    created: &[crate::history::FieldChange],
+) -> Result<i64, AppError> {
+    let columns: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .chain(["originating_lead_id"])
+        .collect();
+    let sql = insert_sql(DirectoryKind::Contacts, &columns);
+    let query = bind_fields(sqlx::query(&sql), fields).bind(originating_lead_id);
+    let id = bind_created(query, owner_id, user, at)
+        .execute(&mut *conn)
         .await?
         .last_insert_rowid();
-    let created = created(DirectoryKind::Contacts);
-    commit_changes(tx, DirectoryKind::Contacts, id, 1, &created, user, &at).await
+    crate::history::db::record(conn, "contact", id, 1, created, user.id, at).await?;
+    Ok(id)
 }
 
 /// Saves an edit made on `version`, recording each changed field.

@@ -119,7 +119,7 @@ fn ContactRecord(summary: ContactSummary, actions: RecordActions<UpdateContact>)
         })
         .collect_view();
     view! {
-        <Title text=format!("{name} · Contact") />
+        <Title text=crate::ui::inputs::user_text(format!("{name} · Contact")) />
         <section class="page">
             <DirectoryHeader kind=DirectoryKind::Contacts id name=name.clone() active=s.active
                 owner_name=s.owner_name.clone() owner_id=s.owner_id version=s.version can_edit=s.can_edit

@@ -878,24 +878,31 @@ pub async fn qualify(
     Ok(opportunity_id)
 }
 
-/// The history row of a record Qualify created.
-async fn record_created_from(
-    conn: &mut SqliteConnection,
-    record_type: &str,
-    id: i64,
-    lead: &StoredLead,
-    user: &User,
-    at: &str,
-) -> Result<(), sqlx::Error> {
-    let created = [FieldChange {
+/// The first history entry of a record Qualify created.
+fn created_from(lead: &StoredLead) -> [FieldChange; 1] {
+    [FieldChange {
         field: "created",
         old: None,
         new: Some(format!(
             "Created by qualifying the lead \"{}\"",
             lead.fields.topic
         )),
-    }];
-    history::db::record(conn, record_type, id, 1, &created, user.id, at).await
+    }]
+}
+
+/// A record Qualify would create that the record's own form would refuse: the field error
+/// goes on the dialog's choice for it.
+fn invalid_new(choice: &'static str) -> impl FnOnce(AppError) -> AppError {
+    move |error| match error {
+        AppError::Validation(fields) => AppError::field(
+            choice,
+            format!(
+                "The new {choice} cannot be created from this lead: {}",
+                fields.into_values().collect::<Vec<_>>().join(" ")
+            ),
+        ),
+        other => other,
+    }
 }
 
 /// Inserts a new row whose statement ends with the audit columns (created by/at, modified
@@ -916,19 +923,8 @@ async fn insert_audited<'q>(
         .last_insert_rowid())
 }
 
-/// Binds the lead's address (street, city, state/province, postal code, country).
-fn bind_address<'q>(
-    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    fields: &'q LeadFields,
-) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    query
-        .bind(&fields.street)
-        .bind(&fields.city)
-        .bind(&fields.state_province)
-        .bind(&fields.postal_code)
-        .bind(&fields.country)
-}
-
+/// The account of the plan: linked, or created through the account's own validation and
+/// INSERT (the same as the New account form's), owned by the lead's owner.
 async fn write_account(
     conn: &mut SqliteConnection,
     plan: &QualificationPlan,
@@ -936,7 +932,6 @@ async fn write_account(
     user: &User,
     at: &str,
 ) -> Result<Option<(i64, String)>, AppError> {
-    use crate::types::normalize::{normalize_name, phone_digits};
     match &plan.account {
         Planned::Skip => Ok(None),
         Planned::Link(id) => Ok(Some((
@@ -944,29 +939,38 @@ async fn write_account(
             existing_name(conn, RecordKind::Account, *id).await?.0,
         ))),
         Planned::Create(account) => {
-            let query = sqlx::query(
-                "INSERT INTO accounts (name, name_normalized, website, phone, phone_digits, email, \
-                 email_normalized, street, city, state_province, postal_code, country, currency, \
-                 owner_id, created_by, created_at, modified_by, modified_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            let f = &lead.fields;
+            let text = |value: &Option<String>| value.clone().unwrap_or_default();
+            let input = crate::account::AccountInput {
+                name: account.name.clone(),
+                website: text(&account.website),
+                phone: text(&account.phone),
+                email: text(&account.email),
+                street: text(&f.street),
+                city: text(&f.city),
+                state_province: text(&f.state_province),
+                postal_code: text(&f.postal_code),
+                country: text(&f.country),
+                ..Default::default()
+            };
+            let fields =
+                crate::account::validate_account(&input, None).map_err(invalid_new("account"))?;
+            let id = crate::account::db::insert(
+                conn,
+                &fields,
+                lead.owner_id,
+                user,
+                at,
+                &created_from(lead),
             )
-            .bind(&account.name)
-            .bind(normalize_name(&account.name).unwrap_or_default())
-            .bind(&account.website)
-            .bind(&account.phone)
-            .bind(account.phone.as_deref().and_then(phone_digits))
-            .bind(&account.email)
-            .bind(lead.fields.email_normalized());
-            let query = bind_address(query, &lead.fields)
-                .bind(&lead.fields.currency)
-                .bind(lead.owner_id);
-            let id = insert_audited(conn, query, user, at).await?;
-            record_created_from(conn, "account", id, lead, user, at).await?;
-            Ok(Some((id, account.name.clone())))
+            .await?;
+            Ok(Some((id, fields.name)))
         }
     }
 }
 
+/// The contact of the plan: linked, or created through the contact's own validation and
+/// INSERT (the same as the New contact form's) at the plan's account, from the lead.
 async fn write_contact(
     conn: &mut SqliteConnection,
     plan: &QualificationPlan,
@@ -975,7 +979,6 @@ async fn write_contact(
     user: &User,
     at: &str,
 ) -> Result<Option<(i64, String)>, AppError> {
-    use crate::types::normalize::{normalize_name, phone_digits};
     match &plan.contact {
         Planned::Skip => Ok(None),
         Planned::Link(id) => {
@@ -983,33 +986,37 @@ async fn write_contact(
             Ok(Some((*id, name)))
         }
         Planned::Create(contact) => {
-            let query = sqlx::query(
-                "INSERT INTO contacts (first_name, last_name, last_name_normalized, job_title, \
-                 account_id, email, email_normalized, business_phone, mobile_phone, \
-                 business_phone_digits, mobile_phone_digits, street, city, state_province, \
-                 postal_code, country, originating_lead_id, owner_id, created_by, created_at, \
-                 modified_by, modified_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            let f = &lead.fields;
+            let text = |value: &Option<String>| value.clone().unwrap_or_default();
+            let input = crate::contact::ContactInput {
+                first_name: text(&contact.first_name),
+                last_name: contact.last_name.clone(),
+                job_title: text(&contact.job_title),
+                account_id: account_id.map(|id| id.to_string()).unwrap_or_default(),
+                email: text(&contact.email),
+                business_phone: text(&contact.business_phone),
+                mobile_phone: text(&contact.mobile_phone),
+                street: text(&f.street),
+                city: text(&f.city),
+                state_province: text(&f.state_province),
+                postal_code: text(&f.postal_code),
+                country: text(&f.country),
+            };
+            let fields =
+                crate::contact::validate_contact(&input).map_err(invalid_new("contact"))?;
+            let id = crate::contact::db::insert(
+                conn,
+                &fields,
+                Some(lead.id),
+                lead.owner_id,
+                user,
+                at,
+                &created_from(lead),
             )
-            .bind(&contact.first_name)
-            .bind(&contact.last_name)
-            .bind(normalize_name(&contact.last_name).unwrap_or_default())
-            .bind(&contact.job_title)
-            .bind(account_id)
-            .bind(&contact.email)
-            .bind(lead.fields.email_normalized())
-            .bind(&contact.business_phone)
-            .bind(&contact.mobile_phone)
-            .bind(contact.business_phone.as_deref().and_then(phone_digits))
-            .bind(contact.mobile_phone.as_deref().and_then(phone_digits));
-            let query = bind_address(query, &lead.fields)
-                .bind(lead.id)
-                .bind(lead.owner_id);
-            let id = insert_audited(conn, query, user, at).await?;
-            record_created_from(conn, "contact", id, lead, user, at).await?;
+            .await?;
             let name = [
-                contact.first_name.as_deref(),
-                Some(contact.last_name.as_str()),
+                fields.first_name.as_deref(),
+                Some(fields.last_name.as_str()),
             ]
             .into_iter()
             .flatten()
@@ -1093,6 +1100,6 @@ async fn write_opportunity(
     .bind(lead.id)
     .execute(&mut *conn)
     .await?;
-    record_created_from(conn, "opportunity", id, lead, user, at).await?;
+    history::db::record(conn, "opportunity", id, 1, &created_from(lead), user.id, at).await?;
     Ok(id)
 }

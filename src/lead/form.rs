@@ -117,7 +117,7 @@ pub fn LeadFields(
             <legend>"Description"</legend>
             <div class="field">
                 <label for="lead-description">"Description"</label>
-                <textarea id="lead-description" name="lead[description]" rows="4">{crate::ui::inputs::textarea_text(v.description)}</textarea>
+                <textarea id="lead-description" name="lead[description]" rows="4">{crate::ui::inputs::user_text(v.description)}</textarea>
             </div>
         </fieldset>
     }

@@ -169,7 +169,7 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
         _ => None,
     };
     view! {
-        <Title text=format!("{} · Lead", detail.fields.topic) />
+        <Title text=crate::ui::inputs::user_text(format!("{} · Lead", detail.fields.topic)) />
         <section class="page">
             <header class="page-header record-header">
                 <div>

@@ -272,7 +272,7 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
         }
     );
     view! {
-        <Title text=format!("{} · Opportunity", s.fields.topic) />
+        <Title text=crate::ui::inputs::user_text(format!("{} · Opportunity", s.fields.topic)) />
         <section class="page">
             <header class="page-header record-header">
                 <div>
@@ -419,7 +419,7 @@ fn OpportunityForm(
                         view! {
                             <div class="field">
                                 <label for=id.clone()>{label}</label>
-                                <textarea id=id name=format!("opportunity[{name}]") rows="3">{crate::ui::inputs::textarea_text(value)}</textarea>
+                                <textarea id=id name=format!("opportunity[{name}]") rows="3">{crate::ui::inputs::user_text(value)}</textarea>
                             </div>
                         }
                     })

@@ -5,11 +5,11 @@ use crate::options::OptionSet;
 use crate::ui::FieldError;
 use leptos::prelude::*;
 
-/// The text of a `<textarea>` as a child node. Leptos writes textarea children into the
-/// server's HTML unescaped, so a stored "</textarea><script>…" would end the element and run;
-/// the server escapes it. The browser build renders the child as a DOM text node, which is
-/// inert as it is.
-pub fn textarea_text(value: String) -> String {
+/// Text typed by users inside a `<textarea>` or the page `<title>`. Leptos writes the text
+/// of these elements into the server's HTML unescaped, so a stored "</textarea><script>…" or
+/// "</title><script>…" would end the element and run; the server escapes it. The browser
+/// build sets the text through the DOM, which is inert as it is.
+pub fn user_text(value: String) -> String {
     #[cfg(feature = "ssr")]
     let value = html_escape::encode_text(&value).into_owned();
     value

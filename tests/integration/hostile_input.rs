@@ -5,8 +5,9 @@ use crate::common::{TestApp, error_of};
 use leadflow::lead::SaveOutcome;
 use reqwest::StatusCode;
 
-const PAYLOADS: [&str; 5] = [
+const PAYLOADS: [&str; 6] = [
     "<script>alert('x')</script>",
+    "</title><script>alert('x')</script>",
     "</textarea><script>alert('x')</script>",
     "\"><img src=x onerror=alert(1)>",
     "javascript:alert(document.cookie)",
