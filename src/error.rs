@@ -34,6 +34,11 @@ pub enum AppError {
     /// The server is saturated for this kind of work; retry after the given time.
     #[error("The server is busy. Try again in {retry_after_secs} seconds.")]
     Busy { retry_after_secs: u64 },
+    /// The database cannot take writes (disk full, read-only): nothing was saved.
+    #[error(
+        "Your change was not saved: the database is full or read-only. Please tell your administrator."
+    )]
+    StorageUnavailable,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never got a proper answer (network down, server restarting…).
@@ -57,7 +62,7 @@ impl AppError {
             AppError::Conflict { .. } => 409,
             AppError::Validation(_) => 422,
             AppError::RateLimited { .. } => 429,
-            AppError::Busy { .. } => 503,
+            AppError::Busy { .. } | AppError::StorageUnavailable => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -142,6 +147,15 @@ impl From<sqlx::Error> for AppError {
                     changed_fields: Vec::new(),
                 },
             };
+        }
+        // SQLITE_FULL (13) and SQLITE_READONLY (8, with its extended codes): the storage, not
+        // the request, is at fault.
+        if let Some(db_error) = error.as_database_error()
+            && let Some(code) = db_error.code().and_then(|code| code.parse::<i32>().ok())
+            && matches!(code & 0xff, 13 | 8)
+        {
+            tracing::error!(%error, "the database cannot take writes");
+            return AppError::StorageUnavailable;
         }
         tracing::error!(%error, "database error");
         AppError::Internal

@@ -246,7 +246,7 @@ async fn check_every_figure(app: &TestApp, client: &Client, d: &Dashboard) {
 type MonthlyRow = (String, String, i64, i64, String, i64, i64, i64, i64, i64);
 
 /// The monthly tables equal a recount over the records.
-pub async fn assert_monthly_totals_match(app: &TestApp) {
+pub async fn assert_monthly_totals_match(pool: &sqlx::SqlitePool) {
     let recount: Vec<MonthlyRow> = sqlx::query_as(
         "SELECT status, COALESCE(substr(CASE status WHEN 'open' THEN estimated_close_date ELSE actual_close_date END, 1, 7), ''), \
          owner_id, stage_id, forecast_category, COALESCE(lost_reason_id, 0), COUNT(*), \
@@ -255,14 +255,14 @@ pub async fn assert_monthly_totals_match(app: &TestApp) {
          SUM(CASE WHEN status = 'open' THEN 0 ELSE CAST(julianday(actual_close_date) - julianday(date(created_at)) AS INTEGER) END) \
          FROM opportunities GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
     )
-    .fetch_all(&app.pool)
+    .fetch_all(pool)
     .await
     .unwrap();
     let kept: Vec<MonthlyRow> = sqlx::query_as(
         "SELECT status, month, owner_id, stage_id, forecast_category, lost_reason_id, count, revenue_minor, \
          weighted_x100, cycle_days FROM opportunity_monthly ORDER BY 1, 2, 3, 4, 5, 6",
     )
-    .fetch_all(&app.pool)
+    .fetch_all(pool)
     .await
     .unwrap();
     assert_eq!(kept, recount, "opportunity_monthly");
@@ -270,13 +270,13 @@ pub async fn assert_monthly_totals_match(app: &TestApp) {
         "SELECT substr(created_at, 1, 7), owner_id, COALESCE(lead_source, ''), status, COUNT(*) \
          FROM leads GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
     )
-    .fetch_all(&app.pool)
+    .fetch_all(pool)
     .await
     .unwrap();
     let kept: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
         "SELECT month, owner_id, source, status, count FROM lead_monthly ORDER BY 1, 2, 3, 4",
     )
-    .fetch_all(&app.pool)
+    .fetch_all(pool)
     .await
     .unwrap();
     assert_eq!(kept, recount, "lead_monthly");
@@ -362,7 +362,7 @@ async fn every_figure_matches_on_generated_data() {
     generate(&app.pool, counts, 11, chrono::Utc::now().date_naive())
         .await
         .unwrap();
-    assert_monthly_totals_match(&app).await;
+    assert_monthly_totals_match(&app.pool).await;
     let manager = app.signed_in("manager@example.com").await;
     let d = dashboard(&app, &manager, &DashboardQuery::default()).await;
     assert!(d.funnel.iter().map(|s| s.open.count).sum::<i64>() > 900);
@@ -456,7 +456,7 @@ async fn amounts_in_other_currencies_are_refused_with_a_reason() {
 #[tokio::test]
 async fn the_monthly_totals_follow_every_kind_of_change_and_roll_back_with_it() {
     let app = TestApp::spawn().await;
-    assert_monthly_totals_match(&app).await;
+    assert_monthly_totals_match(&app.pool).await;
     let changes = [
         // Stage, forecast, revenue, probability and dates of open deals.
         "UPDATE opportunities SET stage_id = stage_id + 1, forecast_category = 'committed', probability = 80 \
@@ -496,7 +496,7 @@ async fn the_monthly_totals_follow_every_kind_of_change_and_roll_back_with_it() 
             .execute(&app.pool)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        assert_monthly_totals_match(&app).await;
+        assert_monthly_totals_match(&app.pool).await;
     }
     // A change rolled back leaves the totals as they were, with the records.
     let before: Vec<(String, String, i64)> =
@@ -516,7 +516,7 @@ async fn the_monthly_totals_follow_every_kind_of_change_and_roll_back_with_it() 
             .await
             .unwrap();
     assert_eq!(before, after);
-    assert_monthly_totals_match(&app).await;
+    assert_monthly_totals_match(&app.pool).await;
     let manager = app.signed_in("manager@example.com").await;
     let d = dashboard(&app, &manager, &DashboardQuery::default()).await;
     check_every_figure(&app, &manager, &d).await;

@@ -717,7 +717,7 @@ async fn a_failure_half_way_through_qualify_leaves_nothing_behind() {
         (LeadStatus::Open, 1, None)
     );
 
-    crate::dashboard::assert_monthly_totals_match(&app).await;
+    crate::dashboard::assert_monthly_totals_match(&app.pool).await;
 
     sqlx::query("DROP TRIGGER fail_opportunity")
         .execute(&app.pool)
@@ -728,7 +728,7 @@ async fn a_failure_half_way_through_qualify_leaves_nothing_behind() {
             .await
             .is_ok()
     );
-    crate::dashboard::assert_monthly_totals_match(&app).await;
+    crate::dashboard::assert_monthly_totals_match(&app.pool).await;
 }
 
 #[tokio::test]
@@ -818,7 +818,7 @@ async fn disqualify_needs_a_reason_and_reactivate_reopens() {
         .map(|h| h.new_value.clone().unwrap())
         .collect();
     assert_eq!(statuses, ["Open", "Disqualified"]);
-    crate::dashboard::assert_monthly_totals_match(&app).await;
+    crate::dashboard::assert_monthly_totals_match(&app.pool).await;
 }
 
 #[tokio::test]

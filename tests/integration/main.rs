@@ -10,6 +10,7 @@ mod customers;
 mod dashboard;
 mod data_rules;
 mod demo_data;
+mod faults;
 mod hostile_input;
 mod lead_flows;
 mod leads;

@@ -867,13 +867,13 @@ async fn stakeholders_and_competitors_are_added_changed_removed_and_recorded() {
 }
 
 /// The per-day Won/Lost totals the board reads, recomputed from the opportunities.
-async fn closed_daily_matches_the_rows(app: &TestApp) {
+pub async fn closed_daily_matches_the_rows(pool: &sqlx::SqlitePool) {
     type Day = (String, String, i64, i64, i64);
     let stored: Vec<Day> = sqlx::query_as(
         "SELECT status, day, owner_id, count, revenue_minor FROM closed_daily \
          ORDER BY status, day, owner_id",
     )
-    .fetch_all(&app.pool)
+    .fetch_all(pool)
     .await
     .unwrap();
     let recomputed: Vec<Day> = sqlx::query_as(
@@ -882,19 +882,19 @@ async fn closed_daily_matches_the_rows(app: &TestApp) {
          FROM opportunities WHERE status <> 'open' \
          GROUP BY status, actual_close_date, owner_id ORDER BY status, actual_close_date, owner_id",
     )
-    .fetch_all(&app.pool)
+    .fetch_all(pool)
     .await
     .unwrap();
     assert!(!recomputed.is_empty());
     assert_eq!(stored, recomputed);
     // The dashboard's monthly totals follow the same changes.
-    crate::dashboard::assert_monthly_totals_match(app).await;
+    crate::dashboard::assert_monthly_totals_match(pool).await;
 }
 
 #[tokio::test]
 async fn the_closed_totals_follow_every_close_reopen_and_reassignment() {
     let app = TestApp::spawn().await;
-    closed_daily_matches_the_rows(&app).await;
+    closed_daily_matches_the_rows(&app.pool).await;
     let rep = app.signed_in("rep@example.com").await;
     let id = new_opportunity(&app, &rep).await;
     let version = act(
@@ -907,11 +907,11 @@ async fn the_closed_totals_follow_every_close_reopen_and_reassignment() {
     )
     .await
     .unwrap();
-    closed_daily_matches_the_rows(&app).await;
+    closed_daily_matches_the_rows(&app.pool).await;
     let version = act(&app, &rep, "/api/opportunities/reopen", id, version, &[])
         .await
         .unwrap();
-    closed_daily_matches_the_rows(&app).await;
+    closed_daily_matches_the_rows(&app.pool).await;
     act(
         &app,
         &rep,
@@ -922,7 +922,7 @@ async fn the_closed_totals_follow_every_close_reopen_and_reassignment() {
     )
     .await
     .unwrap();
-    closed_daily_matches_the_rows(&app).await;
+    closed_daily_matches_the_rows(&app.pool).await;
     // Changes made outside the app (an import, a bulk reassignment) stay consistent too.
     sqlx::query(
         "UPDATE opportunities SET owner_id = (SELECT id FROM users WHERE email = 'admin@example.com') \
@@ -931,7 +931,7 @@ async fn the_closed_totals_follow_every_close_reopen_and_reassignment() {
     .execute(&app.pool)
     .await
     .unwrap();
-    closed_daily_matches_the_rows(&app).await;
+    closed_daily_matches_the_rows(&app.pool).await;
 }
 
 #[tokio::test]
