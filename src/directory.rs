@@ -600,6 +600,23 @@ fn DirectoryTable(result: DirectoryPage, query: DirectoryQuery) -> impl IntoView
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_of_any_text_round_trips_through_the_url() {
+        use crate::ui::list::tests::{AWKWARD, read_back};
+        for search in AWKWARD {
+            let query = DirectoryQuery {
+                search: Some(search.to_string()),
+                ..DirectoryQuery::of_view(DirectoryKind::Contacts, DirectoryView::Mine)
+            };
+            let url = query.to_url();
+            assert_eq!(
+                DirectoryQuery::from_params(DirectoryKind::Contacts, read_back(&url)),
+                query,
+                "{url}"
+            );
+        }
+    }
     use std::collections::HashMap;
 
     fn parse(kind: DirectoryKind, url: &str) -> DirectoryQuery {

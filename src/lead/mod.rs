@@ -78,6 +78,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_search_of_any_text_round_trips_through_the_url() {
+        use crate::ui::list::tests::{AWKWARD, read_back};
+        for search in AWKWARD {
+            let query = LeadQuery {
+                search: Some(search.to_string()),
+                page: 3,
+                ..LeadQuery::default()
+            };
+            let url = query.to_url();
+            assert_eq!(LeadQuery::from_params(read_back(&url)), query, "{url}");
+        }
+    }
+
+    #[test]
     fn every_reason_belongs_to_one_status() {
         let disqualifying: Vec<_> = LeadStatusReason::ALL
             .iter()

@@ -373,6 +373,23 @@ fn OpportunityTable(result: OpportunityPage, query: OpportunityQuery) -> impl In
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_of_any_text_round_trips_through_the_url() {
+        use crate::ui::list::tests::{AWKWARD, read_back};
+        for search in AWKWARD {
+            let query = OpportunityQuery {
+                search: Some(search.to_string()),
+                ..OpportunityQuery::of_view(OpportunityView::Won)
+            };
+            let url = query.to_url();
+            assert_eq!(
+                OpportunityQuery::from_params(read_back(&url)),
+                query,
+                "{url}"
+            );
+        }
+    }
     use std::collections::HashMap;
 
     fn parse(url: &str) -> OpportunityQuery {

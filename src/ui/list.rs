@@ -5,24 +5,25 @@ use crate::auth::UserOption;
 use crate::options::OptionSet;
 use leptos::prelude::*;
 
-/// Percent-encodes a URL query value (RFC 3986 unreserved characters pass through).
-pub fn encode_component(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
-}
+/// What a query value keeps as it is: RFC 3986's unreserved characters. Everything else is
+/// percent-encoded, `+` and space included, because the router decodes values with plain
+/// percent-decoding (a `+` stays a `+`).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// `path?key=value&…` with every value encoded.
 pub fn list_url(path: &str, params: &[(&str, String)]) -> String {
     let query: Vec<String> = params
         .iter()
-        .map(|(key, value)| format!("{key}={}", encode_component(value)))
+        .map(|(key, value)| {
+            format!(
+                "{key}={}",
+                percent_encoding::utf8_percent_encode(value, QUERY_VALUE)
+            )
+        })
         .collect();
     format!("{path}?{}", query.join("&"))
 }
@@ -172,7 +173,7 @@ pub fn Pager(page: i64, page_count: i64, page_url: Callback<i64, String>) -> imp
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -201,6 +202,54 @@ mod tests {
         };
         assert_eq!(param(&get, "q"), None);
         assert_eq!(page_param(&get), 1);
+    }
+
+    /// The strings a search box meets that URL encoders get wrong.
+    pub const AWKWARD: [&str; 9] = [
+        "Blue & Co",
+        "a=b",
+        "C++ + Rust",
+        "100% sure",
+        "#hashtag",
+        "Größe 日本 😀",
+        "it's \"quoted\"",
+        "/path?x=1",
+        "tab\tand;semi",
+    ];
+
+    /// Reads a list URL back the way the router does (plain percent-decoding of each value).
+    pub fn read_back(url: &str) -> impl Fn(&str) -> Option<String> + use<> {
+        let query = url
+            .split_once('?')
+            .map(|(_, q)| q.to_string())
+            .unwrap_or_default();
+        let pairs: Vec<(String, String)> = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    percent_encoding::percent_decode_str(v)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                )
+            })
+            .collect();
+        move |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn every_awkward_value_survives_the_url() {
+        for value in AWKWARD {
+            let url = list_url("/x", &[("q", value.to_string()), ("page", "2".into())]);
+            let encoded = &url["/x?q=".len()..url.len() - "&page=2".len()];
+            assert!(
+                !encoded.contains(['&', '=', '#', '+', ' '].as_slice()),
+                "{url}"
+            );
+            assert_eq!(read_back(&url)("q").as_deref(), Some(value), "{url}");
+            assert_eq!(read_back(&url)("page").as_deref(), Some("2"), "{url}");
+        }
     }
 
     #[test]
