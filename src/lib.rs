@@ -9,6 +9,7 @@ pub mod contact;
 pub mod customer;
 pub mod dashboard;
 pub mod directory;
+pub mod duplicates;
 pub mod error;
 pub mod history;
 pub mod lead;

@@ -10,10 +10,10 @@ use crate::directory::DirectoryKind;
 use crate::directory::db::{
     bind_created, check_active, commit_changes, created, for_write, insert_sql, update_sql,
 };
+use crate::duplicates::RecordKind;
 use crate::error::AppError;
 use crate::history;
 use crate::lead::SaveOutcome;
-use crate::lead::duplicates::RecordKind;
 use crate::types::RecordLink;
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -244,7 +244,8 @@ pub async fn create(
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     linked_names(&mut tx, fields, None).await?;
     if !save_anyway {
-        let matches = crate::lead::db::find_duplicates(&mut tx, &fields.match_keys(), None).await?;
+        let matches =
+            crate::duplicates::db::find_duplicates(&mut tx, &fields.match_keys(), None).await?;
         if !matches.is_empty() {
             return Ok(SaveOutcome::Duplicates(matches));
         }
@@ -309,7 +310,7 @@ pub async fn update(
         return Ok(SaveOutcome::Saved { id, version });
     }
     if !save_anyway && fields.match_keys() != old.fields.match_keys() {
-        let matches = crate::lead::db::find_duplicates(
+        let matches = crate::duplicates::db::find_duplicates(
             &mut tx,
             &fields.match_keys(),
             Some((RecordKind::Account, id)),

@@ -147,9 +147,9 @@ impl AccountFields {
         self.phone.as_deref().and_then(phone_digits)
     }
 
-    /// What duplicate matching compares (see `lead::duplicates`).
-    pub fn match_keys(&self) -> crate::lead::duplicates::MatchKeys {
-        crate::lead::duplicates::MatchKeys {
+    /// What duplicate matching compares (see `duplicates`).
+    pub fn match_keys(&self) -> crate::duplicates::MatchKeys {
+        crate::duplicates::MatchKeys {
             email: self.email_normalized(),
             business_phone: self.phone_digits(),
             mobile_phone: None,

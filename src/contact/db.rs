@@ -9,10 +9,10 @@ use crate::directory::DirectoryKind;
 use crate::directory::db::{
     bind_created, check_active, commit_changes, created, for_write, insert_sql, update_sql,
 };
+use crate::duplicates::RecordKind;
 use crate::error::AppError;
 use crate::history;
 use crate::lead::SaveOutcome;
-use crate::lead::duplicates::RecordKind;
 use crate::opportunity::StakeholderRole;
 use crate::types::RecordLink;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -99,9 +99,9 @@ async fn duplicates(
     fields: &ContactFields,
     account: Option<&str>,
     exclude: Option<(RecordKind, i64)>,
-) -> Result<Vec<crate::lead::duplicates::DuplicateMatch>, sqlx::Error> {
+) -> Result<Vec<crate::duplicates::DuplicateMatch>, sqlx::Error> {
     let mut matches =
-        crate::lead::db::find_duplicates(conn, &fields.match_keys(account), exclude).await?;
+        crate::duplicates::db::find_duplicates(conn, &fields.match_keys(account), exclude).await?;
     matches.retain(|m| !(m.kind == RecordKind::Account && Some(m.id) == fields.account_id));
     Ok(matches)
 }

@@ -132,8 +132,8 @@ impl ContactFields {
 
     /// What duplicate matching compares; `account_name` is the chosen account's name (the
     /// contact's company).
-    pub fn match_keys(&self, account_name: Option<&str>) -> crate::lead::duplicates::MatchKeys {
-        crate::lead::duplicates::MatchKeys {
+    pub fn match_keys(&self, account_name: Option<&str>) -> crate::duplicates::MatchKeys {
+        crate::duplicates::MatchKeys {
             email: self.email_normalized(),
             business_phone: self.business_phone_digits(),
             mobile_phone: self.mobile_phone_digits(),

@@ -1,7 +1,6 @@
 //! Lead queries and writes. Every write runs in one `BEGIN IMMEDIATE` transaction that
 //! re-reads the lead, so version checks and status rules see the committed state.
 
-use super::duplicates::{Candidate, DuplicateMatch, MatchKeys, RecordKind, find_matches};
 use super::qualify::{Link, Planned, QualificationPlan};
 use super::rules::{LeadFields, check_can_edit, check_open, lead_field_label};
 use super::{
@@ -9,6 +8,8 @@ use super::{
     LeadStatusReason, LeadView, RecordLink,
 };
 use crate::auth::{Role, User};
+use crate::duplicates::db::find_duplicates;
+use crate::duplicates::{MatchKeys, RecordKind};
 use crate::error::AppError;
 use crate::history::{self, FieldChange};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -322,86 +323,6 @@ pub fn match_keys(fields: &LeadFields) -> MatchKeys {
         company: fields.company_normalized(),
         last_name: fields.last_name_normalized(),
     }
-}
-
-/// Candidates per key, each lookup on its own index; ?1 email, ?2/?3 phones, ?4 company,
-/// ?5 last name. `find_matches` then keeps the real matches, once each. The phone indexes
-/// are partial (`WHERE … IS NOT NULL`): an `IN` uses them only with that term spelled out,
-/// and `+status` / `+active` keep the planner from preferring a status scan. Contacts by
-/// company and last name start from the few accounts of that name, not the many contacts
-/// of that last name.
-const CANDIDATES: &str = "
-SELECT * FROM (SELECT 'lead' AS kind, l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
-    WHERE l.email_normalized = ?1 AND l.status = 'open' LIMIT 20)
-UNION ALL SELECT * FROM (SELECT 'lead', l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
-    WHERE l.business_phone_digits IN (?2, ?3) AND l.business_phone_digits IS NOT NULL AND +l.status = 'open' LIMIT 20)
-UNION ALL SELECT * FROM (SELECT 'lead', l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
-    WHERE l.mobile_phone_digits IN (?2, ?3) AND l.mobile_phone_digits IS NOT NULL AND +l.status = 'open' LIMIT 20)
-UNION ALL SELECT * FROM (SELECT 'lead', l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
-    WHERE l.company_normalized = ?4 AND l.last_name_normalized = ?5 AND l.status = 'open' LIMIT 20)
-UNION ALL SELECT * FROM (SELECT 'contact', c.id, CONTACT_TITLE, CONTACT_KEYS FROM contacts c
-    LEFT JOIN accounts a ON a.id = c.account_id WHERE c.email_normalized = ?1 AND c.active = 1 LIMIT 20)
-UNION ALL SELECT * FROM (SELECT 'contact', c.id, CONTACT_TITLE, CONTACT_KEYS FROM contacts c
-    LEFT JOIN accounts a ON a.id = c.account_id WHERE c.business_phone_digits IN (?2, ?3) AND c.business_phone_digits IS NOT NULL AND +c.active = 1 LIMIT 20)
-UNION ALL SELECT * FROM (SELECT 'contact', c.id, CONTACT_TITLE, CONTACT_KEYS FROM contacts c
-    LEFT JOIN accounts a ON a.id = c.account_id WHERE c.mobile_phone_digits IN (?2, ?3) AND c.mobile_phone_digits IS NOT NULL AND +c.active = 1 LIMIT 20)
-UNION ALL SELECT * FROM (SELECT 'contact', c.id, CONTACT_TITLE, CONTACT_KEYS FROM accounts a
-    CROSS JOIN contacts c ON c.account_id = a.id WHERE a.active = 1 AND a.name_normalized = ?4 AND c.last_name_normalized = ?5 AND c.active = 1 LIMIT 20)
-UNION ALL SELECT * FROM (SELECT 'account', a.id, ACCOUNT_TITLE, ACCOUNT_KEYS FROM accounts a
-    WHERE a.email_normalized = ?1 AND a.active = 1 LIMIT 20)
-UNION ALL SELECT * FROM (SELECT 'account', a.id, ACCOUNT_TITLE, ACCOUNT_KEYS FROM accounts a
-    WHERE a.phone_digits IN (?2, ?3) AND a.phone_digits IS NOT NULL AND +a.active = 1 LIMIT 20)
-UNION ALL SELECT * FROM (SELECT 'account', a.id, ACCOUNT_TITLE, ACCOUNT_KEYS FROM accounts a
-    WHERE a.active = 1 AND a.name_normalized = ?4 LIMIT 20)";
-
-fn candidates_sql() -> String {
-    CANDIDATES
-        .replace(
-            "LEAD_TITLE",
-            "COALESCE(NULLIF(TRIM(COALESCE(l.first_name, '') || ' ' || COALESCE(l.last_name, '')), ''), l.company_name) AS title, \
-             COALESCE(l.company_name, l.email) AS detail",
-        )
-        .replace(
-            "LEAD_KEYS",
-            "l.email_normalized AS email, l.business_phone_digits AS business_phone, \
-             l.mobile_phone_digits AS mobile_phone, l.company_normalized AS company, \
-             l.last_name_normalized AS last_name",
-        )
-        .replace(
-            "CONTACT_TITLE",
-            "TRIM(COALESCE(c.first_name || ' ', '') || c.last_name), COALESCE(a.name, c.email)",
-        )
-        .replace(
-            "CONTACT_KEYS",
-            "c.email_normalized, c.business_phone_digits, c.mobile_phone_digits, \
-             a.name_normalized, c.last_name_normalized",
-        )
-        .replace("ACCOUNT_TITLE", "a.name, a.city")
-        .replace(
-            "ACCOUNT_KEYS",
-            "a.email_normalized, a.phone_digits, NULL, a.name_normalized, NULL",
-        )
-}
-
-/// Likely duplicates of a record with `keys` among open leads and active contacts and
-/// accounts (see `duplicates` for the rule).
-pub async fn find_duplicates(
-    conn: &mut SqliteConnection,
-    keys: &MatchKeys,
-    exclude: Option<(RecordKind, i64)>,
-) -> Result<Vec<DuplicateMatch>, sqlx::Error> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let candidates: Vec<Candidate> = sqlx::query_as(&candidates_sql())
-        .bind(&keys.email)
-        .bind(&keys.business_phone)
-        .bind(&keys.mobile_phone)
-        .bind(&keys.company)
-        .bind(&keys.last_name)
-        .fetch_all(conn)
-        .await?;
-    Ok(find_matches(keys, candidates, exclude))
 }
 
 fn now() -> String {

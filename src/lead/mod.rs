@@ -118,7 +118,6 @@ mod tests {
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
-pub mod duplicates;
 pub mod form;
 pub mod pages;
 pub mod qualify;
@@ -352,7 +351,7 @@ pub struct LeadDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SaveOutcome {
     Saved { id: i64, version: i64 },
-    Duplicates(Vec<duplicates::DuplicateMatch>),
+    Duplicates(Vec<crate::duplicates::DuplicateMatch>),
 }
 
 impl LeadPage {

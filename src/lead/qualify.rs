@@ -2,9 +2,9 @@
 //! user's choices before anything is written. The database then carries it out in one
 //! transaction.
 
-use super::duplicates::DuplicateMatch;
 use super::rules::LeadFields;
 use super::{LeadSource, LeadStatus, Need, PurchaseProcess, PurchaseTimeframe, Rating};
+use crate::duplicates::DuplicateMatch;
 use crate::error::{AppError, FieldErrors};
 use serde::{Deserialize, Serialize};
 

@@ -243,7 +243,7 @@ fn link_choices(
     name: &'static str,
     legend: &'static str,
     new_label: Option<String>,
-    matches: Vec<super::duplicates::DuplicateMatch>,
+    matches: Vec<crate::duplicates::DuplicateMatch>,
     default: Link,
     result: Signal<Option<Result<i64, crate::error::AppError>>>,
 ) -> impl IntoView {

@@ -4,8 +4,8 @@
 use crate::common::{TestApp, error_of};
 use crate::leads::{count, list};
 use leadflow::activity::{RecordType, TimelineEntry};
+use leadflow::duplicates::{MatchReason, RecordKind};
 use leadflow::error::AppError;
-use leadflow::lead::duplicates::{MatchReason, RecordKind};
 use leadflow::lead::qualify::{Link, QualifyPreview};
 use leadflow::lead::{LeadDetail, LeadStatus, LeadStatusReason, SaveOutcome};
 use leadflow::opportunity::OpportunitySummary;

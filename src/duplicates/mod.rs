@@ -10,6 +10,9 @@
 //!
 //! Only open leads and active contacts and accounts are candidates.
 
+#[cfg(feature = "ssr")]
+pub mod db;
+
 use serde::{Deserialize, Serialize};
 
 /// The comparable forms of a record's identifying fields.
