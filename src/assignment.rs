@@ -172,6 +172,7 @@ pub fn AssignControl(
     let result = Signal::derive(move || action.value().get());
     let select_id = format!("assign-{}-{id}", kind.code());
     let error_id = format!("{select_id}-error");
+    let field_error_id = error_id.clone();
     view! {
         <ActionForm action attr:class="assign-owner" attr:novalidate=true>
             <input type="hidden" name="kind" value=kind.code() />
@@ -180,13 +181,13 @@ pub fn AssignControl(
             <label for=select_id.clone()>"Assign to"</label>
             <Transition fallback=|| ()>
                 {
-                    let select_id = select_id.clone();
+                    let (select_id, error_id) = (select_id.clone(), error_id.clone());
                     move || {
-                        let select_id = select_id.clone();
+                        let (select_id, error_id) = (select_id.clone(), error_id.clone());
                         Suspend::new(async move {
                             let users = owners.await.unwrap_or_default();
                             view! {
-                                <select id=select_id name="owner">
+                                <select id=select_id name="owner" aria-describedby=error_id>
                                     {users
                                         .into_iter()
                                         .map(|user| {
@@ -204,7 +205,7 @@ pub fn AssignControl(
                 }
             </Transition>
             <button type="submit" class="button">"Assign"</button>
-            <crate::ui::FieldError result field="owner" id=error_id />
+            <crate::ui::FieldError result field="owner" id=field_error_id />
             <crate::ui::FormAlert result />
         </ActionForm>
     }

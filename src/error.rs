@@ -67,6 +67,23 @@ impl AppError {
         }
     }
 
+    /// The seconds a client should wait before retrying (the `Retry-After` header), if any.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
+    /// The HTTP status as axum takes it.
+    #[cfg(feature = "ssr")]
+    pub fn http_status(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.status_code())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
     /// The message for one field, if this error names it.
     pub fn field_message(&self, name: &str) -> Option<String> {
         match self {
@@ -112,18 +129,18 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
 #[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
-        use axum::http::{HeaderValue, StatusCode, header};
-        let status =
-            StatusCode::from_u16(self.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        use axum::http::{HeaderValue, header};
         let body = serde_json::to_string(&self).unwrap_or_default();
-        let mut response =
-            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-        if let AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } =
-            self
-        {
+        let mut response = (
+            self.http_status(),
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+        if let Some(seconds) = self.retry_after_secs() {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

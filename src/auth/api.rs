@@ -7,6 +7,10 @@ use leptos::prelude::*;
 /// The password every demo user has (demo mode only).
 pub const DEMO_PASSWORD: &str = "leadflow-demo";
 
+/// Past this many client addresses, the sign-in limiter drops those it no longer limits.
+#[cfg(feature = "ssr")]
+const SIGNIN_ADDRESSES_KEPT: usize = 10_000;
+
 /// How long a sign-in waits for a free password check before answering 503.
 #[cfg(feature = "ssr")]
 const PASSWORD_QUEUE_SECS: u64 = 5;
@@ -49,6 +53,11 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
             let state = state()?;
             // Per client address first: a spray over many emails from one place stops here.
             let address = caller_address(&state.config.trusted_proxies).await?;
+            // Forget addresses whose allowance is full again, so a spray over many addresses
+            // cannot grow the table without bound.
+            if state.signin_limiter.len() > SIGNIN_ADDRESSES_KEPT {
+                state.signin_limiter.retain_recent();
+            }
             if let Err(not_until) = state.signin_limiter.check_key(&address) {
                 use governor::clock::{Clock, DefaultClock};
                 let wait = not_until.wait_time_from(DefaultClock::default().now());

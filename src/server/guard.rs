@@ -134,15 +134,11 @@ pub fn set_error_status(error: &AppError) {
     if is_server_fn_request()
         && let Some(options) = use_context::<ResponseOptions>()
     {
-        let status = axum::http::StatusCode::from_u16(error.status_code())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        options.set_status(status);
-        if let AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } =
-            error
-        {
+        options.set_status(error.http_status());
+        if let Some(seconds) = error.retry_after_secs() {
             options.insert_header(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(*retry_after_secs),
+                axum::http::HeaderValue::from(seconds),
             );
         }
     }

@@ -728,3 +728,27 @@ async fn sign_in_answers_503_with_retry_after_while_every_password_check_is_busy
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_sign_in_limiter_forgets_addresses_it_no_longer_limits() {
+    // One attempt back every 10 µs: an address checked once is soon as good as new.
+    let app = TestApp::spawn_with(Options {
+        signins_per_minute: 6_000_000,
+        ..Options::default()
+    })
+    .await;
+    let limiter = &app.state.signin_limiter;
+    for i in 0..10_001u32 {
+        assert!(
+            limiter
+                .check_key(&std::net::IpAddr::from(i.to_be_bytes()))
+                .is_ok()
+        );
+    }
+    assert!(limiter.len() > 10_000);
+    let response = app
+        .login(&app.client(), "rep@example.com", DEMO_PASSWORD)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(limiter.len() < 5_000, "{} addresses kept", limiter.len());
+}
