@@ -5,13 +5,14 @@ use crate::activity::timeline::TimelineState;
 use crate::error::AppError;
 use crate::lead::SaveOutcome;
 use crate::option_set;
-use crate::ui::list::{Pager, list_url, page_param, param, sort_filters, sort_headers};
+use crate::ui::list::{Pager, sort_filters, sort_headers};
 use crate::ui::{ErrorPage, FormAlert, use_toasts};
+use crate::url_state::{field, read};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::use_location;
 use serde::{Deserialize, Serialize};
 
 option_set!(
@@ -35,13 +36,15 @@ impl DirectoryKind {
 
 option_set!(
     /// The saved views of a directory.
-    DirectoryView { Active => "active", "Active", Mine => "mine", "Mine", Inactive => "inactive", "Inactive" }
+    #[derive(Default)]
+    DirectoryView { #[default] Active => "active", "Active", Mine => "mine", "Mine", Inactive => "inactive", "Inactive" }
 );
 
 option_set!(
     /// The columns a directory sorts by.
+    #[derive(Default)]
     DirectorySort {
-        Name => "name", "Name",
+        #[default] Name => "name", "Name",
         City => "city", "City",
         Owner => "owner", "Owner",
         Modified => "modified", "Last modified",
@@ -50,61 +53,62 @@ option_set!(
 
 pub const DIRECTORY_PAGE_SIZE: i64 = 25;
 
+/// What an account or contact list shows; the kind is the list's path, not part of the
+/// query. It round-trips through the URL (`crate::url_state`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DirectoryQuery {
-    pub kind: DirectoryKind,
+    #[serde(deserialize_with = "field::or_default")]
     pub view: DirectoryView,
+    #[serde(rename = "q", alias = "search", deserialize_with = "field::optional")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
+    #[serde(
+        deserialize_with = "field::or_default",
+        skip_serializing_if = "field::is_default"
+    )]
     pub sort: DirectorySort,
+    #[serde(
+        rename = "dir",
+        alias = "descending",
+        deserialize_with = "field::descending"
+    )]
+    #[serde(
+        serialize_with = "field::direction",
+        skip_serializing_if = "is_ascending"
+    )]
     pub descending: bool,
+    #[serde(
+        deserialize_with = "field::page",
+        skip_serializing_if = "field::is_first_page"
+    )]
     pub page: i64,
 }
 
+fn is_ascending(descending: &bool) -> bool {
+    !descending
+}
+
+impl Default for DirectoryQuery {
+    fn default() -> Self {
+        DirectoryQuery::of_view(DirectoryView::default())
+    }
+}
+
 impl DirectoryQuery {
-    pub fn of_view(kind: DirectoryKind, view: DirectoryView) -> DirectoryQuery {
+    pub fn of_view(view: DirectoryView) -> DirectoryQuery {
         DirectoryQuery {
-            kind,
             view,
             search: None,
-            sort: DirectorySort::Name,
+            sort: DirectorySort::default(),
             descending: false,
             page: 1,
         }
     }
 
-    /// Reads a query from URL parameters; anything missing or unknown takes its default.
-    pub fn from_params(
-        kind: DirectoryKind,
-        get: impl Fn(&str) -> Option<String>,
-    ) -> DirectoryQuery {
-        let text = |key: &str| param(&get, key);
-        DirectoryQuery {
-            kind,
-            view: text("view")
-                .and_then(|v| DirectoryView::from_code(&v))
-                .unwrap_or(DirectoryView::Active),
-            search: text("q"),
-            sort: text("sort")
-                .and_then(|v| DirectorySort::from_code(&v))
-                .unwrap_or(DirectorySort::Name),
-            descending: text("dir").is_some_and(|d| d == "desc"),
-            page: page_param(&get),
-        }
-    }
-
-    pub fn to_url(&self) -> String {
-        let mut params: Vec<(&str, String)> = vec![("view", self.view.code().into())];
-        if let Some(search) = &self.search {
-            params.push(("q", search.clone()));
-        }
-        if self.sort != DirectorySort::Name || self.descending {
-            params.push(("sort", self.sort.code().into()));
-            params.push(("dir", if self.descending { "desc" } else { "asc" }.into()));
-        }
-        if self.page > 1 {
-            params.push(("page", self.page.to_string()));
-        }
-        list_url(&self.kind.path(), &params)
+    /// The URL of this query on the `kind` list.
+    pub fn url(&self, kind: DirectoryKind) -> String {
+        crate::url_state::url(&kind.path(), self)
     }
 
     pub fn sorted_by(&self, sort: DirectorySort) -> DirectoryQuery {
@@ -147,12 +151,15 @@ pub struct DirectoryPage {
 
 /// One page of accounts or contacts. Every signed-in user sees them all.
 #[server(endpoint = "directory/list")]
-pub async fn list_directory(query: DirectoryQuery) -> Result<DirectoryPage, AppError> {
+pub async fn list_directory(
+    kind: DirectoryKind,
+    query: DirectoryQuery,
+) -> Result<DirectoryPage, AppError> {
     use crate::server::{current_user, guard::state, respond};
     respond(
         async {
             let user = current_user().await?;
-            Ok(db::list(&state()?.pool, &query, user.id).await?)
+            Ok(db::list(&state()?.pool, kind, &query, user.id).await?)
         }
         .await,
     )
@@ -200,7 +207,7 @@ pub mod db {
     };
     use crate::auth::{User, check_can_edit};
     use crate::error::AppError;
-    use crate::history::{self, FieldChange};
+    use crate::history::{self, FieldChange, db::AUTHORSHIP_COLUMNS};
     use crate::types::normalize::normalize_name;
     use sqlx::{SqliteConnection, SqlitePool};
 
@@ -328,33 +335,15 @@ pub mod db {
         Ok(version + 1)
     }
 
-    pub type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
-
     /// The `INSERT` of a new account or contact: `columns`, then the owner and audit
-    /// columns (see `bind_created`).
+    /// columns (see `history::db::bind_authorship`).
     pub fn insert_sql(kind: DirectoryKind, columns: &[&str]) -> String {
         format!(
-            "INSERT INTO {} ({}, owner_id, created_by, created_at, modified_by, modified_at) \
-             VALUES ({}, ?, ?, ?, ?, ?)",
+            "INSERT INTO {} ({}, {AUTHORSHIP_COLUMNS}) VALUES ({}, ?, ?, ?, ?, ?)",
             kind.code(),
             columns.join(", "),
             vec!["?"; columns.len()].join(", ")
         )
-    }
-
-    /// Binds the owner and audit columns of `insert_sql`.
-    pub fn bind_created<'q>(
-        query: Query<'q>,
-        owner_id: i64,
-        user: &User,
-        at: &'q str,
-    ) -> Query<'q> {
-        query
-            .bind(owner_id)
-            .bind(user.id)
-            .bind(at)
-            .bind(user.id)
-            .bind(at)
     }
 
     /// The `UPDATE` of `columns` and the audit columns; bind modified by, modified at and
@@ -420,11 +409,12 @@ pub mod db {
 
     pub async fn list(
         pool: &SqlitePool,
+        kind: DirectoryKind,
         query: &DirectoryQuery,
         user_id: i64,
     ) -> Result<DirectoryPage, sqlx::Error> {
-        let (select, filter) = list_sql(query.kind);
-        let name_order = match query.kind {
+        let (select, filter) = list_sql(kind);
+        let name_order = match kind {
             DirectoryKind::Accounts => "r.name_normalized",
             DirectoryKind::Contacts => "r.last_name_normalized, r.first_name",
         };
@@ -455,10 +445,7 @@ pub mod db {
             .bind(offset)
             .fetch_all(pool)
             .await?;
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM {} r WHERE {filter}",
-            query.kind.code()
-        );
+        let count_sql = format!("SELECT COUNT(*) FROM {} r WHERE {filter}", kind.code());
         let total = sqlx::query_scalar(&count_sql)
             .bind(active)
             .bind(owner)
@@ -486,10 +473,16 @@ const HEADERS: [(DirectorySort, &str); 3] = [
 /// The account or contact list page.
 #[component]
 pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
-    let params = use_query_map();
-    let query =
-        Memo::new(move |_| params.with(|p| DirectoryQuery::from_params(kind, |key| p.get(key))));
-    let page = Resource::new(move || query.get(), list_directory);
+    let location = use_location();
+    let query = Memo::new(move |_| {
+        location
+            .search
+            .with(|search| read::<DirectoryQuery>(search))
+    });
+    let page = Resource::new(
+        move || query.get(),
+        move |query| list_directory(kind, query),
+    );
     let noun = kind.singular();
     view! {
         <Title text=kind.label() />
@@ -505,7 +498,7 @@ pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
                         let view = *view;
                         let label = format!("{} {}", view.label(), kind.code());
                         view! {
-                            <a href=DirectoryQuery::of_view(kind, view).to_url()
+                            <a href=DirectoryQuery::of_view(view).url(kind)
                                 aria-current=move || (query.get().view == view).then_some("page")>
                                 {label}
                             </a>
@@ -516,7 +509,7 @@ pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(result) => view! { <DirectoryTable result query=query.get_untracked() /> }.into_any(),
+                        Ok(result) => view! { <DirectoryTable kind result query=query.get_untracked() /> }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}
@@ -526,11 +519,14 @@ pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
 }
 
 #[component]
-fn DirectoryTable(result: DirectoryPage, query: DirectoryQuery) -> impl IntoView {
-    let kind = query.kind;
+fn DirectoryTable(
+    kind: DirectoryKind,
+    result: DirectoryPage,
+    query: DirectoryQuery,
+) -> impl IntoView {
     let search_id = format!("{}-search", kind.singular());
     let headers = sort_headers(&HEADERS, query.sort, query.descending, |sort| {
-        query.sorted_by(sort).to_url()
+        query.sorted_by(sort).url(kind)
     });
     let detail_header = match kind {
         DirectoryKind::Accounts => "Industry",
@@ -564,7 +560,7 @@ fn DirectoryTable(result: DirectoryPage, query: DirectoryQuery) -> impl IntoView
     let page_count = crate::ui::list::page_count(result.total, DIRECTORY_PAGE_SIZE);
     let caption = format!("{} {}", query.view.label(), kind.code());
     let page_query = query.clone();
-    let page_url = Callback::new(move |page| page_query.at_page(page).to_url());
+    let page_url = Callback::new(move |page| page_query.at_page(page).url(kind));
     view! {
         <Form method="GET" action=kind.path() attr:class="list-filters" attr:role="search">
             <input type="hidden" name="view" value=query.view.code() />
@@ -601,36 +597,20 @@ fn DirectoryTable(result: DirectoryPage, query: DirectoryQuery) -> impl IntoView
 mod tests {
     use super::*;
 
+    use crate::url_state::tests::{AWKWARD, query_of};
+
     #[test]
     fn a_search_of_any_text_round_trips_through_the_url() {
-        use crate::ui::list::tests::{AWKWARD, read_back};
         for search in AWKWARD {
             let query = DirectoryQuery {
                 search: Some(search.to_string()),
-                ..DirectoryQuery::of_view(DirectoryKind::Contacts, DirectoryView::Mine)
+                ..DirectoryQuery::of_view(DirectoryView::Mine)
             };
-            let url = query.to_url();
-            assert_eq!(
-                DirectoryQuery::from_params(DirectoryKind::Contacts, read_back(&url)),
-                query,
-                "{url}"
-            );
+            let url = query.url(DirectoryKind::Contacts);
+            assert!(url.starts_with("/contacts?"), "{url}");
+            assert!(!query_of(&url).contains(['#', ' '].as_slice()), "{url}");
+            assert_eq!(read::<DirectoryQuery>(query_of(&url)), query, "{url}");
         }
-    }
-    use std::collections::HashMap;
-
-    fn parse(kind: DirectoryKind, url: &str) -> DirectoryQuery {
-        let params: HashMap<String, String> = url
-            .split_once('?')
-            .unwrap()
-            .1
-            .split('&')
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').unwrap();
-                (k.to_string(), v.replace("%20", " "))
-            })
-            .collect();
-        DirectoryQuery::from_params(kind, |k| params.get(k).cloned())
     }
 
     #[test]
@@ -640,19 +620,17 @@ mod tests {
             sort: DirectorySort::City,
             descending: true,
             page: 3,
-            ..DirectoryQuery::of_view(DirectoryKind::Contacts, DirectoryView::Mine)
+            ..DirectoryQuery::of_view(DirectoryView::Mine)
         };
+        let url = query.url(DirectoryKind::Contacts);
         assert_eq!(
-            query.to_url(),
-            "/contacts?view=mine&q=fjord%20robotics&sort=city&dir=desc&page=3"
+            url,
+            "/contacts?view=mine&q=fjord+robotics&sort=city&dir=desc&page=3"
         );
-        assert_eq!(parse(DirectoryKind::Contacts, &query.to_url()), query);
-        let plain = DirectoryQuery::of_view(DirectoryKind::Accounts, DirectoryView::Active);
-        assert_eq!(plain.to_url(), "/accounts?view=active");
-        assert_eq!(
-            parse(DirectoryKind::Accounts, "/accounts?view=x&sort=y&page=z"),
-            plain
-        );
+        assert_eq!(read::<DirectoryQuery>(query_of(&url)), query);
+        let plain = DirectoryQuery::of_view(DirectoryView::Active);
+        assert_eq!(plain.url(DirectoryKind::Accounts), "/accounts?view=active");
+        assert_eq!(read::<DirectoryQuery>("view=x&sort=y&page=z&dir=q"), plain);
     }
 
     #[test]

@@ -14,6 +14,28 @@ pub fn label_of<'a>(labels: &'a [(&'static str, &'static str)], field: &'a str) 
         .map_or(field, |(_, label)| label)
 }
 
+/// Who a new record belongs to, who created it and when. Forms and Qualify create records
+/// now, as the signed-in user; the generator creates them as their owner at the time the
+/// record says it was created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorship {
+    pub owner_id: i64,
+    pub by: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+impl Authorship {
+    /// Created now by `by`, owned by `owner_id`.
+    pub fn now(owner_id: i64, by: i64) -> Authorship {
+        Authorship {
+            owner_id,
+            by,
+            at: chrono::Utc::now().to_rfc3339(),
+        }
+    }
+}
+
 /// A change to one field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldChange {
@@ -52,8 +74,24 @@ pub struct HistoryEntry {
 
 #[cfg(feature = "ssr")]
 pub mod db {
-    use super::{FieldChange, HistoryEntry};
+    use super::{Authorship, FieldChange, HistoryEntry};
     use sqlx::{SqliteConnection, SqlitePool};
+
+    pub type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+    /// The owner and audit columns every record table ends its INSERT with.
+    pub const AUTHORSHIP_COLUMNS: &str =
+        "owner_id, created_by, created_at, modified_by, modified_at";
+
+    /// Binds `AUTHORSHIP_COLUMNS`: a new record was last modified when it was created.
+    pub fn bind_authorship<'q>(query: Query<'q>, who: &'q Authorship) -> Query<'q> {
+        query
+            .bind(who.owner_id)
+            .bind(who.by)
+            .bind(&who.at)
+            .bind(who.by)
+            .bind(&who.at)
+    }
 
     /// An `UPDATE … WHERE id = ? AND version = ?` must change exactly its one row; anything
     /// else means the record changed or vanished between the version check and the write.

@@ -19,6 +19,7 @@ pub mod process;
 pub mod settings;
 pub mod types;
 pub mod ui;
+pub mod url_state;
 
 #[cfg(feature = "ssr")]
 pub mod server;

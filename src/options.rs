@@ -11,11 +11,11 @@ pub trait OptionSet: Copy + PartialEq + Send + Sync + 'static {
 /// Declares an option set: `Variant => "code", "Label"`.
 #[macro_export]
 macro_rules! option_set {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$variant_meta:meta])* $variant:ident => $code:literal, $label:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(try_from = "String", into = "&'static str")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$variant_meta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -52,6 +52,13 @@ macro_rules! option_set {
             fn try_from(code: String) -> Result<Self, Self::Error> {
                 $name::from_code(&code)
                     .ok_or_else(|| format!("unknown {} code {code:?}", stringify!($name)))
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(code: &str) -> Result<Self, Self::Err> {
+                $name::try_from(code.to_string())
             }
         }
 

@@ -8,11 +8,11 @@ use crate::auth::{User, check_can_edit};
 use crate::customer::CustomerKind;
 use crate::directory::DirectoryKind;
 use crate::directory::db::{
-    bind_created, check_active, commit_changes, created, for_write, insert_sql, update_sql,
+    check_active, commit_changes, created, for_write, insert_sql, update_sql,
 };
 use crate::duplicates::RecordKind;
 use crate::error::AppError;
-use crate::history;
+use crate::history::{self, Authorship, db::bind_authorship};
 use crate::lead::SaveOutcome;
 use crate::types::RecordLink;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -250,30 +250,33 @@ pub async fn create(
             return Ok(SaveOutcome::Duplicates(matches));
         }
     }
-    let at = chrono::Utc::now().to_rfc3339();
     let created = created(DirectoryKind::Accounts);
-    let id = insert(&mut tx, fields, user.id, user, &at, &created).await?;
+    let id = insert(
+        &mut tx,
+        fields,
+        &Authorship::now(user.id, user.id),
+        &created,
+    )
+    .await?;
     tx.commit().await?;
     Ok(SaveOutcome::Saved { id, version: 1 })
 }
 
-/// The one INSERT of an account, for the form and for Qualify: the row and its first history
-/// entry (`created`), in the caller's transaction. The caller has validated `fields` and
-/// applied the duplicate rule.
+/// The one INSERT of an account, for the form, Qualify and the generator: the row and its
+/// first history entry (`created`), in the caller's transaction. The caller has validated
+/// `fields` and applied the duplicate rule.
 pub async fn insert(
     conn: &mut SqliteConnection,
     fields: &AccountFields,
-    owner_id: i64,
-    user: &User,
-    at: &str,
+    who: &Authorship,
     created: &[history::FieldChange],
 ) -> Result<i64, AppError> {
     let sql = insert_sql(DirectoryKind::Accounts, &COLUMNS);
-    let id = bind_created(bind_fields(sqlx::query(&sql), fields), owner_id, user, at)
+    let id = bind_authorship(bind_fields(sqlx::query(&sql), fields), who)
         .execute(&mut *conn)
         .await?
         .last_insert_rowid();
-    history::db::record(conn, "account", id, 1, created, user.id, at).await?;
+    history::db::record(conn, "account", id, 1, created, who.by, &who.at).await?;
     Ok(id)
 }
 

@@ -22,7 +22,7 @@ pub async fn log_activity(
         async {
             let user = current_user().await?;
             let valid = super::rules::validate_activity(&activity)?;
-            super::db::insert(&state()?.pool, regarding, record_id, &valid, &user).await
+            super::db::log(&state()?.pool, regarding, record_id, &valid, &user).await
         }
         .await,
     )

@@ -4,8 +4,9 @@ use super::rules::{EVENT_FIELDS, ValidActivity, merge_timeline};
 use super::{ActivityItem, ActivityKind, MyActivities, RecordType, SystemEvent, TimelinePage};
 use crate::auth::{Role, User};
 use crate::error::AppError;
-use crate::history::{self, FieldChange};
-use sqlx::SqlitePool;
+use crate::history::db::{AUTHORSHIP_COLUMNS, bind_authorship};
+use crate::history::{self, Authorship, FieldChange};
+use sqlx::{SqliteConnection, SqlitePool};
 
 /// The columns of an `ActivityItem`, from `activities a` joined to its owner `u`.
 const ACTIVITY_COLUMNS: &str = "a.id, a.kind, a.subject, a.body, a.direction, a.outcome, \
@@ -64,7 +65,7 @@ async fn check_exists(pool: &SqlitePool, regarding: RecordType, id: i64) -> Resu
 }
 
 /// Logs an activity on a record, owned by the user who logs it.
-pub async fn insert(
+pub async fn log(
     pool: &SqlitePool,
     regarding: RecordType,
     record_id: i64,
@@ -72,14 +73,28 @@ pub async fn insert(
     user: &User,
 ) -> Result<i64, AppError> {
     check_exists(pool, regarding, record_id).await?;
-    let at = chrono::Utc::now().to_rfc3339();
+    let mut conn = pool.acquire().await?;
+    let who = Authorship::now(user.id, user.id);
+    insert(&mut conn, regarding, record_id, activity, false, &who).await
+}
+
+/// The one INSERT of an activity, for Log and the generator (which also writes tasks that
+/// were done). The caller has validated `activity` and checked that the record exists.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    regarding: RecordType,
+    record_id: i64,
+    activity: &ValidActivity,
+    done: bool,
+    who: &Authorship,
+) -> Result<i64, AppError> {
     let column = format!("{}_id", regarding.code());
     let sql = format!(
         "INSERT INTO activities (kind, subject, body, direction, outcome, due_date, starts_at, \
-         ends_at, location, {column}, owner_id, created_by, created_at, modified_by, modified_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+         ends_at, location, done, {column}, {AUTHORSHIP_COLUMNS}) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     );
-    let id = sqlx::query(&sql)
+    let query = sqlx::query(&sql)
         .bind(activity.kind)
         .bind(&activity.subject)
         .bind(&activity.body)
@@ -89,16 +104,12 @@ pub async fn insert(
         .bind(&activity.starts_at)
         .bind(&activity.ends_at)
         .bind(&activity.location)
-        .bind(record_id)
-        .bind(user.id)
-        .bind(user.id)
-        .bind(&at)
-        .bind(user.id)
-        .bind(&at)
-        .execute(pool)
+        .bind(done)
+        .bind(record_id);
+    Ok(bind_authorship(query, who)
+        .execute(&mut *conn)
         .await?
-        .last_insert_rowid();
-    Ok(id)
+        .last_insert_rowid())
 }
 
 /// The newest `limit` entries of a record's timeline.

@@ -188,7 +188,9 @@ pub async fn user_directory() -> Result<Vec<super::UserOption>, AppError> {
     respond(
         async {
             current_user().await?;
-            Ok(super::db::user_directory(&state()?.pool).await?)
+            let state = state()?;
+            let users = super::db::user_directory(&state.pool, &state.user_directory).await?;
+            Ok(users.as_ref().clone())
         }
         .await,
     )

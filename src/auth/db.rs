@@ -3,6 +3,7 @@
 use super::{Role, User};
 use chrono::Utc;
 use sqlx::{SqliteExecutor, SqlitePool};
+use std::sync::Arc;
 
 const USER_COLUMNS: &str = "id, email, name, role, active, version";
 
@@ -53,10 +54,48 @@ pub async fn list_users(pool: &SqlitePool) -> Result<Vec<User>, sqlx::Error> {
     .await
 }
 
-pub async fn user_directory(pool: &SqlitePool) -> Result<Vec<super::UserOption>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name FROM users WHERE active = 1 ORDER BY name")
-        .fetch_all(pool)
-        .await
+/// The active users as last read, and the directory revision they were read at.
+#[derive(Default)]
+pub struct DirectoryCache(std::sync::Mutex<Option<(i64, Arc<Vec<super::UserOption>>)>>);
+
+/// Active users by name. Every page with an owner picker or filter asks for them, so they
+/// are read again only when the revision that triggers keep (migration 0007) has moved.
+pub async fn user_directory(
+    pool: &SqlitePool,
+    cache: &DirectoryCache,
+) -> Result<Arc<Vec<super::UserOption>>, sqlx::Error> {
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM user_directory_revision")
+        .fetch_one(pool)
+        .await?;
+    let cached = |cache: &DirectoryCache| {
+        let cached = cache
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cached
+            .as_ref()
+            .filter(|(at, _)| *at == revision)
+            .map(|(_, users)| users.clone())
+    };
+    if let Some(users) = cached(cache) {
+        return Ok(users);
+    }
+    // Both reads in one transaction, so the users belong to the revision they are kept under.
+    let mut tx = pool.begin().await?;
+    let revision: i64 = sqlx::query_scalar("SELECT revision FROM user_directory_revision")
+        .fetch_one(&mut *tx)
+        .await?;
+    let users: Arc<Vec<super::UserOption>> = Arc::new(
+        sqlx::query_as("SELECT id, name FROM users WHERE active = 1 ORDER BY name")
+            .fetch_all(&mut *tx)
+            .await?,
+    );
+    tx.commit().await?;
+    *cache
+        .0
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((revision, users.clone()));
+    Ok(users)
 }
 
 pub async fn insert_user<'e>(

@@ -7,11 +7,11 @@ use crate::auth::{User, check_can_edit};
 use crate::customer::CustomerKind;
 use crate::directory::DirectoryKind;
 use crate::directory::db::{
-    bind_created, check_active, commit_changes, created, for_write, insert_sql, update_sql,
+    check_active, commit_changes, created, for_write, insert_sql, update_sql,
 };
 use crate::duplicates::RecordKind;
 use crate::error::AppError;
-use crate::history;
+use crate::history::{self, Authorship, db::bind_authorship};
 use crate::lead::SaveOutcome;
 use crate::opportunity::StakeholderRole;
 use crate::types::RecordLink;
@@ -178,23 +178,21 @@ pub async fn create(
             return Ok(SaveOutcome::Duplicates(matches));
         }
     }
-    let at = chrono::Utc::now().to_rfc3339();
     let created = created(DirectoryKind::Contacts);
-    let id = insert(&mut tx, fields, None, user.id, user, &at, &created).await?;
+    let who = Authorship::now(user.id, user.id);
+    let id = insert(&mut tx, fields, None, &who, &created).await?;
     tx.commit().await?;
     Ok(SaveOutcome::Saved { id, version: 1 })
 }
 
-/// The one INSERT of a contact, for the form and for Qualify (which names the lead it came
-/// from): the row and its first history entry (`created`), in the caller's transaction. The
-/// caller has validated `fields` and applied the duplicate rule.
+/// The one INSERT of a contact, for the form, Qualify (which names the lead it came from)
+/// and the generator: the row and its first history entry (`created`), in the caller's
+/// transaction. The caller has validated `fields` and applied the duplicate rule.
 pub async fn insert(
     conn: &mut SqliteConnection,
     fields: &ContactFields,
     originating_lead_id: Option<i64>,
-    owner_id: i64,
-    user: &User,
-    at: &str,
+    who: &Authorship,
     created: &[crate::history::FieldChange],
 ) -> Result<i64, AppError> {
     let columns: Vec<&str> = COLUMNS
@@ -204,11 +202,11 @@ pub async fn insert(
         .collect();
     let sql = insert_sql(DirectoryKind::Contacts, &columns);
     let query = bind_fields(sqlx::query(&sql), fields).bind(originating_lead_id);
-    let id = bind_created(query, owner_id, user, at)
+    let id = bind_authorship(query, who)
         .execute(&mut *conn)
         .await?
         .last_insert_rowid();
-    crate::history::db::record(conn, "contact", id, 1, created, user.id, at).await?;
+    crate::history::db::record(conn, "contact", id, 1, created, who.by, &who.at).await?;
     Ok(id)
 }
 

@@ -10,10 +10,10 @@ pub mod page;
 
 use crate::auth::{Role, User};
 use crate::error::AppError;
-use crate::lead::{LeadQuery, LeadSource, LeadStatus, LeadView};
+use crate::lead::{LeadQuery, LeadSource, LeadStatus, LeadView, SourceFilter};
 use crate::opportunity::ForecastCategory;
 use crate::opportunity::list::{OpportunityQuery, OpportunityView};
-use crate::ui::list::{list_url, param};
+use crate::url_state::field;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -121,33 +121,31 @@ impl OwnerChoice {
     }
 }
 
-/// The dashboard's filters as the URL holds them (`owner`, `from`, `to`; months `YYYY-MM`).
+/// The dashboard's filters as the URL holds them (`owner`, `from`, `to`; months `YYYY-MM`,
+/// checked by `Window::resolve` so a bad month gets its field error).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DashboardQuery {
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub owner: Option<String>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub from: Option<String>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub to: Option<String>,
 }
 
 impl DashboardQuery {
-    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> DashboardQuery {
-        DashboardQuery {
-            owner: param(&get, "owner"),
-            from: param(&get, "from"),
-            to: param(&get, "to"),
-        }
-    }
-
     pub fn to_url(&self) -> String {
-        let params: Vec<(&str, String)> = [
-            ("owner", &self.owner),
-            ("from", &self.from),
-            ("to", &self.to),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| value.clone().map(|v| (key, v)))
-        .collect();
-        list_url("/dashboard", &params)
+        crate::url_state::url("/dashboard", self)
     }
 }
 
@@ -444,8 +442,7 @@ impl Dashboard {
         };
         LeadQuery {
             view,
-            source,
-            no_source: source.is_none(),
+            source: Some(source.map_or(SourceFilter::Missing, SourceFilter::Is)),
             status: (status != LeadStatus::Open).then_some(status),
             owner: self.owner_id,
             created_from: Some(from),
@@ -628,13 +625,9 @@ mod tests {
             to: None,
         };
         assert_eq!(query.to_url(), "/dashboard?owner=all&from=2026-01");
-        let params = [("owner", "all"), ("from", "2026-01")];
-        let parsed = DashboardQuery::from_params(|key| {
-            params
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.to_string())
-        });
-        assert_eq!(parsed, query);
+        assert_eq!(
+            crate::url_state::read::<DashboardQuery>("owner=all&from=2026-01&to=+"),
+            query
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::opportunity::list::OpportunityView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::use_location;
 use std::sync::Arc;
 
 const CATEGORY_CLASSES: [&str; 3] = ["seg-committed", "seg-best-case", "seg-pipeline"];
@@ -23,8 +23,12 @@ const STATUS_CLASSES: [(LeadStatus, &str); 3] = [
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| params.with(|p| DashboardQuery::from_params(|key| p.get(key))));
+    let location = use_location();
+    let query = Memo::new(move |_| {
+        location
+            .search
+            .with(|search| crate::url_state::read::<DashboardQuery>(search))
+    });
     let figures = Resource::new(move || query.get(), load_dashboard);
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
     let user = use_signed_in_user();

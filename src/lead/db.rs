@@ -11,7 +11,7 @@ use crate::auth::{Role, User};
 use crate::duplicates::db::find_duplicates;
 use crate::duplicates::{MatchKeys, RecordKind};
 use crate::error::AppError;
-use crate::history::{self, FieldChange};
+use crate::history::{self, Authorship, FieldChange};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 fn sort_expression(sort: LeadSort) -> &'static str {
@@ -95,10 +95,14 @@ fn push_filters(
             }
         }
     }
-    if let Some(source) = query.source {
-        sql.push(" AND l.lead_source = ").push_bind(source);
-    } else if query.no_source {
-        sql.push(" AND l.lead_source IS NULL");
+    match query.source {
+        Some(super::SourceFilter::Is(source)) => {
+            sql.push(" AND l.lead_source = ").push_bind(source);
+        }
+        Some(super::SourceFilter::Missing) => {
+            sql.push(" AND l.lead_source IS NULL");
+        }
+        None => {}
     }
     if let Some(status) = query.status {
         sql.push(" AND l.status = ").push_bind(status);
@@ -408,6 +412,54 @@ const LEAD_FIELD_COLUMNS: [&str; 29] = [
     "need",
 ];
 
+/// The one INSERT of a lead, for the forms and the generator: the row at the first stage of
+/// the default process, in `state` (open for everything users create), and its first history
+/// entry, in the caller's transaction. The caller has validated `fields`, checked the owner
+/// and applied the duplicate rule.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    fields: &LeadFields,
+    state: &super::NewLeadState,
+    who: &Authorship,
+) -> Result<i64, AppError> {
+    let status = state.reason.status();
+    let qualified_at = (status == LeadStatus::Qualified)
+        .then_some(state.closed_at.as_ref())
+        .flatten();
+    let sql = format!(
+        "INSERT INTO leads ({}, status, status_reason, qualified_account_id, qualified_contact_id, \
+         qualified_at, closed_at, process_id, stage_id, {}) \
+         SELECT {}, ?, ?, ?, ?, ?, ?, p.id, \
+         (SELECT s.id FROM stages s WHERE s.process_id = p.id ORDER BY s.position LIMIT 1), \
+         ?, ?, ?, ?, ? FROM processes p WHERE p.is_default = 1",
+        LEAD_FIELD_COLUMNS.join(", "),
+        history::db::AUTHORSHIP_COLUMNS,
+        vec!["?"; LEAD_FIELD_COLUMNS.len()].join(", ")
+    );
+    let query = bind_fields(sqlx::query(&sql), fields)
+        .bind(status)
+        .bind(state.reason)
+        .bind(state.qualified_account_id)
+        .bind(state.qualified_contact_id)
+        .bind(qualified_at)
+        .bind(&state.closed_at);
+    let inserted = history::db::bind_authorship(query, who)
+        .execute(&mut *conn)
+        .await?;
+    if inserted.rows_affected() != 1 {
+        tracing::error!("no default process to put a new lead in");
+        return Err(AppError::Internal);
+    }
+    let id = inserted.last_insert_rowid();
+    let created = [FieldChange {
+        field: "created",
+        old: None,
+        new: Some("Lead created".into()),
+    }];
+    history::db::record(conn, "lead", id, 1, &created, who.by, &who.at).await?;
+    Ok(id)
+}
+
 /// Saves a new open lead at the first stage of the default process; unless `save_anyway`,
 /// stops with the likely duplicates instead.
 pub async fn create_lead(
@@ -431,33 +483,8 @@ pub async fn create_lead(
             return Ok(super::SaveOutcome::Duplicates(matches));
         }
     }
-    let at = now();
-    let sql = format!(
-        "INSERT INTO leads ({}, process_id, stage_id, owner_id, created_by, created_at, modified_by, modified_at) \
-         SELECT {}, p.id, (SELECT s.id FROM stages s WHERE s.process_id = p.id ORDER BY s.position LIMIT 1), \
-         ?, ?, ?, ?, ? FROM processes p WHERE p.is_default = 1",
-        LEAD_FIELD_COLUMNS.join(", "),
-        vec!["?"; LEAD_FIELD_COLUMNS.len()].join(", ")
-    );
-    let inserted = bind_fields(sqlx::query(&sql), fields)
-        .bind(owner_id)
-        .bind(user.id)
-        .bind(&at)
-        .bind(user.id)
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?;
-    if inserted.rows_affected() != 1 {
-        tracing::error!("no default process to put a new lead in");
-        return Err(AppError::Internal);
-    }
-    let id = inserted.last_insert_rowid();
-    let created = [FieldChange {
-        field: "created",
-        old: None,
-        new: Some("Lead created".into()),
-    }];
-    history::db::record(&mut tx, "lead", id, 1, &created, user.id, &at).await?;
+    let who = Authorship::now(owner_id, user.id);
+    let id = insert(&mut tx, fields, &super::NewLeadState::open(), &who).await?;
     tx.commit().await?;
     Ok(super::SaveOutcome::Saved { id, version: 1 })
 }
@@ -826,24 +853,6 @@ fn invalid_new(choice: &'static str) -> impl FnOnce(AppError) -> AppError {
     }
 }
 
-/// Inserts a new row whose statement ends with the audit columns (created by/at, modified
-/// by/at), returning its id.
-async fn insert_audited<'q>(
-    conn: &mut SqliteConnection,
-    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    user: &User,
-    at: &'q str,
-) -> Result<i64, sqlx::Error> {
-    Ok(query
-        .bind(user.id)
-        .bind(at)
-        .bind(user.id)
-        .bind(at)
-        .execute(conn)
-        .await?
-        .last_insert_rowid())
-}
-
 /// The account of the plan: linked, or created through the account's own validation and
 /// INSERT (the same as the New account form's), owned by the lead's owner.
 async fn write_account(
@@ -876,15 +885,12 @@ async fn write_account(
             };
             let fields =
                 crate::account::validate_account(&input, None).map_err(invalid_new("account"))?;
-            let id = crate::account::db::insert(
-                conn,
-                &fields,
-                lead.owner_id,
-                user,
-                at,
-                &created_from(lead),
-            )
-            .await?;
+            let who = Authorship {
+                owner_id: lead.owner_id,
+                by: user.id,
+                at: at.to_string(),
+            };
+            let id = crate::account::db::insert(conn, &fields, &who, &created_from(lead)).await?;
             Ok(Some((id, fields.name)))
         }
     }
@@ -925,16 +931,14 @@ async fn write_contact(
             };
             let fields =
                 crate::contact::validate_contact(&input).map_err(invalid_new("contact"))?;
-            let id = crate::contact::db::insert(
-                conn,
-                &fields,
-                Some(lead.id),
-                lead.owner_id,
-                user,
-                at,
-                &created_from(lead),
-            )
-            .await?;
+            let who = Authorship {
+                owner_id: lead.owner_id,
+                by: user.id,
+                at: at.to_string(),
+            };
+            let id =
+                crate::contact::db::insert(conn, &fields, Some(lead.id), &who, &created_from(lead))
+                    .await?;
             let name = [
                 fields.first_name.as_deref(),
                 Some(fields.last_name.as_str()),
@@ -974,33 +978,43 @@ async fn write_opportunity(
         );
         AppError::Internal
     })?;
-    let new = &plan.opportunity;
-    let query = sqlx::query(
-        "INSERT INTO opportunities (topic, account_id, contact_id, originating_lead_id, \
-         budget_amount_minor, currency, purchase_timeframe, purchase_process, need, description, \
-         lead_source, rating, decision_maker_identified, process_id, stage_id, probability, \
-         forecast_category, owner_id, created_by, created_at, modified_by, modified_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&new.topic)
-    .bind(account_id)
-    .bind(contact_id)
-    .bind(lead.id)
-    .bind(new.budget_amount_minor)
-    .bind(&new.currency)
-    .bind(new.purchase_timeframe)
-    .bind(new.purchase_process)
-    .bind(new.need)
-    .bind(&new.description)
-    .bind(new.lead_source)
-    .bind(new.rating)
-    .bind(new.decision_maker_identified)
-    .bind(lead.process_id)
-    .bind(stage_id)
-    .bind(probability)
-    .bind(forecast)
-    .bind(lead.owner_id);
-    let id = insert_audited(conn, query, user, at).await?;
+    let planned = &plan.opportunity;
+    let forecast_category = forecast.parse().map_err(|_| {
+        tracing::error!(
+            forecast,
+            "unknown forecast category on the first opportunity stage"
+        );
+        AppError::Internal
+    })?;
+    let new = crate::opportunity::NewOpportunity {
+        fields: crate::opportunity::rules::OpportunityFields {
+            topic: planned.topic.clone(),
+            currency: planned.currency.clone(),
+            budget_amount_minor: planned.budget_amount_minor,
+            purchase_timeframe: planned.purchase_timeframe,
+            purchase_process: planned.purchase_process,
+            need: planned.need,
+            description: planned.description.clone(),
+            rating: planned.rating,
+            ..Default::default()
+        },
+        account_id,
+        contact_id,
+        originating_lead_id: Some(lead.id),
+        lead_source: planned.lead_source,
+        decision_maker_identified: planned.decision_maker_identified,
+        process_id: lead.process_id,
+        stage_id,
+        probability,
+        forecast_category,
+        outcome: crate::opportunity::NewOpportunityOutcome::Open,
+    };
+    let who = Authorship {
+        owner_id: lead.owner_id,
+        by: user.id,
+        at: at.to_string(),
+    };
+    let id = crate::opportunity::db::insert(conn, &new, &who, &created_from(lead)).await?;
     sqlx::query(
         "INSERT INTO stage_history (record_type, record_id, from_stage_id, to_stage_id, changed_by, changed_at) \
          VALUES ('opportunity', ?, ?, ?, ?, ?)",
@@ -1021,6 +1035,5 @@ async fn write_opportunity(
     .bind(lead.id)
     .execute(&mut *conn)
     .await?;
-    history::db::record(conn, "opportunity", id, 1, &created_from(lead), user.id, at).await?;
     Ok(id)
 }

@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn a_search_of_any_text_round_trips_through_the_url() {
-        use crate::ui::list::tests::{AWKWARD, read_back};
+        use crate::url_state::{
+            read,
+            tests::{AWKWARD, query_of},
+        };
         for search in AWKWARD {
             let query = LeadQuery {
                 search: Some(search.to_string()),
@@ -87,7 +90,8 @@ mod tests {
                 ..LeadQuery::default()
             };
             let url = query.to_url();
-            assert_eq!(LeadQuery::from_params(read_back(&url)), query, "{url}");
+            assert!(!query_of(&url).contains(['#', ' '].as_slice()), "{url}");
+            assert_eq!(read::<LeadQuery>(query_of(&url)), query, "{url}");
         }
     }
 
@@ -126,13 +130,14 @@ pub mod rules;
 
 pub use crate::types::RecordLink;
 
-use crate::ui::list::{list_url, page_param, param};
+use crate::url_state::field;
 use serde::{Deserialize, Serialize};
 
 option_set!(
     /// The saved views of the lead list.
+    #[derive(Default)]
     LeadView {
-        MyOpen => "my-open", "My open leads",
+        #[default] MyOpen => "my-open", "My open leads",
         AllOpen => "all-open", "All open leads",
         Closed => "closed", "Closed leads",
     }
@@ -140,8 +145,9 @@ option_set!(
 
 option_set!(
     /// The columns the lead list sorts by.
+    #[derive(Default)]
     LeadSort {
-        Created => "created", "Created",
+        #[default] Created => "created", "Created",
         Topic => "topic", "Topic",
         Name => "name", "Name",
         Company => "company", "Company",
@@ -156,42 +162,121 @@ option_set!(
 pub const LEAD_PAGE_SIZE: i64 = 25;
 
 /// What the lead list shows: view, search, filters, sort and page. It round-trips through
-/// the URL query string so a list can be shared and survives a reload.
+/// the URL query string (`crate::url_state`) so a list can be shared and survives a reload;
+/// the server function takes the same struct.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LeadQuery {
+    #[serde(deserialize_with = "field::or_default")]
     pub view: LeadView,
+    #[serde(rename = "q", alias = "search", deserialize_with = "field::optional")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
-    pub source: Option<LeadSource>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source: Option<SourceFilter>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rating: Option<Rating>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reason: Option<LeadStatusReason>,
     /// The Closed view: qualified or disqualified only.
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<LeadStatus>,
-    /// Leads without a source (`source=none`).
-    #[serde(default)]
-    pub no_source: bool,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub owner: Option<i64>,
     /// Created on or after / on or before these days (`YYYY-MM-DD`).
+    #[serde(
+        rename = "from",
+        alias = "created_from",
+        deserialize_with = "field::day"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_from: Option<String>,
+    #[serde(rename = "to", alias = "created_to", deserialize_with = "field::day")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_to: Option<String>,
+    #[serde(deserialize_with = "field::or_default")]
     pub sort: LeadSort,
+    #[serde(rename = "dir", alias = "descending")]
+    #[serde(
+        deserialize_with = "field::descending",
+        serialize_with = "field::direction"
+    )]
     pub descending: bool,
+    #[serde(
+        deserialize_with = "field::page",
+        skip_serializing_if = "field::is_first_page"
+    )]
     pub page: i64,
+}
+
+/// The lead list's source filter: one source, or the leads without one (`source=none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
+pub enum SourceFilter {
+    Missing,
+    Is(LeadSource),
+}
+
+impl SourceFilter {
+    pub fn code(self) -> &'static str {
+        match self {
+            SourceFilter::Missing => "none",
+            SourceFilter::Is(source) => source.code(),
+        }
+    }
+}
+
+impl std::str::FromStr for SourceFilter {
+    type Err = String;
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        match code {
+            "none" => Ok(SourceFilter::Missing),
+            code => code.parse().map(SourceFilter::Is),
+        }
+    }
+}
+
+impl TryFrom<String> for SourceFilter {
+    type Error = String;
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        code.parse()
+    }
+}
+
+impl From<SourceFilter> for &'static str {
+    fn from(filter: SourceFilter) -> Self {
+        filter.code()
+    }
 }
 
 impl Default for LeadQuery {
     fn default() -> Self {
         LeadQuery {
-            view: LeadView::MyOpen,
+            view: LeadView::default(),
             search: None,
             source: None,
             rating: None,
             reason: None,
             status: None,
-            no_source: false,
             owner: None,
             created_from: None,
             created_to: None,
-            sort: LeadSort::Created,
+            sort: LeadSort::default(),
             descending: true,
             page: 1,
         }
@@ -199,71 +284,9 @@ impl Default for LeadQuery {
 }
 
 impl LeadQuery {
-    /// Reads a query from URL parameters; anything missing or unknown takes its default.
-    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> LeadQuery {
-        let defaults = LeadQuery::default();
-        let text = |key: &str| param(&get, key);
-        let date = |key: &str| {
-            text(key).filter(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok())
-        };
-        LeadQuery {
-            view: text("view")
-                .and_then(|v| LeadView::from_code(&v))
-                .unwrap_or(defaults.view),
-            search: text("q"),
-            source: text("source").and_then(|v| LeadSource::from_code(&v)),
-            rating: text("rating").and_then(|v| Rating::from_code(&v)),
-            reason: text("reason").and_then(|v| LeadStatusReason::from_code(&v)),
-            status: text("status").and_then(|v| LeadStatus::from_code(&v)),
-            no_source: text("source").as_deref() == Some("none"),
-            owner: text("owner").and_then(|v| v.parse().ok()),
-            created_from: date("from"),
-            created_to: date("to"),
-            sort: text("sort")
-                .and_then(|v| LeadSort::from_code(&v))
-                .unwrap_or(defaults.sort),
-            descending: text("dir").map_or(defaults.descending, |d| d != "asc"),
-            page: page_param(&get),
-        }
-    }
-
-    /// The URL of this query (defaults left out, so links stay short).
+    /// The lead list URL of this query.
     pub fn to_url(&self) -> String {
-        let mut params: Vec<(&str, String)> = vec![("view", self.view.code().into())];
-        if let Some(search) = &self.search {
-            params.push(("q", search.clone()));
-        }
-        if let Some(source) = self.source {
-            params.push(("source", source.code().into()));
-        } else if self.no_source {
-            params.push(("source", "none".into()));
-        }
-        if let Some(rating) = self.rating {
-            params.push(("rating", rating.code().into()));
-        }
-        if let Some(reason) = self.reason {
-            params.push(("reason", reason.code().into()));
-        }
-        if let Some(status) = self.status {
-            params.push(("status", status.code().into()));
-        }
-        if let Some(owner) = self.owner {
-            params.push(("owner", owner.to_string()));
-        }
-        if let Some(from) = &self.created_from {
-            params.push(("from", from.clone()));
-        }
-        if let Some(to) = &self.created_to {
-            params.push(("to", to.clone()));
-        }
-        if self.sort != LeadSort::Created || !self.descending {
-            params.push(("sort", self.sort.code().into()));
-            params.push(("dir", if self.descending { "desc" } else { "asc" }.into()));
-        }
-        if self.page > 1 {
-            params.push(("page", self.page.to_string()));
-        }
-        list_url("/leads", &params)
+        crate::url_state::url("/leads", self)
     }
 
     /// The same query sorted by `sort`: ascending first, descending when it already was.
@@ -363,17 +386,17 @@ impl LeadPage {
 #[cfg(test)]
 mod query_tests {
     use super::*;
+    use crate::url_state::{read, tests::query_of};
 
     #[test]
     fn a_query_survives_the_url() {
         let query = LeadQuery {
             view: LeadView::Closed,
             search: Some("Blue & Co".into()),
-            source: Some(LeadSource::TradeShow),
+            source: Some(SourceFilter::Is(LeadSource::TradeShow)),
             rating: Some(Rating::Hot),
             reason: Some(LeadStatusReason::CannotContact),
             status: Some(LeadStatus::Disqualified),
-            no_source: false,
             owner: Some(3),
             created_from: Some("2026-01-01".into()),
             created_to: Some("2026-01-31".into()),
@@ -384,43 +407,40 @@ mod query_tests {
         let url = query.to_url();
         assert_eq!(
             url,
-            "/leads?view=closed&q=Blue%20%26%20Co&source=trade_show&rating=hot&reason=cannot_contact&status=disqualified&owner=3&from=2026-01-01&to=2026-01-31&sort=company&dir=asc&page=3"
+            "/leads?view=closed&q=Blue+%26+Co&source=trade_show&rating=hot&reason=cannot_contact&status=disqualified&owner=3&from=2026-01-01&to=2026-01-31&sort=company&dir=asc&page=3"
         );
-        let params: std::collections::HashMap<String, String> = url
-            .split_once('?')
-            .unwrap()
-            .1
-            .split('&')
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').unwrap();
-                (k.to_string(), v.replace("%20", " ").replace("%26", "&"))
-            })
-            .collect();
-        assert_eq!(LeadQuery::from_params(|k| params.get(k).cloned()), query);
+        assert_eq!(read::<LeadQuery>(query_of(&url)), query);
     }
 
     #[test]
     fn leads_without_a_source_have_their_own_filter() {
         let query = LeadQuery {
-            no_source: true,
+            source: Some(SourceFilter::Missing),
             ..LeadQuery::default()
         };
-        assert_eq!(query.to_url(), "/leads?view=my-open&source=none");
-        let parsed = LeadQuery::from_params(|key| (key == "source").then(|| "none".to_string()));
-        assert_eq!(parsed, query);
+        assert_eq!(
+            query.to_url(),
+            "/leads?view=my-open&source=none&sort=created&dir=desc"
+        );
+        assert_eq!(read::<LeadQuery>("source=none"), query);
     }
 
     #[test]
     fn bad_parameters_fall_back_to_defaults() {
-        let query = LeadQuery::from_params(|key| match key {
-            "view" => Some("everything".into()),
-            "page" => Some("-4".into()),
-            "sort" => Some("salary".into()),
-            "q" => Some("   ".into()),
-            _ => None,
-        });
-        assert_eq!(query, LeadQuery::default());
-        assert_eq!(LeadQuery::default().to_url(), "/leads?view=my-open");
+        for bad in [
+            "view=everything&page=-4&sort=salary&q=+++",
+            "page=99999999999999999999999&from=2026-02-30&to=yesterday&owner=me",
+            "source=carrier-pigeon&rating=lukewarm&dir=sideways&status=maybe",
+            "q[]=nested&page=",
+            "%%%&=&&==",
+        ] {
+            let mut expected = LeadQuery::default();
+            if bad.contains("dir=sideways") {
+                expected.descending = false;
+            }
+            assert_eq!(read::<LeadQuery>(bad), expected, "{bad}");
+        }
+        assert_eq!(read::<LeadQuery>(""), LeadQuery::default());
     }
 
     #[test]
@@ -432,5 +452,27 @@ mod query_tests {
             (LeadSort::Topic, false, 1)
         );
         assert!(by_topic.sorted_by(LeadSort::Topic).descending);
+    }
+}
+
+/// The status a new lead is written with (`db::insert`): open for everything users create;
+/// already closed, with when and into which records, for the history the generator writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLeadState {
+    pub reason: LeadStatusReason,
+    /// When it was qualified or disqualified.
+    pub closed_at: Option<String>,
+    pub qualified_account_id: Option<i64>,
+    pub qualified_contact_id: Option<i64>,
+}
+
+impl NewLeadState {
+    pub fn open() -> NewLeadState {
+        NewLeadState {
+            reason: LeadStatusReason::New,
+            closed_at: None,
+            qualified_account_id: None,
+            qualified_contact_id: None,
+        }
     }
 }

@@ -3,18 +3,20 @@
 use super::api::list_leads;
 use super::{
     LeadPage, LeadQuery, LeadSort, LeadSource, LeadStatus, LeadStatusReason, LeadView, Rating,
+    SourceFilter,
 };
 use crate::ui::ErrorPage;
 use crate::ui::list::{Pager, option_filter, owner_filter, sort_filters, sort_headers};
+use crate::url_state::read;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn LeadsPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| params.with(|p| LeadQuery::from_params(|key| p.get(key))));
+    let location = use_location();
+    let query = Memo::new(move |_| location.search.with(|search| read::<LeadQuery>(search)));
     let page = Resource::new(move || query.get(), list_leads);
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
     view! {
@@ -83,12 +85,12 @@ fn LeadFilters(query: LeadQuery, owners: Vec<crate::auth::UserOption>) -> impl I
             <div class="field">
                 <label for="lead-source">"Source"</label>
                 <select id="lead-source" name="source">
-                    <option value="" selected=query.source.is_none() && !query.no_source>"Any"</option>
+                    <option value="" selected=query.source.is_none()>"Any"</option>
                     {LeadSource::ALL
                         .iter()
-                        .map(|value| view! { <option value=value.code() selected=query.source == Some(*value)>{value.label()}</option> })
+                        .map(|value| view! { <option value=value.code() selected=query.source == Some(SourceFilter::Is(*value))>{value.label()}</option> })
                         .collect_view()}
-                    <option value="none" selected=query.no_source>"No source"</option>
+                    <option value="none" selected=query.source == Some(SourceFilter::Missing)>"No source"</option>
                 </select>
             </div>
             {option_filter("lead-rating", "rating", "Rating", Rating::ALL, query.rating)}
@@ -174,7 +176,7 @@ pub fn NewLeadPage() -> impl IntoView {
     use super::api::CreateLead;
     use super::form::{DuplicateWarning, LeadFields};
     use crate::ui::{FormAlert, use_toasts};
-    let params = use_query_map();
+    let params = leptos_router::hooks::use_query_map();
     let quick = move || params.with(|p| p.get("form").as_deref() != Some("full"));
     let create = ServerAction::<CreateLead>::new();
     let result = Signal::derive(move || create.value().get());

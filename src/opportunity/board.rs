@@ -4,11 +4,13 @@
 //! on the opportunity; stage gating applies exactly as on the record.
 
 use super::api::MoveOpportunityStage;
+use super::list::{OpportunityQuery, OpportunityView};
 use crate::ui::{ErrorPage, FormAlert, use_toasts};
+use crate::url_state::{field, read};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate};
 use serde::{Deserialize, Serialize};
 
 /// Cards shown per column at first, and how many more each "Show more" adds (the totals
@@ -21,34 +23,31 @@ pub const MAX_BOARD_CARDS: i64 = 200;
 /// Without a close-date range, Won and Lost show what closed in this many recent days.
 pub const CLOSED_DAYS: u64 = 90;
 
-/// The board's filters, kept in the URL.
+/// The board's filters, kept in the URL (`crate::url_state`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BoardQuery {
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub owner: Option<i64>,
     /// Estimated close date (open) or actual close date (won, lost) from, inclusive.
+    #[serde(rename = "from", alias = "close_from", deserialize_with = "field::day")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub close_from: Option<String>,
+    #[serde(rename = "to", alias = "close_to", deserialize_with = "field::day")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub close_to: Option<String>,
     /// Cards per column (None: BOARD_CARDS).
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cards: Option<i64>,
 }
 
 impl BoardQuery {
-    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> BoardQuery {
-        let date = |key: &str| {
-            get(key)
-                .map(|v| v.trim().to_string())
-                .filter(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok())
-        };
-        BoardQuery {
-            owner: get("owner").and_then(|v| v.trim().parse().ok()),
-            close_from: date("from"),
-            close_to: date("to"),
-            cards: get("cards")
-                .and_then(|v| v.trim().parse().ok())
-                .filter(|n| *n > BOARD_CARDS),
-        }
-    }
-
     /// Cards per column, within bounds.
     pub fn card_limit(&self) -> i64 {
         self.cards
@@ -58,33 +57,28 @@ impl BoardQuery {
 
     /// The board with `cards` cards per column and the same filters.
     pub fn url_with_cards(&self, cards: i64) -> String {
-        let mut params = self.filter_params();
-        params.push(("cards", cards.to_string()));
-        crate::ui::list::list_url("/pipeline", &params)
+        let query = BoardQuery {
+            cards: Some(cards),
+            ..self.clone()
+        };
+        crate::url_state::url("/pipeline", &query)
     }
 
     /// The opportunity list behind a column: the same owner and close dates.
     pub fn list_url(&self, kind: ColumnKind) -> String {
         let (view, stage) = match kind {
-            ColumnKind::Stage(id) => ("all-open", Some(id.to_string())),
-            ColumnKind::Won => ("won", None),
-            ColumnKind::Lost => ("lost", None),
+            ColumnKind::Stage(id) => (OpportunityView::AllOpen, Some(id)),
+            ColumnKind::Won => (OpportunityView::Won, None),
+            ColumnKind::Lost => (OpportunityView::Lost, None),
         };
-        let mut params = vec![("view", view.to_string())];
-        params.extend(stage.map(|id| ("stage", id)));
-        params.extend(self.filter_params());
-        crate::ui::list::list_url("/opportunities", &params)
-    }
-
-    fn filter_params(&self) -> Vec<(&'static str, String)> {
-        [
-            ("owner", self.owner.map(|v| v.to_string())),
-            ("from", self.close_from.clone()),
-            ("to", self.close_to.clone()),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| value.map(|value| (key, value)))
-        .collect()
+        OpportunityQuery {
+            stage,
+            owner: self.owner,
+            close_from: self.close_from.clone(),
+            close_to: self.close_to.clone(),
+            ..OpportunityQuery::of_view(view)
+        }
+        .to_url()
     }
 }
 
@@ -134,8 +128,8 @@ pub(crate) fn usd(minor: i64) -> String {
 
 #[component]
 pub fn PipelinePage() -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| params.with(|p| BoardQuery::from_params(|key| p.get(key))));
+    let location = use_location();
+    let query = Memo::new(move |_| location.search.with(|search| read::<BoardQuery>(search)));
     let board = Resource::new(move || query.get(), super::api::pipeline_board);
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
     let move_card = ServerAction::<MoveOpportunityStage>::new();
@@ -337,12 +331,7 @@ mod tests {
 
     #[test]
     fn filters_come_from_the_url_and_bad_dates_are_dropped() {
-        let query = BoardQuery::from_params(|key| match key {
-            "owner" => Some("3".into()),
-            "from" => Some("2026-01-01".into()),
-            "to" => Some("next week".into()),
-            _ => None,
-        });
+        let query: BoardQuery = read("owner=3&from=2026-01-01&to=next+week&cards=many");
         assert_eq!(
             query,
             BoardQuery {
@@ -356,11 +345,7 @@ mod tests {
 
     #[test]
     fn columns_show_more_cards_within_bounds_and_link_to_the_list() {
-        let query = BoardQuery::from_params(|key| match key {
-            "owner" => Some("3".into()),
-            "cards" => Some("5000".into()),
-            _ => None,
-        });
+        let query: BoardQuery = read("owner=3&cards=5000");
         assert_eq!(query.card_limit(), MAX_BOARD_CARDS);
         assert_eq!(BoardQuery::default().card_limit(), BOARD_CARDS);
         assert_eq!(query.url_with_cards(40), "/pipeline?owner=3&cards=40");

@@ -312,6 +312,124 @@ async fn write_forecast(
     .map(history::db::changed_one_row)?
 }
 
+/// The one INSERT of an opportunity, for Qualify and the generator: the row and its first
+/// history entry (`created`), in the caller's transaction; the caller records how it reached
+/// its stage (stage history). A closed opportunity keeps its open probability and forecast
+/// category for Reopen, as Close as Won/Lost does.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    new: &super::NewOpportunity,
+    who: &history::Authorship,
+    created: &[FieldChange],
+) -> Result<i64, AppError> {
+    use super::NewOpportunityOutcome as Outcome;
+    let f = &new.fields;
+    let (status, probability, forecast, open_probability, open_forecast) = match &new.outcome {
+        Outcome::Open => (
+            OpportunityStatus::Open,
+            new.probability,
+            new.forecast_category,
+            None,
+            None,
+        ),
+        Outcome::Won { .. } => (
+            OpportunityStatus::Won,
+            100,
+            ForecastCategory::Won,
+            Some(new.probability),
+            Some(new.forecast_category),
+        ),
+        Outcome::Lost { .. } => (
+            OpportunityStatus::Lost,
+            0,
+            ForecastCategory::Lost,
+            Some(new.probability),
+            Some(new.forecast_category),
+        ),
+    };
+    let (actual_revenue, actual_close_date, lost_reason, competitor, closed_at) = match &new.outcome
+    {
+        Outcome::Open => (None, None, None, None, None),
+        Outcome::Won {
+            actual_revenue_minor,
+            actual_close_date,
+            closed_at,
+        } => (
+            Some(*actual_revenue_minor),
+            Some(actual_close_date),
+            None,
+            None,
+            Some(closed_at),
+        ),
+        Outcome::Lost {
+            lost_reason_id,
+            competitor_id,
+            actual_close_date,
+            closed_at,
+        } => (
+            None,
+            Some(actual_close_date),
+            Some(*lost_reason_id),
+            *competitor_id,
+            Some(closed_at),
+        ),
+    };
+    let status_reason = match status {
+        OpportunityStatus::Open => "in_progress",
+        OpportunityStatus::Won => "won",
+        OpportunityStatus::Lost => "lost",
+    };
+    let sql = format!(
+        "INSERT INTO opportunities (topic, estimated_revenue_minor, currency, estimated_close_date, \
+         rating, budget_amount_minor, purchase_timeframe, purchase_process, need, current_situation, \
+         customer_need, proposed_solution, description, account_id, contact_id, originating_lead_id, \
+         lead_source, decision_maker_identified, process_id, stage_id, probability, forecast_category, \
+         open_probability, open_forecast_category, status, status_reason, actual_revenue_minor, \
+         actual_close_date, lost_reason_id, close_competitor_id, closed_at, {}) \
+         VALUES ({}?, ?, ?, ?, ?)",
+        history::db::AUTHORSHIP_COLUMNS,
+        "?, ".repeat(31)
+    );
+    let query = sqlx::query(&sql)
+        .bind(&f.topic)
+        .bind(f.estimated_revenue_minor)
+        .bind(&f.currency)
+        .bind(&f.estimated_close_date)
+        .bind(f.rating)
+        .bind(f.budget_amount_minor)
+        .bind(f.purchase_timeframe)
+        .bind(f.purchase_process)
+        .bind(f.need)
+        .bind(&f.current_situation)
+        .bind(&f.customer_need)
+        .bind(&f.proposed_solution)
+        .bind(&f.description)
+        .bind(new.account_id)
+        .bind(new.contact_id)
+        .bind(new.originating_lead_id)
+        .bind(new.lead_source)
+        .bind(new.decision_maker_identified)
+        .bind(new.process_id)
+        .bind(new.stage_id)
+        .bind(probability)
+        .bind(forecast)
+        .bind(open_probability)
+        .bind(open_forecast)
+        .bind(status)
+        .bind(status_reason)
+        .bind(actual_revenue)
+        .bind(actual_close_date)
+        .bind(lost_reason)
+        .bind(competitor)
+        .bind(closed_at);
+    let id = history::db::bind_authorship(query, who)
+        .execute(&mut *conn)
+        .await?
+        .last_insert_rowid();
+    history::db::record(conn, "opportunity", id, 1, created, who.by, &who.at).await?;
+    Ok(id)
+}
+
 /// Saves an edit of an open opportunity made on `version`.
 pub async fn update(
     pool: &SqlitePool,
@@ -767,13 +885,25 @@ pub async fn board(
 ) -> Result<super::board::Board, sqlx::Error> {
     use super::board::{BoardCard, BoardColumn, ColumnKind, weighted_minor};
     let stages = opportunity_stages(pool).await?;
-    let mut totals = sqlx::QueryBuilder::new(
-        "SELECT o.stage_id, COUNT(*), COALESCE(SUM(o.estimated_revenue_minor), 0), \
-         COALESCE(SUM(o.estimated_revenue_minor * o.probability), 0) \
-         FROM opportunities o WHERE o.status = 'open'",
-    );
-    push_board_filters(&mut totals, query, "o.owner_id", "o.estimated_close_date");
-    totals.push(" GROUP BY o.stage_id");
+    // Without a date range the open totals come from the monthly figures the triggers keep
+    // (migration 0005: a few hundred rows); a day range needs the opportunities' index.
+    let mut totals = if query.close_from.is_none() && query.close_to.is_none() {
+        let mut totals = sqlx::QueryBuilder::new(
+            "SELECT stage_id, SUM(count), SUM(revenue_minor), SUM(weighted_x100) \
+             FROM opportunity_monthly WHERE status = 'open'",
+        );
+        push_board_filters(&mut totals, query, "owner_id", "");
+        totals
+    } else {
+        let mut totals = sqlx::QueryBuilder::new(
+            "SELECT o.stage_id, COUNT(*), COALESCE(SUM(o.estimated_revenue_minor), 0), \
+             COALESCE(SUM(o.estimated_revenue_minor * o.probability), 0) \
+             FROM opportunities o WHERE o.status = 'open'",
+        );
+        push_board_filters(&mut totals, query, "o.owner_id", "o.estimated_close_date");
+        totals
+    };
+    totals.push(" GROUP BY stage_id");
     // Without a date range the closed columns cover the last CLOSED_DAYS days (the board
     // is about now).
     let closed = super::board::BoardQuery {
@@ -964,7 +1094,7 @@ pub async fn list(
         }
         OpportunitySort::Owner => "u.name",
     };
-    let direction = if query.descending { "DESC" } else { "ASC" };
+    let direction = if query.is_descending() { "DESC" } else { "ASC" };
     page.push(format!(
         " ORDER BY {sort} {direction} NULLS LAST, o.id {direction} LIMIT "
     ))

@@ -7,19 +7,19 @@ use crate::lead::Rating;
 use crate::option_set;
 use crate::process::StageInfo;
 use crate::ui::ErrorPage;
-use crate::ui::list::{
-    Pager, list_url, option_filter, owner_filter, page_param, param, sort_filters, sort_headers,
-};
+use crate::ui::list::{Pager, option_filter, owner_filter, sort_filters, sort_headers};
+use crate::url_state::{field, read};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::use_location;
 use serde::{Deserialize, Serialize};
 
 option_set!(
     /// The saved views of the opportunity list.
+    #[derive(Default)]
     OpportunityView {
-        MyOpen => "my-open", "My open opportunities",
+        #[default] MyOpen => "my-open", "My open opportunities",
         AllOpen => "all-open", "All open opportunities",
         Won => "won", "Won opportunities",
         Lost => "lost", "Lost opportunities",
@@ -44,8 +44,9 @@ impl OpportunityView {
 
 option_set!(
     /// The columns the opportunity list sorts by.
+    #[derive(Default)]
     OpportunitySort {
-        CloseDate => "close-date", "Close date",
+        #[default] CloseDate => "close-date", "Close date",
         Topic => "topic", "Topic",
         Customer => "customer", "Customer",
         Stage => "stage", "Stage",
@@ -60,22 +61,77 @@ option_set!(
 pub const OPPORTUNITY_PAGE_SIZE: i64 = 25;
 
 /// What the opportunity list shows. The close-date range applies to the estimated close
-/// date in open views and to the actual close date in Won and Lost.
+/// date in open views and to the actual close date in Won and Lost. It round-trips through
+/// the URL (`crate::url_state`); the server function takes the same struct.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OpportunityQuery {
+    #[serde(deserialize_with = "field::or_default")]
     pub view: OpportunityView,
+    #[serde(rename = "q", alias = "search", deserialize_with = "field::optional")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stage: Option<i64>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub owner: Option<i64>,
+    #[serde(rename = "from", alias = "close_from", deserialize_with = "field::day")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub close_from: Option<String>,
+    #[serde(rename = "to", alias = "close_to", deserialize_with = "field::day")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub close_to: Option<String>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rating: Option<Rating>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub forecast: Option<ForecastCategory>,
     /// Lost views: one lost reason.
+    #[serde(
+        rename = "reason",
+        alias = "lost_reason",
+        deserialize_with = "field::optional"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lost_reason: Option<i64>,
+    #[serde(
+        deserialize_with = "field::or_default",
+        skip_serializing_if = "field::is_default"
+    )]
     pub sort: OpportunitySort,
-    pub descending: bool,
+    /// None: the view's own order (see `is_descending`).
+    #[serde(
+        rename = "dir",
+        alias = "descending",
+        deserialize_with = "field::optional_descending"
+    )]
+    #[serde(
+        serialize_with = "field::optional_direction",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub descending: Option<bool>,
+    #[serde(
+        deserialize_with = "field::page",
+        skip_serializing_if = "field::is_first_page"
+    )]
     pub page: i64,
+}
+
+impl Default for OpportunityQuery {
+    fn default() -> Self {
+        OpportunityQuery::of_view(OpportunityView::default())
+    }
 }
 
 impl OpportunityQuery {
@@ -91,74 +147,28 @@ impl OpportunityQuery {
             rating: None,
             forecast: None,
             lost_reason: None,
-            sort: OpportunitySort::CloseDate,
-            descending: view.newest_first(),
+            sort: OpportunitySort::default(),
+            descending: None,
             page: 1,
         }
     }
 
-    /// Reads a query from URL parameters; anything missing or unknown takes its default.
-    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> OpportunityQuery {
-        let text = |key: &str| param(&get, key);
-        let date = |key: &str| {
-            text(key).filter(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok())
-        };
-        let view = text("view")
-            .and_then(|v| OpportunityView::from_code(&v))
-            .unwrap_or(OpportunityView::MyOpen);
-        let defaults = OpportunityQuery::of_view(view);
-        OpportunityQuery {
-            search: text("q"),
-            stage: text("stage").and_then(|v| v.parse().ok()),
-            owner: text("owner").and_then(|v| v.parse().ok()),
-            close_from: date("from"),
-            close_to: date("to"),
-            rating: text("rating").and_then(|v| Rating::from_code(&v)),
-            forecast: text("forecast").and_then(|v| ForecastCategory::from_code(&v)),
-            lost_reason: text("reason").and_then(|v| v.parse().ok()),
-            sort: text("sort")
-                .and_then(|v| OpportunitySort::from_code(&v))
-                .unwrap_or(defaults.sort),
-            descending: text("dir").map_or(defaults.descending, |d| d == "desc"),
-            page: page_param(&get),
-            ..defaults
-        }
+    /// The order shown: the one chosen, else the view's (open views list the next close
+    /// first, closed views the latest close first).
+    pub fn is_descending(&self) -> bool {
+        self.descending.unwrap_or(self.view.newest_first())
     }
 
-    /// The URL of this query (defaults left out, so links stay short).
+    /// The opportunity list URL of this query.
     pub fn to_url(&self) -> String {
-        let mut params: Vec<(&str, String)> = vec![("view", self.view.code().into())];
-        let optional = [
-            ("q", self.search.clone()),
-            ("stage", self.stage.map(|v| v.to_string())),
-            ("owner", self.owner.map(|v| v.to_string())),
-            ("from", self.close_from.clone()),
-            ("to", self.close_to.clone()),
-            ("rating", self.rating.map(|v| v.code().to_string())),
-            ("forecast", self.forecast.map(|v| v.code().to_string())),
-            ("reason", self.lost_reason.map(|v| v.to_string())),
-        ];
-        params.extend(
-            optional
-                .into_iter()
-                .filter_map(|(key, value)| value.map(|value| (key, value))),
-        );
-        let defaults = OpportunityQuery::of_view(self.view);
-        if self.sort != defaults.sort || self.descending != defaults.descending {
-            params.push(("sort", self.sort.code().into()));
-            params.push(("dir", if self.descending { "desc" } else { "asc" }.into()));
-        }
-        if self.page > 1 {
-            params.push(("page", self.page.to_string()));
-        }
-        list_url("/opportunities", &params)
+        crate::url_state::url("/opportunities", self)
     }
 
     /// The same query sorted by `sort`: ascending first, descending when it already was.
     pub fn sorted_by(&self, sort: OpportunitySort) -> OpportunityQuery {
         OpportunityQuery {
             sort,
-            descending: self.sort == sort && !self.descending,
+            descending: Some(self.sort == sort && !self.is_descending()),
             page: 1,
             ..self.clone()
         }
@@ -213,9 +223,12 @@ const COLUMNS: [(OpportunitySort, &str); 8] = [
 
 #[component]
 pub fn OpportunitiesPage() -> impl IntoView {
-    let params = use_query_map();
-    let query =
-        Memo::new(move |_| params.with(|p| OpportunityQuery::from_params(|key| p.get(key))));
+    let location = use_location();
+    let query = Memo::new(move |_| {
+        location
+            .search
+            .with(|search| read::<OpportunityQuery>(search))
+    });
     let page = Resource::new(move || query.get(), super::api::list_opportunities);
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
     view! {
@@ -316,7 +329,7 @@ fn OpportunityFilters(
                     </select>
                 </div>
             })}
-            {sort_filters("opportunity-sort", &COLUMNS, query.sort, query.descending)}
+            {sort_filters("opportunity-sort", &COLUMNS, query.sort, query.is_descending())}
             <button type="submit" class="button primary">"Apply"</button>
         </Form>
     }
@@ -330,7 +343,7 @@ fn OpportunityTable(result: OpportunityPage, query: OpportunityQuery) -> impl In
     } else {
         "opportunities"
     };
-    let headers = sort_headers(&COLUMNS, query.sort, query.descending, |sort| {
+    let headers = sort_headers(&COLUMNS, query.sort, query.is_descending(), |sort| {
         query.sorted_by(sort).to_url()
     });
     let rows = result
@@ -374,36 +387,23 @@ fn OpportunityTable(result: OpportunityPage, query: OpportunityQuery) -> impl In
 mod tests {
     use super::*;
 
+    use crate::url_state::tests::{AWKWARD, query_of};
+
+    fn parse(url: &str) -> OpportunityQuery {
+        read(query_of(url))
+    }
+
     #[test]
     fn a_search_of_any_text_round_trips_through_the_url() {
-        use crate::ui::list::tests::{AWKWARD, read_back};
         for search in AWKWARD {
             let query = OpportunityQuery {
                 search: Some(search.to_string()),
                 ..OpportunityQuery::of_view(OpportunityView::Won)
             };
             let url = query.to_url();
-            assert_eq!(
-                OpportunityQuery::from_params(read_back(&url)),
-                query,
-                "{url}"
-            );
+            assert!(!query_of(&url).contains(['#', ' '].as_slice()), "{url}");
+            assert_eq!(parse(&url), query, "{url}");
         }
-    }
-    use std::collections::HashMap;
-
-    fn parse(url: &str) -> OpportunityQuery {
-        let params: HashMap<String, String> = url
-            .split_once('?')
-            .unwrap()
-            .1
-            .split('&')
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').unwrap();
-                (k.to_string(), v.replace("%20", " "))
-            })
-            .collect();
-        OpportunityQuery::from_params(|k| params.get(k).cloned())
     }
 
     #[test]
@@ -418,13 +418,13 @@ mod tests {
             forecast: Some(ForecastCategory::BestCase),
             lost_reason: Some(4),
             sort: OpportunitySort::Revenue,
-            descending: true,
+            descending: Some(true),
             page: 2,
             ..OpportunityQuery::of_view(OpportunityView::AllOpen)
         };
         assert_eq!(
             query.to_url(),
-            "/opportunities?view=all-open&q=coffee%20machines&stage=3&owner=2&from=2026-01-01&to=2026-03-31&rating=warm&forecast=best_case&reason=4&sort=revenue&dir=desc&page=2"
+            "/opportunities?view=all-open&q=coffee+machines&stage=3&owner=2&from=2026-01-01&to=2026-03-31&rating=warm&forecast=best_case&reason=4&sort=revenue&dir=desc&page=2"
         );
         assert_eq!(parse(&query.to_url()), query);
     }
@@ -433,15 +433,18 @@ mod tests {
     fn each_view_has_its_own_default_order() {
         let open = OpportunityQuery::of_view(OpportunityView::MyOpen);
         let won = OpportunityQuery::of_view(OpportunityView::Won);
-        assert!(!open.descending, "open: the next close first");
-        assert!(won.descending, "won: the latest close first");
+        assert!(!open.is_descending(), "open: the next close first");
+        assert!(won.is_descending(), "won: the latest close first");
         assert_eq!(won.to_url(), "/opportunities?view=won");
-        assert!(parse("/opportunities?view=lost").descending);
+        assert!(parse("/opportunities?view=lost").is_descending());
+        assert!(!parse("/opportunities?view=lost&dir=asc").is_descending());
     }
 
     #[test]
     fn bad_parameters_fall_back_to_defaults() {
-        let query = parse("/opportunities?view=everything&from=soon&stage=x&page=-1&sort=salary");
+        let query = parse(
+            "/opportunities?view=everything&from=soon&to=2026-13-01&stage=x&owner=-&page=-1&sort=salary&dir=up&reason=%FF",
+        );
         assert_eq!(query, OpportunityQuery::of_view(OpportunityView::MyOpen));
     }
 
@@ -450,9 +453,13 @@ mod tests {
         let query = OpportunityQuery::of_view(OpportunityView::AllOpen).at_page(3);
         let by_revenue = query.sorted_by(OpportunitySort::Revenue);
         assert_eq!(
-            (by_revenue.sort, by_revenue.descending, by_revenue.page),
+            (by_revenue.sort, by_revenue.is_descending(), by_revenue.page),
             (OpportunitySort::Revenue, false, 1)
         );
-        assert!(by_revenue.sorted_by(OpportunitySort::Revenue).descending);
+        assert!(
+            by_revenue
+                .sorted_by(OpportunitySort::Revenue)
+                .is_descending()
+        );
     }
 }

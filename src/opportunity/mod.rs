@@ -76,3 +76,38 @@ pub struct OpportunitySummary {
     /// The server's date, the default close date.
     pub today: String,
 }
+
+/// A new opportunity as its one INSERT (`db::insert`) writes it. Qualify creates open ones;
+/// the generator also writes closed ones, as the history Close as Won/Lost would have left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOpportunity {
+    pub fields: rules::OpportunityFields,
+    pub account_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub originating_lead_id: Option<i64>,
+    pub lead_source: Option<LeadSource>,
+    pub decision_maker_identified: Option<bool>,
+    pub process_id: i64,
+    pub stage_id: i64,
+    /// The stage's (or the user's) probability and forecast category while open.
+    pub probability: i64,
+    pub forecast_category: ForecastCategory,
+    pub outcome: NewOpportunityOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewOpportunityOutcome {
+    Open,
+    Won {
+        actual_revenue_minor: i64,
+        /// `YYYY-MM-DD`.
+        actual_close_date: String,
+        closed_at: String,
+    },
+    Lost {
+        lost_reason_id: i64,
+        competitor_id: Option<i64>,
+        actual_close_date: String,
+        closed_at: String,
+    },
+}

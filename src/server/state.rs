@@ -102,6 +102,7 @@ pub struct AppState {
     /// Password verifications running at once: Argon2 takes ~50 ms of a core and 19 MiB
     /// each, so more than the cores at a time only queues work and memory.
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    pub user_directory: Arc<crate::auth::db::DirectoryCache>,
 }
 
 impl AppState {
@@ -113,6 +114,7 @@ impl AppState {
                 per_minute,
             ))),
             password_checks: Arc::new(tokio::sync::Semaphore::new(cores)),
+            user_directory: Arc::default(),
             pool,
             leptos_options: config.leptos_options(),
             config: Arc::new(config),

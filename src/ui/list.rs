@@ -1,47 +1,9 @@
-//! What every record list shares: URLs that hold the list's state, filter selects, sortable
-//! column headers and the pager.
+//! What every record list shares: filter selects, sortable column headers and the pager
+//! (the URLs that hold a list's state are `crate::url_state`).
 
 use crate::auth::UserOption;
 use crate::options::OptionSet;
 use leptos::prelude::*;
-
-/// What a query value keeps as it is: RFC 3986's unreserved characters. Everything else is
-/// percent-encoded, `+` and space included, because the router decodes values with plain
-/// percent-decoding (a `+` stays a `+`).
-const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// `path?key=value&…` with every value encoded.
-pub fn list_url(path: &str, params: &[(&str, String)]) -> String {
-    let query: Vec<String> = params
-        .iter()
-        .map(|(key, value)| {
-            format!(
-                "{key}={}",
-                percent_encoding::utf8_percent_encode(value, QUERY_VALUE)
-            )
-        })
-        .collect();
-    format!("{path}?{}", query.join("&"))
-}
-
-/// A URL parameter, trimmed; blank counts as missing.
-pub fn param(get: &impl Fn(&str) -> Option<String>, key: &str) -> Option<String> {
-    get(key)
-        .map(|value| value.trim().to_string())
-        .filter(|value| !value.is_empty())
-}
-
-/// The page number in the URL (1 when missing or not a positive number).
-pub fn page_param(get: &impl Fn(&str) -> Option<String>) -> i64 {
-    param(get, "page")
-        .and_then(|page| page.parse().ok())
-        .filter(|page| *page >= 1)
-        .unwrap_or(1)
-}
 
 /// How many pages `total` rows fill (at least one, so an empty list is "page 1 of 1").
 pub fn page_count(total: i64, page_size: i64) -> i64 {
@@ -187,69 +149,6 @@ pub(crate) mod tests {
             page_and_offset(i64::MAX, 50),
             (MAX_PAGE, (MAX_PAGE - 1) * 50)
         );
-    }
-
-    #[test]
-    fn values_are_encoded_and_blank_parameters_are_missing() {
-        assert_eq!(
-            list_url("/x", &[("q", "Blue & Co".into()), ("page", "2".into())]),
-            "/x?q=Blue%20%26%20Co&page=2"
-        );
-        let get = |key: &str| match key {
-            "q" => Some("   ".to_string()),
-            "page" => Some("0".to_string()),
-            _ => None,
-        };
-        assert_eq!(param(&get, "q"), None);
-        assert_eq!(page_param(&get), 1);
-    }
-
-    /// The strings a search box meets that URL encoders get wrong.
-    pub const AWKWARD: [&str; 9] = [
-        "Blue & Co",
-        "a=b",
-        "C++ + Rust",
-        "100% sure",
-        "#hashtag",
-        "Größe 日本 😀",
-        "it's \"quoted\"",
-        "/path?x=1",
-        "tab\tand;semi",
-    ];
-
-    /// Reads a list URL back the way the router does (plain percent-decoding of each value).
-    pub fn read_back(url: &str) -> impl Fn(&str) -> Option<String> + use<> {
-        let query = url
-            .split_once('?')
-            .map(|(_, q)| q.to_string())
-            .unwrap_or_default();
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    percent_encoding::percent_decode_str(v)
-                        .decode_utf8_lossy()
-                        .into_owned(),
-                )
-            })
-            .collect();
-        move |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-    }
-
-    #[test]
-    fn every_awkward_value_survives_the_url() {
-        for value in AWKWARD {
-            let url = list_url("/x", &[("q", value.to_string()), ("page", "2".into())]);
-            let encoded = &url["/x?q=".len()..url.len() - "&page=2".len()];
-            assert!(
-                !encoded.contains(['&', '=', '#', '+', ' '].as_slice()),
-                "{url}"
-            );
-            assert_eq!(read_back(&url)("q").as_deref(), Some(value), "{url}");
-            assert_eq!(read_back(&url)("page").as_deref(), Some("2"), "{url}");
-        }
     }
 
     #[test]

@@ -388,7 +388,7 @@ async fn the_lists_search_page_and_split_active_mine_and_inactive() {
     let query =
         |kind: &'static str, view: &'static str, search: &'static str, page: &'static str| {
             vec![
-                ("query[kind]", kind),
+                ("kind", kind),
                 ("query[view]", view),
                 ("query[search]", search),
                 ("query[sort]", "name"),

@@ -7,6 +7,7 @@ use crate::leads::count;
 use leadflow::dashboard::{Dashboard, DashboardQuery, Month};
 use leadflow::lead::{LeadPage, LeadQuery, LeadStatus};
 use leadflow::opportunity::list::{OpportunityPage, OpportunityQuery, OpportunityView};
+use leadflow::url_state::read;
 use reqwest::{Client, StatusCode};
 
 async fn dashboard(app: &TestApp, client: &Client, query: &DashboardQuery) -> Dashboard {
@@ -17,35 +18,22 @@ async fn dashboard(app: &TestApp, client: &Client, query: &DashboardQuery) -> Da
     response.json().await.unwrap()
 }
 
-fn params_of(link: &str) -> Vec<(String, String)> {
-    reqwest::Url::parse(&format!("http://x{link}"))
-        .unwrap()
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn get<'a>(params: &'a [(String, String)]) -> impl Fn(&str) -> Option<String> + 'a {
-    |key| {
-        params
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    }
+/// The query string of a link, as the browser's address bar holds it.
+fn query_of(link: &str) -> &str {
+    link.split_once('?').map_or("", |(_, query)| query)
 }
 
 /// How many records the list behind `link` holds.
 async fn listed(app: &TestApp, client: &Client, link: &str) -> i64 {
-    let params = params_of(link);
     if link.starts_with("/leads") {
-        let query = LeadQuery::from_params(get(&params));
+        let query: LeadQuery = read(query_of(link));
         let response = app
             .call_with(client, "/api/leads/list", "query", &query)
             .await;
         assert_eq!(response.status(), StatusCode::OK, "{link}");
         response.json::<LeadPage>().await.unwrap().total
     } else {
-        let query = OpportunityQuery::from_params(get(&params));
+        let query: OpportunityQuery = read(query_of(link));
         let response = app
             .call_with(client, "/api/opportunities/list", "query", &query)
             .await;

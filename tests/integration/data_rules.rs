@@ -323,7 +323,7 @@ async fn page_numbers_too_large_or_negative_are_clamped() {
                 &rep,
                 "/api/directory/list",
                 &[
-                    ("query[kind]", "accounts"),
+                    ("kind", "accounts"),
                     ("query[view]", "active"),
                     ("query[sort]", "name"),
                     ("query[descending]", "false"),

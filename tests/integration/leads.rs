@@ -4,12 +4,9 @@ use reqwest::{Client, StatusCode};
 
 /// Calls the lead list with URL-style parameters (`view`, `q`, `sort`, …).
 pub async fn list(app: &TestApp, client: &Client, params: &[(&str, &str)]) -> LeadPage {
-    let query = leadflow::lead::LeadQuery::from_params(|key| {
-        params
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.to_string())
-    });
+    let url: std::collections::BTreeMap<_, _> = params.iter().copied().collect();
+    let query: leadflow::lead::LeadQuery =
+        leadflow::url_state::read(&serde_qs::to_string(&url).unwrap());
     let response = app
         .call_with(client, "/api/leads/list", "query", &query)
         .await;
@@ -374,4 +371,37 @@ async fn a_search_with_many_matches_pages_like_one_with_few() {
             );
         }
     }
+}
+
+/// The owner list is cached in the server; any change to who is listed, by any path (here
+/// raw SQL, as an admin script would), shows on the next read.
+#[tokio::test]
+async fn the_owner_list_follows_every_change_to_the_users() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let names = || async {
+        let response = app.call(&rep, "/api/users/directory", &[]).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let users: Vec<leadflow::auth::UserOption> = response.json().await.unwrap();
+        users.into_iter().map(|u| u.name).collect::<Vec<_>>()
+    };
+    let expected = || async {
+        sqlx::query_scalar::<_, String>("SELECT name FROM users WHERE active = 1 ORDER BY name")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(names().await, expected().await);
+    let changes = [
+        "INSERT INTO users (email, name, password_hash, role, created_at, modified_at) \
+         VALUES ('new@example.com', 'Avery New', 'x', 'rep', '2026-01-01', '2026-01-01')",
+        "UPDATE users SET name = 'Zed Renamed' WHERE email = 'new@example.com'",
+        "UPDATE users SET active = 0 WHERE email = 'manager@example.com'",
+        "DELETE FROM users WHERE email = 'new@example.com'",
+    ];
+    for sql in changes {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+        assert_eq!(names().await, expected().await, "after {sql}");
+    }
+    assert!(!names().await.contains(&"Morgan Manager".to_string()));
 }

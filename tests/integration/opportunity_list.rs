@@ -8,12 +8,8 @@ use reqwest::{Client, StatusCode};
 
 /// Calls the opportunity list with URL-style parameters (`view`, `q`, `stage`, …).
 async fn list(app: &TestApp, client: &Client, params: &[(&str, &str)]) -> OpportunityPage {
-    let query = OpportunityQuery::from_params(|key| {
-        params
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.to_string())
-    });
+    let url: std::collections::BTreeMap<_, _> = params.iter().copied().collect();
+    let query: OpportunityQuery = leadflow::url_state::read(&serde_qs::to_string(&url).unwrap());
     let response = app
         .call_with(client, "/api/opportunities/list", "query", &query)
         .await;

@@ -1,0 +1,127 @@
+//! List and board state in the URL. Each query struct (leads, opportunities, accounts and
+//! contacts, the board, the dashboard) derives serde; serde_qs writes it into links and reads
+//! it back from the address bar, the same encoding the server functions use for their
+//! arguments. The field readers below keep a hand-edited URL harmless: a value that is
+//! blank, unknown or malformed counts as missing and takes its default, never an error page.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// `path?query` for `state` (just `path` when nothing is set).
+pub fn url<T: Serialize>(path: &str, state: &T) -> String {
+    match serde_qs::to_string(state) {
+        Ok(query) if !query.is_empty() => format!("{path}?{query}"),
+        _ => path.to_string(),
+    }
+}
+
+/// The state a URL's query string (with or without its `?`) holds; the default when it
+/// holds nothing readable.
+pub fn read<T: DeserializeOwned + Default>(query: &str) -> T {
+    serde_qs::from_str(query.trim_start_matches('?')).unwrap_or_default()
+}
+
+/// Field readers and writers for `#[serde(deserialize_with, serialize_with)]`.
+pub mod field {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::str::FromStr;
+
+    /// A trimmed value; blank, malformed or unknown is missing.
+    pub fn optional<'de, D: Deserializer<'de>, T: FromStr>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        let text = Option::<String>::deserialize(deserializer)?;
+        Ok(text.and_then(|text| {
+            let text = text.trim();
+            if text.is_empty() {
+                None
+            } else {
+                text.parse().ok()
+            }
+        }))
+    }
+
+    /// A value that falls back to its type's default.
+    pub fn or_default<'de, D: Deserializer<'de>, T: FromStr + Default>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
+        optional(deserializer).map(Option::unwrap_or_default)
+    }
+
+    /// A day, `YYYY-MM-DD`; anything else is missing.
+    pub fn day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+        let day: Option<chrono::NaiveDate> = optional(deserializer)?;
+        Ok(day.map(|day| day.format("%Y-%m-%d").to_string()))
+    }
+
+    /// A page number: 1 unless the URL says a positive number.
+    pub fn page<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+        let page: Option<i64> = optional(deserializer)?;
+        Ok(page.filter(|page| *page >= 1).unwrap_or(1))
+    }
+
+    /// Page 1 is left out of URLs.
+    pub fn is_first_page(page: &i64) -> bool {
+        *page == 1
+    }
+
+    /// Defaults are left out of URLs, so links stay short.
+    pub fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+        *value == T::default()
+    }
+
+    /// Sort order as `dir=asc|desc` (`true`/`false` are read too, as older links and
+    /// server-function callers write them).
+    pub fn descending<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+        let text: Option<String> = optional(deserializer)?;
+        Ok(matches!(text.as_deref(), Some("desc" | "true")))
+    }
+
+    pub fn direction<S: Serializer>(descending: &bool, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(if *descending { "desc" } else { "asc" })
+    }
+
+    /// A sort order that may be left to the list's default (missing or unreadable: `None`).
+    pub fn optional_descending<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<bool>, D::Error> {
+        let text: Option<String> = optional(deserializer)?;
+        Ok(match text.as_deref() {
+            Some("desc" | "true") => Some(true),
+            Some("asc" | "false") => Some(false),
+            _ => None,
+        })
+    }
+
+    pub fn optional_direction<S: Serializer>(
+        descending: &Option<bool>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match descending {
+            Some(descending) => direction(descending, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// The strings a search box meets that URL encoders get wrong.
+    pub(crate) const AWKWARD: [&str; 10] = [
+        "Blue & Co",
+        "a=b",
+        "C++ + Rust",
+        "100% sure",
+        "%2B already encoded",
+        "#hashtag",
+        "Größe 日本 😀",
+        "it's \"quoted\"",
+        "/path?x=1",
+        "tab\tand;semi",
+    ];
+
+    /// The query string of a URL as the browser's address bar carries it.
+    pub(crate) fn query_of(url: &str) -> &str {
+        url.split_once('?').map_or("", |(_, query)| query)
+    }
+}
