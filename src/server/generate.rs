@@ -1,8 +1,21 @@
 //! The data generator: deterministic (seeded) accounts, contacts, leads, opportunities with
-//! stage history, and activities, written with multi-row INSERTs in one transaction. It
+//! stage history, and activities, in one transaction. Every record goes through its form's
+//! validation and its kind's one INSERT (the same as the forms and Qualify, history
+//! included); only the stage history, past stage moves, is written in multi-row batches. It
 //! fills the demo data set and benchmark-sized data sets alike.
 
-use crate::types::normalize::{normalize_name, phone_digits};
+use crate::account::{AccountInput, validate_account};
+use crate::activity::rules::validate_activity;
+use crate::activity::{ActivityInput, RecordType};
+use crate::contact::{ContactInput, validate_contact};
+use crate::directory::DirectoryKind;
+use crate::error::AppError;
+use crate::history::{Authorship, FieldChange};
+use crate::lead::LeadStatus;
+use crate::lead::rules::{LeadInput, validate_lead};
+use crate::opportunity::OpportunityStatus;
+use crate::opportunity::rules::{OpportunityInput, validate_opportunity};
+use crate::types::Currency;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -110,14 +123,6 @@ enum Cell {
     Null,
 }
 
-fn text(value: impl Into<String>) -> Cell {
-    Cell::Text(value.into())
-}
-
-fn opt_text(value: Option<impl Into<String>>) -> Cell {
-    value.map(text).unwrap_or(Cell::Null)
-}
-
 fn opt_int(value: Option<i64>) -> Cell {
     value.map(Cell::Int).unwrap_or(Cell::Null)
 }
@@ -129,16 +134,6 @@ struct TableWriter {
     rows: Vec<Vec<Cell>>,
 }
 
-/// Who owns, created and last modified a record, and when: the last columns of every
-/// editable table's rows.
-const AUDIT_COLUMNS: [&str; 5] = [
-    "owner_id",
-    "created_by",
-    "created_at",
-    "modified_by",
-    "modified_at",
-];
-
 impl TableWriter {
     fn new(table: &'static str, columns: &[&'static str]) -> Self {
         TableWriter {
@@ -146,33 +141,6 @@ impl TableWriter {
             columns: columns.to_vec(),
             rows: Vec::new(),
         }
-    }
-
-    /// A writer whose rows end with the audit columns (see `push_audited`).
-    fn audited(table: &'static str, columns: &[&'static str]) -> Self {
-        let mut writer = TableWriter::new(table, columns);
-        writer.columns.extend(AUDIT_COLUMNS);
-        writer
-    }
-
-    /// Pushes a row of an audited table: the owner created it at `created` and last
-    /// modified it at `modified`.
-    async fn push_audited(
-        &mut self,
-        conn: &mut SqliteConnection,
-        mut row: Vec<Cell>,
-        owner: i64,
-        created: &str,
-        modified: &str,
-    ) -> Result<(), sqlx::Error> {
-        row.extend([
-            Cell::Int(owner),
-            Cell::Int(owner),
-            text(created),
-            Cell::Int(owner),
-            text(modified),
-        ]);
-        self.push(conn, row).await
     }
 
     /// Rows per statement, within SQLite's 32,766 bound-variable limit.
@@ -237,7 +205,7 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 struct StageInfo {
     id: i64,
     probability: i64,
-    forecast: String,
+    forecast: crate::opportunity::ForecastCategory,
 }
 
 /// What every table's generator needs: the counts, the date, the owners, the default
@@ -277,7 +245,7 @@ impl Setup {
                 "there are no active users to own generated records".into(),
             ));
         }
-        let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        let rows: Vec<(i64, i64, i64, crate::opportunity::ForecastCategory)> = sqlx::query_as(
             "SELECT s.process_id, s.id, s.default_probability, s.forecast_category FROM stages s \
              JOIN processes p ON p.id = s.process_id WHERE p.is_default = 1 ORDER BY s.position",
         )
@@ -361,7 +329,8 @@ pub async fn generate(
 
 /// The tables the generator fills; their indexes are rebuilt once after the load, which is
 /// several times faster than updating them row by row.
-const GENERATED_TABLES: [&str; 6] = [
+const GENERATED_TABLES: [&str; 7] = [
+    "record_history",
     "accounts",
     "contacts",
     "leads",
@@ -420,35 +389,45 @@ async fn drop_indexes(conn: &mut SqliteConnection) -> Result<Vec<String>, sqlx::
     Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
 }
 
-/// Returns the account names, by index.
+/// A generated record the write path refused: a bug in the generator, reported as such.
+fn refused(error: AppError) -> sqlx::Error {
+    sqlx::Error::Protocol(format!(
+        "the write path refused a generated record: {error:?}"
+    ))
+}
+
+/// Generated rows reference each other by the ids `Setup` predicted; the write path must
+/// hand out exactly those.
+fn check_id(id: i64, expected: i64) -> Result<(), sqlx::Error> {
+    if id == expected {
+        Ok(())
+    } else {
+        Err(sqlx::Error::Protocol(format!(
+            "a generated record got id {id}, not the {expected} its references assume"
+        )))
+    }
+}
+
+/// The owner created the record at `at`.
+fn by_owner(owner_id: i64, at: String) -> Authorship {
+    Authorship {
+        owner_id,
+        by: owner_id,
+        at,
+    }
+}
+
+/// Returns the account names, by index. Each account goes through the New account form's
+/// validation and the accounts' one INSERT.
 async fn insert_accounts(
     conn: &mut SqliteConnection,
     setup: &Setup,
     rng: &mut ChaCha8Rng,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let mut accounts = TableWriter::audited(
-        "accounts",
-        &[
-            "id",
-            "name",
-            "name_normalized",
-            "website",
-            "phone",
-            "phone_digits",
-            "email",
-            "email_normalized",
-            "industry",
-            "city",
-            "state_province",
-            "country",
-            "employees",
-            "annual_revenue_minor",
-        ],
-    );
+    let created = crate::directory::db::created(DirectoryKind::Accounts);
     let combos = COMPANY_FIRST.len() * COMPANY_SECOND.len() * COMPANY_SUFFIX.len();
     let mut account_names = Vec::with_capacity(setup.counts.accounts);
     for index in 0..setup.counts.accounts {
-        let id = setup.account_base + index as i64;
         let first = COMPANY_FIRST[index % COMPANY_FIRST.len()];
         let second = COMPANY_SECOND[(index / COMPANY_FIRST.len()) % COMPANY_SECOND.len()];
         let suffix = COMPANY_SUFFIX
@@ -465,65 +444,41 @@ async fn insert_accounts(
                 .collect::<String>()
                 .to_lowercase()
         );
-        let phone = format!("+1 206 555 {:04}", index % 10_000);
         let (city, state, country) = *pick(rng, CITIES);
         let owner = *pick(rng, &setup.owners);
-        let created = timestamp(setup.today - Duration::days(rng.gen_range(200..720)), rng);
-        let email = format!("info{index}@{domain}");
-        account_names.push(name.clone());
-        accounts
-            .push_audited(
-                conn,
-                vec![
-                    Cell::Int(id),
-                    text(&name),
-                    opt_text(normalize_name(&name)),
-                    text(format!("https://{domain}")),
-                    text(&phone),
-                    opt_text(phone_digits(&phone)),
-                    text(&email),
-                    text(email.to_lowercase()),
-                    text(*pick(rng, INDUSTRIES)),
-                    text(city),
-                    text(state),
-                    text(country),
-                    Cell::Int(rng.gen_range(5..5_000)),
-                    Cell::Int(rng.gen_range(5..500) * 10_000_000),
-                ],
-                owner,
-                &created,
-                &created,
-            )
-            .await?;
+        let at = timestamp(setup.today - Duration::days(rng.gen_range(200..720)), rng);
+        let input = AccountInput {
+            name: name.clone(),
+            website: format!("https://{domain}"),
+            phone: format!("+1 206 555 {:04}", index % 10_000),
+            email: format!("info{index}@{domain}"),
+            industry: pick(rng, INDUSTRIES).to_string(),
+            city: city.into(),
+            state_province: state.into(),
+            country: country.into(),
+            employees: rng.gen_range(5..5_000).to_string(),
+            // Whole dollars: 50,000 to 5,000,000.
+            annual_revenue: (rng.gen_range(5..500) * 100_000).to_string(),
+            ..Default::default()
+        };
+        let fields = validate_account(&input, None).map_err(refused)?;
+        let id = crate::account::db::insert(conn, &fields, &by_owner(owner, at), &created)
+            .await
+            .map_err(refused)?;
+        check_id(id, setup.account_base + index as i64)?;
+        account_names.push(name);
     }
-    accounts.flush(conn).await?;
-
     Ok(account_names)
 }
 
-/// Returns each contact's account, by index.
+/// Returns each contact's account, by index. Each contact goes through the New contact
+/// form's validation and the contacts' one INSERT.
 async fn insert_contacts(
     conn: &mut SqliteConnection,
     setup: &Setup,
     rng: &mut ChaCha8Rng,
 ) -> Result<Vec<Option<i64>>, sqlx::Error> {
-    let mut contacts = TableWriter::audited(
-        "contacts",
-        &[
-            "id",
-            "first_name",
-            "last_name",
-            "last_name_normalized",
-            "job_title",
-            "account_id",
-            "email",
-            "email_normalized",
-            "business_phone",
-            "business_phone_digits",
-            "city",
-            "country",
-        ],
-    );
+    let created = crate::directory::db::created(DirectoryKind::Contacts);
     let mut contact_accounts: Vec<Option<i64>> = Vec::with_capacity(setup.counts.contacts);
     for index in 0..setup.counts.contacts {
         let id = setup.contact_base + index as i64;
@@ -532,46 +487,37 @@ async fn insert_contacts(
         let account = (setup.counts.accounts > 0 && rng.gen_bool(0.9))
             .then(|| setup.account_base + rng.gen_range(0..setup.counts.accounts) as i64);
         contact_accounts.push(account);
-        let email = format!(
-            "{}.{}{}@mail.example",
-            first.to_lowercase(),
-            last.to_lowercase(),
-            id
-        );
-        let phone = format!("+1 425 {:03} {:04}", 200 + id % 700, id % 10_000);
         let (city, _, country) = *pick(rng, CITIES);
         let owner = *pick(rng, &setup.owners);
-        let created = timestamp(setup.today - Duration::days(rng.gen_range(30..540)), rng);
-        contacts
-            .push_audited(
-                conn,
-                vec![
-                    Cell::Int(id),
-                    text(first),
-                    text(last),
-                    opt_text(normalize_name(last)),
-                    text(*pick(rng, JOB_TITLES)),
-                    opt_int(account),
-                    text(&email),
-                    text(email.to_lowercase()),
-                    text(&phone),
-                    opt_text(phone_digits(&phone)),
-                    text(city),
-                    text(country),
-                ],
-                owner,
-                &created,
-                &created,
-            )
-            .await?;
+        let at = timestamp(setup.today - Duration::days(rng.gen_range(30..540)), rng);
+        let input = ContactInput {
+            first_name: first.into(),
+            last_name: last.into(),
+            job_title: pick(rng, JOB_TITLES).to_string(),
+            account_id: account.map(|id| id.to_string()).unwrap_or_default(),
+            email: format!(
+                "{}.{}{id}@mail.example",
+                first.to_lowercase(),
+                last.to_lowercase()
+            ),
+            business_phone: format!("+1 425 {:03} {:04}", 200 + id % 700, id % 10_000),
+            city: city.into(),
+            country: country.into(),
+            ..Default::default()
+        };
+        let fields = validate_contact(&input).map_err(refused)?;
+        let inserted =
+            crate::contact::db::insert(conn, &fields, None, &by_owner(owner, at), &created)
+                .await
+                .map_err(refused)?;
+        check_id(inserted, id)?;
     }
-    contacts.flush(conn).await?;
-
     Ok(contact_accounts)
 }
 
 /// About 55% open, 20% qualified (each linked to a generated opportunity), 25% disqualified.
-/// Returns the qualified ones, in the order of the opportunities they became.
+/// Returns the qualified ones, in the order of the opportunities they became. Each lead goes
+/// through the lead form's validation and the leads' one INSERT.
 async fn insert_leads(
     conn: &mut SqliteConnection,
     setup: &Setup,
@@ -579,43 +525,7 @@ async fn insert_leads(
     account_names: &[String],
     contact_accounts: &[Option<i64>],
 ) -> Result<Vec<QualifiedLead>, sqlx::Error> {
-    let mut leads = TableWriter::audited(
-        "leads",
-        &[
-            "id",
-            "topic",
-            "first_name",
-            "last_name",
-            "last_name_normalized",
-            "job_title",
-            "company_name",
-            "company_normalized",
-            "email",
-            "email_normalized",
-            "business_phone",
-            "business_phone_digits",
-            "city",
-            "country",
-            "description",
-            "lead_source",
-            "rating",
-            "budget_amount_minor",
-            "budget_status",
-            "purchase_timeframe",
-            "purchase_process",
-            "decision_maker_identified",
-            "need",
-            "status",
-            "status_reason",
-            "process_id",
-            "stage_id",
-            "qualified_account_id",
-            "qualified_contact_id",
-            "qualified_opportunity_id",
-            "qualified_at",
-            "closed_at",
-        ],
-    );
+    use crate::lead::{LeadStatusReason as Reason, NewLeadState};
     // For opportunity k < qualified.len(): (originating lead, account, contact, owner).
     let mut qualified: Vec<(i64, Option<i64>, Option<i64>, i64)> = Vec::new();
     let sources = crate::lead::LeadSource::ALL;
@@ -635,45 +545,40 @@ async fn insert_leads(
                 pick(rng, COMPANY_SUFFIX)
             )
         };
-        let email = format!(
-            "{}.{}.l{}@lead.example",
-            first.to_lowercase(),
-            last.to_lowercase(),
-            id
-        );
-        let phone = format!("+44 20 7946 {:04}", id % 10_000);
         let (city, _, country) = *pick(rng, CITIES);
         let owner = *pick(rng, &setup.owners);
         let created_day = setup.today - Duration::days(rng.gen_range(0..365));
         let created = timestamp(created_day, rng);
         let roll: u32 = rng.gen_range(0..100);
         let can_qualify = qualified.len() < setup.counts.opportunities;
-        let (status, reason) = match roll {
-            0..=54 => (
-                "open",
+        let reason = match roll {
+            0..=54 => {
                 if rng.gen_bool(0.5) {
-                    "new"
+                    Reason::New
                 } else {
-                    "contacted"
-                },
-            ),
-            55..=74 if can_qualify => ("qualified", "qualified"),
-            _ => (
-                "disqualified",
-                *pick(
-                    rng,
-                    &["lost", "cannot_contact", "no_longer_interested", "canceled"],
-                ),
+                    Reason::Contacted
+                }
+            }
+            55..=74 if can_qualify => Reason::Qualified,
+            _ => *pick(
+                rng,
+                &[
+                    Reason::Lost,
+                    Reason::CannotContact,
+                    Reason::NoLongerInterested,
+                    Reason::Canceled,
+                ],
             ),
         };
-        let closed_at = (status != "open").then(|| {
+        let status = reason.status();
+        let closed_at = (status != LeadStatus::Open).then(|| {
             let days_open = rng
                 .gen_range(1..60)
                 .min((setup.today - created_day).num_days().max(1));
             timestamp(created_day + Duration::days(days_open), rng)
         });
         // The link to the opportunity is set once the opportunity exists (`link_qualified`).
-        let (q_account, q_contact) = if status == "qualified" {
+        let (qualified_account_id, qualified_contact_id) = if status == LeadStatus::Qualified {
             let contact = (setup.counts.contacts > 0)
                 .then(|| setup.contact_base + rng.gen_range(0..setup.counts.contacts) as i64);
             let account = contact
@@ -689,56 +594,62 @@ async fn insert_leads(
             (None, None)
         };
         let detailed = rng.gen_bool(0.6);
-        let row = vec![
-            Cell::Int(id),
-            text(*pick(rng, TOPICS)),
-            text(first),
-            text(last),
-            opt_text(normalize_name(last)),
-            text(*pick(rng, JOB_TITLES)),
-            text(&company),
-            opt_text(normalize_name(&company)),
-            text(&email),
-            text(email.to_lowercase()),
-            text(&phone),
-            opt_text(phone_digits(&phone)),
-            text(city),
-            text(country),
-            opt_text(
+        let code = |value: Option<&'static str>| value.unwrap_or_default().to_string();
+        let input = LeadInput {
+            topic: pick(rng, TOPICS).to_string(),
+            first_name: first.into(),
+            last_name: last.into(),
+            job_title: pick(rng, JOB_TITLES).to_string(),
+            company_name: company,
+            email: format!(
+                "{}.{}.l{id}@lead.example",
+                first.to_lowercase(),
+                last.to_lowercase()
+            ),
+            business_phone: format!("+44 20 7946 {:04}", id % 10_000),
+            city: city.into(),
+            country: country.into(),
+            description: code(
                 detailed.then_some("Met at the spring trade show; wants a demo for the team."),
             ),
-            text(pick(rng, sources).code()),
-            text(pick(rng, ratings).code()),
-            opt_int(detailed.then(|| rng.gen_range(5..300) * 100_000)),
-            opt_text(detailed.then(|| pick(rng, crate::lead::BudgetStatus::ALL).code())),
-            opt_text(detailed.then(|| pick(rng, crate::lead::PurchaseTimeframe::ALL).code())),
-            opt_text(detailed.then(|| pick(rng, crate::lead::PurchaseProcess::ALL).code())),
-            opt_int(detailed.then(|| i64::from(rng.gen_bool(0.5)))),
-            opt_text(detailed.then(|| pick(rng, crate::lead::Need::ALL).code())),
-            text(status),
-            text(reason),
-            Cell::Int(setup.process_id),
-            Cell::Int(setup.qualify_stage.id),
-            opt_int(q_account),
-            opt_int(q_contact),
-            Cell::Null,
-            opt_text(if status == "qualified" {
-                closed_at.clone()
+            lead_source: pick(rng, sources).code().into(),
+            rating: pick(rng, ratings).code().into(),
+            // Whole dollars: 5,000 to 300,000.
+            budget_amount: if detailed {
+                (rng.gen_range(5..300) * 1_000).to_string()
             } else {
-                None
-            }),
-            opt_text(closed_at),
-        ];
-        leads
-            .push_audited(conn, row, owner, &created, &created)
-            .await?;
+                String::new()
+            },
+            budget_status: code(detailed.then(|| pick(rng, crate::lead::BudgetStatus::ALL).code())),
+            purchase_timeframe: code(
+                detailed.then(|| pick(rng, crate::lead::PurchaseTimeframe::ALL).code()),
+            ),
+            purchase_process: code(
+                detailed.then(|| pick(rng, crate::lead::PurchaseProcess::ALL).code()),
+            ),
+            decision_maker_identified: code(
+                detailed.then(|| if rng.gen_bool(0.5) { "yes" } else { "no" }),
+            ),
+            need: code(detailed.then(|| pick(rng, crate::lead::Need::ALL).code())),
+            ..Default::default()
+        };
+        let fields = validate_lead(&input).map_err(refused)?;
+        let state = NewLeadState {
+            reason,
+            closed_at,
+            qualified_account_id,
+            qualified_contact_id,
+        };
+        let inserted = crate::lead::db::insert(conn, &fields, &state, &by_owner(owner, created))
+            .await
+            .map_err(refused)?;
+        check_id(inserted, id)?;
     }
-    leads.flush(conn).await?;
-
     Ok(qualified)
 }
 
-/// Opportunities over every stage, open, won and lost, each with its stage history.
+/// Opportunities over every stage, open, won and lost, each with its stage history. Each
+/// goes through the opportunity form's validation and the opportunities' one INSERT.
 async fn insert_opportunities(
     conn: &mut SqliteConnection,
     setup: &Setup,
@@ -746,32 +657,7 @@ async fn insert_opportunities(
     qualified: &[QualifiedLead],
     contact_accounts: &[Option<i64>],
 ) -> Result<(), sqlx::Error> {
-    let mut opportunities = TableWriter::audited(
-        "opportunities",
-        &[
-            "id",
-            "topic",
-            "account_id",
-            "contact_id",
-            "originating_lead_id",
-            "estimated_revenue_minor",
-            "estimated_close_date",
-            "probability",
-            "rating",
-            "customer_need",
-            "proposed_solution",
-            "process_id",
-            "stage_id",
-            "forecast_category",
-            "status",
-            "status_reason",
-            "actual_revenue_minor",
-            "actual_close_date",
-            "lost_reason_id",
-            "close_competitor_id",
-            "closed_at",
-        ],
-    );
+    use crate::opportunity::{NewOpportunity, NewOpportunityOutcome as Outcome};
     let mut stage_history = TableWriter::new(
         "stage_history",
         &[
@@ -783,6 +669,11 @@ async fn insert_opportunities(
             "changed_at",
         ],
     );
+    let created_entry = [FieldChange {
+        field: "created",
+        old: None,
+        new: Some("Opportunity created".into()),
+    }];
     let ratings = crate::lead::Rating::ALL;
     let open_share = f64::from(setup.counts.open_percent.min(100)) / 100.0;
     for index in 0..setup.counts.opportunities {
@@ -800,23 +691,24 @@ async fn insert_opportunities(
             account =
                 Some(setup.account_base + rng.gen_range(0..setup.counts.accounts.max(1)) as i64);
         }
-        let estimate = rng.gen_range(10..2_500) * 10_000;
+        // Whole dollars: 100 to 25,000.
+        let estimate_dollars = rng.gen_range(10..2_500) * 100;
         let stage_index = rng.gen_range(0..setup.opportunity_stages.len());
         let roll = rng.gen_range(0.0..1.0);
         let status = if roll < open_share {
-            "open"
+            OpportunityStatus::Open
         } else if roll < open_share + (1.0 - open_share) * 0.6 {
-            "won"
+            OpportunityStatus::Won
         } else {
-            "lost"
+            OpportunityStatus::Lost
         };
-        let stage_index = if status == "won" {
+        let stage_index = if status == OpportunityStatus::Won {
             setup.opportunity_stages.len() - 1
         } else {
             stage_index
         };
         let stage = &setup.opportunity_stages[stage_index];
-        let (close_date, created_day) = if status == "open" {
+        let (close_date, created_day) = if status == OpportunityStatus::Open {
             let close = setup.today + Duration::days(rng.gen_range(0..183));
             (close, setup.today - Duration::days(rng.gen_range(3..150)))
         } else {
@@ -824,57 +716,59 @@ async fn insert_opportunities(
             (close, close - Duration::days(rng.gen_range(10..120)))
         };
         let created = timestamp(created_day, rng);
-        let closed = (status != "open").then(|| timestamp(close_date, rng));
-        let (probability, forecast, reason, lost_reason, competitor) = match status {
-            "open" => (
-                stage.probability,
-                stage.forecast.clone(),
-                "in_progress".to_string(),
-                None,
-                None,
-            ),
-            "won" => (100, "won".into(), "won".into(), None, None),
-            _ => {
+        let outcome = match status {
+            OpportunityStatus::Open => Outcome::Open,
+            OpportunityStatus::Won => Outcome::Won {
+                actual_revenue_minor: estimate_dollars * rng.gen_range(85..=110),
+                actual_close_date: close_date.to_string(),
+                closed_at: timestamp(close_date, rng),
+            },
+            OpportunityStatus::Lost => {
                 let (reason_id, code) = pick(rng, &setup.lost_reasons).clone();
-                let competitor = (code == "out_sold").then(|| *pick(rng, &setup.competitors));
-                (0, "lost".into(), code, Some(reason_id), competitor)
+                Outcome::Lost {
+                    lost_reason_id: reason_id,
+                    competitor_id: (code == "out_sold").then(|| *pick(rng, &setup.competitors)),
+                    actual_close_date: close_date.to_string(),
+                    closed_at: timestamp(close_date, rng),
+                }
             }
         };
-        let actual_revenue = (status == "won").then(|| estimate / 100 * rng.gen_range(85..=110));
-        let far_enough = stage_index >= 1 || status != "open";
-        opportunities
-            .push_audited(
-                conn,
-                vec![
-                    Cell::Int(id),
-                    text(*pick(rng, TOPICS)),
-                    opt_int(account),
-                    opt_int(contact),
-                    opt_int((lead != 0).then_some(lead)),
-                    Cell::Int(estimate),
-                    text(close_date.to_string()),
-                    Cell::Int(probability),
-                    text(pick(rng, ratings).code()),
-                    opt_text(
-                        far_enough.then_some("Replace spreadsheets with one shared pipeline."),
-                    ),
-                    opt_text(far_enough.then_some("Leadflow with onboarding for two teams.")),
-                    Cell::Int(setup.process_id),
-                    Cell::Int(stage.id),
-                    text(forecast),
-                    text(status),
-                    text(reason),
-                    opt_int(actual_revenue),
-                    opt_text((status != "open").then(|| close_date.to_string())),
-                    opt_int(lost_reason),
-                    opt_int(competitor),
-                    opt_text(closed.clone()),
-                ],
-                owner,
-                &created,
-                closed.as_deref().unwrap_or(&created),
-            )
-            .await?;
+        let far_enough = stage_index >= 1 || status != OpportunityStatus::Open;
+        let text = |value: &str| {
+            if far_enough {
+                value.to_string()
+            } else {
+                String::new()
+            }
+        };
+        let input = OpportunityInput {
+            topic: pick(rng, TOPICS).to_string(),
+            estimated_revenue: estimate_dollars.to_string(),
+            estimated_close_date: close_date.to_string(),
+            rating: pick(rng, ratings).code().into(),
+            customer_need: text("Replace spreadsheets with one shared pipeline."),
+            proposed_solution: text("Leadflow with onboarding for two teams."),
+            ..Default::default()
+        };
+        let valid = validate_opportunity(&input, Currency::USD).map_err(refused)?;
+        let new = NewOpportunity {
+            fields: valid.fields,
+            account_id: account,
+            contact_id: contact,
+            originating_lead_id: (lead != 0).then_some(lead),
+            lead_source: None,
+            decision_maker_identified: None,
+            process_id: setup.process_id,
+            stage_id: stage.id,
+            probability: stage.probability,
+            forecast_category: stage.forecast,
+            outcome,
+        };
+        let inserted =
+            crate::opportunity::db::insert(conn, &new, &by_owner(owner, created), &created_entry)
+                .await
+                .map_err(refused)?;
+        check_id(inserted, id)?;
         // From Qualify (when it came from a lead) or nothing, through each stage reached.
         let mut from = (lead != 0).then_some(setup.qualify_stage.id);
         for (step, reached) in setup.opportunity_stages[..=stage_index].iter().enumerate() {
@@ -883,21 +777,19 @@ async fn insert_opportunities(
                 .push(
                     conn,
                     vec![
-                        text("opportunity"),
+                        Cell::Text("opportunity".into()),
                         Cell::Int(id),
                         opt_int(from),
                         Cell::Int(reached.id),
                         Cell::Int(owner),
-                        text(changed),
+                        Cell::Text(changed),
                     ],
                 )
                 .await?;
             from = Some(reached.id);
         }
     }
-    opportunities.flush(conn).await?;
     stage_history.flush(conn).await?;
-
     Ok(())
 }
 
@@ -922,97 +814,94 @@ async fn link_qualified(conn: &mut SqliteConnection, setup: &Setup) -> Result<()
     Ok(())
 }
 
-/// Notes, calls, tasks and appointments on random leads, opportunities, accounts and contacts.
+/// Notes, calls, tasks and appointments on random leads, opportunities, accounts and
+/// contacts, each through the activity form's validation and the activities' one INSERT.
 async fn insert_activities(
     conn: &mut SqliteConnection,
     setup: &Setup,
     rng: &mut ChaCha8Rng,
 ) -> Result<(), sqlx::Error> {
-    let mut activities = TableWriter::audited(
-        "activities",
-        &[
-            "kind",
-            "subject",
-            "body",
-            "lead_id",
-            "opportunity_id",
-            "account_id",
-            "contact_id",
-            "direction",
-            "outcome",
-            "due_date",
-            "done",
-            "starts_at",
-            "ends_at",
-            "location",
-        ],
-    );
     let targets = [
-        (setup.counts.leads, setup.lead_base),
-        (setup.counts.opportunities, setup.opportunity_base),
-        (setup.counts.accounts, setup.account_base),
-        (setup.counts.contacts, setup.contact_base),
+        (RecordType::Lead, setup.counts.leads, setup.lead_base),
+        (
+            RecordType::Opportunity,
+            setup.counts.opportunities,
+            setup.opportunity_base,
+        ),
+        (
+            RecordType::Account,
+            setup.counts.accounts,
+            setup.account_base,
+        ),
+        (
+            RecordType::Contact,
+            setup.counts.contacts,
+            setup.contact_base,
+        ),
     ];
-    if targets.iter().any(|(count, _)| *count > 0) {
-        for _ in 0..setup.counts.activities {
-            let mut slot = rng.gen_range(0..4);
-            while targets[slot].0 == 0 {
-                slot = (slot + 1) % 4;
-            }
-            let (count, base) = targets[slot];
-            let regarding = base + rng.gen_range(0..count) as i64;
-            let mut regarding_cells: Vec<Cell> = (0..4).map(|_| Cell::Null).collect();
-            regarding_cells[slot] = Cell::Int(regarding);
-            let owner = *pick(rng, &setup.owners);
-            let day = setup.today + Duration::days(rng.gen_range(-90..14));
-            let created_day = day.min(setup.today);
-            let created = timestamp(created_day, rng);
-            let kind = *pick(rng, &["note", "phone_call", "task", "appointment"]);
-            let mut row = vec![text(kind)];
-            let (subject, body) = match kind {
-                "note" => ("Note", Some("Prefers email; budget review in March.")),
-                "phone_call" => (
-                    "Discovery call",
-                    Some("Talked through current process and pain points."),
-                ),
-                "task" => ("Send pricing sheet", None),
-                _ => (
-                    "On-site demo",
-                    Some("Bring the tablet with the pipeline board."),
-                ),
-            };
-            row.push(text(subject));
-            row.push(opt_text(body));
-            row.extend(regarding_cells);
-            let is_call = kind == "phone_call";
-            row.push(opt_text(is_call.then(|| {
-                if rng.gen_bool(0.7) {
+    if targets.iter().all(|(_, count, _)| *count == 0) {
+        return Ok(());
+    }
+    for _ in 0..setup.counts.activities {
+        let mut slot = rng.gen_range(0..4);
+        while targets[slot].1 == 0 {
+            slot = (slot + 1) % 4;
+        }
+        let (regarding, count, base) = targets[slot];
+        let record_id = base + rng.gen_range(0..count) as i64;
+        let owner = *pick(rng, &setup.owners);
+        let day = setup.today + Duration::days(rng.gen_range(-90..14));
+        let created = timestamp(day.min(setup.today), rng);
+        let kind = *pick(rng, &["note", "phone_call", "task", "appointment"]);
+        let (subject, body) = match kind {
+            "note" => ("Note", "Prefers email; budget review in March."),
+            "phone_call" => (
+                "Discovery call",
+                "Talked through current process and pain points.",
+            ),
+            "task" => ("Send pricing sheet", ""),
+            _ => ("On-site demo", "Bring the tablet with the pipeline board."),
+        };
+        let mut input = ActivityInput {
+            kind: kind.into(),
+            subject: subject.into(),
+            body: body.into(),
+            ..Default::default()
+        };
+        match kind {
+            "phone_call" => {
+                input.direction = if rng.gen_bool(0.7) {
                     "outbound"
                 } else {
                     "inbound"
                 }
-            })));
-            row.push(opt_text(is_call.then(|| *pick(rng, CALL_OUTCOMES))));
-            row.push(opt_text((kind == "task").then(|| day.to_string())));
-            row.push(Cell::Int(i64::from(
-                kind == "task" && day < setup.today && rng.gen_bool(0.6),
-            )));
-            let starts = (kind == "appointment").then(|| timestamp(day, rng));
-            let ends = starts.as_ref().map(|s| {
-                chrono::DateTime::parse_from_rfc3339(s)
-                    .map(|t| (t + Duration::hours(1)).to_rfc3339())
-                    .unwrap_or_else(|_| s.clone())
-            });
-            row.push(opt_text(starts));
-            row.push(opt_text(ends));
-            row.push(opt_text(
-                (kind == "appointment").then_some("Customer office"),
-            ));
-            activities
-                .push_audited(conn, row, owner, &created, &created)
-                .await?;
+                .into();
+                input.outcome = pick(rng, CALL_OUTCOMES).to_string();
+            }
+            "task" => input.due_date = day.to_string(),
+            "appointment" => {
+                let starts = day
+                    .and_hms_opt(rng.gen_range(8..18), rng.gen_range(0..4) * 15, 0)
+                    .unwrap_or_default();
+                let format = |at: chrono::NaiveDateTime| at.format("%Y-%m-%dT%H:%M").to_string();
+                input.starts_at = format(starts);
+                input.ends_at = format(starts + Duration::hours(1));
+                input.location = "Customer office".into();
+            }
+            _ => {}
         }
-        activities.flush(conn).await?;
+        let done = kind == "task" && day < setup.today && rng.gen_bool(0.6);
+        let activity = validate_activity(&input).map_err(refused)?;
+        crate::activity::db::insert(
+            conn,
+            regarding,
+            record_id,
+            &activity,
+            done,
+            &by_owner(owner, created),
+        )
+        .await
+        .map_err(refused)?;
     }
     Ok(())
 }

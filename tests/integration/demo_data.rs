@@ -175,3 +175,67 @@ async fn an_interrupted_demo_seed_leaves_no_users_behind() {
             .unwrap()
     );
 }
+
+/// The generator writes through each record kind's one write path: every generated record
+/// has the "created" history entry the forms write, closed opportunities look exactly as
+/// Close as Won / Close as Lost leave them, and appointments are stored as the form stores
+/// them (UTC, minutes).
+#[tokio::test]
+async fn generated_records_are_written_as_the_forms_write_them() {
+    let app = TestApp::spawn().await;
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let counts = Counts {
+        accounts: 40,
+        contacts: 80,
+        leads: 120,
+        opportunities: 150,
+        activities: 300,
+        open_percent: 40,
+    };
+    generate(&app.pool, counts, 11, today).await.unwrap();
+    for (table, kind) in [
+        ("accounts", "account"),
+        ("contacts", "contact"),
+        ("leads", "lead"),
+        ("opportunities", "opportunity"),
+    ] {
+        let without_created = count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM {table} r WHERE NOT EXISTS (SELECT 1 FROM record_history h \
+                 WHERE h.record_type = '{kind}' AND h.record_id = r.id AND h.field = 'created' AND h.version = 1)"
+            ),
+        )
+        .await;
+        assert_eq!(without_created, 0, "{table} without their created entry");
+    }
+    // As close_won / close_lost write them: the status as reason, the open figures kept.
+    let misshapen = count(
+        &app,
+        "SELECT COUNT(*) FROM opportunities WHERE status <> 'open' AND (status_reason <> status \
+         OR open_probability IS NULL OR open_forecast_category IS NULL \
+         OR probability <> CASE status WHEN 'won' THEN 100 ELSE 0 END \
+         OR forecast_category <> status OR closed_at IS NULL)",
+    )
+    .await;
+    assert_eq!(misshapen, 0);
+    assert!(count(&app, "SELECT COUNT(*) FROM opportunities WHERE status = 'lost'").await > 0);
+    let odd_appointments = count(
+        &app,
+        "SELECT COUNT(*) FROM activities WHERE kind = 'appointment' AND \
+         (length(starts_at) <> 16 OR length(ends_at) <> 16 OR ends_at < starts_at)",
+    )
+    .await;
+    assert_eq!(odd_appointments, 0);
+    assert!(count(&app, "SELECT COUNT(*) FROM activities WHERE kind = 'appointment'").await > 0);
+    // Everything a form would refuse is refused for the generator too: no lead without a
+    // last name and company, no contact without a last name.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE last_name IS NULL AND company_name IS NULL"
+        )
+        .await,
+        0
+    );
+}
