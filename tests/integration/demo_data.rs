@@ -219,7 +219,14 @@ async fn generated_records_are_written_as_the_forms_write_them() {
     )
     .await;
     assert_eq!(misshapen, 0);
-    assert!(count(&app, "SELECT COUNT(*) FROM opportunities WHERE status = 'lost'").await > 0);
+    assert!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM opportunities WHERE status = 'lost'"
+        )
+        .await
+            > 0
+    );
     let odd_appointments = count(
         &app,
         "SELECT COUNT(*) FROM activities WHERE kind = 'appointment' AND \
@@ -227,7 +234,14 @@ async fn generated_records_are_written_as_the_forms_write_them() {
     )
     .await;
     assert_eq!(odd_appointments, 0);
-    assert!(count(&app, "SELECT COUNT(*) FROM activities WHERE kind = 'appointment'").await > 0);
+    assert!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM activities WHERE kind = 'appointment'"
+        )
+        .await
+            > 0
+    );
     // Everything a form would refuse is refused for the generator too: no lead without a
     // last name and company, no contact without a last name.
     assert_eq!(
