@@ -207,7 +207,7 @@ pub mod db {
     };
     use crate::auth::{User, check_can_edit};
     use crate::error::AppError;
-    use crate::history::{self, FieldChange, db::AUTHORSHIP_COLUMNS};
+    use crate::history::{self, FieldChange};
     use crate::types::normalize::normalize_name;
     use sqlx::{SqliteConnection, SqlitePool};
 
@@ -333,17 +333,6 @@ pub mod db {
         .await?;
         tx.commit().await?;
         Ok(version + 1)
-    }
-
-    /// The `INSERT` of a new account or contact: `columns`, then the owner and audit
-    /// columns (see `history::db::bind_authorship`).
-    pub fn insert_sql(kind: DirectoryKind, columns: &[&str]) -> String {
-        format!(
-            "INSERT INTO {} ({}, {AUTHORSHIP_COLUMNS}) VALUES ({}, ?, ?, ?, ?, ?)",
-            kind.code(),
-            columns.join(", "),
-            vec!["?"; columns.len()].join(", ")
-        )
     }
 
     /// The `UPDATE` of `columns` and the audit columns; bind modified by, modified at and

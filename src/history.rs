@@ -83,6 +83,62 @@ pub mod db {
     pub const AUTHORSHIP_COLUMNS: &str =
         "owner_id, created_by, created_at, modified_by, modified_at";
 
+    /// The multi-row `INSERT` of `rows` new records into `table`: `columns`, then
+    /// `AUTHORSHIP_COLUMNS`. One statement per batch: the generator writes a million records
+    /// through the same INSERT a form writes one with.
+    pub fn insert_rows_sql(table: &str, columns: &[&str], rows: usize) -> String {
+        let row = format!("({}?, ?, ?, ?, ?)", "?, ".repeat(columns.len()));
+        format!(
+            "INSERT INTO {table} ({}, {AUTHORSHIP_COLUMNS}) VALUES {}",
+            columns.join(", "),
+            vec![row; rows].join(", ")
+        )
+    }
+
+    /// Rows per multi-row INSERT of `columns` (plus authorship): within SQLite's limit of
+    /// 32,766 bound values, and at most 500 rows.
+    pub fn rows_per_statement(columns: usize) -> usize {
+        (32_000 / (columns + 5)).clamp(1, 500)
+    }
+
+    /// The ids the rows of one multi-row INSERT got, in order: new rowids are consecutive
+    /// within a statement, ending at the last one.
+    pub fn inserted_ids(result: sqlx::sqlite::SqliteQueryResult, rows: usize) -> Vec<i64> {
+        let last = result.last_insert_rowid();
+        (last + 1 - rows as i64..=last).collect()
+    }
+
+    /// Writes version 1 of new records: each record's `created` entries, in one statement.
+    pub async fn record_created(
+        conn: &mut SqliteConnection,
+        record_type: &str,
+        records: &[(i64, &Authorship)],
+        created: &[FieldChange],
+    ) -> Result<(), sqlx::Error> {
+        if records.is_empty() || created.is_empty() {
+            return Ok(());
+        }
+        let mut query = sqlx::QueryBuilder::new(
+            "INSERT INTO record_history \
+             (record_type, record_id, field, old_value, new_value, changed_by, changed_at, version) ",
+        );
+        let rows = records
+            .iter()
+            .flat_map(|record| created.iter().map(move |change| (record, change)));
+        query.push_values(rows, |mut row, ((id, who), change)| {
+            row.push_bind(record_type)
+                .push_bind(*id)
+                .push_bind(change.field)
+                .push_bind(&change.old)
+                .push_bind(&change.new)
+                .push_bind(who.by)
+                .push_bind(&who.at)
+                .push_bind(1_i64);
+        });
+        query.build().execute(&mut *conn).await?;
+        Ok(())
+    }
+
     /// Binds `AUTHORSHIP_COLUMNS`: a new record was last modified when it was created.
     pub fn bind_authorship<'q>(query: Query<'q>, who: &'q Authorship) -> Query<'q> {
         query

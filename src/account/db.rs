@@ -7,12 +7,11 @@ use super::{
 use crate::auth::{User, check_can_edit};
 use crate::customer::CustomerKind;
 use crate::directory::DirectoryKind;
-use crate::directory::db::{
-    check_active, commit_changes, created, for_write, insert_sql, update_sql,
-};
+use crate::directory::db::{check_active, commit_changes, created, for_write, update_sql};
 use crate::duplicates::RecordKind;
 use crate::error::AppError;
-use crate::history::{self, Authorship, db::bind_authorship};
+use crate::history::db::{bind_authorship, insert_rows_sql, inserted_ids, rows_per_statement};
+use crate::history::{self, Authorship};
 use crate::lead::SaveOutcome;
 use crate::types::RecordLink;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -271,13 +270,33 @@ pub async fn insert(
     who: &Authorship,
     created: &[history::FieldChange],
 ) -> Result<i64, AppError> {
-    let sql = insert_sql(DirectoryKind::Accounts, &COLUMNS);
-    let id = bind_authorship(bind_fields(sqlx::query(&sql), fields), who)
-        .execute(&mut *conn)
-        .await?
-        .last_insert_rowid();
-    history::db::record(conn, "account", id, 1, created, who.by, &who.at).await?;
-    Ok(id)
+    let ids = insert_many(conn, &[(fields, who)], created).await?;
+    ids.first().copied().ok_or(AppError::Internal)
+}
+
+/// `insert` for many accounts at once (multi-row statements); their ids, in order.
+pub async fn insert_many(
+    conn: &mut SqliteConnection,
+    records: &[(&AccountFields, &Authorship)],
+    created: &[history::FieldChange],
+) -> Result<Vec<i64>, AppError> {
+    let mut ids = Vec::with_capacity(records.len());
+    for batch in records.chunks(rows_per_statement(COLUMNS.len())) {
+        let sql = insert_rows_sql("accounts", &COLUMNS, batch.len());
+        let mut query = sqlx::query(&sql);
+        for (fields, who) in batch {
+            query = bind_authorship(bind_fields(query, fields), who);
+        }
+        let written = inserted_ids(query.execute(&mut *conn).await?, batch.len());
+        let entries: Vec<(i64, &Authorship)> = written
+            .iter()
+            .copied()
+            .zip(batch.iter().map(|(_, who)| *who))
+            .collect();
+        history::db::record_created(conn, "account", &entries, created).await?;
+        ids.extend(written);
+    }
+    Ok(ids)
 }
 
 /// Saves an edit made on `version`, recording each changed field.

@@ -4,7 +4,7 @@ use super::rules::{EVENT_FIELDS, ValidActivity, merge_timeline};
 use super::{ActivityItem, ActivityKind, MyActivities, RecordType, SystemEvent, TimelinePage};
 use crate::auth::{Role, User};
 use crate::error::AppError;
-use crate::history::db::{AUTHORSHIP_COLUMNS, bind_authorship};
+use crate::history::db::{bind_authorship, insert_rows_sql, inserted_ids, rows_per_statement};
 use crate::history::{self, Authorship, FieldChange};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -78,6 +78,15 @@ pub async fn log(
     insert(&mut conn, regarding, record_id, activity, false, &who).await
 }
 
+/// One activity to write: what, on which record, whether it is done, by whom.
+pub struct NewActivity<'a> {
+    pub regarding: RecordType,
+    pub record_id: i64,
+    pub activity: &'a ValidActivity,
+    pub done: bool,
+    pub who: &'a Authorship,
+}
+
 /// The one INSERT of an activity, for Log and the generator (which also writes tasks that
 /// were done). The caller has validated `activity` and checked that the record exists.
 pub async fn insert(
@@ -88,28 +97,66 @@ pub async fn insert(
     done: bool,
     who: &Authorship,
 ) -> Result<i64, AppError> {
-    let column = format!("{}_id", regarding.code());
-    let sql = format!(
-        "INSERT INTO activities (kind, subject, body, direction, outcome, due_date, starts_at, \
-         ends_at, location, done, {column}, {AUTHORSHIP_COLUMNS}) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    );
-    let query = sqlx::query(&sql)
-        .bind(activity.kind)
-        .bind(&activity.subject)
-        .bind(&activity.body)
-        .bind(activity.direction)
-        .bind(&activity.outcome)
-        .bind(&activity.due_date)
-        .bind(&activity.starts_at)
-        .bind(&activity.ends_at)
-        .bind(&activity.location)
-        .bind(done)
-        .bind(record_id);
-    Ok(bind_authorship(query, who)
-        .execute(&mut *conn)
-        .await?
-        .last_insert_rowid())
+    let new = NewActivity {
+        regarding,
+        record_id,
+        activity,
+        done,
+        who,
+    };
+    let ids = insert_many(conn, &[new]).await?;
+    ids.first().copied().ok_or(AppError::Internal)
+}
+
+const NEW_ACTIVITY_COLUMNS: [&str; 14] = [
+    "kind",
+    "subject",
+    "body",
+    "direction",
+    "outcome",
+    "due_date",
+    "starts_at",
+    "ends_at",
+    "location",
+    "done",
+    "lead_id",
+    "opportunity_id",
+    "account_id",
+    "contact_id",
+];
+
+/// `insert` for many activities at once (multi-row statements); their ids, in order.
+pub async fn insert_many(
+    conn: &mut SqliteConnection,
+    records: &[NewActivity<'_>],
+) -> Result<Vec<i64>, AppError> {
+    let mut ids = Vec::with_capacity(records.len());
+    for batch in records.chunks(rows_per_statement(NEW_ACTIVITY_COLUMNS.len())) {
+        let sql = insert_rows_sql("activities", &NEW_ACTIVITY_COLUMNS, batch.len());
+        let mut query = sqlx::query(&sql);
+        for new in batch {
+            let on = |kind: RecordType| (new.regarding == kind).then_some(new.record_id);
+            let activity = new.activity;
+            query = query
+                .bind(activity.kind)
+                .bind(&activity.subject)
+                .bind(&activity.body)
+                .bind(activity.direction)
+                .bind(&activity.outcome)
+                .bind(&activity.due_date)
+                .bind(&activity.starts_at)
+                .bind(&activity.ends_at)
+                .bind(&activity.location)
+                .bind(new.done)
+                .bind(on(RecordType::Lead))
+                .bind(on(RecordType::Opportunity))
+                .bind(on(RecordType::Account))
+                .bind(on(RecordType::Contact));
+            query = bind_authorship(query, new.who);
+        }
+        ids.extend(inserted_ids(query.execute(&mut *conn).await?, batch.len()));
+    }
+    Ok(ids)
 }
 
 /// The newest `limit` entries of a record's timeline.

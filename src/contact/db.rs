@@ -6,12 +6,11 @@ use crate::account::db::RELATED_OPPORTUNITY_COLUMNS;
 use crate::auth::{User, check_can_edit};
 use crate::customer::CustomerKind;
 use crate::directory::DirectoryKind;
-use crate::directory::db::{
-    check_active, commit_changes, created, for_write, insert_sql, update_sql,
-};
+use crate::directory::db::{check_active, commit_changes, created, for_write, update_sql};
 use crate::duplicates::RecordKind;
 use crate::error::AppError;
-use crate::history::{self, Authorship, db::bind_authorship};
+use crate::history::db::{bind_authorship, insert_rows_sql, inserted_ids, rows_per_statement};
+use crate::history::{self, Authorship};
 use crate::lead::SaveOutcome;
 use crate::opportunity::StakeholderRole;
 use crate::types::RecordLink;
@@ -195,19 +194,38 @@ pub async fn insert(
     who: &Authorship,
     created: &[crate::history::FieldChange],
 ) -> Result<i64, AppError> {
+    let ids = insert_many(conn, &[(fields, originating_lead_id, who)], created).await?;
+    ids.first().copied().ok_or(AppError::Internal)
+}
+
+/// `insert` for many contacts at once (multi-row statements); their ids, in order.
+pub async fn insert_many(
+    conn: &mut SqliteConnection,
+    records: &[(&ContactFields, Option<i64>, &Authorship)],
+    created: &[crate::history::FieldChange],
+) -> Result<Vec<i64>, AppError> {
     let columns: Vec<&str> = COLUMNS
         .iter()
         .copied()
         .chain(["originating_lead_id"])
         .collect();
-    let sql = insert_sql(DirectoryKind::Contacts, &columns);
-    let query = bind_fields(sqlx::query(&sql), fields).bind(originating_lead_id);
-    let id = bind_authorship(query, who)
-        .execute(&mut *conn)
-        .await?
-        .last_insert_rowid();
-    crate::history::db::record(conn, "contact", id, 1, created, who.by, &who.at).await?;
-    Ok(id)
+    let mut ids = Vec::with_capacity(records.len());
+    for batch in records.chunks(rows_per_statement(columns.len())) {
+        let sql = insert_rows_sql("contacts", &columns, batch.len());
+        let mut query = sqlx::query(&sql);
+        for (fields, originating_lead_id, who) in batch {
+            query = bind_authorship(bind_fields(query, fields).bind(*originating_lead_id), who);
+        }
+        let written = inserted_ids(query.execute(&mut *conn).await?, batch.len());
+        let entries: Vec<(i64, &Authorship)> = written
+            .iter()
+            .copied()
+            .zip(batch.iter().map(|(_, _, who)| *who))
+            .collect();
+        history::db::record_created(conn, "contact", &entries, created).await?;
+        ids.extend(written);
+    }
+    Ok(ids)
 }
 
 /// Saves an edit made on `version`, recording each changed field.

@@ -422,42 +422,74 @@ pub async fn insert(
     state: &super::NewLeadState,
     who: &Authorship,
 ) -> Result<i64, AppError> {
-    let status = state.reason.status();
-    let qualified_at = (status == LeadStatus::Qualified)
-        .then_some(state.closed_at.as_ref())
-        .flatten();
-    let sql = format!(
-        "INSERT INTO leads ({}, status, status_reason, qualified_account_id, qualified_contact_id, \
-         qualified_at, closed_at, process_id, stage_id, {}) \
-         SELECT {}, ?, ?, ?, ?, ?, ?, p.id, \
-         (SELECT s.id FROM stages s WHERE s.process_id = p.id ORDER BY s.position LIMIT 1), \
-         ?, ?, ?, ?, ? FROM processes p WHERE p.is_default = 1",
-        LEAD_FIELD_COLUMNS.join(", "),
-        history::db::AUTHORSHIP_COLUMNS,
-        vec!["?"; LEAD_FIELD_COLUMNS.len()].join(", ")
-    );
-    let query = bind_fields(sqlx::query(&sql), fields)
-        .bind(status)
-        .bind(state.reason)
-        .bind(state.qualified_account_id)
-        .bind(state.qualified_contact_id)
-        .bind(qualified_at)
-        .bind(&state.closed_at);
-    let inserted = history::db::bind_authorship(query, who)
-        .execute(&mut *conn)
-        .await?;
-    if inserted.rows_affected() != 1 {
+    let ids = insert_many(conn, &[(fields, state, who)]).await?;
+    ids.first().copied().ok_or(AppError::Internal)
+}
+
+/// `insert` for many leads at once (multi-row statements); their ids, in order.
+pub async fn insert_many(
+    conn: &mut SqliteConnection,
+    records: &[(&LeadFields, &super::NewLeadState, &Authorship)],
+) -> Result<Vec<i64>, AppError> {
+    let (process_id, stage_id): (i64, i64) = sqlx::query_as(
+        "SELECT p.id, s.id FROM processes p JOIN stages s ON s.process_id = p.id \
+         WHERE p.is_default = 1 ORDER BY s.position LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| {
         tracing::error!("no default process to put a new lead in");
-        return Err(AppError::Internal);
-    }
-    let id = inserted.last_insert_rowid();
+        AppError::Internal
+    })?;
+    let columns: Vec<&str> = LEAD_FIELD_COLUMNS
+        .iter()
+        .copied()
+        .chain([
+            "status",
+            "status_reason",
+            "qualified_account_id",
+            "qualified_contact_id",
+            "qualified_at",
+            "closed_at",
+            "process_id",
+            "stage_id",
+        ])
+        .collect();
     let created = [FieldChange {
         field: "created",
         old: None,
         new: Some("Lead created".into()),
     }];
-    history::db::record(conn, "lead", id, 1, &created, who.by, &who.at).await?;
-    Ok(id)
+    let mut ids = Vec::with_capacity(records.len());
+    for batch in records.chunks(history::db::rows_per_statement(columns.len())) {
+        let sql = history::db::insert_rows_sql("leads", &columns, batch.len());
+        let mut query = sqlx::query(&sql);
+        for (fields, state, who) in batch {
+            let status = state.reason.status();
+            let qualified_at = (status == LeadStatus::Qualified)
+                .then_some(state.closed_at.as_ref())
+                .flatten();
+            query = bind_fields(query, fields)
+                .bind(status)
+                .bind(state.reason)
+                .bind(state.qualified_account_id)
+                .bind(state.qualified_contact_id)
+                .bind(qualified_at)
+                .bind(&state.closed_at)
+                .bind(process_id)
+                .bind(stage_id);
+            query = history::db::bind_authorship(query, who);
+        }
+        let written = history::db::inserted_ids(query.execute(&mut *conn).await?, batch.len());
+        let entries: Vec<(i64, &Authorship)> = written
+            .iter()
+            .copied()
+            .zip(batch.iter().map(|(_, _, who)| *who))
+            .collect();
+        history::db::record_created(conn, "lead", &entries, &created).await?;
+        ids.extend(written);
+    }
+    Ok(ids)
 }
 
 /// Saves a new open lead at the first stage of the default process; unless `save_anyway`,

@@ -322,6 +322,49 @@ pub async fn insert(
     who: &history::Authorship,
     created: &[FieldChange],
 ) -> Result<i64, AppError> {
+    let ids = insert_many(conn, &[(new, who)], created).await?;
+    ids.first().copied().ok_or(AppError::Internal)
+}
+
+const NEW_OPPORTUNITY_COLUMNS: [&str; 31] = [
+    "topic",
+    "estimated_revenue_minor",
+    "currency",
+    "estimated_close_date",
+    "rating",
+    "budget_amount_minor",
+    "purchase_timeframe",
+    "purchase_process",
+    "need",
+    "current_situation",
+    "customer_need",
+    "proposed_solution",
+    "description",
+    "account_id",
+    "contact_id",
+    "originating_lead_id",
+    "lead_source",
+    "decision_maker_identified",
+    "process_id",
+    "stage_id",
+    "probability",
+    "forecast_category",
+    "open_probability",
+    "open_forecast_category",
+    "status",
+    "status_reason",
+    "actual_revenue_minor",
+    "actual_close_date",
+    "lost_reason_id",
+    "close_competitor_id",
+    "closed_at",
+];
+
+/// Binds one row of `NEW_OPPORTUNITY_COLUMNS`.
+fn bind_new<'q>(
+    query: history::db::Query<'q>,
+    new: &'q super::NewOpportunity,
+) -> history::db::Query<'q> {
     use super::NewOpportunityOutcome as Outcome;
     let f = &new.fields;
     let (status, probability, forecast, open_probability, open_forecast) = match &new.outcome {
@@ -379,18 +422,7 @@ pub async fn insert(
         OpportunityStatus::Won => "won",
         OpportunityStatus::Lost => "lost",
     };
-    let sql = format!(
-        "INSERT INTO opportunities (topic, estimated_revenue_minor, currency, estimated_close_date, \
-         rating, budget_amount_minor, purchase_timeframe, purchase_process, need, current_situation, \
-         customer_need, proposed_solution, description, account_id, contact_id, originating_lead_id, \
-         lead_source, decision_maker_identified, process_id, stage_id, probability, forecast_category, \
-         open_probability, open_forecast_category, status, status_reason, actual_revenue_minor, \
-         actual_close_date, lost_reason_id, close_competitor_id, closed_at, {}) \
-         VALUES ({}?, ?, ?, ?, ?)",
-        history::db::AUTHORSHIP_COLUMNS,
-        "?, ".repeat(31)
-    );
-    let query = sqlx::query(&sql)
+    query
         .bind(&f.topic)
         .bind(f.estimated_revenue_minor)
         .bind(&f.currency)
@@ -421,13 +453,34 @@ pub async fn insert(
         .bind(actual_close_date)
         .bind(lost_reason)
         .bind(competitor)
-        .bind(closed_at);
-    let id = history::db::bind_authorship(query, who)
-        .execute(&mut *conn)
-        .await?
-        .last_insert_rowid();
-    history::db::record(conn, "opportunity", id, 1, created, who.by, &who.at).await?;
-    Ok(id)
+        .bind(closed_at)
+}
+
+/// `insert` for many opportunities at once (multi-row statements); their ids, in order.
+pub async fn insert_many(
+    conn: &mut SqliteConnection,
+    records: &[(&super::NewOpportunity, &history::Authorship)],
+    created: &[FieldChange],
+) -> Result<Vec<i64>, AppError> {
+    let mut ids = Vec::with_capacity(records.len());
+    let rows = history::db::rows_per_statement(NEW_OPPORTUNITY_COLUMNS.len());
+    for batch in records.chunks(rows) {
+        let sql =
+            history::db::insert_rows_sql("opportunities", &NEW_OPPORTUNITY_COLUMNS, batch.len());
+        let mut query = sqlx::query(&sql);
+        for (new, who) in batch {
+            query = history::db::bind_authorship(bind_new(query, new), who);
+        }
+        let written = history::db::inserted_ids(query.execute(&mut *conn).await?, batch.len());
+        let entries: Vec<(i64, &history::Authorship)> = written
+            .iter()
+            .copied()
+            .zip(batch.iter().map(|(_, who)| *who))
+            .collect();
+        history::db::record_created(conn, "opportunity", &entries, created).await?;
+        ids.extend(written);
+    }
+    Ok(ids)
 }
 
 /// Saves an edit of an open opportunity made on `version`.

@@ -5,6 +5,7 @@
 //! fills the demo data set and benchmark-sized data sets alike.
 
 use crate::account::{AccountInput, validate_account};
+use crate::activity::db::NewActivity;
 use crate::activity::rules::validate_activity;
 use crate::activity::{ActivityInput, RecordType};
 use crate::contact::{ContactInput, validate_contact};
@@ -397,16 +398,22 @@ fn refused(error: AppError) -> sqlx::Error {
 }
 
 /// Generated rows reference each other by the ids `Setup` predicted; the write path must
-/// hand out exactly those.
-fn check_id(id: i64, expected: i64) -> Result<(), sqlx::Error> {
-    if id == expected {
-        Ok(())
-    } else {
-        Err(sqlx::Error::Protocol(format!(
-            "a generated record got id {id}, not the {expected} its references assume"
-        )))
+/// hand out exactly those, from `next` on.
+fn check_ids(ids: &[i64], next: &mut i64) -> Result<(), sqlx::Error> {
+    for id in ids {
+        if id != next {
+            return Err(sqlx::Error::Protocol(format!(
+                "a generated record got id {id}, not the {next} its references assume"
+            )));
+        }
+        *next += 1;
     }
+    Ok(())
 }
+
+/// Records per call of a write path's `insert_many` (each call writes them in statements of
+/// a few hundred rows).
+const BATCH: usize = 2_000;
 
 /// The owner created the record at `at`.
 fn by_owner(owner_id: i64, at: String) -> Authorship {
@@ -425,6 +432,8 @@ async fn insert_accounts(
     rng: &mut ChaCha8Rng,
 ) -> Result<Vec<String>, sqlx::Error> {
     let created = crate::directory::db::created(DirectoryKind::Accounts);
+    let mut next = setup.account_base;
+    let mut batch: Vec<(crate::account::AccountFields, Authorship)> = Vec::with_capacity(BATCH);
     let combos = COMPANY_FIRST.len() * COMPANY_SECOND.len() * COMPANY_SUFFIX.len();
     let mut account_names = Vec::with_capacity(setup.counts.accounts);
     for index in 0..setup.counts.accounts {
@@ -462,11 +471,16 @@ async fn insert_accounts(
             ..Default::default()
         };
         let fields = validate_account(&input, None).map_err(refused)?;
-        let id = crate::account::db::insert(conn, &fields, &by_owner(owner, at), &created)
-            .await
-            .map_err(refused)?;
-        check_id(id, setup.account_base + index as i64)?;
+        batch.push((fields, by_owner(owner, at)));
         account_names.push(name);
+        if batch.len() == BATCH || index + 1 == setup.counts.accounts {
+            let records: Vec<_> = batch.iter().map(|(fields, who)| (fields, who)).collect();
+            let ids = crate::account::db::insert_many(conn, &records, &created)
+                .await
+                .map_err(refused)?;
+            check_ids(&ids, &mut next)?;
+            batch.clear();
+        }
     }
     Ok(account_names)
 }
@@ -479,6 +493,8 @@ async fn insert_contacts(
     rng: &mut ChaCha8Rng,
 ) -> Result<Vec<Option<i64>>, sqlx::Error> {
     let created = crate::directory::db::created(DirectoryKind::Contacts);
+    let mut next = setup.contact_base;
+    let mut batch: Vec<(crate::contact::ContactFields, Authorship)> = Vec::with_capacity(BATCH);
     let mut contact_accounts: Vec<Option<i64>> = Vec::with_capacity(setup.counts.contacts);
     for index in 0..setup.counts.contacts {
         let id = setup.contact_base + index as i64;
@@ -506,11 +522,18 @@ async fn insert_contacts(
             ..Default::default()
         };
         let fields = validate_contact(&input).map_err(refused)?;
-        let inserted =
-            crate::contact::db::insert(conn, &fields, None, &by_owner(owner, at), &created)
+        batch.push((fields, by_owner(owner, at)));
+        if batch.len() == BATCH || index + 1 == setup.counts.contacts {
+            let records: Vec<_> = batch
+                .iter()
+                .map(|(fields, who)| (fields, None, who))
+                .collect();
+            let ids = crate::contact::db::insert_many(conn, &records, &created)
                 .await
                 .map_err(refused)?;
-        check_id(inserted, id)?;
+            check_ids(&ids, &mut next)?;
+            batch.clear();
+        }
     }
     Ok(contact_accounts)
 }
@@ -528,6 +551,9 @@ async fn insert_leads(
     use crate::lead::{LeadStatusReason as Reason, NewLeadState};
     // For opportunity k < qualified.len(): (originating lead, account, contact, owner).
     let mut qualified: Vec<(i64, Option<i64>, Option<i64>, i64)> = Vec::new();
+    let mut next = setup.lead_base;
+    let mut batch: Vec<(crate::lead::rules::LeadFields, NewLeadState, Authorship)> =
+        Vec::with_capacity(BATCH);
     let sources = crate::lead::LeadSource::ALL;
     let ratings = crate::lead::Rating::ALL;
     for index in 0..setup.counts.leads {
@@ -640,10 +666,18 @@ async fn insert_leads(
             qualified_account_id,
             qualified_contact_id,
         };
-        let inserted = crate::lead::db::insert(conn, &fields, &state, &by_owner(owner, created))
-            .await
-            .map_err(refused)?;
-        check_id(inserted, id)?;
+        batch.push((fields, state, by_owner(owner, created)));
+        if batch.len() == BATCH || index + 1 == setup.counts.leads {
+            let records: Vec<_> = batch
+                .iter()
+                .map(|(f, state, who)| (f, state, who))
+                .collect();
+            let ids = crate::lead::db::insert_many(conn, &records)
+                .await
+                .map_err(refused)?;
+            check_ids(&ids, &mut next)?;
+            batch.clear();
+        }
     }
     Ok(qualified)
 }
@@ -675,6 +709,8 @@ async fn insert_opportunities(
         new: Some("Opportunity created".into()),
     }];
     let ratings = crate::lead::Rating::ALL;
+    let mut next = setup.opportunity_base;
+    let mut batch: Vec<(NewOpportunity, Authorship)> = Vec::with_capacity(BATCH);
     let open_share = f64::from(setup.counts.open_percent.min(100)) / 100.0;
     for index in 0..setup.counts.opportunities {
         let id = setup.opportunity_base + index as i64;
@@ -764,11 +800,15 @@ async fn insert_opportunities(
             forecast_category: stage.forecast,
             outcome,
         };
-        let inserted =
-            crate::opportunity::db::insert(conn, &new, &by_owner(owner, created), &created_entry)
+        batch.push((new, by_owner(owner, created)));
+        if batch.len() == BATCH || index + 1 == setup.counts.opportunities {
+            let records: Vec<_> = batch.iter().map(|(new, who)| (new, who)).collect();
+            let ids = crate::opportunity::db::insert_many(conn, &records, &created_entry)
                 .await
                 .map_err(refused)?;
-        check_id(inserted, id)?;
+            check_ids(&ids, &mut next)?;
+            batch.clear();
+        }
         // From Qualify (when it came from a lead) or nothing, through each stage reached.
         let mut from = (lead != 0).then_some(setup.qualify_stage.id);
         for (step, reached) in setup.opportunity_stages[..=stage_index].iter().enumerate() {
@@ -842,7 +882,8 @@ async fn insert_activities(
     if targets.iter().all(|(_, count, _)| *count == 0) {
         return Ok(());
     }
-    for _ in 0..setup.counts.activities {
+    let mut batch = Vec::with_capacity(BATCH);
+    for index in 0..setup.counts.activities {
         let mut slot = rng.gen_range(0..4);
         while targets[slot].1 == 0 {
             slot = (slot + 1) % 4;
@@ -892,16 +933,29 @@ async fn insert_activities(
         }
         let done = kind == "task" && day < setup.today && rng.gen_bool(0.6);
         let activity = validate_activity(&input).map_err(refused)?;
-        crate::activity::db::insert(
-            conn,
+        batch.push((
             regarding,
             record_id,
-            &activity,
+            activity,
             done,
-            &by_owner(owner, created),
-        )
-        .await
-        .map_err(refused)?;
+            by_owner(owner, created),
+        ));
+        if batch.len() == BATCH || index + 1 == setup.counts.activities {
+            let records: Vec<_> = batch
+                .iter()
+                .map(|(regarding, record_id, activity, done, who)| NewActivity {
+                    regarding: *regarding,
+                    record_id: *record_id,
+                    activity,
+                    done: *done,
+                    who,
+                })
+                .collect();
+            crate::activity::db::insert_many(conn, &records)
+                .await
+                .map_err(refused)?;
+            batch.clear();
+        }
     }
     Ok(())
 }
