@@ -12,6 +12,7 @@ pub mod directory;
 pub mod duplicates;
 pub mod error;
 pub mod history;
+pub mod import;
 pub mod lead;
 pub mod opportunity;
 pub mod options;
