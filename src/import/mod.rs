@@ -1,7 +1,8 @@
 //! Import (issue 12, in progress): bringing a team's records in from spreadsheets,
 //! Salesforce and Dynamics 365 exports. Built so far are the pure rules every later step
 //! calls: reading a CSV file as Excel and the other CRMs write it (`csv_file`), mapping its
-//! columns to Leadflow's fields (`mapping`) and reading its values (`values`).
+//! columns to Leadflow's fields (`mapping`), reading its values (`values`) and what other
+//! systems' option values mean (`sources`).
 
 use crate::option_set;
 
@@ -9,6 +10,7 @@ use crate::option_set;
 pub mod csv_file;
 #[cfg(feature = "ssr")]
 pub mod mapping;
+pub mod sources;
 pub mod values;
 
 option_set!(
