@@ -47,6 +47,17 @@ enum Command {
     Backup { file: std::path::PathBuf },
     /// Replace the database with the backup FILE (refused while a server uses the database).
     Restore { file: std::path::PathBuf },
+    /// Check files as an import would, writing nothing: rows, valid and rejected rows, the
+    /// columns no field maps to, and the first problems by line and column. (Issue 12 is in
+    /// progress: only `--entity leads --dry-run` is built.)
+    Import {
+        #[arg(long)]
+        entity: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
     /// Time each dashboard query on this database and print p50 / p95 in milliseconds.
     BenchDashboard {
         #[arg(long, default_value_t = 200)]
@@ -71,6 +82,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let database = database.ok_or("DATABASE_URL must name a database file")?;
             backup::restore(&database, &file).await?;
             println!("Restored {} from {}.", database.display(), file.display());
+        }
+        Command::Import {
+            entity,
+            dry_run,
+            files,
+        } => {
+            if entity != "leads" || !dry_run {
+                return Err(
+                    "Only `leadflow import --entity leads --dry-run FILE…` is built so far.".into(),
+                );
+            }
+            for file in files {
+                let bytes = std::fs::read(&file)?;
+                let run = leadflow::import::rows::dry_run_leads(&bytes)
+                    .map_err(|message| format!("{}: {message}", file.display()))?;
+                println!(
+                    "{}: {} rows, {} valid, {} rejected",
+                    file.display(),
+                    run.rows,
+                    run.valid,
+                    run.rejected
+                );
+                if !run.unmapped.is_empty() {
+                    println!("  columns left out: {}", run.unmapped.join(", "));
+                }
+                for error in &run.errors {
+                    println!("  line {}, {}: {}", error.line, error.column, error.message);
+                }
+            }
         }
         Command::Backup { file } => {
             let bytes = backup::backup(&connect().await?, &file).await?;

@@ -75,6 +75,7 @@ pub type RowResult = Result<Vec<String>, String>;
 pub struct Table<'a> {
     pub headers: Vec<String>,
     pub delimiter: u8,
+    text: &'a str,
     reader: csv::Reader<&'a [u8]>,
 }
 
@@ -129,6 +130,7 @@ impl<'a> Table<'a> {
         Ok(Table {
             headers,
             delimiter,
+            text,
             reader,
         })
     }
@@ -137,9 +139,28 @@ impl<'a> Table<'a> {
     /// (a row of more columns than the header is refused, fewer are blank).
     pub fn rows(&mut self) -> impl Iterator<Item = (u64, RowResult)> + '_ {
         let columns = self.headers.len();
+        let text = self.text;
+        // The line a byte offset is on, counted forward from the previous row (rows come in
+        // order), so every line break counts, those inside quoted values too.
+        let mut counted = (0usize, 1u64);
+        let mut line_at = move |byte: u64| {
+            // A row's position may point at the line break that ended the row before.
+            let mut byte = (byte as usize).min(text.len());
+            while matches!(text.as_bytes().get(byte), Some(b'\r' | b'\n')) {
+                byte += 1;
+            }
+            if byte >= counted.0 {
+                counted.1 += text.as_bytes()[counted.0..byte]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count() as u64;
+                counted.0 = byte;
+            }
+            counted.1
+        };
         self.reader.records().map(move |record| match record {
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| line_at(p.byte()));
                 if record.len() > columns {
                     return (
                         line,
@@ -154,7 +175,7 @@ impl<'a> Table<'a> {
                 (line, Ok(values))
             }
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
+                let line = error.position().map_or(0, |p| line_at(p.byte()));
                 (line, Err(format!("This row cannot be read: {error}.")))
             }
         })
@@ -206,6 +227,15 @@ mod tests {
         );
         assert_eq!(rows[1].0, 4);
         assert_eq!(rows[1].1.as_ref().unwrap(), &["Solo", "", ""]);
+    }
+
+    #[test]
+    fn line_numbers_count_every_line_break() {
+        let (_, rows) = read("A,B\r\n1,\"x\r\ny\"\r\n\r\n2,3\r\n");
+        assert_eq!(
+            rows.iter().map(|(line, _)| *line).collect::<Vec<_>>(),
+            [2, 5]
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ use crate::option_set;
 pub mod csv_file;
 #[cfg(feature = "ssr")]
 pub mod mapping;
+#[cfg(feature = "ssr")]
+pub mod rows;
 pub mod sources;
 pub mod values;
 

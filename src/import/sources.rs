@@ -12,6 +12,7 @@ pub const LEAD_SOURCE_SYNONYMS: &[(&str, LeadSource)] = &[
     ("Website", LeadSource::Web),
     ("Web Site", LeadSource::Web),
     ("Web Form", LeadSource::Web),
+    ("Online Form", LeadSource::Web),
     ("Partner Referral", LeadSource::Partner),
     ("Seminar - Internal", LeadSource::Seminar),
     ("Seminar - Partner", LeadSource::Seminar),

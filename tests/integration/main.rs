@@ -12,6 +12,7 @@ mod data_rules;
 mod demo_data;
 mod faults;
 mod hostile_input;
+mod import;
 mod lead_flows;
 mod leads;
 mod opportunities;
