@@ -8,6 +8,7 @@ use crate::auth::{Role, User};
 use crate::contact::pages::{ContactPage, NewContactPage};
 use crate::directory::{DirectoryKind, DirectoryList};
 use crate::error::AppError;
+use crate::import::pages::RunningImportBar;
 use crate::lead::pages::{LeadsPage, NewLeadPage};
 use crate::lead::record::LeadRecordPage;
 use crate::opportunity::pages::OpportunityPage;
@@ -66,6 +67,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("dashboard") view=crate::dashboard::page::DashboardPage />
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("settings") view=crate::settings::SettingsPage />
+                    <Route path=path!("import") view=crate::import::pages::ImportPage />
+                    <Route path=path!("import/:id") view=crate::import::pages::ImportJobPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -82,7 +85,7 @@ pub fn use_signed_in_user() -> Resource<Result<User, AppError>> {
     expect_context::<SignedInUser>().0
 }
 
-const NAV_ITEMS: [(&str, &str); 7] = [
+const NAV_ITEMS: [(&str, &str); 8] = [
     ("/activities", "My activities"),
     ("/leads", "Leads"),
     ("/opportunities", "Opportunities"),
@@ -90,6 +93,7 @@ const NAV_ITEMS: [(&str, &str); 7] = [
     ("/accounts", "Accounts"),
     ("/contacts", "Contacts"),
     ("/dashboard", "Dashboard"),
+    ("/import", "Import"),
 ];
 
 /// Everything behind sign-in: top bar, navigation and the page. Signed-out visitors are sent
@@ -157,6 +161,7 @@ fn SignedInLayout() -> impl IntoView {
                 </ul>
             </nav>
             <main id="main" class="content" tabindex="-1">
+                <RunningImportBar />
                 <ErrorBoundary fallback=|errors| {
                     let message = errors
                         .get()

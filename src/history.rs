@@ -23,6 +23,8 @@ pub struct Authorship {
     pub by: i64,
     /// RFC 3339, UTC.
     pub at: String,
+    /// The import job that wrote the record, if one did: its history says so.
+    pub import_job: Option<i64>,
 }
 
 impl Authorship {
@@ -32,6 +34,7 @@ impl Authorship {
             owner_id,
             by,
             at: chrono::Utc::now().to_rfc3339(),
+            import_job: None,
         }
     }
 }
@@ -126,11 +129,15 @@ pub mod db {
             .iter()
             .flat_map(|record| created.iter().map(move |change| (record, change)));
         query.push_values(rows, |mut row, ((id, who), change)| {
+            let new = match (who.import_job, &change.new) {
+                (Some(job), Some(text)) => Some(format!("{text} by import #{job}")),
+                _ => change.new.clone(),
+            };
             row.push_bind(record_type)
                 .push_bind(*id)
                 .push_bind(change.field)
                 .push_bind(&change.old)
-                .push_bind(&change.new)
+                .push_bind(new)
                 .push_bind(who.by)
                 .push_bind(&who.at)
                 .push_bind(1_i64);

@@ -47,14 +47,24 @@ enum Command {
     Backup { file: std::path::PathBuf },
     /// Replace the database with the backup FILE (refused while a server uses the database).
     Restore { file: std::path::PathBuf },
-    /// Check files as an import would, writing nothing: rows, valid and rejected rows, the
-    /// columns no field maps to, and the first problems by line and column. (Issue 12 is in
-    /// progress: only `--entity leads --dry-run` is built.)
+    /// Import a CSV file as the import page does (same mapping, duplicate rule and write
+    /// path), as the user `--as` (default: the first admin). `--dry-run` writes nothing and
+    /// prints the counts and the first problems by line and column. Only leads so far.
     Import {
         #[arg(long)]
         entity: String,
         #[arg(long)]
         dry_run: bool,
+        /// The importing user's email.
+        #[arg(long = "as")]
+        user: Option<String>,
+        /// skip, fill_blanks, overwrite or create.
+        #[arg(long, default_value = "skip")]
+        duplicates: String,
+        /// A JSON object of column header → field name (null leaves a column out); columns
+        /// it does not name keep the suggested field.
+        #[arg(long)]
+        mapping: Option<std::path::PathBuf>,
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
@@ -86,30 +96,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Command::Import {
             entity,
             dry_run,
+            user,
+            duplicates,
+            mapping,
             files,
         } => {
-            if entity != "leads" || !dry_run {
-                return Err(
-                    "Only `leadflow import --entity leads --dry-run FILE…` is built so far.".into(),
-                );
-            }
+            let pool = connect().await?;
+            let options = leadflow::import::cli::Options {
+                entity: entity.parse()?,
+                dry_run,
+                user,
+                duplicates: duplicates.parse()?,
+                mapping,
+            };
             for file in files {
-                let bytes = std::fs::read(&file)?;
-                let run = leadflow::import::rows::dry_run_leads(&bytes)
+                leadflow::import::cli::import(&pool, &options, &file)
+                    .await
                     .map_err(|message| format!("{}: {message}", file.display()))?;
-                println!(
-                    "{}: {} rows, {} valid, {} rejected",
-                    file.display(),
-                    run.rows,
-                    run.valid,
-                    run.rejected
-                );
-                if !run.unmapped.is_empty() {
-                    println!("  columns left out: {}", run.unmapped.join(", "));
-                }
-                for error in &run.errors {
-                    println!("  line {}, {}: {}", error.line, error.column, error.message);
-                }
             }
         }
         Command::Backup { file } => {
@@ -129,6 +132,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let pool = connect().await?;
             if demo::seed_if_empty(&pool, config.demo).await? {
                 tracing::info!("empty database: created demo users and data");
+            }
+            let resumed = leadflow::import::db::resume_all(&pool).await?;
+            if resumed > 0 {
+                tracing::info!("resumed {resumed} import(s) that were running");
             }
             let addr = config.site_addr;
             let state = AppState::new(pool, config);

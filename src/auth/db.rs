@@ -46,6 +46,14 @@ pub struct Login {
     pub session_epoch: i64,
 }
 
+/// The user with `id`, active or not.
+pub async fn find_user(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
 pub async fn list_users(pool: &SqlitePool) -> Result<Vec<User>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users ORDER BY active DESC, name"

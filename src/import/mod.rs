@@ -1,15 +1,25 @@
-//! Import (issue 12, in progress): bringing a team's records in from spreadsheets,
-//! Salesforce and Dynamics 365 exports. Built so far are the pure rules every later step
-//! calls: reading a CSV file as Excel and the other CRMs write it (`csv_file`), mapping its
-//! columns to Leadflow's fields (`mapping`), reading its values (`values`) and what other
-//! systems' option values mean (`sources`).
+//! Import (issue 12): bringing a team's records in from spreadsheets, Salesforce and
+//! Dynamics 365 exports, as jobs that run on the server. The pure rules: reading a CSV file
+//! as Excel and the other CRMs write it (`csv_file`), mapping its columns to Leadflow's
+//! fields (`mapping`), reading its values (`values`, `sources`) and each row into a record's
+//! form input and an outcome (`rows`). `db` keeps the jobs and runs them through each
+//! record's one write path; `api` and `http` serve them; `pages` is the import page.
 
 use crate::option_set;
+use serde::{Deserialize, Serialize};
 
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod csv_file;
 #[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
 pub mod mapping;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod rows;
 pub mod sources;
@@ -25,3 +35,205 @@ option_set!(
         Activities => "activities", "Activities",
     }
 );
+
+option_set!(
+    /// What an import does with a row that matches an existing record by the duplicate rule.
+    /// (A row whose source id an earlier import brought in always updates that record.)
+    #[derive(Default)]
+    DuplicateMode {
+        #[default]
+        Skip => "skip", "Skip the row",
+        FillBlanks => "fill_blanks", "Update the record: fill its blank fields",
+        Overwrite => "overwrite", "Update the record: overwrite its fields",
+        Create => "create", "Create a new record anyway",
+    }
+);
+
+option_set!(
+    /// Where an import job is.
+    JobStatus {
+        Uploaded => "uploaded", "Ready to run",
+        Running => "running", "Running",
+        Done => "done", "Done",
+        Undone => "undone", "Undone",
+    }
+);
+
+option_set!(
+    /// What happened to one row.
+    RowOutcome {
+        Created => "created", "Created",
+        Updated => "updated", "Updated",
+        Unchanged => "unchanged", "Unchanged",
+        Skipped => "skipped", "Skipped",
+        Rejected => "rejected", "Rejected",
+    }
+);
+
+option_set!(
+    /// The system a file was exported from; its ids are kept per system.
+    SourceSystem {
+        Spreadsheet => "spreadsheet", "Spreadsheet",
+        Salesforce => "salesforce", "Salesforce",
+        Dynamics => "dynamics", "Dynamics 365",
+        Leadflow => "leadflow", "Leadflow",
+    }
+);
+
+/// Uploads larger than this are refused with a message (split the file): the file is kept
+/// in the database until the job is done.
+pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
+
+/// What the user chose for a job: each column's field (by position; `None` leaves the column
+/// out), what to do with duplicates, and who owns rows whose owner the file does not name or
+/// names someone Leadflow does not know.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSettings {
+    pub mapping: Vec<Option<String>>,
+    pub duplicates: DuplicateMode,
+    pub default_owner: i64,
+}
+
+/// A column of the job's file: its header, the field it fills, and the first rows' values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnView {
+    pub header: String,
+    pub field: Option<String>,
+    pub samples: Vec<String>,
+}
+
+/// One rejected cell (or whole row, with an empty column) and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+/// A row the duplicate rule matched to an existing record or an earlier row of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateHit {
+    pub line: u64,
+    /// The matched record's page, or `None` for an earlier row of the file.
+    pub record_url: Option<String>,
+    pub title: String,
+    pub reasons: String,
+}
+
+/// Counts of what a dry run says an import would do, or what a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub skipped: u64,
+    pub rejected: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, outcome: RowOutcome) {
+        self.rows += 1;
+        match outcome {
+            RowOutcome::Created => self.created += 1,
+            RowOutcome::Updated => self.updated += 1,
+            RowOutcome::Unchanged => self.unchanged += 1,
+            RowOutcome::Skipped => self.skipped += 1,
+            RowOutcome::Rejected => self.rejected += 1,
+        }
+    }
+}
+
+/// What a dry run found, nothing written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRun {
+    pub counts: Counts,
+    /// The first problems, in file order (every rejected row is counted).
+    pub errors: Vec<RowError>,
+    /// The first rows that hit a duplicate.
+    pub duplicates: Vec<DuplicateHit>,
+}
+
+/// How many problems or duplicate hits a dry run lists.
+pub const LISTED: usize = 50;
+
+/// A job as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobView {
+    pub id: i64,
+    pub entity: ImportEntity,
+    pub source_system: SourceSystem,
+    pub status: JobStatus,
+    pub files: Vec<String>,
+    pub user_name: String,
+    pub uploaded_at: String,
+    pub finished_at: Option<String>,
+    pub undone_at: Option<String>,
+    pub settings: ImportSettings,
+    pub columns: Vec<ColumnView>,
+    /// The fields a column can map to: name, label.
+    pub fields: Vec<(String, String)>,
+    /// The users rows can be given to: id, name.
+    pub owners: Vec<(i64, String)>,
+    pub progress: Progress,
+    /// Whether the caller may run and undo it (its importer, or a manager).
+    pub can_change: bool,
+}
+
+/// A running or finished job's progress.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub status: Option<JobStatus>,
+    pub job_id: i64,
+    pub rows_total: u64,
+    pub rows_done: u64,
+    pub counts: Counts,
+    /// Rows per second since the run started.
+    pub rows_per_second: f64,
+    pub seconds_left: Option<u64>,
+}
+
+impl Eq for Progress {}
+
+impl Progress {
+    /// Done rows in percent, 0–100.
+    pub fn percent(&self) -> u64 {
+        (self.rows_done * 100)
+            .checked_div(self.rows_total)
+            .unwrap_or(0)
+            .min(100)
+    }
+}
+
+/// A past import, as the history lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct JobSummary {
+    pub id: i64,
+    pub entity: ImportEntity,
+    pub status: JobStatus,
+    pub files: String,
+    pub user_name: String,
+    pub uploaded_at: String,
+    pub rows_total: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub skipped: i64,
+    pub rejected: i64,
+}
+
+/// What undoing an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoReport {
+    pub deleted: u64,
+    pub restored: u64,
+    /// Records edited since the import, left as they are: title, page.
+    pub kept: Vec<(String, String)>,
+}
+
+/// The import page's URL state: why an upload was refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPageQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}

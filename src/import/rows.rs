@@ -1,14 +1,12 @@
-//! One imported row read into a record's form input, and the dry run over a whole file:
-//! every row mapped and validated as the form would, nothing written. Built for leads so
-//! far; each cell's problem names its line and column.
+//! One imported row read into a record's form input and validated as the form would, and
+//! what the import does with it: create, update (filling blanks or overwriting) or skip,
+//! by its source id and the duplicate rule. Pure functions; built for leads so far.
 
-use super::ImportEntity;
-use super::csv_file::{Table, decode};
-use super::mapping::suggest;
+use super::DuplicateMode;
 use super::sources::{LEAD_REASON_SYNONYMS, LEAD_SOURCE_SYNONYMS, parse_flag};
 use super::values::{match_option, parse_amount};
 use crate::error::AppError;
-use crate::lead::rules::{LeadInput, validate_lead};
+use crate::lead::rules::{LeadFields, LeadInput, validate_lead};
 use crate::lead::{
     BudgetStatus, LeadStatusReason, Need, PurchaseProcess, PurchaseTimeframe, Rating,
 };
@@ -19,6 +17,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LeadRow {
     pub input: LeadInput,
+    /// The input as validated.
+    pub fields: LeadFields,
     pub reason: Option<LeadStatusReason>,
     pub source_id: Option<String>,
     /// The owner's name or email, as the file gives it.
@@ -131,16 +131,26 @@ pub fn lead_row(
         }
     }
     // Salesforce leads have no topic: name them after the person or company, as a rep would.
-    if row.input.topic.is_empty() {
+    let topic_given = !row.input.topic.is_empty();
+    if !topic_given {
         row.input.topic = [&row.input.company_name, &row.input.last_name]
             .into_iter()
             .find(|text| !text.is_empty())
             .cloned()
             .unwrap_or_default();
     }
-    if let Err(AppError::Validation(fields)) = validate_lead(&row.input) {
-        for (field, message) in fields {
-            problems.entry(field).or_insert(message);
+    match validate_lead(&row.input) {
+        Ok(fields) => row.fields = fields,
+        Err(AppError::Validation(fields)) => {
+            for (field, message) in fields {
+                // A topic taken from the name is wrong only as the name is: say it once.
+                if field != "topic" || topic_given {
+                    problems.entry(field).or_insert(message);
+                }
+            }
+        }
+        Err(other) => {
+            problems.insert(String::new(), other.to_string());
         }
     }
     if problems.is_empty() {
@@ -150,83 +160,149 @@ pub fn lead_row(
     }
 }
 
-/// One rejected cell: the file's line, the column's header (or the field when no column
-/// maps to it), and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowError {
-    pub line: u64,
-    pub column: String,
-    pub message: String,
-}
-
-/// What an import of a file would do, without writing anything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DryRun {
-    pub rows: u64,
-    pub valid: u64,
-    pub rejected: u64,
-    /// The columns no field was suggested for (left out unless the user maps them).
-    pub unmapped: Vec<String>,
-    /// The first problems, in file order.
-    pub errors: Vec<RowError>,
-}
-
-/// How many problems a dry run lists (every rejected row is counted).
-pub const LISTED_ERRORS: usize = 50;
-
-/// The dry run of a lead file: read, mapped by the suggested columns, every row validated.
-pub fn dry_run_leads(bytes: &[u8]) -> Result<DryRun, String> {
-    let text = decode(bytes)?;
-    let mut table = Table::open(&text)?;
-    let fields = suggest(ImportEntity::Leads, &table.headers);
-    let headers = table.headers.clone();
-    let column_of = |field: &str| {
-        fields
-            .iter()
-            .position(|f| *f == Some(field))
-            .map_or_else(|| field.to_string(), |at| headers[at].clone())
-    };
-    let mut run = DryRun {
-        unmapped: headers
-            .iter()
-            .zip(&fields)
-            .filter(|(_, field)| field.is_none())
-            .map(|(header, _)| header.clone())
-            .collect(),
-        ..DryRun::default()
-    };
-    for (line, row) in table.rows() {
-        run.rows += 1;
-        let problems = match row {
-            Ok(values) => match lead_row(&fields, &values) {
-                Ok(_) => {
-                    run.valid += 1;
-                    continue;
-                }
-                Err(problems) => problems
-                    .into_iter()
-                    .map(|(field, message)| (column_of(&field), message))
-                    .collect(),
-            },
-            Err(message) => vec![(String::new(), message)],
-        };
-        run.rejected += 1;
-        for (column, message) in problems {
-            if run.errors.len() < LISTED_ERRORS {
-                run.errors.push(RowError {
-                    line,
-                    column,
-                    message,
-                });
-            }
+/// Fills the fields `row` gives into `existing`: every given field (`overwrite`), or only
+/// those blank in `existing`. A blank cell never erases a value.
+pub fn merge(existing: &LeadInput, row: &LeadInput, overwrite: bool) -> LeadInput {
+    let mut merged = existing.clone();
+    for (target, given) in text_fields_mut(&mut merged)
+        .into_iter()
+        .zip(text_fields(row))
+    {
+        if !given.is_empty() && (overwrite || target.is_empty()) {
+            *target = given.clone();
         }
     }
-    Ok(run)
+    merged
+}
+
+fn text_fields(input: &LeadInput) -> [&String; 23] {
+    [
+        &input.topic,
+        &input.first_name,
+        &input.last_name,
+        &input.job_title,
+        &input.company_name,
+        &input.email,
+        &input.business_phone,
+        &input.mobile_phone,
+        &input.website,
+        &input.street,
+        &input.city,
+        &input.state_province,
+        &input.postal_code,
+        &input.country,
+        &input.description,
+        &input.lead_source,
+        &input.rating,
+        &input.budget_amount,
+        &input.budget_status,
+        &input.purchase_timeframe,
+        &input.purchase_process,
+        &input.decision_maker_identified,
+        &input.need,
+    ]
+}
+
+fn text_fields_mut(input: &mut LeadInput) -> [&mut String; 23] {
+    [
+        &mut input.topic,
+        &mut input.first_name,
+        &mut input.last_name,
+        &mut input.job_title,
+        &mut input.company_name,
+        &mut input.email,
+        &mut input.business_phone,
+        &mut input.mobile_phone,
+        &mut input.website,
+        &mut input.street,
+        &mut input.city,
+        &mut input.state_province,
+        &mut input.postal_code,
+        &mut input.country,
+        &mut input.description,
+        &mut input.lead_source,
+        &mut input.rating,
+        &mut input.budget_amount,
+        &mut input.budget_status,
+        &mut input.purchase_timeframe,
+        &mut input.purchase_process,
+        &mut input.decision_maker_identified,
+        &mut input.need,
+    ]
+}
+
+/// What a row matched before it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    Nothing,
+    /// The record an earlier import brought in with the row's source id.
+    SourceId(i64),
+    /// An earlier row of the same file (its line): the same source id or the same person.
+    EarlierRow {
+        line: u64,
+        same_source_id: bool,
+    },
+    /// Existing records by the duplicate rule: an open lead's id if one matched, and what
+    /// matched (the strongest first).
+    Duplicate {
+        lead: Option<i64>,
+        first: String,
+    },
+}
+
+/// What an import does with a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update { id: i64, overwrite: bool },
+    Skip(String),
+}
+
+/// The import's duplicate rule: a source id an earlier import brought in updates its record
+/// (its blanks only when the user chose so); a duplicate is skipped, updated or created as
+/// the user chose (only a lead can be updated from a lead row); an earlier row of the same
+/// file is the same person, so the later row is skipped unless the user creates anyway,
+/// and a repeated source id is always skipped.
+pub fn action(mode: DuplicateMode, found: &Match) -> Action {
+    match found {
+        Match::Nothing => Action::Create,
+        Match::SourceId(id) => Action::Update {
+            id: *id,
+            overwrite: mode != DuplicateMode::FillBlanks,
+        },
+        Match::EarlierRow {
+            line,
+            same_source_id,
+        } => {
+            if mode == DuplicateMode::Create && !same_source_id {
+                Action::Create
+            } else if *same_source_id {
+                Action::Skip(format!("Line {line} has the same source id."))
+            } else {
+                Action::Skip(format!("Same person as line {line}."))
+            }
+        }
+        Match::Duplicate { lead, first } => match (mode, lead) {
+            (DuplicateMode::Create, _) => Action::Create,
+            (DuplicateMode::FillBlanks, Some(id)) => Action::Update {
+                id: *id,
+                overwrite: false,
+            },
+            (DuplicateMode::Overwrite, Some(id)) => Action::Update {
+                id: *id,
+                overwrite: true,
+            },
+            _ => Action::Skip(format!("Matches {first}.")),
+        },
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::ImportEntity;
+    use crate::import::csv_file::Table;
+    use crate::import::mapping::suggest;
 
     #[test]
     fn a_salesforce_lead_row_reads_into_the_lead_form() {
@@ -245,32 +321,153 @@ mod tests {
     }
 
     #[test]
-    fn a_dry_run_counts_and_names_each_bad_cell() {
-        let file = "Last Name,Email,Lead Source,Budget Amount,Rating\n\
-                    Lee,lee@example.com,Web,\"$1,200.50\",Hot\n\
-                    Diaz,not-an-email,Web,,Warm\n\
-                    ,,Carrier pigeon,12.345.6,\n\
-                    Ito,ito@example.com,,,Lukewarm\n";
-        let run = dry_run_leads(file.as_bytes()).unwrap();
-        assert_eq!((run.rows, run.valid, run.rejected), (4, 1, 3));
-        let at = |line: u64, column: &str| {
-            run.errors
-                .iter()
-                .any(|e| e.line == line && e.column == column)
+    fn a_bad_cell_is_named_by_its_field() {
+        let fields = [
+            Some("last_name"),
+            Some("email"),
+            Some("lead_source"),
+            Some("budget_amount"),
+            Some("rating"),
+        ];
+        let row = |cells: &[&str]| {
+            lead_row(
+                &fields,
+                &cells.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            )
         };
-        assert!(at(3, "Email"), "{:?}", run.errors);
-        assert!(at(4, "Lead Source"), "{:?}", run.errors);
-        assert!(at(4, "Budget Amount"), "{:?}", run.errors);
-        assert!(at(4, "Last Name"), "{:?}", run.errors);
-        assert!(at(5, "Rating"), "{:?}", run.errors);
-        assert!(run.unmapped.is_empty());
+        assert!(row(&["Lee", "lee@example.com", "Web", "$1,200.50", "Hot"]).is_ok());
+        let problems =
+            row(&["", "not-an-email", "Carrier pigeon", "12.345.6", "Lukewarm"]).unwrap_err();
+        let named: Vec<&str> = problems.keys().map(String::as_str).collect();
+        assert_eq!(
+            named,
+            [
+                "budget_amount",
+                "email",
+                "last_name",
+                "lead_source",
+                "rating"
+            ]
+        );
     }
 
     #[test]
-    fn a_file_that_is_not_a_table_is_refused_whole() {
-        assert!(dry_run_leads(b"").unwrap_err().contains("empty"));
-        assert!(dry_run_leads(b"PK\x03\x04...").unwrap_err().contains("zip"));
-        let run = dry_run_leads(b"Last Name,Email\n").unwrap();
-        assert_eq!(run.rows, 0);
+    fn merging_fills_blanks_or_overwrites_but_never_erases() {
+        let existing = LeadInput {
+            topic: "Expo".into(),
+            last_name: "Lee".into(),
+            city: "Oslo".into(),
+            ..LeadInput::default()
+        };
+        let row = LeadInput {
+            topic: "Expo 2026".into(),
+            email: "lee@example.com".into(),
+            ..LeadInput::default()
+        };
+        let filled = merge(&existing, &row, false);
+        assert_eq!(
+            (
+                filled.topic.as_str(),
+                filled.email.as_str(),
+                filled.city.as_str(),
+                filled.last_name.as_str()
+            ),
+            ("Expo", "lee@example.com", "Oslo", "Lee")
+        );
+        let overwritten = merge(&existing, &row, true);
+        assert_eq!(
+            (
+                overwritten.topic.as_str(),
+                overwritten.email.as_str(),
+                overwritten.city.as_str()
+            ),
+            ("Expo 2026", "lee@example.com", "Oslo")
+        );
+    }
+
+    #[test]
+    fn each_mode_decides_what_a_match_does() {
+        use DuplicateMode::*;
+        let lead = Match::Duplicate {
+            lead: Some(7),
+            first: "lead Ann Lee".into(),
+        };
+        let contact = Match::Duplicate {
+            lead: None,
+            first: "contact Ann Lee".into(),
+        };
+        let earlier = Match::EarlierRow {
+            line: 3,
+            same_source_id: false,
+        };
+        let repeated_id = Match::EarlierRow {
+            line: 3,
+            same_source_id: true,
+        };
+        let cases = [
+            (Skip, &Match::Nothing, Action::Create),
+            (
+                Skip,
+                &Match::SourceId(9),
+                Action::Update {
+                    id: 9,
+                    overwrite: true,
+                },
+            ),
+            (
+                FillBlanks,
+                &Match::SourceId(9),
+                Action::Update {
+                    id: 9,
+                    overwrite: false,
+                },
+            ),
+            (
+                Create,
+                &Match::SourceId(9),
+                Action::Update {
+                    id: 9,
+                    overwrite: true,
+                },
+            ),
+            (Skip, &lead, Action::Skip("Matches lead Ann Lee.".into())),
+            (
+                FillBlanks,
+                &lead,
+                Action::Update {
+                    id: 7,
+                    overwrite: false,
+                },
+            ),
+            (
+                Overwrite,
+                &lead,
+                Action::Update {
+                    id: 7,
+                    overwrite: true,
+                },
+            ),
+            (Create, &lead, Action::Create),
+            (
+                Overwrite,
+                &contact,
+                Action::Skip("Matches contact Ann Lee.".into()),
+            ),
+            (Create, &contact, Action::Create),
+            (
+                Overwrite,
+                &earlier,
+                Action::Skip("Same person as line 3.".into()),
+            ),
+            (Create, &earlier, Action::Create),
+            (
+                Create,
+                &repeated_id,
+                Action::Skip("Line 3 has the same source id.".into()),
+            ),
+        ];
+        for (mode, found, expected) in cases {
+            assert_eq!(action(mode, found), expected, "{mode:?} {found:?}");
+        }
     }
 }

@@ -453,6 +453,8 @@ pub async fn insert_many(
             "closed_at",
             "process_id",
             "stage_id",
+            "source_system",
+            "source_id",
         ])
         .collect();
     let created = [FieldChange {
@@ -477,7 +479,9 @@ pub async fn insert_many(
                 .bind(qualified_at)
                 .bind(&state.closed_at)
                 .bind(process_id)
-                .bind(stage_id);
+                .bind(stage_id)
+                .bind(state.source.as_ref().map(|(system, _)| system))
+                .bind(state.source.as_ref().map(|(_, id)| id));
             query = history::db::bind_authorship(query, who);
         }
         let written = history::db::inserted_ids(query.execute(&mut *conn).await?, batch.len());
@@ -537,20 +541,18 @@ pub async fn update_lead(
     let owner_id = owner.unwrap_or(lead.owner_id);
     check_open(lead.status)?;
     check_version(&mut tx, &lead, version).await?;
-    let mut changes = history::diff(&lead.fields.display_values(), &fields.display_values());
-    if owner_id != lead.owner_id {
+    let new_owner = if owner_id != lead.owner_id {
         if !user.role.includes(Role::Manager) {
             return Err(AppError::field(
                 "owner",
                 "Only managers can reassign leads.",
             ));
         }
-        changes.push(FieldChange {
-            field: "owner",
-            old: Some(lead.owner_name.clone()),
-            new: Some(owner_name(&mut tx, owner_id).await?),
-        });
-    }
+        Some((owner_id, owner_name(&mut tx, owner_id).await?))
+    } else {
+        None
+    };
+    let changes = changes_of(&lead, fields, new_owner.as_ref());
     if changes.is_empty() {
         return Ok(super::SaveOutcome::Saved { id, version });
     }
@@ -561,6 +563,42 @@ pub async fn update_lead(
             return Ok(super::SaveOutcome::Duplicates(matches));
         }
     }
+    write_fields(&mut tx, &lead, fields, owner_id, &changes, user.id).await?;
+    tx.commit().await?;
+    Ok(super::SaveOutcome::Saved {
+        id,
+        version: version + 1,
+    })
+}
+
+/// What saving `fields` (and a new owner, with its name) over `lead` changes, as history.
+pub fn changes_of(
+    lead: &StoredLead,
+    fields: &LeadFields,
+    new_owner: Option<&(i64, String)>,
+) -> Vec<FieldChange> {
+    let mut changes = history::diff(&lead.fields.display_values(), &fields.display_values());
+    if let Some((_, name)) = new_owner {
+        changes.push(FieldChange {
+            field: "owner",
+            old: Some(lead.owner_name.clone()),
+            new: Some(name.clone()),
+        });
+    }
+    changes
+}
+
+/// The one UPDATE of a lead's fields and owner, version-checked, with its history (the
+/// `changes` from `changes_of`), in the caller's transaction: the edit form and import call
+/// it, having checked who may write, the status, the version and the duplicate rule.
+pub async fn write_fields(
+    conn: &mut SqliteConnection,
+    lead: &StoredLead,
+    fields: &LeadFields,
+    owner_id: i64,
+    changes: &[FieldChange],
+    by: i64,
+) -> Result<(), AppError> {
     let at = now();
     let assignments: Vec<String> = LEAD_FIELD_COLUMNS
         .iter()
@@ -573,19 +611,15 @@ pub async fn update_lead(
     );
     bind_fields(sqlx::query(&sql), fields)
         .bind(owner_id)
-        .bind(user.id)
+        .bind(by)
         .bind(&at)
-        .bind(id)
-        .bind(version)
-        .execute(&mut *tx)
+        .bind(lead.id)
+        .bind(lead.version)
+        .execute(&mut *conn)
         .await
         .map(history::db::changed_one_row)??;
-    history::db::record(&mut tx, "lead", id, version + 1, &changes, user.id, &at).await?;
-    tx.commit().await?;
-    Ok(super::SaveOutcome::Saved {
-        id,
-        version: version + 1,
-    })
+    history::db::record(conn, "lead", lead.id, lead.version + 1, changes, by, &at).await?;
+    Ok(())
 }
 
 /// Moves a lead to a closed or open status, with its history rows.
@@ -921,6 +955,7 @@ async fn write_account(
                 owner_id: lead.owner_id,
                 by: user.id,
                 at: at.to_string(),
+                import_job: None,
             };
             let id = crate::account::db::insert(conn, &fields, &who, &created_from(lead)).await?;
             Ok(Some((id, fields.name)))
@@ -967,6 +1002,7 @@ async fn write_contact(
                 owner_id: lead.owner_id,
                 by: user.id,
                 at: at.to_string(),
+                import_job: None,
             };
             let id =
                 crate::contact::db::insert(conn, &fields, Some(lead.id), &who, &created_from(lead))
@@ -1045,6 +1081,7 @@ async fn write_opportunity(
         owner_id: lead.owner_id,
         by: user.id,
         at: at.to_string(),
+        import_job: None,
     };
     let id = crate::opportunity::db::insert(conn, &new, &who, &created_from(lead)).await?;
     sqlx::query(

@@ -464,6 +464,8 @@ pub struct NewLeadState {
     pub closed_at: Option<String>,
     pub qualified_account_id: Option<i64>,
     pub qualified_contact_id: Option<i64>,
+    /// The system an imported lead came from and its id there.
+    pub source: Option<(String, String)>,
 }
 
 impl NewLeadState {
@@ -473,6 +475,7 @@ impl NewLeadState {
             closed_at: None,
             qualified_account_id: None,
             qualified_contact_id: None,
+            source: None,
         }
     }
 }

@@ -421,6 +421,7 @@ fn by_owner(owner_id: i64, at: String) -> Authorship {
         owner_id,
         by: owner_id,
         at,
+        import_job: None,
     }
 }
 
@@ -665,6 +666,7 @@ async fn insert_leads(
             closed_at,
             qualified_account_id,
             qualified_contact_id,
+            source: None,
         };
         batch.push((fields, state, by_owner(owner, created)));
         if batch.len() == BATCH || index + 1 == setup.counts.leads {

@@ -26,6 +26,22 @@ pub fn build(state: AppState) -> Router {
         ));
     let routes = routes();
     let context_state = state.clone();
+    let guard = || axum::middleware::from_fn_with_state(state.clone(), super::guard::authenticate);
+    // The import's upload and error file: plain routes, behind the same guard, with a body
+    // limit of their own.
+    let import_routes = Router::new()
+        .route(
+            "/api/import/upload",
+            axum::routing::post(crate::import::http::upload),
+        )
+        .route(
+            "/api/import/{id}/errors.csv",
+            axum::routing::get(crate::import::http::error_file),
+        )
+        .route_layer(guard())
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::import::http::UPLOAD_BODY_LIMIT,
+        ));
     Router::new()
         .leptos_routes_with_context(
             &state,
@@ -37,16 +53,14 @@ pub fn build(state: AppState) -> Router {
             },
         )
         // Every page and server function (not the static files of the fallback).
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            super::guard::authenticate,
-        ))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(sessions)
+        .route_layer(guard())
         // No form needs more; a bigger body is refused (413) before anything reads it.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,
         ))
+        .merge(import_routes)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -198,6 +198,16 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
             ("owner", "1"),
         ],
     ),
+    ("/api/import/history", &[]),
+    ("/api/import/running", &[]),
+    ("/api/import/job", &[("id", "1")]),
+    (
+        "/api/import/dry-run",
+        &[("id", "1"), ("duplicates", "skip"), ("default_owner", "1")],
+    ),
+    ("/api/import/run", &[("id", "1")]),
+    ("/api/import/progress", &[("id", "1")]),
+    ("/api/import/undo", &[("id", "1")]),
 ];
 /// Reachable without signing in, by design.
 const PUBLIC_CALLS: &[&str] = &["/api/auth/login", "/api/auth/demo-credentials"];
@@ -264,6 +274,15 @@ const OWNER_ONLY: &[(&str, &str)] = &[
     ("/api/directory/set-active", "accounts WHERE active = 1"),
     ("/api/activities/done", "activities WHERE kind = 'task'"),
 ];
+/// An import job's importer, managers and admins only: a rep calling these on a manager's
+/// job gets 403.
+const IMPORTER_ONLY: &[&str] = &[
+    "/api/import/job",
+    "/api/import/dry-run",
+    "/api/import/run",
+    "/api/import/progress",
+    "/api/import/undo",
+];
 /// Any signed-in user, by design: reads, and capturing leads, accounts, contacts and
 /// activities (PRODUCT.md roles).
 const ANY_SIGNED_IN: &[&str] = &[
@@ -286,6 +305,8 @@ const ANY_SIGNED_IN: &[&str] = &[
     "/api/activities/mine",
     "/api/auth/logout",
     "/api/auth/me",
+    "/api/import/history",
+    "/api/import/running",
 ];
 
 #[test]
@@ -293,6 +314,7 @@ fn every_guarded_call_has_exactly_one_authorization_rule() {
     let mut placed: Vec<&str> = ADMIN_ONLY
         .iter()
         .chain(MANAGER_ONLY)
+        .chain(IMPORTER_ONLY)
         .copied()
         .chain(OWNER_ONLY.iter().map(|(path, _)| *path))
         .chain(ANY_SIGNED_IN.iter().copied())
@@ -319,6 +341,30 @@ async fn manager_functions_are_forbidden_to_reps() {
         let response = app.call(&client, path, form_of(path)).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
         assert_eq!(error_of(response).await, AppError::Forbidden);
+    }
+}
+
+#[tokio::test]
+async fn import_functions_are_forbidden_to_a_rep_on_someone_elses_job() {
+    let app = TestApp::spawn().await;
+    let job: i64 = sqlx::query_scalar(
+        "INSERT INTO import_jobs (user_id, entity, source_system, status, settings, uploaded_at) \
+         SELECT id, 'leads', 'spreadsheet', 'uploaded', '{}', '2026-01-01T00:00:00Z' FROM users \
+         WHERE email = 'manager@example.com' RETURNING id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let job = job.to_string();
+    let client = app.signed_in("rep@example.com").await;
+    for path in IMPORTER_ONLY {
+        let form: Vec<(&str, &str)> = form_of(path)
+            .iter()
+            .map(|(name, value)| (*name, if *name == "id" { job.as_str() } else { *value }))
+            .collect();
+        let response = app.call(&client, path, &form).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(error_of(response).await, AppError::Forbidden, "{path}");
     }
 }
 

@@ -1,47 +1,786 @@
-//! `leadflow import --dry-run` on files as Excel writes them: nothing written, every row
-//! counted, each bad cell named by line and column.
+//! Import of leads: upload, mapping, dry run, run, duplicates, re-import by source id,
+//! resume after a crash, undo, the error file, the command line, and hostile files.
 
-use std::process::Command;
+use crate::common::{TestApp, error_of};
+use leadflow::import::{DryRun, JobView, Progress, RowOutcome};
+use reqwest::{Client, StatusCode};
+use std::time::Duration;
 
-fn dry_run(bytes: &[u8]) -> (bool, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("leads.csv");
-    std::fs::write(&file, bytes).unwrap();
-    let database = dir.path().join("untouched.db");
-    let output = Command::new(env!("CARGO_BIN_EXE_leadflow"))
-        .args(["import", "--entity", "leads", "--dry-run"])
-        .arg(&file)
-        .env("DATABASE_URL", format!("sqlite://{}", database.display()))
-        .output()
-        .unwrap();
-    assert!(!database.exists(), "a dry run creates no database");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/salesforce-sample/Lead.csv"
+);
+
+/// Uploads `bytes` as a lead file; the response as the upload route gives it.
+async fn upload(app: &TestApp, client: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("entity", "leads")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    client
+        .post(format!("{}/api/import/upload", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
 }
 
-#[test]
-fn an_excel_file_is_checked_row_by_row() {
-    // Windows-1252 (ü is 0xFC), semicolons, a quoted line break, one bad email.
-    let file = b"Last Name;First Name;Email;Shoe size\r\nM\xFCller;Anna;anna@example.com;\"two\r\nlines\"\r\nLee;Bo;not-an-email;\r\n";
-    let (ok, stdout, stderr) = dry_run(file);
-    assert!(ok, "{stderr}");
-    assert!(stdout.contains("2 rows, 1 valid, 1 rejected"), "{stdout}");
-    assert!(stdout.contains("line 4, Email:"), "{stdout}");
-    assert!(stdout.contains("columns left out: Shoe size"), "{stdout}");
+/// Uploads a file that must be accepted; the new job's id.
+async fn job_of(app: &TestApp, client: &Client, bytes: Vec<u8>) -> i64 {
+    let response = upload(app, client, "leads.csv", bytes).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    location
+        .strip_prefix("/import/")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not a job page: {location}"))
 }
 
-#[test]
-fn a_file_that_is_not_a_table_is_refused_with_a_reason() {
-    for (bytes, reason) in [
-        (&b""[..], "empty"),
-        (&b"PK\x03\x04binary"[..], "zip"),
-        (&b"Last Name,Email\nLee,\"open\n"[..], "never closed"),
-    ] {
-        let (ok, _, stderr) = dry_run(bytes);
-        assert!(!ok);
-        assert!(stderr.contains(reason), "{stderr}");
+async fn view(app: &TestApp, client: &Client, id: i64) -> JobView {
+    let response = app
+        .call(client, "/api/import/job", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// The dry run with the job's current mapping and `duplicates`.
+async fn check(app: &TestApp, client: &Client, id: i64, duplicates: &str) -> DryRun {
+    let job = view(app, client, id).await;
+    let id = id.to_string();
+    let owner = job.settings.default_owner.to_string();
+    let mut form: Vec<(String, String)> = vec![
+        ("id".into(), id),
+        ("duplicates".into(), duplicates.into()),
+        ("default_owner".into(), owner),
+    ];
+    for (column, field) in job.settings.mapping.iter().enumerate() {
+        form.push((
+            format!("mapping[{column}]"),
+            field.clone().unwrap_or_default(),
+        ));
     }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let response = app.call(client, "/api/import/dry-run", &form).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// Runs a checked job and waits (at most a minute) until it is done.
+async fn run(app: &TestApp, client: &Client, id: i64) -> Progress {
+    let response = app
+        .call(client, "/api/import/run", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+    wait_done(app, client, id).await
+}
+
+async fn wait_done(app: &TestApp, client: &Client, id: i64) -> Progress {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let progress: Progress = app
+                .call(client, "/api/import/progress", &[("id", &id.to_string())])
+                .await
+                .json()
+                .await
+                .unwrap();
+            if progress.status != Some(leadflow::import::JobStatus::Running) {
+                return progress;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the import finished within a minute")
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_excel_file_imports_through_the_forms_write_path() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    let before = count(&app, "SELECT COUNT(*) FROM leads").await;
+    // Windows-1252 (ü is 0xFC), semicolons, a quoted line break, an owner by email, one bad
+    // email, and a column Leadflow has no field for.
+    let file = b"Topic;Last Name;First Name;Email;Lead Source;Owner;Description;Shoe size\r\n\
+        Expo;M\xFCller;Anna;anna.mueller@example.org;Trade Show;rep@example.com;\"two\r\nlines\";42\r\n\
+        Expo;Lee;Bo;not-an-email;Web;;;41\r\n\
+        Expo;Ito;Ken;ken.ito@example.org;;Somebody Unknown;;40\r\n";
+    let id = job_of(&app, &client, file.to_vec()).await;
+    let job = view(&app, &client, id).await;
+    assert_eq!(job.columns.len(), 8);
+    assert_eq!(job.columns[1].samples[0], "Müller");
+    assert_eq!(job.columns[7].field, None, "no field for shoe sizes");
+
+    let dry = check(&app, &client, id, "skip").await;
+    assert_eq!(
+        (dry.counts.rows, dry.counts.created, dry.counts.rejected),
+        (3, 2, 1)
+    );
+    assert_eq!(
+        (dry.errors[0].line, dry.errors[0].column.as_str()),
+        (4, "Email")
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM leads").await,
+        before,
+        "a dry run writes nothing"
+    );
+
+    let done = run(&app, &client, id).await;
+    assert_eq!(
+        (done.counts.created, done.counts.rejected, done.rows_done),
+        (2, 1, 3)
+    );
+    let (owner, description, source, history): (String, String, Option<String>, String) = sqlx::query_as(
+        "SELECT u.email, l.description, l.source_system, h.new_value FROM leads l \
+         JOIN users u ON u.id = l.owner_id \
+         JOIN record_history h ON h.record_type = 'lead' AND h.record_id = l.id AND h.field = 'created' \
+         WHERE l.email = 'anna.mueller@example.org'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(owner, "rep@example.com");
+    assert_eq!(description, "two\r\nlines");
+    assert_eq!(source, None, "a spreadsheet has no source ids");
+    assert_eq!(history, format!("Lead created by import #{id}"));
+    let unknown_owner: String = sqlx::query_scalar(
+        "SELECT u.email FROM leads l JOIN users u ON u.id = l.owner_id WHERE l.email = 'ken.ito@example.org'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        unknown_owner, "manager@example.com",
+        "unknown owners go to the chosen user"
+    );
+    let outcomes: Vec<(i64, RowOutcome)> =
+        sqlx::query_as("SELECT line, outcome FROM import_rows WHERE job_id = ? ORDER BY line")
+            .bind(id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            (2, RowOutcome::Created),
+            (4, RowOutcome::Rejected),
+            (5, RowOutcome::Created)
+        ]
+    );
+
+    // The error file: the header, the rejected row as it was, and why.
+    let errors = client
+        .get(format!("{}/api/import/{id}/errors.csv", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(errors.status(), StatusCode::OK);
+    let text = errors.text().await.unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().next_back(),
+        Some("Import error")
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][3], "not-an-email");
+    assert!(rows[0][8].starts_with("Email:"), "{:?}", &rows[0]);
+}
+
+#[tokio::test]
+async fn duplicates_are_found_in_the_database_and_inside_the_file() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("admin@example.com").await;
+    let (lead_id, email): (i64, String) = sqlx::query_as(
+        "SELECT id, email FROM leads WHERE status = 'open' AND email IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE leads SET city = NULL WHERE id = ?")
+        .bind(lead_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let file = format!(
+        "Last Name,Email,City,Topic\n\
+         Dupe,{email},Lisbon,Changed topic\n\
+         Twin,twin@example.org,Porto,Twin\n\
+         Twin,TWIN@example.org,Braga,Twin again\n"
+    );
+    let id = job_of(&app, &client, file.clone().into_bytes()).await;
+    let skip = check(&app, &client, id, "skip").await;
+    assert_eq!((skip.counts.created, skip.counts.skipped), (1, 2));
+    assert!(
+        skip.duplicates
+            .iter()
+            .any(|hit| hit.line == 2 && hit.record_url == Some(format!("/leads/{lead_id}"))),
+        "{:?}",
+        skip.duplicates
+    );
+    assert!(
+        skip.duplicates
+            .iter()
+            .any(|hit| hit.line == 4 && hit.record_url.is_none()),
+        "{:?}",
+        skip.duplicates
+    );
+    let create = check(&app, &client, id, "create").await;
+    assert_eq!((create.counts.created, create.counts.skipped), (3, 0));
+
+    // Filling blanks: the city is set, the topic kept.
+    let topic_before: String = sqlx::query_scalar("SELECT topic FROM leads WHERE id = ?")
+        .bind(lead_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let fill = check(&app, &client, id, "fill_blanks").await;
+    assert_eq!(
+        (
+            fill.counts.created,
+            fill.counts.updated,
+            fill.counts.skipped
+        ),
+        (1, 1, 1)
+    );
+    let done = run(&app, &client, id).await;
+    assert_eq!(
+        (
+            done.counts.created,
+            done.counts.updated,
+            done.counts.skipped
+        ),
+        (1, 1, 1)
+    );
+    let (topic, city_after, version): (String, Option<String>, i64) =
+        sqlx::query_as("SELECT topic, city, version FROM leads WHERE id = ?")
+            .bind(lead_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (topic, city_after.as_deref()),
+        (topic_before, Some("Lisbon"))
+    );
+    assert_eq!(version, 2);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE email_normalized = 'twin@example.org'"
+        )
+        .await,
+        1
+    );
+}
+
+/// The sample's leads, counted independently of the import's reader.
+fn sample_rows() -> Vec<csv::StringRecord> {
+    let bytes = std::fs::read(SAMPLE).unwrap();
+    csv::Reader::from_reader(&bytes[..])
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_salesforce_sample_imports_whole_and_again_only_updates() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("admin@example.com").await;
+    let rows = sample_rows();
+    let before = count(&app, "SELECT COUNT(*) FROM leads").await;
+    let first = job_of(&app, &client, std::fs::read(SAMPLE).unwrap()).await;
+    assert_eq!(
+        view(&app, &client, first).await.source_system,
+        leadflow::import::SourceSystem::Salesforce
+    );
+    let dry = check(&app, &client, first, "create").await;
+    assert_eq!(dry.counts.rejected, 0, "{:?}", dry.errors);
+    let done = run(&app, &client, first).await;
+    assert_eq!(done.counts.created as usize, rows.len());
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM leads").await - before,
+        rows.len() as i64
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(DISTINCT source_id) FROM leads WHERE source_system = 'salesforce'"
+        )
+        .await,
+        rows.len() as i64
+    );
+    let qualified = rows
+        .iter()
+        .filter(|row| &row[24] == "Qualified" || &row[24] == "Closed - Converted")
+        .count();
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE source_system = 'salesforce' AND status = 'qualified'"
+        )
+        .await,
+        qualified as i64
+    );
+
+    let again = job_of(&app, &client, std::fs::read(SAMPLE).unwrap()).await;
+    let dry = check(&app, &client, again, "create").await;
+    assert_eq!(
+        (dry.counts.created, dry.counts.rejected),
+        (0, 0),
+        "{:?}",
+        dry.duplicates
+    );
+    let done = run(&app, &client, again).await;
+    assert_eq!(done.counts.created, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM leads").await - before,
+        rows.len() as i64
+    );
+}
+
+#[tokio::test]
+async fn undo_deletes_what_it_created_and_restores_what_it_updated() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("admin@example.com").await;
+    let snapshot = |id: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<
+                _,
+                (
+                    String,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                ),
+            >(
+                "SELECT topic, first_name, job_title, city, description FROM leads WHERE id = ?"
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (target, email): (i64, String) = sqlx::query_as(
+        "SELECT id, email FROM leads WHERE status = 'open' AND email IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let before = snapshot(target).await;
+    let leads_before = count(&app, "SELECT COUNT(*) FROM leads").await;
+    let file = format!(
+        "Topic,Last Name,First Name,Job Title,City,Email,Description\n\
+         Overwritten,Target,Newname,Chief,Faro,{email},New text\n\
+         Fresh one,Fresh,Ann,,,fresh.one@example.org,\n\
+         Fresh two,Fresh,Bo,,,fresh.two@example.org,\n"
+    );
+    let id = job_of(&app, &client, file.into_bytes()).await;
+    check(&app, &client, id, "overwrite").await;
+    let done = run(&app, &client, id).await;
+    assert_eq!((done.counts.created, done.counts.updated), (2, 1));
+    assert_ne!(snapshot(target).await, before);
+
+    // Someone edits one of the created leads after the import: undo leaves it.
+    let edited: (i64,) =
+        sqlx::query_as("SELECT id FROM leads WHERE email = 'fresh.two@example.org'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let response = app
+        .call(
+            &client,
+            "/api/leads/update",
+            &[
+                ("id", &edited.0.to_string()),
+                ("version", "1"),
+                ("lead[topic]", "Edited after the import"),
+                ("lead[last_name]", "Fresh"),
+                ("lead[first_name]", "Bo"),
+                ("lead[email]", "fresh.two@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+
+    let response = app
+        .call(&client, "/api/import/undo", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: leadflow::import::UndoReport = response.json().await.unwrap();
+    assert_eq!((report.deleted, report.restored), (1, 1));
+    assert_eq!(
+        report.kept,
+        [(
+            "Edited after the import".to_string(),
+            format!("/leads/{}", edited.0)
+        )]
+    );
+    assert_eq!(
+        snapshot(target).await,
+        before,
+        "the updated lead has its values back exactly"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM leads").await,
+        leads_before + 1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE email = 'fresh.one@example.org'"
+        )
+        .await,
+        0
+    );
+    // Undone once only.
+    let again = app
+        .call(&client, "/api/import/undo", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_run_cut_off_mid_file_resumes_after_its_last_committed_row() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("admin@example.com").await;
+    let rows = 20_000;
+    let mut file = String::from("Id,LastName,Company,Email\n");
+    for n in 0..rows {
+        file.push_str(&format!(
+            "00Q{n:07},Person{n},Company {n},person{n}@resume.example\n"
+        ));
+    }
+    let id = job_of(&app, &client, file.into_bytes()).await;
+    check(&app, &client, id, "skip").await;
+    let admin = leadflow::auth::db::find_user(&app.pool, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    leadflow::import::db::mark_running(&app.pool, id, &admin)
+        .await
+        .unwrap();
+    let task = leadflow::import::db::spawn_run(app.pool.clone(), id);
+    // Cut the run off (as a crash would) once some chunks are committed.
+    let cut_at = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let done = count(
+                &app,
+                &format!("SELECT rows_done FROM import_jobs WHERE id = {id}"),
+            )
+            .await;
+            if done >= 1_000 {
+                task.abort();
+                return done;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the run got going");
+    let _ = task.await;
+    let committed = count(
+        &app,
+        &format!("SELECT rows_done FROM import_jobs WHERE id = {id}"),
+    )
+    .await;
+    assert!(committed < rows, "cut off before the end ({cut_at} rows)");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE email LIKE '%@resume.example'"
+        )
+        .await,
+        committed,
+        "what is committed is exactly the rows counted done"
+    );
+    assert_eq!(
+        leadflow::import::db::resume_all(&app.pool).await.unwrap(),
+        1
+    );
+    let done = wait_done(&app, &client, id).await;
+    assert_eq!(done.counts.created, rows as u64);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE email LIKE '%@resume.example'"
+        )
+        .await,
+        rows
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM import_rows WHERE job_id = {id}")
+        )
+        .await,
+        rows
+    );
+}
+
+#[tokio::test]
+async fn hostile_and_broken_files_are_refused_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    let jobs = || count(&app, "SELECT COUNT(*) FROM import_jobs");
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (Vec::new(), "empty"),
+        (b"Last Name,Email\n".to_vec(), "no rows"),
+        (b"PK\x03\x04binary".to_vec(), "zip"),
+        (b"\x7fELF\x00\x00binary".to_vec(), "not text"),
+        (b"Last Name,Email\nLee,\"open\n".to_vec(), "never closed"),
+        (
+            b"Email,email\na@example.org,b@example.org\n".to_vec(),
+            "both called",
+        ),
+        (
+            b"Last Name,,Email\nLee,x,a@example.org\n".to_vec(),
+            "no header",
+        ),
+    ];
+    for (bytes, reason) in cases {
+        let response = upload(&app, &client, "bad.csv", bytes).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{reason}"
+        );
+        let error = error_of(response).await;
+        assert!(
+            error.field_message("file").unwrap().contains(reason),
+            "{error:?}"
+        );
+    }
+    assert_eq!(jobs().await, 0, "nothing kept");
+    // A browser's form post is sent back to the import page with the reason.
+    let response = client
+        .post(format!("{}/api/import/upload", app.address))
+        .header("Accept", "text/html")
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(Vec::new()).file_name("x.csv"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/import?refused=The+file+is+empty")
+    );
+
+    // A 200 MB file is refused before it is read whole.
+    let response = upload(&app, &client, "huge.csv", vec![b'a'; 200 * 1024 * 1024]).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(response).await.to_string().contains("split it"));
+
+    // Row-level problems reject only their row: 10,000 values, an absurd amount, bad email.
+    let mut file = String::from("Last Name,Email,Budget Amount\nGood,good@example.org,100\n");
+    file.push_str(&vec!["x"; 10_000].join(","));
+    file.push('\n');
+    file.push_str("Rich,rich@example.org,999999999999999999\nBad,bad@,\n");
+    let id = job_of(&app, &client, file.into_bytes()).await;
+    let dry = check(&app, &client, id, "skip").await;
+    assert_eq!(
+        (dry.counts.created, dry.counts.rejected),
+        (1, 3),
+        "{:?}",
+        dry.errors
+    );
+    assert!(
+        dry.errors
+            .iter()
+            .any(|e| e.line == 3 && e.message.contains("10000 values")),
+        "{:?}",
+        dry.errors
+    );
+
+    // One import at a time per user.
+    let mut file = String::from("Last Name,Email\n");
+    for n in 0..20_000 {
+        file.push_str(&format!("Busy{n},busy{n}@example.org\n"));
+    }
+    let busy = job_of(&app, &client, file.into_bytes()).await;
+    check(&app, &client, busy, "skip").await;
+    let response = app
+        .call(&client, "/api/import/run", &[("id", &busy.to_string())])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = upload(&app, &client, "more.csv", b"Last Name\nLee\n".to_vec()).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(
+        error_of(response)
+            .await
+            .to_string()
+            .contains("still running")
+    );
+    wait_done(&app, &client, busy).await;
+}
+
+#[tokio::test]
+async fn imports_are_guarded_and_reps_import_leads_they_own() {
+    let app = TestApp::spawn().await;
+    let anonymous = app.client();
+    let response = upload(&app, &anonymous, "leads.csv", b"Last Name\nLee\n".to_vec()).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let response = anonymous
+        .get(format!("{}/api/import/1/errors.csv", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let manager = app.signed_in("manager@example.com").await;
+    let managers_job = job_of(&app, &manager, b"Last Name\nLee\n".to_vec()).await;
+    let rep = app.signed_in("rep@example.com").await;
+    for path in [
+        "/api/import/job",
+        "/api/import/dry-run",
+        "/api/import/run",
+        "/api/import/progress",
+        "/api/import/undo",
+    ] {
+        let response = app
+            .call(
+                &rep,
+                path,
+                &[
+                    ("id", &managers_job.to_string()),
+                    ("duplicates", "skip"),
+                    ("default_owner", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    let response = rep
+        .get(format!(
+            "{}/api/import/{managers_job}/errors.csv",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // A rep's rows are the rep's, whatever the file's owner column says.
+    let id = job_of(
+        &app,
+        &rep,
+        b"Last Name,Email,Owner\nOwned,owned@example.org,admin@example.com\n".to_vec(),
+    )
+    .await;
+    let job = view(&app, &rep, id).await;
+    assert_eq!(job.owners.len(), 1, "a rep can give rows only to themself");
+    check(&app, &rep, id, "skip").await;
+    assert_eq!(run(&app, &rep, id).await.counts.created, 1);
+    let owner: String = sqlx::query_scalar(
+        "SELECT u.email FROM leads l JOIN users u ON u.id = l.owner_id WHERE l.email = 'owned@example.org'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(owner, "rep@example.com");
+    // The history lists only the rep's own imports; the manager sees both.
+    let history = |client: Client| {
+        let app = &app;
+        async move {
+            let jobs: Vec<leadflow::import::JobSummary> = app
+                .call(&client, "/api/import/history", &[])
+                .await
+                .json()
+                .await
+                .unwrap();
+            jobs.len()
+        }
+    };
+    assert_eq!(history(rep).await, 1);
+    assert_eq!(history(manager).await, 2);
+}
+
+#[test]
+fn the_command_line_dry_run_writes_nothing_and_the_run_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("cli.db");
+    let url = format!("sqlite://{}", database.display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = leadflow::server::db::connect(&url).await.unwrap();
+        leadflow::server::demo::create_admin(
+            &pool,
+            "Ada Admin",
+            "ada@example.org",
+            "a long password 1",
+        )
+        .await
+        .unwrap();
+    });
+    let file = dir.path().join("leads.csv");
+    std::fs::write(
+        &file,
+        "Last Name,Email,Shoe size\nLee,lee@example.org,42\nBad,bad@,41\n",
+    )
+    .unwrap();
+    let cli = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_leadflow"))
+            .args(args)
+            .arg(&file)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let leads = || {
+        let url = url.clone();
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async move {
+                let pool = leadflow::server::db::connect(&url).await.unwrap();
+                let counts: (i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM leads), (SELECT COUNT(*) FROM import_jobs)",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                counts
+            })
+    };
+    let out = cli(&["import", "--entity", "leads", "--dry-run"]);
+    assert!(
+        out.contains("2 rows: 1 to create, 0 to update, 0 unchanged, 0 to skip, 1 rejected"),
+        "{out}"
+    );
+    assert!(out.contains("line 3, Email:"), "{out}");
+    assert!(out.contains("columns left out: Shoe size"), "{out}");
+    assert_eq!(leads(), (0, 0));
+    let out = cli(&["import", "--entity", "leads", "--duplicates", "skip"]);
+    assert!(out.contains("1 created"), "{out}");
+    assert_eq!(leads(), (1, 1));
 }

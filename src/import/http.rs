@@ -1,0 +1,137 @@
+//! The import's plain HTTP routes, behind the same caller guard as every server function:
+//! the file upload (a multipart form a browser posts without script) and the error file
+//! download.
+
+use super::{ImportEntity, MAX_UPLOAD_BYTES};
+use crate::error::AppError;
+use crate::server::AppState;
+use crate::server::guard::Caller;
+use axum::Extension;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// The upload route's body limit: the largest file plus the form around it.
+pub const UPLOAD_BODY_LIMIT: usize = MAX_UPLOAD_BYTES + 64 * 1024;
+
+/// Where the import page shows a refused upload, with its reason.
+pub fn refused_url(message: &str) -> String {
+    crate::url_state::url(
+        "/import",
+        &super::ImportPageQuery {
+            refused: Some(message.to_string()),
+        },
+    )
+}
+
+fn too_big() -> AppError {
+    AppError::BadRequest(format!(
+        "The file is larger than {} MB: split it into several files and import each.",
+        MAX_UPLOAD_BYTES / (1024 * 1024)
+    ))
+}
+
+/// Reads the form: the entity and the one file.
+async fn read_form(multipart: &mut Multipart) -> Result<(ImportEntity, String, Vec<u8>), AppError> {
+    let mut entity = ImportEntity::Leads;
+    let mut file = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
+            Err(error) => {
+                tracing::debug!(%error, "unreadable upload");
+                return Err(AppError::BadRequest("The upload could not be read.".into()));
+            }
+        };
+        match field.name() {
+            Some("entity") => {
+                let text = field.text().await.map_err(|_| too_big())?;
+                entity = ImportEntity::from_code(&text)
+                    .ok_or_else(|| AppError::BadRequest("Choose what the file holds.".into()))?;
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or("import.csv").to_string();
+                let bytes = field.bytes().await.map_err(|error| {
+                    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        too_big()
+                    } else {
+                        AppError::BadRequest("The upload could not be read.".into())
+                    }
+                })?;
+                if bytes.len() > MAX_UPLOAD_BYTES {
+                    return Err(too_big());
+                }
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) = file.ok_or_else(|| AppError::field("file", "Choose a CSV file."))?;
+    Ok((entity, name, bytes))
+}
+
+/// A browser's form post is answered with a page to go to; any other client gets the status.
+fn wants_page(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// `POST /api/import/upload`: keeps the file as a new job and opens its page.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(Caller(user)): Extension<Caller>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let created = async {
+        let user = user.ok_or(AppError::Unauthenticated)?;
+        let (entity, name, bytes) = read_form(&mut multipart).await?;
+        super::db::create_job(&state.pool, &user, entity, &name, &bytes).await
+    }
+    .await;
+    match (created, wants_page(&headers)) {
+        (Ok(id), _) => Redirect::to(&format!("/import/{id}")).into_response(),
+        (Err(AppError::Unauthenticated), true) => Redirect::to("/login").into_response(),
+        (Err(error), true) => {
+            let message = error
+                .field_message("file")
+                .unwrap_or_else(|| error.to_string());
+            Redirect::to(&refused_url(&message)).into_response()
+        }
+        (Err(error), false) => error.into_response(),
+    }
+}
+
+/// `GET /api/import/{id}/errors.csv`: the rejected rows with an error column.
+pub async fn error_file(
+    State(state): State<AppState>,
+    Extension(Caller(user)): Extension<Caller>,
+    Path(id): Path<i64>,
+) -> Response {
+    let file = async {
+        let user = user.ok_or(AppError::Unauthenticated)?;
+        super::db::error_file(&state.pool, id, &user).await
+    }
+    .await;
+    match file {
+        Ok((name, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}\"",
+                        name.replace(['"', '\\', '\r', '\n'], "_")
+                    ),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => error.into_response(),
+    }
+}

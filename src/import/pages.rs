@@ -1,0 +1,429 @@
+//! The import pages: upload and the import history (`/import`), one job's mapping, dry run,
+//! run with its progress bar, result and undo (`/import/:id`), and the progress bar every
+//! page shows while the user's import runs.
+
+use super::api::{
+    CheckImport, RunImport, UndoImport, import_history, import_job, import_progress, running_import,
+};
+use super::{DryRun, DuplicateMode, ImportPageQuery, JobStatus, JobView, Progress};
+use crate::error::AppError;
+use crate::ui::{ErrorPage, FormAlert, short_time};
+use crate::url_state::read;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map};
+use std::time::Duration;
+
+/// A signal that counts up every `every` while `active` says so (in the browser only), for
+/// resources that poll.
+fn ticker(every: Duration, active: Signal<bool>) -> ReadSignal<u64> {
+    let (tick, set_tick) = signal(0_u64);
+    Effect::new(move |previous: Option<Option<IntervalHandle>>| {
+        if let Some(Some(handle)) = previous {
+            handle.clear();
+        }
+        active
+            .get()
+            .then(|| set_interval_with_handle(move || set_tick.update(|n| *n += 1), every).ok())
+            .flatten()
+    });
+    tick
+}
+
+/// "1,234 of 5,000 rows · 812 rows/s · about 5 s left".
+pub fn progress_text(progress: &Progress) -> String {
+    let mut text = format!("{} of {} rows", progress.rows_done, progress.rows_total);
+    if progress.rows_per_second > 0.0 {
+        text.push_str(&format!(" · {:.0} rows/s", progress.rows_per_second));
+    }
+    if let Some(left) = progress.seconds_left {
+        text.push_str(&match left {
+            0..=59 => format!(" · about {left} s left"),
+            _ => format!(" · about {} min left", left.div_ceil(60)),
+        });
+    }
+    text
+}
+
+#[component]
+fn ProgressBar(progress: Progress) -> impl IntoView {
+    view! {
+        <div class="import-progress">
+            <progress
+                max=progress.rows_total.max(1)
+                value=progress.rows_done
+                aria-label=format!("Import #{} progress", progress.job_id)
+            ></progress>
+            <span>{format!("{}% · {}", progress.percent(), progress_text(&progress))}</span>
+        </div>
+    }
+}
+
+/// The bar every page shows while the signed-in user's import runs; it survives reloads
+/// because the job's state is on the server.
+#[component]
+pub fn RunningImportBar() -> impl IntoView {
+    let running = RwSignal::new(false);
+    let tick = ticker(Duration::from_secs(2), running.into());
+    let progress = Resource::new(move || tick.get(), |_| running_import());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let current = progress.await.ok().flatten();
+                running.set(current.is_some());
+                current.map(|progress| view! {
+                    <aside class="running-import" aria-label="Running import">
+                        <a href=format!("/import/{}", progress.job_id)>{format!("Import #{} running", progress.job_id)}</a>
+                        <ProgressBar progress />
+                    </aside>
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let location = use_location();
+    let query = Memo::new(move |_| {
+        location
+            .search
+            .with(|search| read::<ImportPageQuery>(search))
+    });
+    let history = Resource::new(|| (), |_| import_history());
+    view! {
+        <Title text="Import" />
+        <section class="page">
+            <header class="page-header"><h1>"Import"</h1></header>
+            <section class="card" aria-labelledby="upload-title">
+                <h2 id="upload-title">"Upload a file"</h2>
+                <p class="muted">
+                    "A CSV file as Excel, Salesforce or Dynamics 365 writes it. You check the columns and a dry run before anything is written."
+                </p>
+                {move || query.get().refused.map(|message| view! {
+                    <p class="form-alert" role="alert" id="file-error">{message}</p>
+                })}
+                <form method="post" action="/api/import/upload" enctype="multipart/form-data">
+                    <div class="field">
+                        <label for="import-entity">"The file holds"</label>
+                        <select id="import-entity" name="entity">
+                            <option value="leads" selected>"Leads"</option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="import-file">"CSV file"</label>
+                        <input id="import-file" type="file" name="file" accept=".csv,text/csv" required
+                            aria-describedby=move || query.get().refused.map(|_| "file-error") />
+                    </div>
+                    <button type="submit" class="button">"Upload"</button>
+                </form>
+            </section>
+            <section class="card" aria-labelledby="history-title">
+                <h2 id="history-title">"Import history"</h2>
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match history.await {
+                            Ok(jobs) if jobs.is_empty() => view! { <p class="muted">"No imports yet."</p> }.into_any(),
+                            Ok(jobs) => view! {
+                                <table class="list-table">
+                                    <thead><tr>
+                                        <th scope="col">"Import"</th><th scope="col">"File"</th>
+                                        <th scope="col">"By"</th><th scope="col">"Uploaded"</th>
+                                        <th scope="col">"Status"</th><th scope="col">"Rows"</th>
+                                        <th scope="col">"Created"</th><th scope="col">"Updated"</th>
+                                        <th scope="col">"Skipped"</th><th scope="col">"Rejected"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {jobs.into_iter().map(|job| view! {
+                                            <tr>
+                                                <td data-label="Import"><a href=format!("/import/{}", job.id)>{format!("#{} {}", job.id, job.entity.label())}</a></td>
+                                                <td data-label="File">{job.files}</td>
+                                                <td data-label="By">{job.user_name}</td>
+                                                <td data-label="Uploaded">{short_time(&job.uploaded_at)}</td>
+                                                <td data-label="Status">{job.status.label()}</td>
+                                                <td data-label="Rows">{job.rows_total}</td>
+                                                <td data-label="Created">{job.created}</td>
+                                                <td data-label="Updated">{job.updated}</td>
+                                                <td data-label="Skipped">{job.skipped}</td>
+                                                <td data-label="Rejected">{job.rejected}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any(),
+                            Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
+        </section>
+    }
+}
+
+#[component]
+pub fn ImportJobPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let dry_run = ServerAction::<CheckImport>::new();
+    let run = ServerAction::<RunImport>::new();
+    let undo = ServerAction::<UndoImport>::new();
+    let running = RwSignal::new(false);
+    let finished = RwSignal::new(0_u32);
+    let job = Resource::new(
+        move || {
+            (
+                id(),
+                run.version().get(),
+                undo.version().get(),
+                finished.get(),
+            )
+        },
+        |(id, ..)| async move {
+            match id {
+                Some(id) => import_job(id).await,
+                None => Err(AppError::NotFound("This import".into())),
+            }
+        },
+    );
+    let tick = ticker(Duration::from_secs(1), running.into());
+    let progress = Resource::new(
+        move || (id(), tick.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => import_progress(id).await.ok(),
+                None => None,
+            }
+        },
+    );
+    view! {
+        <Title text="Import" />
+        <section class="page">
+            <Suspense fallback=|| view! { <p class="loading">"Loading the import…"</p> }>
+                {move || Suspend::new(async move {
+                    match job.await {
+                        Ok(job) => {
+                            running.set(job.status == JobStatus::Running);
+                            view! { <JobPage job dry_run run undo progress running finished /> }.into_any()
+                        }
+                        Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn JobPage(
+    job: JobView,
+    dry_run: ServerAction<CheckImport>,
+    run: ServerAction<RunImport>,
+    undo: ServerAction<UndoImport>,
+    progress: Resource<Option<Progress>>,
+    running: RwSignal<bool>,
+    finished: RwSignal<u32>,
+) -> impl IntoView {
+    let id = job.id;
+    let title = format!("Import #{id}: {}", job.files.join(", "));
+    let errors_url = format!("/api/import/{id}/errors.csv");
+    let summary = format!(
+        "{} from {} · uploaded by {} {} · {}",
+        job.entity.label(),
+        job.source_system.label(),
+        job.user_name,
+        short_time(&job.uploaded_at),
+        job.status.label()
+    );
+    let body = match job.status {
+        JobStatus::Uploaded => view! { <MappingStep job=job.clone() dry_run run /> }.into_any(),
+        JobStatus::Running => view! {
+            <section class="card" aria-labelledby="run-title">
+                <h2 id="run-title">"Importing"</h2>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let current = progress.await;
+                        if let Some(current) = current {
+                            if current.status != Some(JobStatus::Running) && running.get_untracked() {
+                                running.set(false);
+                                finished.update(|n| *n += 1);
+                            }
+                            Some(view! { <ProgressBar progress=current /> })
+                        } else {
+                            None
+                        }
+                    })}
+                </Transition>
+                <p class="muted">"You can leave this page: the import goes on, and every page shows its progress."</p>
+            </section>
+        }.into_any(),
+        JobStatus::Done | JobStatus::Undone => {
+            let counts = job.progress.counts;
+            let undone = job.undone_at.clone();
+            view! {
+                <section class="card" aria-labelledby="result-title">
+                    <h2 id="result-title">{if undone.is_some() { "Undone" } else { "Imported" }}</h2>
+                    <CountList counts future=false />
+                    {(counts.rejected > 0).then(|| view! {
+                        <p><a href=errors_url.clone() download>"Download the error file"</a>" (the rejected rows with an error column, to fix and import again)"</p>
+                    })}
+                    {undone.map(|at| view! { <p>{format!("Undone {}.", short_time(&at))}</p> })}
+                    {(job.status == JobStatus::Done).then(|| view! {
+                        <ActionForm action=undo>
+                            <input type="hidden" name="id" value=id />
+                            <p class="muted">"Undo deletes the records this import created and restores the ones it updated; records edited since are left as they are."</p>
+                            <button type="submit" class="button secondary">"Undo this import"</button>
+                        </ActionForm>
+                    })}
+                    <FormAlert result=Signal::derive(move || undo.value().get()) />
+                    {move || undo.value().get().and_then(Result::ok).map(|report| view! {
+                        <div role="status">
+                            <p>{format!("Deleted {} created records and restored {} updated ones.", report.deleted, report.restored)}</p>
+                            {(!report.kept.is_empty()).then(|| view! {
+                                <p>"Left as they are, because they were edited since the import:"</p>
+                                <ul>{report.kept.into_iter().map(|(title, url)| view! { <li><a href=url>{title}</a></li> }).collect_view()}</ul>
+                            })}
+                        </div>
+                    })}
+                </section>
+            }.into_any()
+        }
+    };
+    view! {
+        <header class="page-header">
+            <h1>{title}</h1>
+            <a class="button secondary" href="/import">"All imports"</a>
+        </header>
+        <p class="muted">{summary}</p>
+        {body}
+    }
+}
+
+#[component]
+fn CountList(counts: super::Counts, future: bool) -> impl IntoView {
+    let label = |now: &'static str, then: &'static str| if future { now } else { then };
+    view! {
+        <dl class="import-counts">
+            <div><dt>"Rows"</dt><dd>{counts.rows}</dd></div>
+            <div><dt>{label("To create", "Created")}</dt><dd>{counts.created}</dd></div>
+            <div><dt>{label("To update", "Updated")}</dt><dd>{counts.updated}</dd></div>
+            <div><dt>"Unchanged"</dt><dd>{counts.unchanged}</dd></div>
+            <div><dt>{label("To skip", "Skipped")}</dt><dd>{counts.skipped}</dd></div>
+            <div><dt>"Rejected"</dt><dd>{counts.rejected}</dd></div>
+        </dl>
+    }
+}
+
+/// The mapping form (each column's field, duplicates, owner), the dry run's findings, and
+/// the button that starts the run once a dry run of the current choices has passed.
+#[component]
+fn MappingStep(
+    job: JobView,
+    dry_run: ServerAction<CheckImport>,
+    run: ServerAction<RunImport>,
+) -> impl IntoView {
+    let id = job.id;
+    // A dry run checked what the form shows; a change to the form calls for another.
+    let checked = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = dry_run.value().get() {
+            checked.set(true);
+        }
+    });
+    let fields = job.fields.clone();
+    let rows = job
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(column, view)| {
+            let select_id = format!("mapping-{column}");
+            let current = view.field.clone().unwrap_or_default();
+            let options = fields
+                .iter()
+                .map(|(name, label)| {
+                    view! { <option value=name.clone() selected=*name == current>{label.clone()}</option> }
+                })
+                .collect_view();
+            view! {
+                <tr>
+                    <th scope="row"><label for=select_id.clone()>{view.header.clone()}</label></th>
+                    <td data-label="Sample values" class="muted">{view.samples.join(" · ")}</td>
+                    <td data-label="Leadflow field">
+                        <select id=select_id name=format!("mapping[{column}]")>
+                            <option value="" selected=current.is_empty()>"(leave out)"</option>
+                            {options}
+                        </select>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let settings = job.settings.clone();
+    view! {
+        <section class="card" aria-labelledby="mapping-title">
+            <h2 id="mapping-title">"Columns"</h2>
+            <ActionForm action=dry_run on:change=move |_| checked.set(false)>
+                <input type="hidden" name="id" value=id />
+                <table class="list-table mapping-table">
+                    <thead><tr><th scope="col">"Column"</th><th scope="col">"Sample values"</th><th scope="col">"Leadflow field"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                <div class="field">
+                    <label for="import-duplicates">"When a row matches an existing lead (same email, phone, or company and last name)"</label>
+                    <select id="import-duplicates" name="duplicates">
+                        {DuplicateMode::ALL.iter().map(|mode| view! {
+                            <option value=mode.code() selected=*mode == settings.duplicates>{mode.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="import-owner">"Owner of rows whose owner the file does not name or Leadflow does not know"</label>
+                    <select id="import-owner" name="default_owner">
+                        {job.owners.iter().map(|(owner, name)| view! {
+                            <option value=*owner selected=*owner == settings.default_owner>{name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="button secondary">"Check the file (dry run)"</button>
+            </ActionForm>
+        </section>
+        <FormAlert result=Signal::derive(move || dry_run.value().get()) />
+        {move || dry_run.value().get().and_then(Result::ok).map(|found| view! { <DryRunResult id found /> })}
+        {move || checked.get().then(|| view! {
+            <ActionForm action=run>
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="button">"Import"</button>
+            </ActionForm>
+        })}
+        <FormAlert result=Signal::derive(move || run.value().get()) />
+    }
+}
+
+#[component]
+fn DryRunResult(id: i64, found: DryRun) -> impl IntoView {
+    let errors_url = format!("/api/import/{id}/errors.csv");
+    view! {
+        <section class="card" aria-labelledby="dry-run-title" role="status">
+            <h2 id="dry-run-title">"Dry run: nothing was written"</h2>
+            <CountList counts=found.counts future=true />
+            {(!found.errors.is_empty()).then(|| view! {
+                <h3>"Problems"</h3>
+                <table class="list-table">
+                    <thead><tr><th scope="col">"Line"</th><th scope="col">"Column"</th><th scope="col">"Problem"</th></tr></thead>
+                    <tbody>{found.errors.into_iter().map(|error| view! {
+                        <tr><td data-label="Line">{error.line}</td><td data-label="Column">{error.column}</td><td data-label="Problem">{error.message}</td></tr>
+                    }).collect_view()}</tbody>
+                </table>
+                <p><a href=errors_url download>"Download the error file"</a></p>
+            })}
+            {(!found.duplicates.is_empty()).then(|| view! {
+                <h3>"Rows that match"</h3>
+                <ul>{found.duplicates.into_iter().map(|hit| view! {
+                    <li>{format!("Line {}: ", hit.line)}{match hit.record_url {
+                        Some(url) => view! { <a href=url>{hit.title}</a> }.into_any(),
+                        None => view! { <span>{hit.title}</span> }.into_any(),
+                    }}</li>
+                }).collect_view()}</ul>
+            })}
+        </section>
+    }
+}
