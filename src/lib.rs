@@ -11,6 +11,8 @@ pub mod dashboard;
 pub mod directory;
 pub mod duplicates;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod history;
 pub mod import;
 pub mod lead;
@@ -18,6 +20,7 @@ pub mod opportunity;
 pub mod options;
 pub mod process;
 pub mod settings;
+pub mod spreadsheet;
 pub mod types;
 pub mod ui;
 pub mod url_state;

@@ -52,6 +52,7 @@ const OWNER: ImportField = field(
         "Account Owner",
         "Contact Owner",
         "Assigned To",
+        "Owner email",
     ],
 );
 const CREATED_AT: ImportField = field(

@@ -125,7 +125,7 @@ pub fn ImportPage() -> impl IntoView {
                         match history.await {
                             Ok(jobs) if jobs.is_empty() => view! { <p class="muted">"No imports yet."</p> }.into_any(),
                             Ok(jobs) => view! {
-                                <table class="list-table">
+                                <table class="data-table">
                                     <thead><tr>
                                         <th scope="col">"Import"</th><th scope="col">"File"</th>
                                         <th scope="col">"By"</th><th scope="col">"Uploaded"</th>
@@ -363,7 +363,7 @@ fn MappingStep(
             <h2 id="mapping-title">"Columns"</h2>
             <ActionForm action=dry_run on:change=move |_| checked.set(false)>
                 <input type="hidden" name="id" value=id />
-                <table class="list-table mapping-table">
+                <table class="data-table mapping-table">
                     <thead><tr><th scope="col">"Column"</th><th scope="col">"Sample values"</th><th scope="col">"Leadflow field"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
@@ -407,7 +407,7 @@ fn DryRunResult(id: i64, found: DryRun) -> impl IntoView {
             <CountList counts=found.counts future=true />
             {(!found.errors.is_empty()).then(|| view! {
                 <h3>"Problems"</h3>
-                <table class="list-table">
+                <table class="data-table">
                     <thead><tr><th scope="col">"Line"</th><th scope="col">"Column"</th><th scope="col">"Problem"</th></tr></thead>
                     <tbody>{found.errors.into_iter().map(|error| view! {
                         <tr><td data-label="Line">{error.line}</td><td data-label="Column">{error.column}</td><td data-label="Problem">{error.message}</td></tr>

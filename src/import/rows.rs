@@ -59,7 +59,7 @@ pub fn lead_row(
     let mut problems = RowProblems::new();
     for (field, value) in fields.iter().zip(values) {
         let Some(field) = field else { continue };
-        let text = value.trim().to_string();
+        let text = crate::spreadsheet::unescape_cell(value.trim()).to_string();
         let input = &mut row.input;
         match *field {
             "source_id" => row.source_id = Some(text).filter(|t| !t.is_empty()),

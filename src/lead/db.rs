@@ -185,6 +185,39 @@ pub async fn list_leads(
     })
 }
 
+/// A lead as its export writes it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ExportedLead {
+    pub id: i64,
+    pub version: i64,
+    #[sqlx(flatten)]
+    pub fields: LeadFields,
+    pub status: LeadStatus,
+    pub status_reason: LeadStatusReason,
+    pub owner_email: String,
+    pub created_at: String,
+}
+
+/// Every lead of the list's view, search and filters, in its sort order (no pages), as a
+/// stream the export writes out row by row.
+pub fn export_query(query: &LeadQuery, user_id: i64) -> QueryBuilder<'static, Sqlite> {
+    let mut sql = QueryBuilder::new(
+        "SELECT l.id, l.version, l.topic, l.first_name, l.last_name, l.job_title, l.company_name, \
+         l.email, l.business_phone, l.mobile_phone, l.website, l.street, l.city, l.state_province, \
+         l.postal_code, l.country, l.description, l.lead_source, l.rating, l.budget_amount_minor, \
+         l.currency, l.budget_status, l.purchase_timeframe, l.purchase_process, \
+         l.decision_maker_identified, l.need, l.status, l.status_reason, u.email AS owner_email, \
+         l.created_at FROM leads l JOIN users u ON u.id = l.owner_id",
+    );
+    push_filters(&mut sql, query, user_id, SearchAs::IdLookup);
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    sql.push(format!(
+        " ORDER BY {} {direction} NULLS LAST, l.id {direction}",
+        sort_expression(query.sort)
+    ));
+    sql
+}
+
 /// A lead as stored, with the names of the records it points at.
 #[derive(Debug, sqlx::FromRow)]
 pub struct StoredLead {

@@ -122,6 +122,8 @@ mod tests {
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod form;
 pub mod pages;
 pub mod qualify;

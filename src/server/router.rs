@@ -27,9 +27,9 @@ pub fn build(state: AppState) -> Router {
     let routes = routes();
     let context_state = state.clone();
     let guard = || axum::middleware::from_fn_with_state(state.clone(), super::guard::authenticate);
-    // The import's upload and error file: plain routes, behind the same guard, with a body
-    // limit of their own.
-    let import_routes = Router::new()
+    // Files in and out: the import's upload and error file and the list exports, plain
+    // routes behind the same guard, with a body limit of their own.
+    let file_routes = Router::new()
         .route(
             "/api/import/upload",
             axum::routing::post(crate::import::http::upload),
@@ -37,6 +37,10 @@ pub fn build(state: AppState) -> Router {
         .route(
             "/api/import/{id}/errors.csv",
             axum::routing::get(crate::import::http::error_file),
+        )
+        .route(
+            "/api/leads/export.csv",
+            axum::routing::get(crate::lead::export::export_leads),
         )
         .route_layer(guard())
         .layer(axum::extract::DefaultBodyLimit::max(
@@ -58,7 +62,7 @@ pub fn build(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,
         ))
-        .merge(import_routes)
+        .merge(file_routes)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
         .layer(CompressionLayer::new())

@@ -784,3 +784,93 @@ fn the_command_line_dry_run_writes_nothing_and_the_run_imports() {
     assert!(out.contains("1 created"), "{out}");
     assert_eq!(leads(), (1, 1));
 }
+
+/// Reads an export (its byte-order mark dropped).
+fn export_rows(bytes: &[u8]) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let bytes = bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .expect("a byte-order mark for Excel");
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader.headers().unwrap().clone();
+    (header, reader.records().map(Result::unwrap).collect())
+}
+
+#[tokio::test]
+async fn a_list_exports_its_whole_view_escaped_and_reimports_as_unchanged() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    let anonymous = app.client();
+    let export = |client: Client, query: &'static str| {
+        let address = app.address.clone();
+        async move {
+            let response = client
+                .get(format!("{address}/api/leads/export.csv?{query}"))
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.bytes().await.unwrap().to_vec())
+        }
+    };
+    assert_eq!(
+        export(anonymous, "view=all-open").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let hostile: i64 = sqlx::query_scalar(
+        "UPDATE leads SET topic = '=HYPERLINK(\"http://evil.example\")' \
+         WHERE id = (SELECT MIN(id) FROM leads WHERE status = 'open' AND rating = 'hot') RETURNING id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let (status, bytes) = export(
+        client.clone(),
+        "view=all-open&rating=hot&sort=created&dir=desc",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (header, rows) = export_rows(&bytes);
+    assert_eq!(&header[0], "Id");
+    assert!(header.iter().any(|h| h == "Owner email"));
+    let expected: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM leads WHERE status = 'open' AND rating = 'hot' ORDER BY created_at DESC, id DESC",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let exported: Vec<i64> = rows.iter().map(|row| row[0].parse().unwrap()).collect();
+    assert!(exported.len() > 25, "more than one page of the list");
+    assert_eq!(exported, expected);
+    let hostile_row = rows
+        .iter()
+        .find(|row| row[0] == hostile.to_string())
+        .unwrap();
+    assert_eq!(&hostile_row[2], "'=HYPERLINK(\"http://evil.example\")");
+    assert!(
+        rows.iter()
+            .all(|row| &row[header.iter().position(|h| h == "Rating").unwrap()] == "Hot")
+    );
+
+    // The export imports again as the same leads, unchanged (the escaped topic included).
+    let (_, bytes) = export(client.clone(), "view=all-open").await;
+    let total = count(&app, "SELECT COUNT(*) FROM leads WHERE status = 'open'").await as u64;
+    let id = job_of(&app, &client, bytes).await;
+    assert_eq!(
+        view(&app, &client, id).await.source_system,
+        leadflow::import::SourceSystem::Leadflow
+    );
+    let dry = check(&app, &client, id, "overwrite").await;
+    assert_eq!(dry.counts.rows, total);
+    assert_eq!(
+        (
+            dry.counts.unchanged,
+            dry.counts.created,
+            dry.counts.updated,
+            dry.counts.rejected
+        ),
+        (total, 0, 0, 0),
+        "{:?} {:?}",
+        dry.errors,
+        dry.duplicates
+    );
+}

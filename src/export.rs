@@ -1,0 +1,103 @@
+//! CSV exports of list views, streamed: rows go out as the query yields them, 64 KiB at a
+//! time, so memory does not grow with the export. Cells are escaped against spreadsheet
+//! formulas (`spreadsheet::safe_cell`).
+
+use crate::spreadsheet::safe_cell;
+use axum::body::{Body, Bytes};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::mpsc;
+
+/// Bytes gathered before they are sent on.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Where an export writes its rows.
+pub struct CsvSink {
+    writer: csv::Writer<Vec<u8>>,
+    sender: mpsc::Sender<Result<Bytes, std::io::Error>>,
+}
+
+/// The client went away: the export stops.
+#[derive(Debug)]
+pub struct Closed;
+
+impl CsvSink {
+    /// Writes one row (escaped), sending the buffer on when it is full.
+    pub async fn row<I, S>(&mut self, cells: I) -> Result<(), Closed>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let record: Vec<String> = cells
+            .into_iter()
+            .map(|cell| safe_cell(cell.as_ref()).into_owned())
+            .collect();
+        self.writer.write_record(&record).map_err(|_| Closed)?;
+        if self.writer.get_ref().len() >= CHUNK_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), Closed> {
+        let full = std::mem::replace(&mut self.writer, csv::Writer::from_writer(Vec::new()));
+        let bytes = full.into_inner().map_err(|_| Closed)?;
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.sender
+            .send(Ok(Bytes::from(bytes)))
+            .await
+            .map_err(|_| Closed)
+    }
+
+    /// Ends the file with an error line, so a cut-off export is not mistaken for a whole one.
+    async fn fail(&mut self) {
+        let _ = self.flush().await;
+        let _ = self
+            .sender
+            .send(Err(std::io::Error::other("the export failed")))
+            .await;
+    }
+}
+
+/// A streamed CSV download named `file_name`: `write` runs on its own task, writing rows to
+/// the sink; an error ends the stream, so the client sees a failed download, never a file
+/// that looks complete.
+pub fn streamed<F, Fut>(file_name: &str, write: F) -> Response
+where
+    F: FnOnce(CsvSink) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<CsvSink, (CsvSink, crate::error::AppError)>> + Send,
+{
+    let (sender, receiver) = mpsc::channel(8);
+    let sink = CsvSink {
+        // A byte-order mark so Excel reads the file as UTF-8.
+        writer: csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec()),
+        sender,
+    };
+    tokio::spawn(async move {
+        match write(sink).await {
+            Ok(mut sink) => {
+                let _ = sink.flush().await;
+            }
+            Err((mut sink, error)) => {
+                tracing::error!(%error, "export failed");
+                sink.fail().await;
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
