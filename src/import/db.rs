@@ -950,15 +950,29 @@ pub async fn mark_running(pool: &SqlitePool, id: i64, user: &User) -> Result<(),
     Ok(())
 }
 
-/// Runs job `id` in the background; a failure is logged and the job stays running, so the
-/// next start of the server resumes it.
+/// Runs job `id` in the background. A run that fails (the database busy past its timeout,
+/// say) is retried from its last committed row a few times, then left running for the next
+/// start of the server to resume.
 pub fn spawn_run(pool: SqlitePool, id: i64) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        if let Err(error) = run(&pool, id).await {
-            tracing::error!(%error, job = id, "import run stopped");
+        for attempt in 1..=RUN_ATTEMPTS {
+            match run(&pool, id).await {
+                Ok(()) => return,
+                Err(error) => {
+                    tracing::warn!(%error, job = id, attempt, "import run failed; resuming");
+                    tokio::time::sleep(std::time::Duration::from_secs(attempt)).await;
+                }
+            }
         }
+        tracing::error!(
+            job = id,
+            "import run stopped; the next start of the server resumes it"
+        );
     })
 }
+
+/// How often a failed run is resumed before it waits for the next start of the server.
+const RUN_ATTEMPTS: u64 = 5;
 
 /// Resumes every job that was running when the server stopped.
 pub async fn resume_all(pool: &SqlitePool) -> Result<usize, sqlx::Error> {

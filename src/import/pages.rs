@@ -358,7 +358,9 @@ fn MappingStep(
         })
         .collect_view();
     let settings = job.settings.clone();
-    view! {
+    // Each part is its own view: one view type of all of them is deeper than the compiler's
+    // query limit in the browser build.
+    let form = view! {
         <section class="card" aria-labelledby="mapping-title">
             <h2 id="mapping-title">"Columns"</h2>
             <ActionForm action=dry_run on:change=move |_| checked.set(false)>
@@ -386,14 +388,31 @@ fn MappingStep(
                 <button type="submit" class="button secondary">"Check the file (dry run)"</button>
             </ActionForm>
         </section>
+    }
+    .into_any();
+    let found = move || {
+        dry_run
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|found| view! { <DryRunResult id found /> }.into_any())
+    };
+    let start = move || {
+        checked.get().then(|| {
+            view! {
+                <ActionForm action=run>
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="button">"Import"</button>
+                </ActionForm>
+            }
+            .into_any()
+        })
+    };
+    view! {
+        {form}
         <FormAlert result=Signal::derive(move || dry_run.value().get()) />
-        {move || dry_run.value().get().and_then(Result::ok).map(|found| view! { <DryRunResult id found /> })}
-        {move || checked.get().then(|| view! {
-            <ActionForm action=run>
-                <input type="hidden" name="id" value=id />
-                <button type="submit" class="button">"Import"</button>
-            </ActionForm>
-        })}
+        {found}
+        {start}
         <FormAlert result=Signal::derive(move || run.value().get()) />
     }
 }
@@ -402,7 +421,7 @@ fn MappingStep(
 fn DryRunResult(id: i64, found: DryRun) -> impl IntoView {
     let errors_url = format!("/api/import/{id}/errors.csv");
     view! {
-        <section class="card" aria-labelledby="dry-run-title" role="status">
+        <section class="card" aria-labelledby="dry-run-title" aria-live="polite">
             <h2 id="dry-run-title">"Dry run: nothing was written"</h2>
             <CountList counts=found.counts future=true />
             {(!found.errors.is_empty()).then(|| view! {

@@ -470,4 +470,112 @@ mod tests {
             assert_eq!(action(mode, found), expected, "{mode:?} {found:?}");
         }
     }
+
+    /// A million generated rows through the row reader (the file reader and the value
+    /// readers have their own million in `csv_file` and `values`): whatever the cells, each
+    /// row is read or gets its problems, never a panic; every 20th goes through a whole file.
+    #[test]
+    fn a_million_generated_rows_never_panic() {
+        use crate::import::csv_file::decode;
+        use rand::{Rng, SeedableRng};
+        // Cell pieces that matter to names, emails, amounts, options, flags and formulas.
+        const PIECES: &[&str] = &[
+            "",
+            " ",
+            "a",
+            "Z",
+            "0",
+            "9",
+            "-",
+            "+",
+            ".",
+            ",",
+            "$",
+            "€",
+            "ü",
+            "@",
+            "=",
+            "'",
+            "(",
+            ")",
+            "\t",
+            "\r\n",
+            "\"",
+            "e",
+            "1e9",
+            "999999999999999999",
+            "Web",
+            "Hot",
+            "yes",
+            "No",
+            "Trade Show",
+            "example.org",
+            "http://",
+            "javascript:",
+            "\u{0}",
+            "\u{7f}",
+        ];
+        let fields = fields_of_leads();
+        let generate = |seed: u64| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let (mut read, mut rejected) = (0usize, 0usize);
+            for n in 0..500_000 {
+                let values: Vec<String> = (0..fields.len())
+                    .map(|_| {
+                        (0..rng.gen_range(0..5))
+                            .map(|_| PIECES[rng.gen_range(0..PIECES.len())])
+                            .collect()
+                    })
+                    .collect();
+                match lead_row(&fields, &values) {
+                    Ok(_) => read += 1,
+                    Err(problems) => {
+                        assert!(!problems.is_empty());
+                        rejected += 1;
+                    }
+                }
+                if n % 20 == 0 {
+                    let mut file =
+                        "Last Name,Email,Budget Amount,Lead Source,Rating,Decision maker identified\n"
+                            .to_string();
+                    file.push_str(&values.join(if n % 40 == 0 { "," } else { ";" }));
+                    if let Ok(text) = decode(file.as_bytes())
+                        && let Ok(mut table) = Table::open(&text)
+                    {
+                        for (_, row) in table.rows() {
+                            if let Ok(values) = row {
+                                let _ = lead_row(&fields, &values);
+                            }
+                        }
+                    }
+                }
+            }
+            (read, rejected)
+        };
+        // Half a million rows on each of two threads, from two seeds.
+        let ((read_a, rejected_a), (read_b, rejected_b)) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| generate(13));
+            (generate(12), other.join().unwrap())
+        });
+        let (read, rejected) = (read_a + read_b, rejected_a + rejected_b);
+        assert!(
+            read > 1_000 && rejected > 1_000,
+            "both outcomes reached: {read} read, {rejected} rejected"
+        );
+    }
+
+    fn fields_of_leads() -> Vec<Option<&'static str>> {
+        let names: Vec<String> = [
+            "Last Name",
+            "Email",
+            "Budget Amount",
+            "Lead Source",
+            "Rating",
+            "Decision maker identified",
+        ]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+        suggest(ImportEntity::Leads, &names)
+    }
 }
