@@ -33,8 +33,14 @@ UNION ALL SELECT * FROM (SELECT 'account', a.id, ACCOUNT_TITLE, ACCOUNT_KEYS FRO
 UNION ALL SELECT * FROM (SELECT 'account', a.id, ACCOUNT_TITLE, ACCOUNT_KEYS FROM accounts a
     WHERE a.active = 1 AND a.name_normalized = ?4 LIMIT 20)";
 
-fn candidates_sql() -> String {
-    CANDIDATES
+/// The candidate query, written out once.
+fn candidates_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| written_out(CANDIDATES))
+}
+
+fn written_out(sql: &str) -> String {
+    sql
         .replace(
             "LEAD_TITLE",
             "COALESCE(NULLIF(TRIM(COALESCE(l.first_name, '') || ' ' || COALESCE(l.last_name, '')), ''), l.company_name) AS title, \
@@ -72,7 +78,7 @@ pub async fn find_duplicates(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let candidates: Vec<Candidate> = sqlx::query_as(&candidates_sql())
+    let candidates: Vec<Candidate> = sqlx::query_as(candidates_sql())
         .bind(&keys.email)
         .bind(&keys.business_phone)
         .bind(&keys.mobile_phone)

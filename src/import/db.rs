@@ -13,6 +13,7 @@ use super::{
     JobView, LISTED, Progress, RowError, RowOutcome, SourceSystem, UndoReport,
 };
 use crate::auth::{Role, User};
+use crate::duplicates::DuplicateMatch;
 use crate::duplicates::RecordKind;
 use crate::duplicates::db::find_duplicates;
 use crate::error::AppError;
@@ -579,30 +580,36 @@ impl Plan<'_> {
             .unwrap_or(self.settings.default_owner)
     }
 
-    /// The record an earlier import (or, for Leadflow's own export, Leadflow) knows by the
-    /// row's source id.
-    async fn by_source_id(
+    /// The records an earlier import (or, for Leadflow's own export, Leadflow) knows by
+    /// these source ids, in one query: source id → lead.
+    async fn by_source_ids(
         &self,
         conn: &mut SqliteConnection,
-        source_id: &str,
-    ) -> Result<Option<i64>, AppError> {
-        Ok(if self.source == SourceSystem::Leadflow {
-            match source_id.parse::<i64>() {
-                Ok(id) => {
-                    sqlx::query_scalar("SELECT id FROM leads WHERE id = ?")
-                        .bind(id)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                }
-                Err(_) => None,
-            }
+        source_ids: &[&str],
+    ) -> Result<HashMap<String, i64>, AppError> {
+        if source_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list = serde_json::to_string(source_ids).map_err(|_| AppError::Internal)?;
+        let found: Vec<(String, i64)> = if self.source == SourceSystem::Leadflow {
+            sqlx::query_as(
+                "SELECT CAST(id AS TEXT), id FROM leads \
+                 WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?) WHERE value GLOB '[0-9]*')",
+            )
+            .bind(list)
+            .fetch_all(&mut *conn)
+            .await?
         } else {
-            sqlx::query_scalar("SELECT id FROM leads WHERE source_system = ? AND source_id = ?")
-                .bind(self.source)
-                .bind(source_id)
-                .fetch_optional(&mut *conn)
-                .await?
-        })
+            sqlx::query_as(
+                "SELECT source_id, id FROM leads WHERE source_system = ? \
+                 AND source_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(self.source)
+            .bind(list)
+            .fetch_all(&mut *conn)
+            .await?
+        };
+        Ok(found.into_iter().collect())
     }
 
     /// The line of this job's row that created lead `id`, if one did (a run meets the rows
@@ -630,6 +637,7 @@ impl Plan<'_> {
         conn: &mut SqliteConnection,
         row: &LeadRow,
         seen: &Seen,
+        (by_source, matches): (Option<i64>, Vec<DuplicateMatch>),
     ) -> Result<(Match, Option<(String, String)>), AppError> {
         let (source, keys) = Seen::keys(row.source_id.as_deref(), &row.fields);
         // The source id first: a record brought in before is updated even when an earlier
@@ -637,9 +645,7 @@ impl Plan<'_> {
         if let Some(earlier) = seen.earlier(source, &[]) {
             return Ok((earlier, None));
         }
-        if let Some(source_id) = &row.source_id
-            && let Some(id) = self.by_source_id(conn, source_id).await?
-        {
+        if let Some(id) = by_source {
             return Ok(match self.created_by_this_job(conn, id).await? {
                 Some(line) => (
                     Match::EarlierRow {
@@ -654,7 +660,6 @@ impl Plan<'_> {
         if let Some(earlier) = seen.earlier(None, &keys) {
             return Ok((earlier, None));
         }
-        let matches = find_duplicates(conn, &leads::match_keys(&row.fields), None).await?;
         let Some(first) = matches.first() else {
             return Ok((Match::Nothing, None));
         };
@@ -689,30 +694,63 @@ impl Plan<'_> {
         ))
     }
 
-    /// What the row at `line` will do, reading (never writing) the database.
+    /// A row read into the lead form, or its problems by column.
+    fn read(&self, values: &Result<Vec<String>, String>) -> Result<LeadRow, Vec<(String, String)>> {
+        let values = values
+            .as_ref()
+            .map_err(|message| vec![(String::new(), message.clone())])?;
+        lead_row(&self.fields, values).map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|(field, message)| (self.column_of(&field), message))
+                .collect()
+        })
+    }
+
+    /// What each row of a chunk will do, reading (never writing) the database: the source
+    /// ids of the whole chunk in one query, the duplicate rule row by row (one query for
+    /// all rows measured slower: its lists defeat the per-key indexes).
+    async fn plan_chunk(
+        &self,
+        conn: &mut SqliteConnection,
+        chunk: &[(u64, Result<Vec<String>, String>)],
+        seen: &mut Seen,
+    ) -> Result<Vec<Planned>, AppError> {
+        let rows: Vec<_> = chunk.iter().map(|(_, values)| self.read(values)).collect();
+        let source_ids: Vec<&str> = rows
+            .iter()
+            .filter_map(|row| row.as_ref().ok()?.source_id.as_deref())
+            .collect();
+        let by_source = self.by_source_ids(conn, &source_ids).await?;
+        let mut planned = Vec::with_capacity(chunk.len());
+        for ((line, _), row) in chunk.iter().zip(rows) {
+            planned.push(match row {
+                Err(problems) => Planned::Rejected(problems),
+                Ok(row) => {
+                    let source = row
+                        .source_id
+                        .as_ref()
+                        .and_then(|id| by_source.get(id))
+                        .copied();
+                    let matches =
+                        find_duplicates(conn, &leads::match_keys(&row.fields), None).await?;
+                    self.plan(conn, *line, row, (source, matches), seen).await?
+                }
+            });
+        }
+        Ok(planned)
+    }
+
+    /// What the row at `line` will do, given what the database knows of it.
     async fn plan(
         &self,
         conn: &mut SqliteConnection,
         line: u64,
-        values: Result<Vec<String>, String>,
+        row: LeadRow,
+        known: (Option<i64>, Vec<DuplicateMatch>),
         seen: &mut Seen,
     ) -> Result<Planned, AppError> {
-        let values = match values {
-            Ok(values) => values,
-            Err(message) => return Ok(Planned::Rejected(vec![(String::new(), message)])),
-        };
-        let row = match lead_row(&self.fields, &values) {
-            Ok(row) => row,
-            Err(problems) => {
-                return Ok(Planned::Rejected(
-                    problems
-                        .into_iter()
-                        .map(|(field, message)| (self.column_of(&field), message))
-                        .collect(),
-                ));
-            }
-        };
-        let (found, hit) = self.find_match(conn, &row, seen).await?;
+        let (found, hit) = self.find_match(conn, &row, seen, known).await?;
         let hit = hit.map(|(url, title)| DuplicateHit {
             line,
             record_url: Some(url),
@@ -866,29 +904,37 @@ async fn dry_run_bytes(
     let mut conn = pool.acquire().await?;
     let mut seen = Seen::default();
     let mut run = DryRun::default();
-    for (line, values) in table.rows() {
-        let planned = plan.plan(&mut conn, line, values, &mut seen).await?;
-        run.counts.add(planned.outcome());
-        if let Some(hit) = planned.hit()
-            && run.duplicates.len() < LISTED
-        {
-            run.duplicates.push(hit.clone());
+    let mut rows = table.rows();
+    loop {
+        let chunk: Vec<_> = rows.by_ref().take(CHUNK_ROWS).collect();
+        if chunk.is_empty() {
+            break;
         }
-        if let Planned::Skipped { message, hit } = &planned
-            && hit.is_none()
-            && run.duplicates.len() < LISTED
-        {
-            run.duplicates.push(DuplicateHit {
-                line,
-                record_url: None,
-                title: message.clone(),
-                reasons: String::new(),
-            });
-        }
-        if let Planned::Rejected(problems) = &planned {
-            list_problems(&mut run.errors, line, problems);
-            if let Some(rejected) = rejected {
-                rejected.insert(line, joined(problems));
+        let planned_rows = plan.plan_chunk(&mut conn, &chunk, &mut seen).await?;
+        for ((line, _), planned) in chunk.iter().zip(planned_rows) {
+            let line = *line;
+            run.counts.add(planned.outcome());
+            if let Some(hit) = planned.hit()
+                && run.duplicates.len() < LISTED
+            {
+                run.duplicates.push(hit.clone());
+            }
+            if let Planned::Skipped { message, hit } = &planned
+                && hit.is_none()
+                && run.duplicates.len() < LISTED
+            {
+                run.duplicates.push(DuplicateHit {
+                    line,
+                    record_url: None,
+                    title: message.clone(),
+                    reasons: String::new(),
+                });
+            }
+            if let Planned::Rejected(problems) = &planned {
+                list_problems(&mut run.errors, line, problems);
+                if let Some(rejected) = rejected {
+                    rejected.insert(line, joined(problems));
+                }
             }
         }
     }
@@ -1119,8 +1165,8 @@ async fn write_chunk(
         old: None,
         new: Some(format!("Import #{job}")),
     };
-    for (line, values) in chunk {
-        let planned = plan.plan(&mut tx, *line, values.clone(), &mut seen).await?;
+    let planned_rows = plan.plan_chunk(&mut tx, chunk, &mut seen).await?;
+    for ((line, _), planned) in chunk.iter().zip(planned_rows) {
         counts.add(planned.outcome());
         let outcome = planned.outcome();
         match planned {

@@ -154,10 +154,8 @@ fn LeadTable(result: LeadPage, query: LeadQuery) -> impl IntoView {
     // The export is the whole view, whatever page is showing.
     let export_url = crate::url_state::url("/api/leads/export.csv", &query.at_page(1));
     view! {
-        <p class="row-count">
-            {format!("{} {noun}", result.total)}" · "
-            <a href=export_url download>"Export CSV"</a>
-        </p>
+        <p class="row-count">{format!("{} {noun}", result.total)}</p>
+        <p class="list-actions"><a href=export_url download>"Export CSV"</a></p>
         {if result.rows.is_empty() {
             view! { <div class="card empty-state"><p>"No leads match this view and these filters."</p></div> }.into_any()
         } else {
