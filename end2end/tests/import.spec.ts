@@ -7,7 +7,7 @@ const importer = { desktop: "manager@example.com", mobile: "admin@example.com" }
 test("a lead file is uploaded, mapped, dry-run, imported with a progress bar and undone", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   const tag = `e2e${testInfo.project.name}${Date.now()}`;
-  const rows = 20_000;
+  const rows = 5_000;
   // A header of its own: the mapping a user confirms is remembered for the next file.
   const header = `Reach ${tag}`;
   const lines = [`Topic,Last Name,${header},City`];
