@@ -346,9 +346,9 @@ pub mod db {
         )
     }
 
-    /// Records `changes` as the record's `version` (1: its creation) and commits.
-    pub async fn commit_changes(
-        mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    /// Records `changes` as the record's `version` (1: its creation).
+    pub async fn record_changes(
+        conn: &mut SqliteConnection,
         kind: DirectoryKind,
         id: i64,
         version: i64,
@@ -356,8 +356,7 @@ pub mod db {
         user: &User,
         at: &str,
     ) -> Result<crate::lead::SaveOutcome, AppError> {
-        history::db::record(&mut tx, kind.singular(), id, version, changes, user.id, at).await?;
-        tx.commit().await?;
+        history::db::record(conn, kind.singular(), id, version, changes, user.id, at).await?;
         Ok(crate::lead::SaveOutcome::Saved { id, version })
     }
 

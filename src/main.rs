@@ -47,11 +47,15 @@ enum Command {
     Backup { file: std::path::PathBuf },
     /// Replace the database with the backup FILE (refused while a server uses the database).
     Restore { file: std::path::PathBuf },
-    /// Import a CSV file as the import page does (same mapping, duplicate rule and write
-    /// path), as the user `--as` (default: the first admin). `--dry-run` writes nothing and
-    /// prints the counts and the first problems by line and column. Only leads so far.
+    /// Import CSV files as one job, as the import page does (same mapping, duplicate rule
+    /// and write path), as the user `--as` (default: the first admin). One file holds
+    /// `--entity`; several say what they hold by their names (Account.csv, Contact.csv,
+    /// Lead.csv, Opportunity.csv, Task.csv) and run in the order their references need.
+    /// `--dry-run` writes nothing and prints the counts and the first problems by line and
+    /// column.
     Import {
-        #[arg(long)]
+        /// leads, accounts, contacts, opportunities or activities.
+        #[arg(long, default_value = "leads")]
         entity: String,
         #[arg(long)]
         dry_run: bool,
@@ -65,6 +69,9 @@ enum Command {
         /// it does not name keep the suggested field.
         #[arg(long)]
         mapping: Option<std::path::PathBuf>,
+        /// How to read dates like 03/04/2025: month-first or day-first.
+        #[arg(long)]
+        date_order: Option<String>,
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
@@ -99,6 +106,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             user,
             duplicates,
             mapping,
+            date_order,
             files,
         } => {
             let pool = connect().await?;
@@ -108,12 +116,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 user,
                 duplicates: duplicates.parse()?,
                 mapping,
+                date_order: date_order
+                    .as_deref()
+                    .map(leadflow::import::cli::date_order)
+                    .transpose()?,
             };
-            for file in files {
-                leadflow::import::cli::import(&pool, &options, &file)
-                    .await
-                    .map_err(|message| format!("{}: {message}", file.display()))?;
-            }
+            leadflow::import::cli::import(&pool, &options, &files).await?;
         }
         Command::Backup { file } => {
             let bytes = backup::backup(&connect().await?, &file).await?;

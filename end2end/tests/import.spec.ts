@@ -19,7 +19,7 @@ test("a lead file is uploaded, mapped, dry-run, imported with a progress bar and
   await expect(page.getByRole("heading", { name: "Import", level: 1 })).toBeVisible();
   await expectNoHorizontalScroll(page);
 
-  await page.getByLabel("CSV file").setInputFiles({
+  await page.getByLabel("CSV files").setInputFiles({
     name: `${tag}.csv`,
     mimeType: "text/csv",
     buffer: Buffer.from(lines.join("\r\n") + "\r\n"),
@@ -34,7 +34,7 @@ test("a lead file is uploaded, mapped, dry-run, imported with a progress bar and
   const mail = page.getByLabel(header);
   await expect(mail).toHaveValue("");
   await mail.selectOption({ label: "Email" });
-  await page.getByRole("button", { name: "Check the file (dry run)" }).click();
+  await page.getByRole("button", { name: "Check the files (dry run)" }).click();
   const dryRun = page.getByRole("region", { name: "Dry run: nothing was written" });
   await expect(dryRun.getByText("To create")).toBeVisible({ timeout: 30_000 });
   await expect(dryRun.locator("dd").nth(1)).toHaveText(String(rows));
@@ -81,7 +81,7 @@ test("a lead file is uploaded, mapped, dry-run, imported with a progress bar and
 test("a file that is not a table is refused with the reason on the import page", async ({ page }) => {
   await signIn(page, "rep@example.com");
   await gotoHydrated(page, "/import");
-  await page.getByLabel("CSV file").setInputFiles({ name: "book.xlsx", mimeType: "application/zip", buffer: Buffer.from("PK\x03\x04rest") });
+  await page.getByLabel("CSV files").setInputFiles({ name: "book.xlsx", mimeType: "application/zip", buffer: Buffer.from("PK\x03\x04rest") });
   await page.getByRole("button", { name: "Upload" }).click();
   await expect(page).toHaveURL(/\/import\?refused=/);
   await expect(page.getByRole("alert")).toContainText("zip file");

@@ -7,7 +7,7 @@ use super::{
 use crate::auth::{User, check_can_edit};
 use crate::customer::CustomerKind;
 use crate::directory::DirectoryKind;
-use crate::directory::db::{check_active, commit_changes, created, for_write, update_sql};
+use crate::directory::db::{check_active, created, for_write, record_changes, update_sql};
 use crate::duplicates::RecordKind;
 use crate::error::AppError;
 use crate::history::db::{bind_authorship, insert_rows_sql, inserted_ids, rows_per_statement};
@@ -309,8 +309,22 @@ pub async fn update(
     save_anyway: bool,
 ) -> Result<SaveOutcome, AppError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let outcome = update_in(&mut tx, id, version, fields, user, save_anyway).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// `update` in the caller's transaction: an import writes many records in one.
+pub async fn update_in(
+    conn: &mut SqliteConnection,
+    id: i64,
+    version: i64,
+    fields: &AccountFields,
+    user: &User,
+    save_anyway: bool,
+) -> Result<SaveOutcome, AppError> {
     let stored = for_write(
-        &mut tx,
+        &mut *conn,
         DirectoryKind::Accounts,
         id,
         version,
@@ -319,8 +333,8 @@ pub async fn update(
     )
     .await?;
     check_active(DirectoryKind::Accounts, &stored)?;
-    let old = load(&mut tx, id).await?.ok_or(AppError::Internal)?;
-    let (parent, primary) = linked_names(&mut tx, fields, Some(id)).await?;
+    let old = load(&mut *conn, id).await?.ok_or(AppError::Internal)?;
+    let (parent, primary) = linked_names(&mut *conn, fields, Some(id)).await?;
     let changes = history::diff(
         &old.fields.display_values(
             old.parent_name.as_deref(),
@@ -333,7 +347,7 @@ pub async fn update(
     }
     if !save_anyway && fields.match_keys() != old.fields.match_keys() {
         let matches = crate::duplicates::db::find_duplicates(
-            &mut tx,
+            &mut *conn,
             &fields.match_keys(),
             Some((RecordKind::Account, id)),
         )
@@ -350,10 +364,10 @@ pub async fn update(
     .bind(user.id)
     .bind(&at)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    commit_changes(
-        tx,
+    record_changes(
+        conn,
         DirectoryKind::Accounts,
         id,
         version + 1,

@@ -6,7 +6,7 @@ use crate::account::db::RELATED_OPPORTUNITY_COLUMNS;
 use crate::auth::{User, check_can_edit};
 use crate::customer::CustomerKind;
 use crate::directory::DirectoryKind;
-use crate::directory::db::{check_active, commit_changes, created, for_write, update_sql};
+use crate::directory::db::{check_active, created, for_write, record_changes, update_sql};
 use crate::duplicates::RecordKind;
 use crate::error::AppError;
 use crate::history::db::{bind_authorship, insert_rows_sql, inserted_ids, rows_per_statement};
@@ -238,8 +238,22 @@ pub async fn update(
     save_anyway: bool,
 ) -> Result<SaveOutcome, AppError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let outcome = update_in(&mut tx, id, version, fields, user, save_anyway).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// `update` in the caller's transaction: an import writes many records in one.
+pub async fn update_in(
+    conn: &mut SqliteConnection,
+    id: i64,
+    version: i64,
+    fields: &ContactFields,
+    user: &User,
+    save_anyway: bool,
+) -> Result<SaveOutcome, AppError> {
     let stored = for_write(
-        &mut tx,
+        &mut *conn,
         DirectoryKind::Contacts,
         id,
         version,
@@ -248,8 +262,8 @@ pub async fn update(
     )
     .await?;
     check_active(DirectoryKind::Contacts, &stored)?;
-    let old = load(&mut tx, id).await?.ok_or(AppError::Internal)?;
-    let account = account_name(&mut tx, fields).await?;
+    let old = load(&mut *conn, id).await?.ok_or(AppError::Internal)?;
+    let account = account_name(&mut *conn, fields).await?;
     let changes = history::diff(
         &old.fields.display_values(old.account_name.as_deref()),
         &fields.display_values(account.as_deref()),
@@ -261,7 +275,7 @@ pub async fn update(
         fields.match_keys(account.as_deref()) != old.fields.match_keys(old.account_name.as_deref());
     if !save_anyway && keys_changed {
         let exclude = Some((RecordKind::Contact, id));
-        let matches = duplicates(&mut tx, fields, account.as_deref(), exclude).await?;
+        let matches = duplicates(&mut *conn, fields, account.as_deref(), exclude).await?;
         if !matches.is_empty() {
             return Ok(SaveOutcome::Duplicates(matches));
         }
@@ -274,10 +288,10 @@ pub async fn update(
     .bind(user.id)
     .bind(&at)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    commit_changes(
-        tx,
+    record_changes(
+        conn,
         DirectoryKind::Contacts,
         id,
         version + 1,

@@ -1,25 +1,45 @@
 //! The import's server functions. Any signed-in user imports (reps: leads they will own);
 //! a job is seen and changed only by its importer, a manager or an admin.
 
+use super::values::DateOrder;
 use super::{DryRun, DuplicateMode, ImportSettings, JobSummary, JobView, Progress, UndoReport};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// The settings as the mapping form posts them: one field name per column ("" leaves the
-/// column out).
+/// The settings as the mapping form posts them: for each file, one field name per column
+/// ("" leaves the column out); the date order as `month_first`, `day_first` or "" (not
+/// asked).
 pub fn settings_of(
-    mapping: Vec<String>,
+    mappings: Vec<Vec<String>>,
     duplicates: DuplicateMode,
     default_owner: i64,
-) -> ImportSettings {
-    ImportSettings {
-        mapping: mapping
+    date_order: &str,
+) -> Result<ImportSettings, AppError> {
+    let date_order = match date_order {
+        "" => None,
+        "month_first" => Some(DateOrder::MonthFirst),
+        "day_first" => Some(DateOrder::DayFirst),
+        _ => {
+            return Err(AppError::field(
+                "date_order",
+                "Choose month first or day first.",
+            ));
+        }
+    };
+    Ok(ImportSettings {
+        mappings: mappings
             .into_iter()
-            .map(|field| Some(field).filter(|field| !field.is_empty()))
+            .map(|mapping| {
+                mapping
+                    .into_iter()
+                    .map(|field| Some(field).filter(|field| !field.is_empty()))
+                    .collect()
+            })
             .collect(),
         duplicates,
         default_owner,
-    }
+        date_order,
+    })
 }
 
 #[server(endpoint = "import/history")]
@@ -38,16 +58,17 @@ pub async fn import_job(id: i64) -> Result<JobView, AppError> {
 #[server(endpoint = "import/dry-run")]
 pub async fn check_import(
     id: i64,
-    #[server(default)] mapping: Vec<String>,
+    #[server(default)] mappings: Vec<Vec<String>>,
     duplicates: DuplicateMode,
     default_owner: i64,
+    #[server(default)] date_order: String,
 ) -> Result<DryRun, AppError> {
     use crate::server::{current_user, guard::state, respond};
     respond(
         async {
             let pool = &state()?.pool;
             let user = current_user().await?;
-            let settings = settings_of(mapping, duplicates, default_owner);
+            let settings = settings_of(mappings, duplicates, default_owner, &date_order)?;
             super::db::save_settings(pool, id, &user, &settings).await?;
             super::db::dry_run(pool, id, &user).await
         }

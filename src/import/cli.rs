@@ -1,5 +1,6 @@
 //! `leadflow import`: the import page's engine from the command line.
 
+use super::values::DateOrder;
 use super::{DuplicateMode, ImportEntity, ImportSettings, JobStatus};
 use crate::auth::User;
 use sqlx::SqlitePool;
@@ -13,6 +14,18 @@ pub struct Options {
     pub user: Option<String>,
     pub duplicates: DuplicateMode,
     pub mapping: Option<PathBuf>,
+    pub date_order: Option<DateOrder>,
+}
+
+/// `--date-order`'s value.
+pub fn date_order(text: &str) -> Result<DateOrder, String> {
+    match text {
+        "month-first" => Ok(DateOrder::MonthFirst),
+        "day-first" => Ok(DateOrder::DayFirst),
+        other => Err(format!(
+            "--date-order {other}: say month-first or day-first"
+        )),
+    }
 }
 
 async fn importer(pool: &SqlitePool, email: Option<&str>) -> Result<User, String> {
@@ -64,18 +77,30 @@ fn print_dry_run(name: &str, run: &super::DryRun) {
         c.rows, c.created, c.updated, c.unchanged, c.skipped, c.rejected
     );
     for error in &run.errors {
-        println!("  line {}, {}: {}", error.line, error.column, error.message);
+        println!(
+            "  {} line {}, {}: {}",
+            error.file, error.line, error.column, error.message
+        );
     }
 }
 
-/// Imports (or dry-runs) one file, printing what it did.
-pub async fn import(pool: &SqlitePool, options: &Options, file: &Path) -> Result<(), String> {
-    let bytes = std::fs::read(file).map_err(|error| error.to_string())?;
+/// Imports (or dry-runs) files as one job, printing what it did.
+pub async fn import(pool: &SqlitePool, options: &Options, paths: &[PathBuf]) -> Result<(), String> {
+    let mut files = Vec::with_capacity(paths.len());
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
+        let name = path
+            .file_name()
+            .map_or_else(|| "import.csv".into(), |n| n.to_string_lossy().into_owned());
+        files.push((name, bytes));
+    }
+    let name = files
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let user = importer(pool, options.user.as_deref()).await?;
-    let name = file
-        .file_name()
-        .map_or_else(|| "import.csv".into(), |n| n.to_string_lossy().into_owned());
-    let id = super::db::create_job(pool, &user, options.entity, &name, &bytes)
+    let id = super::db::create_job(pool, &user, options.entity, &files)
         .await
         .map_err(|error| {
             error
@@ -85,24 +110,30 @@ pub async fn import(pool: &SqlitePool, options: &Options, file: &Path) -> Result
     let view = super::db::job_view(pool, id, &user)
         .await
         .map_err(|e| e.to_string())?;
-    let headers: Vec<String> = view.columns.iter().map(|c| c.header.clone()).collect();
-    let mut mapping: Vec<Option<String>> = view.columns.iter().map(|c| c.field.clone()).collect();
-    if let Some(path) = &options.mapping {
-        apply_mapping(path, &headers, &mut mapping)?;
-    }
-    let left_out: Vec<&str> = headers
-        .iter()
-        .zip(&mapping)
-        .filter(|(_, field)| field.is_none())
-        .map(|(header, _)| header.as_str())
-        .collect();
-    if !left_out.is_empty() {
-        println!("{name}: columns left out: {}", left_out.join(", "));
+    let mut mappings = Vec::with_capacity(view.files.len());
+    for file in &view.files {
+        let headers: Vec<String> = file.columns.iter().map(|c| c.header.clone()).collect();
+        let mut mapping: Vec<Option<String>> =
+            file.columns.iter().map(|c| c.field.clone()).collect();
+        if let Some(path) = &options.mapping {
+            apply_mapping(path, &headers, &mut mapping)?;
+        }
+        let left_out: Vec<&str> = headers
+            .iter()
+            .zip(&mapping)
+            .filter(|(_, field)| field.is_none())
+            .map(|(header, _)| header.as_str())
+            .collect();
+        if !left_out.is_empty() {
+            println!("{}: columns left out: {}", file.name, left_out.join(", "));
+        }
+        mappings.push(mapping);
     }
     let settings = ImportSettings {
-        mapping,
+        mappings,
         duplicates: options.duplicates,
         default_owner: user.id,
+        date_order: options.date_order,
     };
     let failed = |error: crate::error::AppError| match error {
         crate::error::AppError::Validation(fields) => {
@@ -144,7 +175,7 @@ pub async fn import(pool: &SqlitePool, options: &Options, file: &Path) -> Result
         c.rows as f64 / seconds.max(0.001)
     );
     if c.rejected > 0 {
-        println!("  the error file: /api/import/{id}/errors.csv");
+        println!("  the error files: /import/{id}");
     }
     Ok(())
 }

@@ -1,13 +1,13 @@
 //! The import's plain HTTP routes, behind the same caller guard as every server function:
-//! the file upload (a multipart form a browser posts without script) and the error file
-//! download.
+//! the upload of one or more files (a multipart form a browser posts without script) and
+//! the error file download.
 
 use super::{ImportEntity, MAX_UPLOAD_BYTES};
 use crate::error::AppError;
 use crate::server::AppState;
 use crate::server::guard::Caller;
 use axum::Extension;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -31,10 +31,14 @@ fn too_big() -> AppError {
     ))
 }
 
-/// Reads the form: the entity and the one file.
-async fn read_form(multipart: &mut Multipart) -> Result<(ImportEntity, String, Vec<u8>), AppError> {
+/// An upload's files: name and bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// Reads the form: the entity and the files (several come as one job).
+async fn read_form(multipart: &mut Multipart) -> Result<(ImportEntity, Files), AppError> {
     let mut entity = ImportEntity::Leads;
-    let mut file = None;
+    let mut files = Vec::new();
+    let mut total = 0;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -52,7 +56,7 @@ async fn read_form(multipart: &mut Multipart) -> Result<(ImportEntity, String, V
                     .ok_or_else(|| AppError::BadRequest("Choose what the file holds.".into()))?;
             }
             Some("file") => {
-                let name = field.file_name().unwrap_or("import.csv").to_string();
+                let name = field.file_name().unwrap_or_default().to_string();
                 let bytes = field.bytes().await.map_err(|error| {
                     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
                         too_big()
@@ -60,16 +64,22 @@ async fn read_form(multipart: &mut Multipart) -> Result<(ImportEntity, String, V
                         AppError::BadRequest("The upload could not be read.".into())
                     }
                 })?;
-                if bytes.len() > MAX_UPLOAD_BYTES {
+                total += bytes.len();
+                if total > MAX_UPLOAD_BYTES {
                     return Err(too_big());
                 }
-                file = Some((name, bytes.to_vec()));
+                // A form posted with no file chosen sends one empty, nameless part.
+                if !(bytes.is_empty() && name.is_empty()) {
+                    files.push((name, bytes.to_vec()));
+                }
             }
             _ => {}
         }
     }
-    let (name, bytes) = file.ok_or_else(|| AppError::field("file", "Choose a CSV file."))?;
-    Ok((entity, name, bytes))
+    if files.is_empty() {
+        return Err(AppError::field("file", "Choose a CSV file."));
+    }
+    Ok((entity, files))
 }
 
 /// A browser's form post is answered with a page to go to; any other client gets the status.
@@ -89,8 +99,8 @@ pub async fn upload(
 ) -> Response {
     let created = async {
         let user = user.ok_or(AppError::Unauthenticated)?;
-        let (entity, name, bytes) = read_form(&mut multipart).await?;
-        super::db::create_job(&state.pool, &user, entity, &name, &bytes).await
+        let (entity, files) = read_form(&mut multipart).await?;
+        super::db::create_job(&state.pool, &user, entity, &files).await
     }
     .await;
     match (created, wants_page(&headers)) {
@@ -106,15 +116,23 @@ pub async fn upload(
     }
 }
 
-/// `GET /api/import/{id}/errors.csv`: the rejected rows with an error column.
+/// Which file of a job an error file is for.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ErrorFileQuery {
+    #[serde(default)]
+    pub file: i64,
+}
+
+/// `GET /api/import/{id}/errors.csv?file=N`: file N's rejected rows with an error column.
 pub async fn error_file(
     State(state): State<AppState>,
     Extension(Caller(user)): Extension<Caller>,
     Path(id): Path<i64>,
+    Query(query): Query<ErrorFileQuery>,
 ) -> Response {
     let file = async {
         let user = user.ok_or(AppError::Unauthenticated)?;
-        super::db::error_file(&state.pool, id, &user).await
+        super::db::error_file(&state.pool, id, query.file, &user).await
     }
     .await;
     match file {

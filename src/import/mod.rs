@@ -18,8 +18,12 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
+pub mod linked_rows;
+#[cfg(feature = "ssr")]
 pub mod mapping;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod records;
 #[cfg(feature = "ssr")]
 pub mod rows;
 pub mod sources;
@@ -84,14 +88,17 @@ option_set!(
 /// in the database until the job is done.
 pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 
-/// What the user chose for a job: each column's field (by position; `None` leaves the column
-/// out), what to do with duplicates, and who owns rows whose owner the file does not name or
-/// names someone Leadflow does not know.
+/// What the user chose for a job: for each file, each column's field (by position; `None`
+/// leaves the column out); what to do with duplicates; who owns rows whose owner the file
+/// does not name or names someone Leadflow does not know; and, when the files' dates could
+/// be read either way, which number comes first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSettings {
-    pub mapping: Vec<Option<String>>,
+    pub mappings: Vec<Vec<Option<String>>>,
     pub duplicates: DuplicateMode,
     pub default_owner: i64,
+    #[serde(default)]
+    pub date_order: Option<values::DateOrder>,
 }
 
 /// A column of the job's file: its header, the field it fills, and the first rows' values.
@@ -105,6 +112,8 @@ pub struct ColumnView {
 /// One rejected cell (or whole row, with an empty column) and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowError {
+    /// The file's name.
+    pub file: String,
     pub line: u64,
     pub column: String,
     pub message: String,
@@ -113,11 +122,12 @@ pub struct RowError {
 /// A row the duplicate rule matched to an existing record or an earlier row of the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateHit {
+    /// The file's name.
+    pub file: String,
     pub line: u64,
     /// The matched record's page, or `None` for an earlier row of the file.
     pub record_url: Option<String>,
     pub title: String,
-    pub reasons: String,
 }
 
 /// Counts of what a dry run says an import would do, or what a run did.
@@ -157,43 +167,59 @@ pub struct DryRun {
 /// How many problems or duplicate hits a dry run lists.
 pub const LISTED: usize = 50;
 
+/// One file of a job, in the order the job runs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileView {
+    pub name: String,
+    pub entity: ImportEntity,
+    pub rows: u64,
+    pub columns: Vec<ColumnView>,
+    /// The fields a column can map to: name, label.
+    pub fields: Vec<(String, String)>,
+}
+
 /// A job as its page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobView {
     pub id: i64,
-    pub entity: ImportEntity,
     pub source_system: SourceSystem,
     pub status: JobStatus,
-    pub files: Vec<String>,
+    pub files: Vec<FileView>,
     pub user_name: String,
     pub uploaded_at: String,
     pub finished_at: Option<String>,
     pub undone_at: Option<String>,
     pub settings: ImportSettings,
-    pub columns: Vec<ColumnView>,
-    /// The fields a column can map to: name, label.
-    pub fields: Vec<(String, String)>,
     /// The users rows can be given to: id, name.
     pub owners: Vec<(i64, String)>,
     pub progress: Progress,
-    /// Whether the caller may run and undo it (its importer, or a manager).
-    pub can_change: bool,
+}
+
+impl JobView {
+    /// What the job imports, as its title says it ("Leads", "Accounts, Contacts").
+    pub fn entities(&self) -> String {
+        let mut labels: Vec<&str> = Vec::new();
+        for file in &self.files {
+            if !labels.contains(&file.entity.label()) {
+                labels.push(file.entity.label());
+            }
+        }
+        labels.join(", ")
+    }
 }
 
 /// A running or finished job's progress.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub status: Option<JobStatus>,
     pub job_id: i64,
     pub rows_total: u64,
     pub rows_done: u64,
     pub counts: Counts,
-    /// Rows per second since the run started.
-    pub rows_per_second: f64,
+    /// Rows per second since the run started, whole rows.
+    pub rows_per_second: u64,
     pub seconds_left: Option<u64>,
 }
-
-impl Eq for Progress {}
 
 impl Progress {
     /// Done rows in percent, 0–100.
@@ -210,7 +236,6 @@ impl Progress {
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct JobSummary {
     pub id: i64,
-    pub entity: ImportEntity,
     pub status: JobStatus,
     pub files: String,
     pub user_name: String,

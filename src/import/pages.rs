@@ -5,7 +5,7 @@
 use super::api::{
     CheckImport, RunImport, UndoImport, import_history, import_job, import_progress, running_import,
 };
-use super::{DryRun, DuplicateMode, ImportPageQuery, JobStatus, JobView, Progress};
+use super::{DryRun, DuplicateMode, ImportEntity, ImportPageQuery, JobStatus, JobView, Progress};
 use crate::error::AppError;
 use crate::ui::{ErrorPage, FormAlert, short_time};
 use crate::url_state::read;
@@ -33,8 +33,8 @@ fn ticker(every: Duration, active: Signal<bool>) -> ReadSignal<u64> {
 /// "1,234 of 5,000 rows · 812 rows/s · about 5 s left".
 pub fn progress_text(progress: &Progress) -> String {
     let mut text = format!("{} of {} rows", progress.rows_done, progress.rows_total);
-    if progress.rows_per_second > 0.0 {
-        text.push_str(&format!(" · {:.0} rows/s", progress.rows_per_second));
+    if progress.rows_per_second > 0 {
+        text.push_str(&format!(" · {} rows/s", progress.rows_per_second));
     }
     if let Some(left) = progress.seconds_left {
         text.push_str(&match left {
@@ -96,23 +96,25 @@ pub fn ImportPage() -> impl IntoView {
         <section class="page">
             <header class="page-header"><h1>"Import"</h1></header>
             <section class="card" aria-labelledby="upload-title">
-                <h2 id="upload-title">"Upload a file"</h2>
+                <h2 id="upload-title">"Upload files"</h2>
                 <p class="muted">
-                    "A CSV file as Excel, Salesforce or Dynamics 365 writes it. You check the columns and a dry run before anything is written."
+                    "CSV files as Excel, Salesforce or Dynamics 365 write them. Choose several files of an export (Account.csv, Contact.csv, Lead.csv, Opportunity.csv, Task.csv) to import them as one job whose references resolve. You check the columns and a dry run before anything is written."
                 </p>
                 {move || query.get().refused.map(|message| view! {
                     <p class="form-alert" role="alert" id="file-error">{message}</p>
                 })}
                 <form method="post" action="/api/import/upload" enctype="multipart/form-data">
                     <div class="field">
-                        <label for="import-entity">"The file holds"</label>
+                        <label for="import-entity">"A single file holds"</label>
                         <select id="import-entity" name="entity">
-                            <option value="leads" selected>"Leads"</option>
+                            {ImportEntity::ALL.iter().map(|entity| view! {
+                                <option value=entity.code() selected=*entity == ImportEntity::Leads>{entity.label()}</option>
+                            }).collect_view()}
                         </select>
                     </div>
                     <div class="field">
-                        <label for="import-file">"CSV file"</label>
-                        <input id="import-file" type="file" name="file" accept=".csv,text/csv" required
+                        <label for="import-file">"CSV files"</label>
+                        <input id="import-file" type="file" name="file" accept=".csv,text/csv" multiple required
                             aria-describedby=move || query.get().refused.map(|_| "file-error") />
                     </div>
                     <button type="submit" class="button">"Upload"</button>
@@ -127,7 +129,7 @@ pub fn ImportPage() -> impl IntoView {
                             Ok(jobs) => view! {
                                 <table class="data-table">
                                     <thead><tr>
-                                        <th scope="col">"Import"</th><th scope="col">"File"</th>
+                                        <th scope="col">"Import"</th><th scope="col">"Files"</th>
                                         <th scope="col">"By"</th><th scope="col">"Uploaded"</th>
                                         <th scope="col">"Status"</th><th scope="col">"Rows"</th>
                                         <th scope="col">"Created"</th><th scope="col">"Updated"</th>
@@ -136,8 +138,8 @@ pub fn ImportPage() -> impl IntoView {
                                     <tbody>
                                         {jobs.into_iter().map(|job| view! {
                                             <tr>
-                                                <td data-label="Import"><a href=format!("/import/{}", job.id)>{format!("#{} {}", job.id, job.entity.label())}</a></td>
-                                                <td data-label="File">{job.files}</td>
+                                                <td data-label="Import"><a href=format!("/import/{}", job.id)>{format!("#{}", job.id)}</a></td>
+                                                <td data-label="Files">{job.files}</td>
                                                 <td data-label="By">{job.user_name}</td>
                                                 <td data-label="Uploaded">{short_time(&job.uploaded_at)}</td>
                                                 <td data-label="Status">{job.status.label()}</td>
@@ -224,11 +226,22 @@ fn JobPage(
     finished: RwSignal<u32>,
 ) -> impl IntoView {
     let id = job.id;
-    let title = format!("Import #{id}: {}", job.files.join(", "));
-    let errors_url = format!("/api/import/{id}/errors.csv");
+    let names: Vec<&str> = job.files.iter().map(|f| f.name.as_str()).collect();
+    let title = format!("Import #{id}: {}", names.join(", "));
+    let error_files = job
+        .files
+        .iter()
+        .enumerate()
+        .map(|(position, file)| {
+            (
+                format!("/api/import/{id}/errors.csv?file={position}"),
+                file.name.clone(),
+            )
+        })
+        .collect::<Vec<_>>();
     let summary = format!(
         "{} from {} · uploaded by {} {} · {}",
-        job.entity.label(),
+        job.entities(),
         job.source_system.label(),
         job.user_name,
         short_time(&job.uploaded_at),
@@ -263,9 +276,7 @@ fn JobPage(
                 <section class="card" aria-labelledby="result-title">
                     <h2 id="result-title">{if undone.is_some() { "Undone" } else { "Imported" }}</h2>
                     <CountList counts future=false />
-                    {(counts.rejected > 0).then(|| view! {
-                        <p><a href=errors_url.clone() download>"Download the error file"</a>" (the rejected rows with an error column, to fix and import again)"</p>
-                    })}
+                    {(counts.rejected > 0).then(|| view! { <ErrorFileLinks files=error_files.clone() /> })}
                     {undone.map(|at| view! { <p>{format!("Undone {}.", short_time(&at))}</p> })}
                     {(job.status == JobStatus::Done).then(|| view! {
                         <ActionForm action=undo>
@@ -313,8 +324,72 @@ fn CountList(counts: super::Counts, future: bool) -> impl IntoView {
     }
 }
 
-/// The mapping form (each column's field, duplicates, owner), the dry run's findings, and
-/// the button that starts the run once a dry run of the current choices has passed.
+/// The links to each file's error file (the rejected rows with an error column).
+#[component]
+fn ErrorFileLinks(files: Vec<(String, String)>) -> impl IntoView {
+    let single = files.len() == 1;
+    view! {
+        <ul class="error-files">
+            {files.into_iter().map(|(url, name)| view! {
+                <li>
+                    <a href=url download>{if single { "Download the error file".to_string() } else { format!("Download the error file of {name}") }}</a>
+                    " (the rejected rows with an error column, to fix and import again)"
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// One file's columns: each column's header, sample values and the field it fills.
+#[component]
+fn FileMapping(position: usize, file: super::FileView, single: bool) -> impl IntoView {
+    let fields = file.fields.clone();
+    let rows = file
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(column, view)| {
+            let select_id = format!("mapping-{position}-{column}");
+            let current = view.field.clone().unwrap_or_default();
+            let options = fields
+                .iter()
+                .map(|(name, label)| {
+                    view! { <option value=name.clone() selected=*name == current>{label.clone()}</option> }
+                })
+                .collect_view();
+            view! {
+                <tr>
+                    <th scope="row"><label for=select_id.clone()>{view.header.clone()}</label></th>
+                    <td data-label="Sample values" class="muted">{view.samples.join(" · ")}</td>
+                    <td data-label="Leadflow field">
+                        <select id=select_id name=format!("mappings[{position}][{column}]")>
+                            <option value="" selected=current.is_empty()>"(leave out)"</option>
+                            {options}
+                        </select>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let caption = format!(
+        "{}: {} ({} rows)",
+        file.name,
+        file.entity.label(),
+        file.rows
+    );
+    view! {
+        <table class="data-table mapping-table">
+            {(!single).then(|| view! { <caption>{caption}</caption> })}
+            <thead><tr><th scope="col">"Column"</th><th scope="col">"Sample values"</th><th scope="col">"Leadflow field"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// The mapping form (each file's columns, duplicates, owner, date order), the dry run's
+/// findings, and the button that starts the run once a dry run of the current choices has
+/// passed.
 #[component]
 fn MappingStep(
     job: JobView,
@@ -329,73 +404,76 @@ fn MappingStep(
             checked.set(true);
         }
     });
-    let fields = job.fields.clone();
-    let rows = job
-        .columns
+    let single = job.files.len() == 1;
+    let error_files = job
+        .files
         .iter()
         .enumerate()
-        .map(|(column, view)| {
-            let select_id = format!("mapping-{column}");
-            let current = view.field.clone().unwrap_or_default();
-            let options = fields
-                .iter()
-                .map(|(name, label)| {
-                    view! { <option value=name.clone() selected=*name == current>{label.clone()}</option> }
-                })
-                .collect_view();
-            view! {
-                <tr>
-                    <th scope="row"><label for=select_id.clone()>{view.header.clone()}</label></th>
-                    <td data-label="Sample values" class="muted">{view.samples.join(" · ")}</td>
-                    <td data-label="Leadflow field">
-                        <select id=select_id name=format!("mapping[{column}]")>
-                            <option value="" selected=current.is_empty()>"(leave out)"</option>
-                            {options}
-                        </select>
-                    </td>
-                </tr>
-            }
+        .map(|(position, file)| {
+            (
+                format!("/api/import/{id}/errors.csv?file={position}"),
+                file.name.clone(),
+            )
         })
+        .collect::<Vec<_>>();
+    let files = job
+        .files
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(position, file)| view! { <FileMapping position file single /> })
         .collect_view();
     let settings = job.settings.clone();
+    let date_order = match settings.date_order {
+        None => "",
+        Some(super::values::DateOrder::MonthFirst) => "month_first",
+        Some(super::values::DateOrder::DayFirst) => "day_first",
+    };
     // Each part is its own view: one view type of all of them is deeper than the compiler's
     // query limit in the browser build.
+    let choices = view! {
+        <div class="field">
+            <label for="import-duplicates">"When a row matches an existing record (same email, phone, or company and last name)"</label>
+            <select id="import-duplicates" name="duplicates">
+                {DuplicateMode::ALL.iter().map(|mode| view! {
+                    <option value=mode.code() selected=*mode == settings.duplicates>{mode.label()}</option>
+                }).collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="import-owner">"Owner of rows whose owner the file does not name or Leadflow does not know"</label>
+            <select id="import-owner" name="default_owner">
+                {job.owners.iter().map(|(owner, name)| view! {
+                    <option value=*owner selected=*owner == settings.default_owner>{name.clone()}</option>
+                }).collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="import-date-order">"Dates like 03/04/2025 are"</label>
+            <select id="import-date-order" name="date_order">
+                <option value="" selected=date_order.is_empty()>"Ask me if the file has any"</option>
+                <option value="month_first" selected=date_order == "month_first">"Month first (March 4)"</option>
+                <option value="day_first" selected=date_order == "day_first">"Day first (3 April)"</option>
+            </select>
+        </div>
+    }
+    .into_any();
     let form = view! {
         <section class="card" aria-labelledby="mapping-title">
             <h2 id="mapping-title">"Columns"</h2>
             <ActionForm action=dry_run on:change=move |_| checked.set(false)>
                 <input type="hidden" name="id" value=id />
-                <table class="data-table mapping-table">
-                    <thead><tr><th scope="col">"Column"</th><th scope="col">"Sample values"</th><th scope="col">"Leadflow field"</th></tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-                <div class="field">
-                    <label for="import-duplicates">"When a row matches an existing lead (same email, phone, or company and last name)"</label>
-                    <select id="import-duplicates" name="duplicates">
-                        {DuplicateMode::ALL.iter().map(|mode| view! {
-                            <option value=mode.code() selected=*mode == settings.duplicates>{mode.label()}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="import-owner">"Owner of rows whose owner the file does not name or Leadflow does not know"</label>
-                    <select id="import-owner" name="default_owner">
-                        {job.owners.iter().map(|(owner, name)| view! {
-                            <option value=*owner selected=*owner == settings.default_owner>{name.clone()}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <button type="submit" class="button secondary">"Check the file (dry run)"</button>
+                {files}
+                {choices}
+                <button type="submit" class="button secondary">"Check the files (dry run)"</button>
             </ActionForm>
         </section>
     }
     .into_any();
     let found = move || {
-        dry_run
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|found| view! { <DryRunResult id found /> }.into_any())
+        dry_run.value().get().and_then(Result::ok).map(|found| {
+            view! { <DryRunResult found error_files=error_files.clone() /> }.into_any()
+        })
     };
     let start = move || {
         checked.get().then(|| {
@@ -418,8 +496,8 @@ fn MappingStep(
 }
 
 #[component]
-fn DryRunResult(id: i64, found: DryRun) -> impl IntoView {
-    let errors_url = format!("/api/import/{id}/errors.csv");
+fn DryRunResult(found: DryRun, error_files: Vec<(String, String)>) -> impl IntoView {
+    let several = error_files.len() > 1;
     view! {
         <section class="card" aria-labelledby="dry-run-title" aria-live="polite">
             <h2 id="dry-run-title">"Dry run: nothing was written"</h2>
@@ -429,15 +507,19 @@ fn DryRunResult(id: i64, found: DryRun) -> impl IntoView {
                 <table class="data-table">
                     <thead><tr><th scope="col">"Line"</th><th scope="col">"Column"</th><th scope="col">"Problem"</th></tr></thead>
                     <tbody>{found.errors.into_iter().map(|error| view! {
-                        <tr><td data-label="Line">{error.line}</td><td data-label="Column">{error.column}</td><td data-label="Problem">{error.message}</td></tr>
+                        <tr>
+                            <td data-label="Line">{if several { format!("{} line {}", error.file, error.line) } else { error.line.to_string() }}</td>
+                            <td data-label="Column">{error.column}</td>
+                            <td data-label="Problem">{error.message}</td>
+                        </tr>
                     }).collect_view()}</tbody>
                 </table>
-                <p><a href=errors_url download>"Download the error file"</a></p>
+                <ErrorFileLinks files=error_files />
             })}
             {(!found.duplicates.is_empty()).then(|| view! {
                 <h3>"Rows that match"</h3>
                 <ul>{found.duplicates.into_iter().map(|hit| view! {
-                    <li>{format!("Line {}: ", hit.line)}{match hit.record_url {
+                    <li>{if several { format!("{} line {}: ", hit.file, hit.line) } else { format!("Line {}: ", hit.line) }}{match hit.record_url {
                         Some(url) => view! { <a href=url>{hit.title}</a> }.into_any(),
                         None => view! { <span>{hit.title}</span> }.into_any(),
                     }}</li>

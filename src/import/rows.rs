@@ -1,6 +1,7 @@
 //! One imported row read into a record's form input and validated as the form would, and
 //! what the import does with it: create, update (filling blanks or overwriting) or skip,
-//! by its source id and the duplicate rule. Pure functions; built for leads so far.
+//! by its source id and the duplicate rule. Pure functions; the other records' rows are in
+//! `linked_rows`.
 
 use super::DuplicateMode;
 use super::sources::{LEAD_REASON_SYNONYMS, LEAD_SOURCE_SYNONYMS, parse_flag};
@@ -23,13 +24,55 @@ pub struct LeadRow {
     pub source_id: Option<String>,
     /// The owner's name or email, as the file gives it.
     pub owner: Option<String>,
+    /// What a qualified lead became, as the file names them: account, contact, opportunity.
+    pub qualified_into: [Option<String>; 3],
 }
 
 /// The problems of one row: field name → message.
 pub type RowProblems = BTreeMap<String, String>;
 
+/// The mapped cells of a row: each field with its trimmed text, a spreadsheet's formula
+/// escape taken off.
+pub fn cells<'a>(
+    fields: &'a [Option<&'static str>],
+    values: &'a [String],
+) -> impl Iterator<Item = (&'static str, String)> + 'a {
+    fields.iter().zip(values).filter_map(|(field, value)| {
+        let field = (*field)?;
+        Some((
+            field,
+            crate::spreadsheet::unescape_cell(value.trim()).to_string(),
+        ))
+    })
+}
+
+/// An amount in cents as the forms take it (`-12.34`).
+pub fn amount_text(cents: i64) -> String {
+    format!(
+        "{}{}.{:02}",
+        if cents < 0 { "-" } else { "" },
+        cents.abs() / 100,
+        cents.abs() % 100
+    )
+}
+
+/// A form's validation errors as a row's problems (a problem already found for a field
+/// stays: it names the cell's value).
+pub fn validation_problems(problems: &mut RowProblems, error: AppError) {
+    match error {
+        AppError::Validation(fields) => {
+            for (field, message) in fields {
+                problems.entry(field).or_insert(message);
+            }
+        }
+        other => {
+            problems.insert(String::new(), other.to_string());
+        }
+    }
+}
+
 /// An option cell: its code, or a problem naming the value (the value-mapping step's input).
-fn option_code<T: OptionSet>(
+pub fn option_code<T: OptionSet>(
     problems: &mut RowProblems,
     field: &str,
     text: &str,
@@ -57,12 +100,13 @@ pub fn lead_row(
 ) -> Result<LeadRow, RowProblems> {
     let mut row = LeadRow::default();
     let mut problems = RowProblems::new();
-    for (field, value) in fields.iter().zip(values) {
-        let Some(field) = field else { continue };
-        let text = crate::spreadsheet::unescape_cell(value.trim()).to_string();
+    for (field, text) in cells(fields, values) {
         let input = &mut row.input;
-        match *field {
+        match field {
             "source_id" => row.source_id = Some(text).filter(|t| !t.is_empty()),
+            "converted_account" => row.qualified_into[0] = Some(text).filter(|t| !t.is_empty()),
+            "converted_contact" => row.qualified_into[1] = Some(text).filter(|t| !t.is_empty()),
+            "converted_opportunity" => row.qualified_into[2] = Some(text).filter(|t| !t.is_empty()),
             "owner" => row.owner = Some(text).filter(|t| !t.is_empty()),
             "topic" => input.topic = text,
             "first_name" => input.first_name = text,
@@ -96,14 +140,7 @@ pub fn lead_row(
             }
             "need" => input.need = option_code::<Need>(&mut problems, field, &text, &[]),
             "budget_amount" if !text.is_empty() => match parse_amount(&text) {
-                Ok(cents) => {
-                    input.budget_amount = format!(
-                        "{}{}.{:02}",
-                        if cents < 0 { "-" } else { "" },
-                        cents.abs() / 100,
-                        cents.abs() % 100
-                    )
-                }
+                Ok(cents) => input.budget_amount = amount_text(cents),
                 Err(message) => {
                     problems.insert(field.to_string(), message);
                 }
@@ -242,10 +279,10 @@ pub enum Match {
         line: u64,
         same_source_id: bool,
     },
-    /// Existing records by the duplicate rule: an open lead's id if one matched, and what
-    /// matched (the strongest first).
+    /// Existing records by the duplicate rule: the id of one of the row's own kind if one
+    /// matched (an open lead for a lead row), and what matched (the strongest first).
     Duplicate {
-        lead: Option<i64>,
+        same_kind: Option<i64>,
         first: String,
     },
 }
@@ -260,7 +297,7 @@ pub enum Action {
 
 /// The import's duplicate rule: a source id an earlier import brought in updates its record
 /// (its blanks only when the user chose so); a duplicate is skipped, updated or created as
-/// the user chose (only a lead can be updated from a lead row); an earlier row of the same
+/// the user chose (only a record of the row's own kind can be updated from it); an earlier row of the same
 /// file is the same person, so the later row is skipped unless the user creates anyway,
 /// and a repeated source id is always skipped.
 pub fn action(mode: DuplicateMode, found: &Match) -> Action {
@@ -282,7 +319,7 @@ pub fn action(mode: DuplicateMode, found: &Match) -> Action {
                 Action::Skip(format!("Same person as line {line}."))
             }
         }
-        Match::Duplicate { lead, first } => match (mode, lead) {
+        Match::Duplicate { same_kind, first } => match (mode, same_kind) {
             (DuplicateMode::Create, _) => Action::Create,
             (DuplicateMode::FillBlanks, Some(id)) => Action::Update {
                 id: *id,
@@ -389,11 +426,11 @@ mod tests {
     fn each_mode_decides_what_a_match_does() {
         use DuplicateMode::*;
         let lead = Match::Duplicate {
-            lead: Some(7),
+            same_kind: Some(7),
             first: "lead Ann Lee".into(),
         };
         let contact = Match::Duplicate {
-            lead: None,
+            same_kind: None,
             first: "contact Ann Lee".into(),
         };
         let earlier = Match::EarlierRow {

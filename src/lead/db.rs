@@ -482,6 +482,7 @@ pub async fn insert_many(
             "status_reason",
             "qualified_account_id",
             "qualified_contact_id",
+            "qualified_opportunity_id",
             "qualified_at",
             "closed_at",
             "process_id",
@@ -509,6 +510,7 @@ pub async fn insert_many(
                 .bind(state.reason)
                 .bind(state.qualified_account_id)
                 .bind(state.qualified_contact_id)
+                .bind(state.qualified_opportunity_id)
                 .bind(qualified_at)
                 .bind(&state.closed_at)
                 .bind(process_id)

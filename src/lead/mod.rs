@@ -466,6 +466,7 @@ pub struct NewLeadState {
     pub closed_at: Option<String>,
     pub qualified_account_id: Option<i64>,
     pub qualified_contact_id: Option<i64>,
+    pub qualified_opportunity_id: Option<i64>,
     /// The system an imported lead came from and its id there.
     pub source: Option<(String, String)>,
 }
@@ -477,6 +478,7 @@ impl NewLeadState {
             closed_at: None,
             qualified_account_id: None,
             qualified_contact_id: None,
+            qualified_opportunity_id: None,
             source: None,
         }
     }

@@ -252,17 +252,21 @@ async fn commit_change(
     user: &User,
     at: &str,
 ) -> Result<i64, AppError> {
-    history::db::record(
-        &mut tx,
-        "opportunity",
-        id,
-        version + 1,
-        changes,
-        user.id,
-        at,
-    )
-    .await?;
+    let version = record_change(&mut tx, id, version, changes, user, at).await?;
     tx.commit().await?;
+    Ok(version)
+}
+
+/// Records the changes as the opportunity's next version; returns that version.
+async fn record_change(
+    conn: &mut SqliteConnection,
+    id: i64,
+    version: i64,
+    changes: &[FieldChange],
+    user: &User,
+    at: &str,
+) -> Result<i64, AppError> {
+    history::db::record(conn, "opportunity", id, version + 1, changes, user.id, at).await?;
     Ok(version + 1)
 }
 
@@ -492,9 +496,22 @@ pub async fn update(
     user: &User,
 ) -> Result<i64, AppError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let o = for_write(&mut tx, id, version, user).await?;
+    let outcome = update_in(&mut tx, id, version, valid, user).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// `update` in the caller's transaction: an import writes many records in one.
+pub async fn update_in(
+    conn: &mut SqliteConnection,
+    id: i64,
+    version: i64,
+    valid: &ValidOpportunity,
+    user: &User,
+) -> Result<i64, AppError> {
+    let o = for_write(&mut *conn, id, version, user).await?;
     check_open(&o)?;
-    let defaults = stage_defaults(&mut tx, o.stage_id).await?;
+    let defaults = stage_defaults(&mut *conn, o.stage_id).await?;
     let forecast = o
         .forecast()
         .from_form(valid.probability, valid.forecast_category, defaults);
@@ -508,7 +525,7 @@ pub async fn update(
         .filter(|c| (c.account_id, c.contact_id) != (o.account_id, o.contact_id));
     if let Some(customer) = customer {
         let account = customer_name(
-            &mut tx,
+            &mut *conn,
             CustomerKind::Account,
             o.account_id,
             customer.account_id,
@@ -516,7 +533,7 @@ pub async fn update(
         )
         .await?;
         let contact = customer_name(
-            &mut tx,
+            &mut *conn,
             CustomerKind::Contact,
             o.contact_id,
             customer.contact_id,
@@ -527,7 +544,7 @@ pub async fn update(
             let works_at: Option<i64> =
                 sqlx::query_scalar("SELECT account_id FROM contacts WHERE id = ?")
                     .bind(contact_id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut *conn)
                     .await?;
             super::rules::check_contact_of_account(customer.account_id, works_at)?;
         }
@@ -544,13 +561,13 @@ pub async fn update(
     }
     let f = &valid.fields;
     let at = now();
-    write_forecast(&mut tx, &o, &forecast, user, &at).await?;
+    write_forecast(&mut *conn, &o, &forecast, user, &at).await?;
     if let Some(customer) = customer {
         sqlx::query("UPDATE opportunities SET account_id = ?, contact_id = ? WHERE id = ?")
             .bind(customer.account_id)
             .bind(customer.contact_id)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
     sqlx::query(
@@ -572,9 +589,9 @@ pub async fn update(
     .bind(&f.proposed_solution)
     .bind(&f.description)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    commit_change(tx, id, version, &changes, user, &at).await
+    record_change(conn, id, version, &changes, user, &at).await
 }
 
 /// The name of the customer record `chosen` for the form: the current one as it is, a new

@@ -666,6 +666,7 @@ async fn insert_leads(
             closed_at,
             qualified_account_id,
             qualified_contact_id,
+            qualified_opportunity_id: None,
             source: None,
         };
         batch.push((fields, state, by_owner(owner, created)));

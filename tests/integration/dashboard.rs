@@ -10,7 +10,7 @@ use leadflow::opportunity::list::{OpportunityPage, OpportunityQuery, Opportunity
 use leadflow::url_state::read;
 use reqwest::{Client, StatusCode};
 
-async fn dashboard(app: &TestApp, client: &Client, query: &DashboardQuery) -> Dashboard {
+pub async fn dashboard(app: &TestApp, client: &Client, query: &DashboardQuery) -> Dashboard {
     let response = app
         .call_with(client, "/api/dashboard", "query", query)
         .await;

@@ -1,15 +1,14 @@
-//! Import of leads: upload, mapping, dry run, run, duplicates, re-import by source id,
-//! resume after a crash, undo, the error file, the command line, and hostile files.
+//! Import: upload, mapping, dry run, run, duplicates, re-import by source id, several files
+//! as one job (the Salesforce sample), resume after a crash, undo, the error file, the
+//! command line, and hostile files.
 
 use crate::common::{TestApp, error_of};
-use leadflow::import::{DryRun, JobView, Progress, RowOutcome};
+use crate::dashboard::dashboard;
+use leadflow::dashboard::{Dashboard, DashboardQuery};
+use leadflow::import::{DryRun, ImportEntity, JobView, Progress, RowOutcome};
 use reqwest::{Client, StatusCode};
+use std::collections::HashMap;
 use std::time::Duration;
-
-const SAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/salesforce-sample/Lead.csv"
-);
 
 /// Uploads `bytes` as a lead file; the response as the upload route gives it.
 async fn upload(app: &TestApp, client: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
@@ -56,11 +55,13 @@ async fn check(app: &TestApp, client: &Client, id: i64, duplicates: &str) -> Dry
         ("duplicates".into(), duplicates.into()),
         ("default_owner".into(), owner),
     ];
-    for (column, field) in job.settings.mapping.iter().enumerate() {
-        form.push((
-            format!("mapping[{column}]"),
-            field.clone().unwrap_or_default(),
-        ));
+    for (file, mapping) in job.settings.mappings.iter().enumerate() {
+        for (column, field) in mapping.iter().enumerate() {
+            form.push((
+                format!("mappings[{file}][{column}]"),
+                field.clone().unwrap_or_default(),
+            ));
+        }
     }
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let response = app.call(client, "/api/import/dry-run", &form).await;
@@ -118,9 +119,10 @@ async fn an_excel_file_imports_through_the_forms_write_path() {
         Expo;Ito;Ken;ken.ito@example.org;;Somebody Unknown;;40\r\n";
     let id = job_of(&app, &client, file.to_vec()).await;
     let job = view(&app, &client, id).await;
-    assert_eq!(job.columns.len(), 8);
-    assert_eq!(job.columns[1].samples[0], "Müller");
-    assert_eq!(job.columns[7].field, None, "no field for shoe sizes");
+    let columns = &job.files[0].columns;
+    assert_eq!(columns.len(), 8);
+    assert_eq!(columns[1].samples[0], "Müller");
+    assert_eq!(columns[7].field, None, "no field for shoe sizes");
 
     let dry = check(&app, &client, id, "skip").await;
     assert_eq!(
@@ -287,45 +289,238 @@ async fn duplicates_are_found_in_the_database_and_inside_the_file() {
     );
 }
 
-/// The sample's leads, counted independently of the import's reader.
-fn sample_rows() -> Vec<csv::StringRecord> {
-    let bytes = std::fs::read(SAMPLE).unwrap();
-    csv::Reader::from_reader(&bytes[..])
+/// A file of the Salesforce sample.
+fn sample(name: &str) -> String {
+    format!(
+        "{}/../shared/data/salesforce-sample/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// A sample file's rows by header, read independently of the import's reader.
+fn sample_records(name: &str) -> Vec<HashMap<String, String>> {
+    let bytes = std::fs::read(sample(name)).unwrap();
+    let mut reader = csv::Reader::from_reader(&bytes[..]);
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    reader
         .records()
-        .map(Result::unwrap)
+        .map(|row| {
+            headers
+                .iter()
+                .cloned()
+                .zip(row.unwrap().iter().map(str::to_string))
+                .collect()
+        })
         .collect()
 }
 
+/// Uploads files as one job; the new job's id.
+async fn job_of_files(app: &TestApp, client: &Client, names: &[&str]) -> i64 {
+    let mut form = reqwest::multipart::Form::new().text("entity", "leads");
+    for name in names {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(std::fs::read(sample(name)).unwrap())
+                .file_name(name.to_string()),
+        );
+    }
+    let response = client
+        .post(format!("{}/api/import/upload", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    location.strip_prefix("/import/").unwrap().parse().unwrap()
+}
+
+/// Cents of a decimal amount as the sample writes it ("1124741.15", "643409").
+fn cents(text: &str) -> i64 {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let fraction = format!("{fraction:0<2}");
+    whole.parse::<i64>().unwrap() * 100 + fraction[..2].parse::<i64>().unwrap()
+}
+
+/// Source id → the source id of the record it points at, as the database links them.
+async fn links(app: &TestApp, sql: &str) -> HashMap<String, String> {
+    sqlx::query_as::<_, (String, String)>(sql)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// The same from a sample file's two columns (rows with the second blank left out).
+fn file_links(rows: &[HashMap<String, String>], to: &str) -> HashMap<String, String> {
+    rows.iter()
+        .filter(|row| !row[to].is_empty())
+        .map(|row| (row["Id"].clone(), row[to].clone()))
+        .collect()
+}
+
+const SAMPLE_FILES: [&str; 5] = [
+    "Task.csv",
+    "Lead.csv",
+    "Opportunity.csv",
+    "Contact.csv",
+    "Account.csv",
+];
+
 #[tokio::test]
-async fn the_salesforce_sample_imports_whole_and_again_only_updates() {
+async fn the_salesforce_sample_imports_whole_as_one_job_and_again_changes_nothing() {
     let app = TestApp::spawn().await;
     let client = app.signed_in("admin@example.com").await;
-    let rows = sample_rows();
-    let before = count(&app, "SELECT COUNT(*) FROM leads").await;
-    let first = job_of(&app, &client, std::fs::read(SAMPLE).unwrap()).await;
+    let query = DashboardQuery {
+        from: Some("2023-01".into()),
+        to: Some("2024-12".into()),
+        ..Default::default()
+    };
+    let dashboard_before = dashboard(&app, &client, &query).await;
+    let rows: HashMap<&str, Vec<HashMap<String, String>>> = SAMPLE_FILES
+        .iter()
+        .map(|name| (*name, sample_records(name)))
+        .collect();
+    let total: usize = rows.values().map(Vec::len).sum();
+
+    // Uploaded in any order, the files run in the order their references need.
+    let first = job_of_files(&app, &client, &SAMPLE_FILES).await;
+    let job = view(&app, &client, first).await;
     assert_eq!(
-        view(&app, &client, first).await.source_system,
+        job.source_system,
         leadflow::import::SourceSystem::Salesforce
     );
+    let order: Vec<(&str, ImportEntity)> = job
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.entity))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("Account.csv", ImportEntity::Accounts),
+            ("Contact.csv", ImportEntity::Contacts),
+            ("Opportunity.csv", ImportEntity::Opportunities),
+            ("Lead.csv", ImportEntity::Leads),
+            ("Task.csv", ImportEntity::Activities),
+        ]
+    );
+    // Two sample contacts share a phone: a migration keeps both.
     let dry = check(&app, &client, first, "create").await;
     assert_eq!(dry.counts.rejected, 0, "{:?}", dry.errors);
+    assert_eq!(dry.counts.created as usize, total);
     let done = run(&app, &client, first).await;
-    assert_eq!(done.counts.created as usize, rows.len());
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM leads").await - before,
-        rows.len() as i64
+        (done.counts.created as usize, done.counts.rejected),
+        (total, 0)
     );
-    assert_eq!(
-        count(
+    for (name, table) in [
+        ("Account.csv", "accounts"),
+        ("Contact.csv", "contacts"),
+        ("Opportunity.csv", "opportunities"),
+        ("Lead.csv", "leads"),
+        ("Task.csv", "activities"),
+    ] {
+        let imported = count(
             &app,
-            "SELECT COUNT(DISTINCT source_id) FROM leads WHERE source_system = 'salesforce'"
+            &format!(
+                "SELECT COUNT(DISTINCT source_id) FROM {table} WHERE source_system = 'salesforce'"
+            ),
         )
-        .await,
-        rows.len() as i64
+        .await;
+        assert_eq!(imported as usize, rows[name].len(), "{name}");
+    }
+
+    // Every reference points where the file says.
+    assert_eq!(
+        links(&app, "SELECT c.source_id, a.source_id FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.source_system = 'salesforce'").await,
+        file_links(&rows["Contact.csv"], "AccountId")
     );
-    let qualified = rows
+    assert_eq!(
+        links(&app, "SELECT o.source_id, a.source_id FROM opportunities o JOIN accounts a ON a.id = o.account_id WHERE o.source_system = 'salesforce'").await,
+        file_links(&rows["Opportunity.csv"], "AccountId")
+    );
+    let tasks = &rows["Task.csv"];
+    let on_people = links(&app, "SELECT t.source_id, COALESCE(c.source_id, l.source_id) FROM activities t \
+        LEFT JOIN contacts c ON c.id = t.contact_id LEFT JOIN leads l ON l.id = t.lead_id \
+        WHERE t.source_system = 'salesforce' AND (t.contact_id IS NOT NULL OR t.lead_id IS NOT NULL)").await;
+    assert_eq!(
+        on_people,
+        file_links(tasks, "WhoId"),
+        "a task is on the person it is with"
+    );
+    // A lead's company that is an account's id reads as that account's name.
+    let account_names = links(
+        &app,
+        "SELECT source_id, name FROM accounts WHERE source_system = 'salesforce'",
+    )
+    .await;
+    let companies = links(
+        &app,
+        "SELECT source_id, company_name FROM leads WHERE source_system = 'salesforce'",
+    )
+    .await;
+    for lead in &rows["Lead.csv"] {
+        assert_eq!(companies[&lead["Id"]], account_names[&lead["Company"]]);
+    }
+
+    // Closed history: won with its amount and close date, lost, open at the stage's place.
+    let opportunities = &rows["Opportunity.csv"];
+    let won: Vec<_> = opportunities.iter().filter(|o| o["IsWon"] == "1").collect();
+    let lost: Vec<_> = opportunities
         .iter()
-        .filter(|row| &row[24] == "Qualified" || &row[24] == "Closed - Converted")
+        .filter(|o| o["IsClosed"] == "1" && o["IsWon"] != "1")
+        .collect();
+    let open: Vec<_> = opportunities
+        .iter()
+        .filter(|o| o["IsClosed"] != "1")
+        .collect();
+    /// How a deal ended: status, actual revenue, actual close date, probability.
+    type Ended = (String, Option<i64>, Option<String>, i64);
+    let stored: HashMap<String, Ended> = sqlx::query_as::<_, (String, String, Option<i64>, Option<String>, i64)>(
+        "SELECT source_id, status, actual_revenue_minor, actual_close_date, probability FROM opportunities \
+         WHERE source_system = 'salesforce'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(id, status, revenue, date, probability)| (id, (status, revenue, date, probability)))
+    .collect();
+    for o in &won {
+        assert_eq!(
+            stored[&o["Id"]],
+            (
+                "won".into(),
+                Some(cents(&o["Amount"])),
+                Some(o["CloseDate"].clone()),
+                100
+            )
+        );
+    }
+    for o in &lost {
+        assert_eq!(stored[&o["Id"]].0, "lost");
+        assert_eq!(stored[&o["Id"]].2.as_deref(), Some(o["CloseDate"].as_str()));
+    }
+    for o in &open {
+        let probability: i64 = o["Probability"].parse().unwrap();
+        assert_eq!(stored[&o["Id"]].0, "open");
+        assert_eq!(stored[&o["Id"]].3, probability, "the file's probability");
+    }
+    let qualified = rows["Lead.csv"]
+        .iter()
+        .filter(|row| row["Status"] == "Qualified")
         .count();
     assert_eq!(
         count(
@@ -336,19 +531,70 @@ async fn the_salesforce_sample_imports_whole_and_again_only_updates() {
         qualified as i64
     );
 
-    let again = job_of(&app, &client, std::fs::read(SAMPLE).unwrap()).await;
-    let dry = check(&app, &client, again, "create").await;
+    // The dashboard moved by exactly the file's sums, at once.
+    let after = dashboard(&app, &client, &query).await;
+    let won_total = after.won_total();
+    let won_before = dashboard_before.won_total();
+    assert_eq!(won_total.count - won_before.count, won.len() as i64);
     assert_eq!(
-        (dry.counts.created, dry.counts.rejected),
-        (0, 0),
-        "{:?}",
+        won_total.revenue_minor - won_before.revenue_minor,
+        won.iter().map(|o| cents(&o["Amount"])).sum::<i64>()
+    );
+    assert_eq!(
+        after.lost_count() - dashboard_before.lost_count(),
+        lost.len() as i64
+    );
+    let pipeline = |d: &Dashboard| {
+        d.pipeline
+            .iter()
+            .map(|m| m.total().revenue_minor)
+            .sum::<i64>()
+    };
+    assert_eq!(
+        pipeline(&after) - pipeline(&dashboard_before),
+        open.iter().map(|o| cents(&o["Amount"])).sum::<i64>()
+    );
+
+    // The history says which import wrote a record.
+    let created: String = sqlx::query_scalar(
+        "SELECT h.new_value FROM record_history h JOIN opportunities o ON o.id = h.record_id \
+         WHERE h.record_type = 'opportunity' AND h.field = 'created' AND o.source_system = 'salesforce' LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(created.contains(&format!("import #{first}")), "{created}");
+
+    // Importing the same files again finds every record by its id and changes nothing.
+    let again = job_of_files(&app, &client, &SAMPLE_FILES).await;
+    let dry = check(&app, &client, again, "skip").await;
+    assert_eq!(
+        (
+            dry.counts.created,
+            dry.counts.rejected,
+            dry.counts.unchanged as usize
+        ),
+        (0, 0, total),
+        "{:?} {:?}",
+        dry.errors,
         dry.duplicates
     );
     let done = run(&app, &client, again).await;
-    assert_eq!(done.counts.created, 0);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM leads").await - before,
-        rows.len() as i64
+        (
+            done.counts.created,
+            done.counts.updated,
+            done.counts.rejected
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM opportunities WHERE source_system = 'salesforce'"
+        )
+        .await as usize,
+        opportunities.len()
     );
 }
 
