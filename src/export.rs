@@ -2,10 +2,12 @@
 //! time, so memory does not grow with the export. Cells are escaped against spreadsheet
 //! formulas (`spreadsheet::safe_cell`).
 
+use crate::error::AppError;
 use crate::spreadsheet::safe_cell;
 use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt;
 use tokio::sync::mpsc;
 
 /// Bytes gathered before they are sent on.
@@ -100,4 +102,39 @@ where
         Body::from_stream(stream),
     )
         .into_response()
+}
+
+/// Writes a header and then each row `sql` yields, as `cells` renders it, as the query
+/// streams them (never the whole result in memory). A client that goes away stops it.
+pub async fn write_query<T, C>(
+    pool: sqlx::SqlitePool,
+    mut sql: sqlx::QueryBuilder<'static, sqlx::Sqlite>,
+    header: Vec<String>,
+    cells: C,
+    mut sink: CsvSink,
+) -> Result<CsvSink, (CsvSink, AppError)>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    C: Fn(T) -> Vec<String>,
+{
+    if sink.row(header).await.is_err() {
+        return Ok(sink);
+    }
+    let mut rows = sql.build_query_as::<T>().fetch(&pool);
+    loop {
+        match rows.try_next().await {
+            Ok(Some(row)) => {
+                if sink.row(cells(row)).await.is_err() {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(error) => {
+                drop(rows);
+                return Err((sink, error.into()));
+            }
+        }
+    }
+    drop(rows);
+    Ok(sink)
 }

@@ -27,6 +27,16 @@ pub fn unescape_cell(text: &str) -> &str {
     }
 }
 
+/// An amount in cents as a cell any spreadsheet and Leadflow's import read: `-1234.50`.
+pub fn amount_cell(cents: i64) -> String {
+    format!(
+        "{}{}.{:02}",
+        if cents < 0 { "-" } else { "" },
+        (cents / 100).abs(),
+        (cents % 100).abs()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1404,7 +1404,7 @@ impl Plan<'_> {
             }
         }
         if let Some(contact) = &row.contact {
-            match self.cx.refs.contact(conn, contact).await? {
+            match self.cx.refs.contact(conn, contact, account_id).await? {
                 Resolved::Record(id) => contact_id = Some(id),
                 Resolved::Pending => customer_pending = true,
                 Resolved::Missing => problems.extend(missing("contact", "contact", contact)),
@@ -1949,7 +1949,7 @@ async fn reject_unsaved(
             record_id: None,
             version: None,
             before: None,
-            message: Some(format!("Could not be saved: {error}")),
+            message: Some(format!("Could not be saved: {}", unsaved_reason(error))),
         }],
     )
     .await?;
@@ -1960,6 +1960,14 @@ async fn reject_unsaved(
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Why the database or a write path refused a row, as its error column says it.
+fn unsaved_reason(error: &AppError) -> String {
+    match error {
+        AppError::Validation(fields) => fields.values().cloned().collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
 }
 
 /// A row's outcome as `import_rows` keeps it.

@@ -4,7 +4,7 @@
 //! stays the text the file gives (a source id, a name or an email) until the database
 //! resolves it. Pure functions, tested without a database.
 
-use super::rows::{RowProblems, amount_text, cells, option_code, validation_problems};
+use super::rows::{RowProblems, cells, option_code, validation_problems};
 use super::sources::{
     FORECAST_SYNONYMS, LEAD_SOURCE_SYNONYMS, built_in_lost_reason, is_us_dollars,
     opportunity_outcome, parse_flag,
@@ -17,6 +17,7 @@ use crate::contact::{ContactFields, ContactInput, validate_contact};
 use crate::lead::{LeadSource, Need, PurchaseProcess, PurchaseTimeframe, Rating};
 use crate::opportunity::rules::{OpportunityInput, ValidOpportunity, validate_opportunity};
 use crate::opportunity::{ForecastCategory, OpportunityStatus};
+use crate::spreadsheet::amount_cell;
 use crate::types::Currency;
 
 /// What every imported row carries besides its record.
@@ -76,7 +77,7 @@ fn money_text(problems: &mut RowProblems, field: &str, text: &str) -> String {
         return String::new();
     }
     match parse_amount(text) {
-        Ok(cents) => amount_text(cents),
+        Ok(cents) => amount_cell(cents),
         Err(message) => {
             problems.insert(field.into(), message);
             String::new()

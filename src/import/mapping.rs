@@ -301,6 +301,7 @@ const OPPORTUNITY_FIELDS: &[ImportField] = &[
         "Forecast category",
         &["ForecastCategoryName", "Forecast"],
     ),
+    field("currency", "Currency", &["CurrencyIsoCode"]),
     field("won", "Won", &["IsWon"]),
     field("closed", "Closed", &["IsClosed"]),
     field("status", "Status", &[]),

@@ -153,11 +153,13 @@ impl References {
         }
     }
 
-    /// A contact by source id, else an active one by email or full name.
+    /// A contact by source id, else an active one by email or full name (of `account`
+    /// first, when the row names one: two people of the same name work at many places).
     pub async fn contact(
         &self,
         conn: &mut SqliteConnection,
         text: &str,
+        account: Option<i64>,
     ) -> Result<Resolved, AppError> {
         match self
             .by_source_id(conn, ImportEntity::Contacts, text)
@@ -166,10 +168,12 @@ impl References {
             Resolved::Missing => {
                 let found: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM contacts WHERE active = 1 AND (email_normalized = ?1 \
-                     OR lower(trim(coalesce(first_name || ' ', '') || last_name)) = ?2) ORDER BY id LIMIT 1",
+                     OR lower(trim(coalesce(first_name || ' ', '') || last_name)) = ?2) \
+                     ORDER BY account_id IS ?3 DESC, id LIMIT 1",
                 )
                 .bind(text.trim().to_lowercase())
                 .bind(normalize_name(text))
+                .bind(account)
                 .fetch_optional(&mut *conn)
                 .await?;
                 Ok(found.map_or(Resolved::Missing, Resolved::Record))
@@ -231,9 +235,11 @@ pub struct Process {
     pub lost_reasons: Vec<(i64, String, String)>,
 }
 
-/// Where Salesforce's default opportunity stages fall in a sales process, from its start (0)
-/// to its last open stage (1).
-const SALESFORCE_STAGES: &[(&str, f64)] = &[
+/// Where other systems' default opportunity stages fall in a sales process, from its start
+/// (0) to its last open stage (1): Salesforce's, and Dynamics 365's first stage (which
+/// Leadflow's process keeps on the lead).
+const OTHER_SYSTEMS_STAGES: &[(&str, f64)] = &[
+    ("Qualify", 0.0),
     ("Prospecting", 0.0),
     ("Qualification", 0.0),
     ("Discovery", 0.0),
@@ -270,7 +276,7 @@ impl Process {
     }
 
     /// The stage a file's stage name means: one of the process's by name, or where a
-    /// Salesforce stage falls in it; blank is the first. `None` for a name it does not know.
+    /// Salesforce or Dynamics stage falls in it; blank is the first. `None` for a name it does not know.
     pub fn stage(&self, name: Option<&str>) -> Option<&Stage> {
         let Some(name) = name.filter(|n| !n.trim().is_empty()) else {
             return self.stages.first();
@@ -280,7 +286,7 @@ impl Process {
             .iter()
             .find(|stage| normalize(&stage.name) == wanted)
             .or_else(|| {
-                let (_, at) = SALESFORCE_STAGES
+                let (_, at) = OTHER_SYSTEMS_STAGES
                     .iter()
                     .find(|(known, _)| normalize(known) == wanted)?;
                 let last = self.stages.len().checked_sub(1)?;

@@ -46,16 +46,6 @@ pub fn cells<'a>(
     })
 }
 
-/// An amount in cents as the forms take it (`-12.34`).
-pub fn amount_text(cents: i64) -> String {
-    format!(
-        "{}{}.{:02}",
-        if cents < 0 { "-" } else { "" },
-        cents.abs() / 100,
-        cents.abs() % 100
-    )
-}
-
 /// A form's validation errors as a row's problems (a problem already found for a field
 /// stays: it names the cell's value).
 pub fn validation_problems(problems: &mut RowProblems, error: AppError) {
@@ -140,7 +130,7 @@ pub fn lead_row(
             }
             "need" => input.need = option_code::<Need>(&mut problems, field, &text, &[]),
             "budget_amount" if !text.is_empty() => match parse_amount(&text) {
-                Ok(cents) => input.budget_amount = amount_text(cents),
+                Ok(cents) => input.budget_amount = crate::spreadsheet::amount_cell(cents),
                 Err(message) => {
                     problems.insert(field.to_string(), message);
                 }

@@ -5,13 +5,12 @@
 use super::LeadQuery;
 use super::db::{ExportedLead, export_query};
 use crate::error::AppError;
-use crate::export::{CsvSink, streamed};
+use crate::export::{streamed, write_query};
 use crate::server::AppState;
 use crate::server::guard::Caller;
 use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use futures_util::TryStreamExt;
 
 /// The export's columns after the lead's own fields.
 const TRAILING: [&str; 4] = ["Status", "Status reason", "Owner email", "Created"];
@@ -48,35 +47,6 @@ fn cells(lead: ExportedLead) -> Vec<String> {
         .collect()
 }
 
-async fn write(
-    pool: sqlx::SqlitePool,
-    query: LeadQuery,
-    user_id: i64,
-    mut sink: CsvSink,
-) -> Result<CsvSink, (CsvSink, AppError)> {
-    if sink.row(header()).await.is_err() {
-        return Ok(sink);
-    }
-    let mut sql = export_query(&query, user_id);
-    let mut rows = sql.build_query_as::<ExportedLead>().fetch(&pool);
-    loop {
-        match rows.try_next().await {
-            Ok(Some(lead)) => {
-                if sink.row(cells(lead)).await.is_err() {
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(error) => {
-                drop(rows);
-                return Err((sink, error.into()));
-            }
-        }
-    }
-    drop(rows);
-    Ok(sink)
-}
-
 pub async fn export_leads(
     State(state): State<AppState>,
     Extension(Caller(user)): Extension<Caller>,
@@ -87,5 +57,8 @@ pub async fn export_leads(
     };
     let query: LeadQuery = crate::url_state::read(query.as_deref().unwrap_or_default());
     let pool = state.pool.clone();
-    streamed("leads.csv", move |sink| write(pool, query, user.id, sink))
+    let sql = export_query(&query, user.id);
+    streamed("leads.csv", move |sink| {
+        write_query(pool, sql, header(), cells, sink)
+    })
 }

@@ -1080,14 +1080,10 @@ async fn closed_totals(
     totals.build_query_as().fetch_one(pool).await
 }
 
-/// One page of an opportunity view. Every signed-in user sees every opportunity.
-pub async fn list(
-    pool: &SqlitePool,
-    query: &OpportunityQuery,
-    user_id: i64,
-) -> Result<OpportunityPage, sqlx::Error> {
+/// The close date and revenue columns of a view: open views show estimates; Won the actual
+/// figures; Lost what the deal was estimated at.
+fn view_columns(query: &OpportunityQuery) -> (&'static str, &'static str) {
     let status = query.view.status();
-    // Open views show estimates; Won the actual figures; Lost what the deal was estimated at.
     let date = if status == OpportunityStatus::Open {
         "o.estimated_close_date"
     } else {
@@ -1098,60 +1094,68 @@ pub async fn list(
     } else {
         "o.estimated_revenue_minor"
     };
-    const JOINS: &str = " FROM opportunities o JOIN users u ON u.id = o.owner_id \
-        JOIN stages s ON s.id = o.stage_id \
-        LEFT JOIN accounts a ON a.id = o.account_id LEFT JOIN contacts c ON c.id = o.contact_id";
-    let filters = |sql: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>| {
-        sql.push(" WHERE o.status = ").push_bind(status);
-        if query.view == OpportunityView::MyOpen {
-            sql.push(" AND o.owner_id = ").push_bind(user_id);
-        }
-        if let Some(search) = &query.search {
-            // The topic, or the customer's name (the account's, else the contact's). The
-            // matching accounts and contacts are found once, not joined for every row.
-            // Names are compared in their normalized form, read from the name indexes.
-            let name = crate::types::normalize::normalize_name(search).unwrap_or_default();
-            sql.push(" AND (instr(lower(o.topic), ")
-                .push_bind(search.to_lowercase())
-                .push(") > 0 OR o.account_id IN (SELECT id FROM accounts WHERE instr(name_normalized, ")
-                .push_bind(name.clone())
-                .push(
-                    ") > 0) OR (o.account_id IS NULL AND o.contact_id IN (SELECT id FROM contacts \
-                       WHERE instr(lower(COALESCE(first_name || ' ', '')) || last_name_normalized, ",
-                )
-                .push_bind(name)
-                .push(") > 0)))");
-        }
-        if let Some(stage) = query.stage {
-            sql.push(" AND o.stage_id = ").push_bind(stage);
-        }
-        if let Some(owner) = query.owner {
-            sql.push(" AND o.owner_id = ").push_bind(owner);
-        }
-        if let Some(from) = &query.close_from {
-            sql.push(format!(" AND {date} >= ")).push_bind(from.clone());
-        }
-        if let Some(to) = &query.close_to {
-            sql.push(format!(" AND {date} <= ")).push_bind(to.clone());
-        }
-        if let Some(rating) = query.rating {
-            sql.push(" AND o.rating = ").push_bind(rating);
-        }
-        if let Some(forecast) = query.forecast {
-            sql.push(" AND o.forecast_category = ").push_bind(forecast);
-        }
-        if let Some(reason) = query.lost_reason {
-            sql.push(" AND o.lost_reason_id = ").push_bind(reason);
-        }
-    };
-    let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM opportunities o");
-    filters(&mut count);
-    let mut page = sqlx::QueryBuilder::new(format!(
-        "SELECT o.id, o.topic, {CUSTOMER_NAME} AS customer, s.name AS stage_name, \
-         {revenue} AS revenue_minor, o.probability, {date} AS close_date, o.rating, \
-         u.name AS owner_name{JOINS}"
-    ));
-    filters(&mut page);
+    (date, revenue)
+}
+
+/// The tables a view's rows read.
+const VIEW_JOINS: &str = " FROM opportunities o JOIN users u ON u.id = o.owner_id \
+    JOIN stages s ON s.id = o.stage_id \
+    LEFT JOIN accounts a ON a.id = o.account_id LEFT JOIN contacts c ON c.id = o.contact_id";
+
+/// The view's status, search and filters.
+fn push_view_filters(
+    sql: &mut sqlx::QueryBuilder<'static, sqlx::Sqlite>,
+    query: &OpportunityQuery,
+    user_id: i64,
+) {
+    let status = query.view.status();
+    let (date, _) = view_columns(query);
+    sql.push(" WHERE o.status = ").push_bind(status);
+    if query.view == OpportunityView::MyOpen {
+        sql.push(" AND o.owner_id = ").push_bind(user_id);
+    }
+    if let Some(search) = &query.search {
+        // The topic, or the customer's name (the account's, else the contact's). The
+        // matching accounts and contacts are found once, not joined for every row.
+        // Names are compared in their normalized form, read from the name indexes.
+        let name = crate::types::normalize::normalize_name(search).unwrap_or_default();
+        sql.push(" AND (instr(lower(o.topic), ")
+            .push_bind(search.to_lowercase())
+            .push(") > 0 OR o.account_id IN (SELECT id FROM accounts WHERE instr(name_normalized, ")
+            .push_bind(name.clone())
+            .push(
+                ") > 0) OR (o.account_id IS NULL AND o.contact_id IN (SELECT id FROM contacts \
+                   WHERE instr(lower(COALESCE(first_name || ' ', '')) || last_name_normalized, ",
+            )
+            .push_bind(name)
+            .push(") > 0)))");
+    }
+    if let Some(stage) = query.stage {
+        sql.push(" AND o.stage_id = ").push_bind(stage);
+    }
+    if let Some(owner) = query.owner {
+        sql.push(" AND o.owner_id = ").push_bind(owner);
+    }
+    if let Some(from) = &query.close_from {
+        sql.push(format!(" AND {date} >= ")).push_bind(from.clone());
+    }
+    if let Some(to) = &query.close_to {
+        sql.push(format!(" AND {date} <= ")).push_bind(to.clone());
+    }
+    if let Some(rating) = query.rating {
+        sql.push(" AND o.rating = ").push_bind(rating);
+    }
+    if let Some(forecast) = query.forecast {
+        sql.push(" AND o.forecast_category = ").push_bind(forecast);
+    }
+    if let Some(reason) = query.lost_reason {
+        sql.push(" AND o.lost_reason_id = ").push_bind(reason);
+    }
+}
+
+/// The view's sort, then the id (so equal values keep one order); the direction.
+fn push_view_order(sql: &mut sqlx::QueryBuilder<'static, sqlx::Sqlite>, query: &OpportunityQuery) {
+    let (date, revenue) = view_columns(query);
     let sort = match query.sort {
         OpportunitySort::CloseDate => date,
         OpportunitySort::Topic => "o.topic COLLATE NOCASE",
@@ -1165,12 +1169,75 @@ pub async fn list(
         OpportunitySort::Owner => "u.name",
     };
     let direction = if query.is_descending() { "DESC" } else { "ASC" };
-    page.push(format!(
-        " ORDER BY {sort} {direction} NULLS LAST, o.id {direction} LIMIT "
-    ))
-    .push_bind(OPPORTUNITY_PAGE_SIZE)
-    .push(" OFFSET ")
-    .push_bind(crate::ui::list::page_and_offset(query.page, OPPORTUNITY_PAGE_SIZE).1);
+    sql.push(format!(
+        " ORDER BY {sort} {direction} NULLS LAST, o.id {direction}"
+    ));
+}
+
+/// An opportunity as its export writes it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ExportedOpportunity {
+    pub id: i64,
+    pub version: i64,
+    pub topic: String,
+    pub account_name: Option<String>,
+    pub contact_name: Option<String>,
+    pub estimated_revenue_minor: Option<i64>,
+    pub estimated_close_date: Option<String>,
+    pub stage_name: String,
+    pub probability: i64,
+    pub forecast_category: ForecastCategory,
+    pub status: OpportunityStatus,
+    pub actual_revenue_minor: Option<i64>,
+    pub actual_close_date: Option<String>,
+    pub lost_reason: Option<String>,
+    pub rating: Option<crate::lead::Rating>,
+    pub lead_source: Option<crate::lead::LeadSource>,
+    pub description: Option<String>,
+    pub owner_email: String,
+    pub created_at: String,
+}
+
+/// Every opportunity of the list's view, search and filters, in its sort order (no pages),
+/// as a stream the export writes out row by row.
+pub fn export_query(
+    query: &OpportunityQuery,
+    user_id: i64,
+) -> sqlx::QueryBuilder<'static, sqlx::Sqlite> {
+    let mut sql = sqlx::QueryBuilder::new(format!(
+        "SELECT o.id, o.version, o.topic, a.name AS account_name, \
+         TRIM(COALESCE(c.first_name || ' ', '') || c.last_name) AS contact_name, \
+         {CUSTOMER_NAME} AS customer, o.estimated_revenue_minor, o.estimated_close_date, \
+         s.name AS stage_name, o.probability, o.forecast_category, o.status, \
+         o.actual_revenue_minor, o.actual_close_date, \
+         (SELECT label FROM lost_reasons r WHERE r.id = o.lost_reason_id) AS lost_reason, \
+         o.rating, o.lead_source, o.description, u.email AS owner_email, o.created_at{VIEW_JOINS}"
+    ));
+    push_view_filters(&mut sql, query, user_id);
+    push_view_order(&mut sql, query);
+    sql
+}
+
+/// One page of an opportunity view. Every signed-in user sees every opportunity.
+pub async fn list(
+    pool: &SqlitePool,
+    query: &OpportunityQuery,
+    user_id: i64,
+) -> Result<OpportunityPage, sqlx::Error> {
+    let (date, revenue) = view_columns(query);
+    let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM opportunities o");
+    push_view_filters(&mut count, query, user_id);
+    let mut page = sqlx::QueryBuilder::new(format!(
+        "SELECT o.id, o.topic, {CUSTOMER_NAME} AS customer, s.name AS stage_name, \
+         {revenue} AS revenue_minor, o.probability, {date} AS close_date, o.rating, \
+         u.name AS owner_name{VIEW_JOINS}"
+    ));
+    push_view_filters(&mut page, query, user_id);
+    push_view_order(&mut page, query);
+    page.push(" LIMIT ")
+        .push_bind(OPPORTUNITY_PAGE_SIZE)
+        .push(" OFFSET ")
+        .push_bind(crate::ui::list::page_and_offset(query.page, OPPORTUNITY_PAGE_SIZE).1);
     let (total, rows, stages, lost_reasons) = tokio::try_join!(
         count.build_query_scalar::<i64>().fetch_one(pool),
         page.build_query_as::<OpportunityRow>().fetch_all(pool),

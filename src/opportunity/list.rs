@@ -365,9 +365,12 @@ fn OpportunityTable(result: OpportunityPage, query: OpportunityQuery) -> impl In
         })
         .collect_view();
     let caption = query.view.label();
+    // The export is the whole view, whatever page is showing.
+    let export_url = crate::url_state::url("/api/opportunities/export.csv", &query.at_page(1));
     let page_url = Callback::new(move |page| query.at_page(page).to_url());
     view! {
         <p class="row-count">{format!("{} {noun}", result.total)}</p>
+        <p class="list-actions"><a href=export_url download>"Export CSV"</a></p>
         {if result.total == 0 {
             view! { <div class="card empty-state"><p>"No opportunities match this view and these filters."</p></div> }.into_any()
         } else {

@@ -26,6 +26,8 @@ pub mod api;
 pub mod board;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod list;
 pub mod pages;
 pub mod parties;

@@ -42,6 +42,10 @@ pub fn build(state: AppState) -> Router {
             "/api/leads/export.csv",
             axum::routing::get(crate::lead::export::export_leads),
         )
+        .route(
+            "/api/opportunities/export.csv",
+            axum::routing::get(crate::opportunity::export::export_opportunities),
+        )
         .route_layer(guard())
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::import::http::UPLOAD_BODY_LIMIT,

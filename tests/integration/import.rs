@@ -47,6 +47,17 @@ async fn view(app: &TestApp, client: &Client, id: i64) -> JobView {
 
 /// The dry run with the job's current mapping and `duplicates`.
 async fn check(app: &TestApp, client: &Client, id: i64, duplicates: &str) -> DryRun {
+    check_dated(app, client, id, duplicates, "").await
+}
+
+/// `check`, saying how the file's dates are ordered (`month_first`, `day_first`).
+async fn check_dated(
+    app: &TestApp,
+    client: &Client,
+    id: i64,
+    duplicates: &str,
+    date_order: &str,
+) -> DryRun {
     let job = view(app, client, id).await;
     let id = id.to_string();
     let owner = job.settings.default_owner.to_string();
@@ -54,6 +65,7 @@ async fn check(app: &TestApp, client: &Client, id: i64, duplicates: &str) -> Dry
         ("id".into(), id),
         ("duplicates".into(), duplicates.into()),
         ("default_owner".into(), owner),
+        ("date_order".into(), date_order.into()),
     ];
     for (file, mapping) in job.settings.mappings.iter().enumerate() {
         for (column, field) in mapping.iter().enumerate() {
@@ -598,6 +610,268 @@ async fn the_salesforce_sample_imports_whole_as_one_job_and_again_changes_nothin
     );
 }
 
+/// A deal of the Dynamics export below: customer, stage, status, status reason, estimated
+/// and actual revenue in cents, the actual close day (year, month, day).
+type Deal = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i64,
+    (i32, u32, u32),
+);
+
+const DYNAMICS_DEALS: [Deal; 6] = [
+    (
+        "Fabrikam",
+        "Close",
+        "Won",
+        "Won",
+        1_250_000,
+        1_234_550,
+        (2025, 3, 4),
+    ),
+    (
+        "Contoso",
+        "Propose",
+        "Won",
+        "Won",
+        500_000,
+        480_000,
+        (2025, 3, 28),
+    ),
+    (
+        "Fabrikam",
+        "Close",
+        "Won",
+        "Won",
+        99_000,
+        100_000,
+        (2025, 4, 13),
+    ),
+    (
+        "Litware",
+        "Develop",
+        "Lost",
+        "Out-Sold",
+        750_000,
+        0,
+        (2025, 4, 2),
+    ),
+    (
+        "Contoso",
+        "Qualify",
+        "Open",
+        "In Progress",
+        320_000,
+        0,
+        (2025, 9, 30),
+    ),
+    (
+        "Adatum",
+        "Propose",
+        "Open",
+        "On Hold",
+        610_050,
+        0,
+        (2025, 10, 7),
+    ),
+];
+
+/// "$12,345.50" as Dynamics writes money.
+fn dollars(cents: i64) -> String {
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (at, digit) in whole.chars().enumerate() {
+        if at > 0 && (whole.len() - at).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("${grouped}.{:02}", cents % 100)
+}
+
+/// The deals as Dynamics 365's "Export to Excel" writes an opportunity view saved as CSV:
+/// its hidden "(Do Not Modify)" columns, display-name headers, US dates with times, money
+/// with symbols, `US Dollar`, status reasons.
+fn dynamics_export() -> String {
+    let mut file = String::from(
+        "(Do Not Modify) Opportunity,(Do Not Modify) Row Checksum,(Do Not Modify) Modified On,Topic,Potential Customer,Sales Stage,Status,Status Reason,Est. Revenue,Est. Close Date,Actual Revenue,Actual Close Date,Probability,Currency,Owner\r\n",
+    );
+    for (n, (customer, stage, status, reason, estimate, actual, (y, m, d))) in
+        DYNAMICS_DEALS.iter().enumerate()
+    {
+        let closed = *status != "Open";
+        let day = format!("{m}/{d}/{y}");
+        file.push_str(&format!(
+            "a1b2c3d4-0000-4000-8000-00000000000{n},chk{n},4/1/2025 9:15 AM,{customer} fleet {n},{customer},{stage},{status},{reason},\"{}\",{day} 12:00 AM,{},{},{},US Dollar,Morgan Manager\r\n",
+            dollars(*estimate),
+            if *status == "Won" { format!("\"{}\"", dollars(*actual)) } else { String::new() },
+            if closed { format!("{day} 5:30 PM") } else { String::new() },
+            if closed { "" } else { "40" },
+        ));
+    }
+    file
+}
+
+#[tokio::test]
+async fn a_dynamics_opportunity_export_gives_the_dashboard_its_won_revenue_per_month() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("admin@example.com").await;
+    let query = DashboardQuery {
+        from: Some("2025-01".into()),
+        to: Some("2025-12".into()),
+        ..Default::default()
+    };
+    let before = dashboard(&app, &client, &query).await;
+    let form = reqwest::multipart::Form::new()
+        .text("entity", "opportunities")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(dynamics_export().into_bytes())
+                .file_name("My Open Opportunities 4-1-2025.csv"),
+        );
+    let response = client
+        .post(format!("{}/api/import/upload", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let id: i64 = response.headers()["location"].to_str().unwrap()["/import/".len()..]
+        .parse()
+        .unwrap();
+    assert_eq!(
+        view(&app, &client, id).await.source_system,
+        leadflow::import::SourceSystem::Dynamics
+    );
+    // 3/4/2025 reads as two dates: the dry run asks, and says where.
+    let unasked = check(&app, &client, id, "skip").await;
+    assert!(unasked.counts.rejected > 0);
+    assert!(
+        unasked.errors[0].message.contains("month first"),
+        "{:?}",
+        unasked.errors
+    );
+    let dry = check_dated(&app, &client, id, "skip", "month_first").await;
+    assert_eq!(dry.counts.rejected, 0, "{:?}", dry.errors);
+    let done = run(&app, &client, id).await;
+    assert_eq!(done.counts.created as usize, DYNAMICS_DEALS.len());
+
+    let after = dashboard(&app, &client, &query).await;
+    let won_in = |d: &Dashboard, month: &str| {
+        d.closed
+            .iter()
+            .find(|m| m.month.code() == month)
+            .map_or(0, |m| m.won.revenue_minor)
+    };
+    for month in ["2025-03", "2025-04"] {
+        let expected: i64 = DYNAMICS_DEALS
+            .iter()
+            .filter(|(_, _, status, _, _, _, (y, m, _))| {
+                *status == "Won" && format!("{y}-{m:02}") == month
+            })
+            .map(|(.., actual, _)| *actual)
+            .sum();
+        assert_eq!(
+            won_in(&after, month) - won_in(&before, month),
+            expected,
+            "won revenue in {month}"
+        );
+    }
+    let lost: Vec<(String, String)> = sqlx::query_as(
+        "SELECT o.actual_close_date, r.code FROM opportunities o JOIN lost_reasons r ON r.id = o.lost_reason_id \
+         WHERE o.source_system = 'dynamics'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(lost, [("2025-04-02".to_string(), "out_sold".to_string())]);
+    // Customers are named, not given by id: the ones Leadflow lacked became accounts once.
+    let customers = count(
+        &app,
+        "SELECT COUNT(DISTINCT a.id) FROM opportunities o JOIN accounts a ON a.id = o.account_id WHERE o.source_system = 'dynamics'",
+    )
+    .await;
+    assert_eq!(customers, 4);
+    let open_probability = count(
+        &app,
+        "SELECT MIN(probability) FROM opportunities WHERE source_system = 'dynamics' AND status = 'open'",
+    )
+    .await;
+    assert_eq!(open_probability, 40, "the file's probability");
+}
+
+#[tokio::test]
+async fn a_reference_to_a_record_not_imported_rejects_only_its_row() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("admin@example.com").await;
+    // Contacts without their accounts: each one at an account is rejected, the rest come in.
+    let contacts = sample_records("Contact.csv");
+    let at_accounts = contacts
+        .iter()
+        .filter(|c| !c["AccountId"].is_empty())
+        .count();
+    let id = job_of_files(&app, &client, &["Contact.csv"]).await;
+    assert_eq!(
+        view(&app, &client, id).await.files[0].entity,
+        ImportEntity::Leads,
+        "one file holds what the form says"
+    );
+    let form = reqwest::multipart::Form::new()
+        .text("entity", "contacts")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(std::fs::read(sample("Contact.csv")).unwrap())
+                .file_name("Contact.csv"),
+        );
+    let response = client
+        .post(format!("{}/api/import/upload", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let id: i64 = response.headers()["location"].to_str().unwrap()["/import/".len()..]
+        .parse()
+        .unwrap();
+    let dry = check(&app, &client, id, "create").await;
+    assert_eq!(
+        (dry.counts.rejected as usize, dry.counts.created as usize),
+        (at_accounts, contacts.len() - at_accounts)
+    );
+    assert!(
+        dry.errors[0].message.starts_with("No account \"001"),
+        "{:?}",
+        dry.errors[0]
+    );
+    assert_eq!(dry.errors[0].column, "AccountId");
+
+    // A rep imports leads only.
+    let rep = app.signed_in("rep@example.com").await;
+    let form = reqwest::multipart::Form::new()
+        .text("entity", "accounts")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(std::fs::read(sample("Account.csv")).unwrap())
+                .file_name("Account.csv"),
+        );
+    let response = rep
+        .post(format!("{}/api/import/upload", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Only managers and admins import accounts")
+    );
+}
+
 #[tokio::test]
 async fn undo_deletes_what_it_created_and_restores_what_it_updated() {
     let app = TestApp::spawn().await;
@@ -1115,6 +1389,93 @@ async fn a_list_exports_its_whole_view_escaped_and_reimports_as_unchanged() {
             dry.counts.rejected
         ),
         (total, 0, 0, 0),
+        "{:?} {:?}",
+        dry.errors,
+        dry.duplicates
+    );
+}
+
+#[tokio::test]
+async fn the_opportunity_list_exports_its_view_and_reimports_as_unchanged() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    let export = |query: &'static str| {
+        let (client, address) = (client.clone(), app.address.clone());
+        async move {
+            let response = client
+                .get(format!("{address}/api/opportunities/export.csv?{query}"))
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.bytes().await.unwrap().to_vec())
+        }
+    };
+    let anonymous = app
+        .client()
+        .get(format!(
+            "{}/api/opportunities/export.csv?view=won",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    // The Won view, by revenue: the actual revenue, every page, in the list's order.
+    let (status, bytes) = export("view=won&sort=revenue&dir=desc").await;
+    assert_eq!(status, StatusCode::OK);
+    let (header, rows) = export_rows(&bytes);
+    let expected: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, actual_revenue_minor FROM opportunities WHERE status = 'won' \
+         ORDER BY actual_revenue_minor DESC NULLS LAST, id DESC",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let exported: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row[0].parse().unwrap(),
+                cents(&row[column("Actual revenue")]),
+            )
+        })
+        .collect();
+    assert!(exported.len() > 25, "more than one page of the list");
+    assert_eq!(exported, expected);
+    assert!(rows.iter().all(|row| &row[column("Status")] == "Won"));
+
+    // All open opportunities come back as the same records, unchanged.
+    let (_, bytes) = export("view=all-open").await;
+    let total = count(
+        &app,
+        "SELECT COUNT(*) FROM opportunities WHERE status = 'open'",
+    )
+    .await as u64;
+    let form = reqwest::multipart::Form::new()
+        .text("entity", "opportunities")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("opportunities.csv"),
+        );
+    let response = client
+        .post(format!("{}/api/import/upload", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let id: i64 = response.headers()["location"].to_str().unwrap()["/import/".len()..]
+        .parse()
+        .unwrap();
+    assert_eq!(
+        view(&app, &client, id).await.source_system,
+        leadflow::import::SourceSystem::Leadflow
+    );
+    let dry = check(&app, &client, id, "overwrite").await;
+    assert_eq!(
+        (dry.counts.rows, dry.counts.unchanged, dry.counts.rejected),
+        (total, total, 0),
         "{:?} {:?}",
         dry.errors,
         dry.duplicates

@@ -1,0 +1,78 @@
+//! `GET /api/opportunities/export.csv?…`: the opportunity list's current view, search,
+//! filters and sort as CSV, every page of it. Labels, not codes; the id, version and owner
+//! email make the file re-import as an update of the same opportunities.
+
+use super::db::{ExportedOpportunity, export_query};
+use super::list::OpportunityQuery;
+use crate::error::AppError;
+use crate::export::{streamed, write_query};
+use crate::server::AppState;
+use crate::server::guard::Caller;
+use crate::spreadsheet::amount_cell;
+use axum::Extension;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+
+const HEADER: [&str; 19] = [
+    "Id",
+    "Version",
+    "Topic",
+    "Account",
+    "Contact",
+    "Estimated revenue",
+    "Estimated close date",
+    "Stage",
+    "Probability",
+    "Forecast category",
+    "Status",
+    "Actual revenue",
+    "Actual close date",
+    "Lost reason",
+    "Rating",
+    "Lead source",
+    "Description",
+    "Owner email",
+    "Created",
+];
+
+fn cells(o: ExportedOpportunity) -> Vec<String> {
+    let amount = |cents: Option<i64>| cents.map(amount_cell).unwrap_or_default();
+    let label = |option: Option<&'static str>| option.unwrap_or_default().to_string();
+    vec![
+        o.id.to_string(),
+        o.version.to_string(),
+        o.topic,
+        o.account_name.unwrap_or_default(),
+        o.contact_name.unwrap_or_default(),
+        amount(o.estimated_revenue_minor),
+        o.estimated_close_date.unwrap_or_default(),
+        o.stage_name,
+        o.probability.to_string(),
+        o.forecast_category.label().to_string(),
+        o.status.label().to_string(),
+        amount(o.actual_revenue_minor),
+        o.actual_close_date.unwrap_or_default(),
+        o.lost_reason.unwrap_or_default(),
+        label(o.rating.map(|r| r.label())),
+        label(o.lead_source.map(|s| s.label())),
+        o.description.unwrap_or_default(),
+        o.owner_email,
+        o.created_at,
+    ]
+}
+
+pub async fn export_opportunities(
+    State(state): State<AppState>,
+    Extension(Caller(user)): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(user) = user else {
+        return AppError::Unauthenticated.into_response();
+    };
+    let query: OpportunityQuery = crate::url_state::read(query.as_deref().unwrap_or_default());
+    let sql = export_query(&query, user.id);
+    let header = HEADER.iter().map(|h| h.to_string()).collect();
+    streamed("opportunities.csv", move |sink| {
+        write_query(state.pool.clone(), sql, header, cells, sink)
+    })
+}
