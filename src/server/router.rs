@@ -43,6 +43,14 @@ pub fn build(state: AppState) -> Router {
             axum::routing::get(crate::lead::export::export_leads),
         )
         .route(
+            "/api/accounts/export.csv",
+            axum::routing::get(crate::directory::export::export_accounts),
+        )
+        .route(
+            "/api/contacts/export.csv",
+            axum::routing::get(crate::directory::export::export_contacts),
+        )
+        .route(
             "/api/opportunities/export.csv",
             axum::routing::get(crate::opportunity::export::export_opportunities),
         )

@@ -1481,3 +1481,64 @@ async fn the_opportunity_list_exports_its_view_and_reimports_as_unchanged() {
         dry.duplicates
     );
 }
+
+#[tokio::test]
+async fn account_and_contact_lists_export_their_view_and_reimport_as_unchanged() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    for (kind, entity, table) in [
+        ("accounts", "accounts", "accounts"),
+        ("contacts", "contacts", "contacts"),
+    ] {
+        let response = client
+            .get(format!(
+                "{}/api/{kind}/export.csv?sort=city&dir=desc",
+                app.address
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{kind}");
+        let bytes = response.bytes().await.unwrap().to_vec();
+        let (_, rows) = export_rows(&bytes);
+        let expected: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT id FROM {table} WHERE active = 1 ORDER BY city IS NULL DESC, city DESC, id"
+        ))
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        let exported: Vec<i64> = rows.iter().map(|row| row[0].parse().unwrap()).collect();
+        assert!(exported.len() > 25, "more than one page of {kind}");
+        assert_eq!(exported, expected, "{kind} in the list's order");
+
+        let form = reqwest::multipart::Form::new().text("entity", entity).part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(format!("{kind}.csv")),
+        );
+        let response = client
+            .post(format!("{}/api/import/upload", app.address))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let id: i64 = response.headers()["location"].to_str().unwrap()["/import/".len()..]
+            .parse()
+            .unwrap();
+        let dry = check(&app, &client, id, "overwrite").await;
+        let total = expected.len() as u64;
+        assert_eq!(
+            (dry.counts.rows, dry.counts.unchanged, dry.counts.rejected),
+            (total, total, 0),
+            "{kind}: {:?} {:?}",
+            dry.errors,
+            dry.duplicates
+        );
+    }
+    let anonymous = app
+        .client()
+        .get(format!("{}/api/contacts/export.csv", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}

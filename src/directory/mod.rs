@@ -200,6 +200,9 @@ pub fn deactivation_blocker(kind: DirectoryKind, open_opportunities: i64) -> Opt
 }
 
 #[cfg(feature = "ssr")]
+pub mod export;
+
+#[cfg(feature = "ssr")]
 pub mod db {
     use super::{
         DIRECTORY_PAGE_SIZE, DirectoryKind, DirectoryPage, DirectoryQuery, DirectorySort,
@@ -373,35 +376,48 @@ pub mod db {
         }]
     }
 
-    /// The list's SQL for one kind: `?1` active, `?2` owner (or NULL), `?3` the normalized
-    /// search (or NULL).
-    fn list_sql(kind: DirectoryKind) -> (&'static str, &'static str) {
+    type Sql = sqlx::QueryBuilder<'static, sqlx::Sqlite>;
+
+    /// The list's rows of one kind.
+    fn list_select(kind: DirectoryKind) -> &'static str {
         match kind {
-            DirectoryKind::Accounts => (
+            DirectoryKind::Accounts => {
                 "SELECT r.id, r.name, r.industry AS detail, r.email, r.phone, r.city, u.name AS owner_name \
-                 FROM accounts r JOIN users u ON u.id = r.owner_id",
-                "r.active = ?1 AND (?2 IS NULL OR r.owner_id = ?2) \
-                 AND (?3 IS NULL OR instr(r.name_normalized, ?3) > 0 OR instr(r.email_normalized, ?3) > 0)",
-            ),
-            DirectoryKind::Contacts => (
+                 FROM accounts r JOIN users u ON u.id = r.owner_id"
+            }
+            DirectoryKind::Contacts => {
                 "SELECT r.id, TRIM(COALESCE(r.first_name || ' ', '') || r.last_name) AS name, \
                  NULLIF(concat_ws(' · ', r.job_title, (SELECT name FROM accounts WHERE id = r.account_id)), '') AS detail, \
                  r.email, COALESCE(r.business_phone, r.mobile_phone) AS phone, r.city, u.name AS owner_name \
-                 FROM contacts r JOIN users u ON u.id = r.owner_id",
-                "r.active = ?1 AND (?2 IS NULL OR r.owner_id = ?2) \
-                 AND (?3 IS NULL OR instr(lower(COALESCE(r.first_name || ' ', '') || r.last_name), ?3) > 0 \
-                      OR instr(r.email_normalized, ?3) > 0)",
-            ),
+                 FROM contacts r JOIN users u ON u.id = r.owner_id"
+            }
         }
     }
 
-    pub async fn list(
-        pool: &SqlitePool,
-        kind: DirectoryKind,
-        query: &DirectoryQuery,
-        user_id: i64,
-    ) -> Result<DirectoryPage, sqlx::Error> {
-        let (select, filter) = list_sql(kind);
+    /// The view (active or inactive, mine) and search of a list.
+    fn push_filters(sql: &mut Sql, kind: DirectoryKind, query: &DirectoryQuery, user_id: i64) {
+        sql.push(" WHERE r.active = ")
+            .push_bind(query.view != DirectoryView::Inactive);
+        if query.view == DirectoryView::Mine {
+            sql.push(" AND r.owner_id = ").push_bind(user_id);
+        }
+        if let Some(search) = query.search.as_deref().and_then(normalize_name) {
+            let name = match kind {
+                DirectoryKind::Accounts => "r.name_normalized",
+                DirectoryKind::Contacts => {
+                    "lower(COALESCE(r.first_name || ' ', '') || r.last_name)"
+                }
+            };
+            sql.push(format!(" AND (instr({name}, "))
+                .push_bind(search.clone())
+                .push(") > 0 OR instr(r.email_normalized, ")
+                .push_bind(search)
+                .push(") > 0)");
+        }
+    }
+
+    /// The list's sort, then the id.
+    fn push_order(sql: &mut Sql, kind: DirectoryKind, query: &DirectoryQuery) {
         let name_order = match kind {
             DirectoryKind::Accounts => "r.name_normalized",
             DirectoryKind::Contacts => "r.last_name_normalized, r.first_name",
@@ -417,30 +433,52 @@ pub mod db {
             .split(", ")
             .map(|part| format!("{part} {direction}"))
             .collect();
-        let sql = format!(
-            "{select} WHERE {filter} ORDER BY {}, r.id LIMIT ?4 OFFSET ?5",
-            order.join(", ")
-        );
-        let active = query.view != DirectoryView::Inactive;
-        let owner = (query.view == DirectoryView::Mine).then_some(user_id);
-        let search = query.search.as_deref().and_then(normalize_name);
+        sql.push(format!(" ORDER BY {}, r.id", order.join(", ")));
+    }
+
+    pub async fn list(
+        pool: &SqlitePool,
+        kind: DirectoryKind,
+        query: &DirectoryQuery,
+        user_id: i64,
+    ) -> Result<DirectoryPage, sqlx::Error> {
         let (page, offset) = crate::ui::list::page_and_offset(query.page, DIRECTORY_PAGE_SIZE);
-        let rows = sqlx::query_as(&sql)
-            .bind(active)
-            .bind(owner)
-            .bind(&search)
-            .bind(DIRECTORY_PAGE_SIZE)
-            .bind(offset)
-            .fetch_all(pool)
-            .await?;
-        let count_sql = format!("SELECT COUNT(*) FROM {} r WHERE {filter}", kind.code());
-        let total = sqlx::query_scalar(&count_sql)
-            .bind(active)
-            .bind(owner)
-            .bind(&search)
-            .fetch_one(pool)
-            .await?;
+        let mut rows = Sql::new(list_select(kind));
+        push_filters(&mut rows, kind, query, user_id);
+        push_order(&mut rows, kind, query);
+        rows.push(" LIMIT ")
+            .push_bind(DIRECTORY_PAGE_SIZE)
+            .push(" OFFSET ")
+            .push_bind(offset);
+        let mut count = Sql::new(format!("SELECT COUNT(*) FROM {} r", kind.code()));
+        push_filters(&mut count, kind, query, user_id);
+        let rows = rows.build_query_as().fetch_all(pool).await?;
+        let total = count.build_query_scalar().fetch_one(pool).await?;
         Ok(DirectoryPage { rows, total, page })
+    }
+
+    /// Every record of the list's view and search, in its sort order (no pages), with all
+    /// the fields the import reads back, the linked records by name and the owner by email.
+    pub fn export_query(kind: DirectoryKind, query: &DirectoryQuery, user_id: i64) -> Sql {
+        let mut sql = Sql::new(match kind {
+            DirectoryKind::Accounts => {
+                "SELECT r.id, r.version, r.name, r.website, r.phone, r.email, r.industry, r.street, \
+                 r.city, r.state_province, r.postal_code, r.country, r.employees, \
+                 r.annual_revenue_minor, p.name AS parent_name, u.email AS owner_email, r.created_at \
+                 FROM accounts r JOIN users u ON u.id = r.owner_id \
+                 LEFT JOIN accounts p ON p.id = r.parent_account_id"
+            }
+            DirectoryKind::Contacts => {
+                "SELECT r.id, r.version, r.first_name, r.last_name, r.job_title, a.name AS account_name, \
+                 r.email, r.business_phone, r.mobile_phone, r.street, r.city, r.state_province, \
+                 r.postal_code, r.country, u.email AS owner_email, r.created_at \
+                 FROM contacts r JOIN users u ON u.id = r.owner_id \
+                 LEFT JOIN accounts a ON a.id = r.account_id"
+            }
+        });
+        push_filters(&mut sql, kind, query, user_id);
+        push_order(&mut sql, kind, query);
+        sql
     }
 }
 
@@ -548,6 +586,11 @@ fn DirectoryTable(
     let page_count = crate::ui::list::page_count(result.total, DIRECTORY_PAGE_SIZE);
     let caption = format!("{} {}", query.view.label(), kind.code());
     let page_query = query.clone();
+    // The export is the whole view, whatever page is showing.
+    let export_url = crate::url_state::url(
+        &format!("/api/{}/export.csv", kind.code()),
+        &query.at_page(1),
+    );
     let page_url = Callback::new(move |page| page_query.at_page(page).url(kind));
     view! {
         <Form method="GET" action=kind.path() attr:class="list-filters" attr:role="search">
@@ -561,6 +604,7 @@ fn DirectoryTable(
             <button type="submit" class="button primary">"Apply"</button>
         </Form>
         <p class="row-count">{count}</p>
+        <p class="list-actions"><a href=export_url download>"Export CSV"</a></p>
         {if result.total == 0 {
             view! { <div class="card empty-state"><p>"Nothing matches this view and search."</p></div> }.into_any()
         } else {
