@@ -2,18 +2,21 @@
 //! a job is seen and changed only by its importer, a manager or an admin.
 
 use super::values::DateOrder;
-use super::{DryRun, DuplicateMode, ImportSettings, JobSummary, JobView, Progress, UndoReport};
+use super::{
+    DryRun, DuplicateMode, ImportSettings, JobSummary, JobView, Progress, UndoReport, ValueChoice,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 
 /// The settings as the mapping form posts them: for each file, one field name per column
 /// ("" leaves the column out); the date order as `month_first`, `day_first` or "" (not
-/// asked).
+/// asked); the meaning of option values Leadflow does not know.
 pub fn settings_of(
     mappings: Vec<Vec<String>>,
     duplicates: DuplicateMode,
     default_owner: i64,
     date_order: &str,
+    values: Vec<ValueChoice>,
 ) -> Result<ImportSettings, AppError> {
     let date_order = match date_order {
         "" => None,
@@ -39,6 +42,7 @@ pub fn settings_of(
         duplicates,
         default_owner,
         date_order,
+        values,
     })
 }
 
@@ -62,13 +66,14 @@ pub async fn check_import(
     duplicates: DuplicateMode,
     default_owner: i64,
     #[server(default)] date_order: String,
+    #[server(default)] values: Vec<ValueChoice>,
 ) -> Result<DryRun, AppError> {
     use crate::server::{current_user, guard::state, respond};
     respond(
         async {
             let pool = &state()?.pool;
             let user = current_user().await?;
-            let settings = settings_of(mappings, duplicates, default_owner, &date_order)?;
+            let settings = settings_of(mappings, duplicates, default_owner, &date_order, values)?;
             super::db::save_settings(pool, id, &user, &settings).await?;
             super::db::dry_run(pool, id, &user).await
         }

@@ -76,6 +76,12 @@ fn print_dry_run(name: &str, run: &super::DryRun) {
         "{name}: {} rows: {} to create, {} to update, {} unchanged, {} to skip, {} rejected",
         c.rows, c.created, c.updated, c.unchanged, c.skipped, c.rejected
     );
+    for value in run.unknown_values.iter().filter(|v| !v.value.is_empty()) {
+        println!(
+            "  {} column {}: \"{}\" ({} rows) is not a value Leadflow knows",
+            value.file_name, value.header, value.value, value.rows
+        );
+    }
     for error in &run.errors {
         println!(
             "  {} line {}, {}: {}",
@@ -134,6 +140,7 @@ pub async fn import(pool: &SqlitePool, options: &Options, paths: &[PathBuf]) -> 
         duplicates: options.duplicates,
         default_owner: user.id,
         date_order: options.date_order,
+        values: Vec::new(),
     };
     let failed = |error: crate::error::AppError| match error {
         crate::error::AppError::Validation(fields) => {

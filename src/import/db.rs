@@ -16,10 +16,12 @@ use super::records::{
     record_type, run_order, set_source, stored_account, stored_contact, stored_opportunity, table,
 };
 use super::rows::{Action, LeadRow, Match, RowProblems, action, lead_row, merge};
+use super::value_map::{UnknownValues, ValueMap};
 use super::values::normalize;
 use super::{
     ColumnView, Counts, DryRun, DuplicateHit, FileView, ImportEntity, ImportSettings, JobStatus,
     JobSummary, JobView, LISTED, Progress, RowError, RowOutcome, SourceSystem, UndoReport,
+    UnknownValue,
 };
 use crate::account::AccountFields;
 use crate::activity::RecordType;
@@ -44,6 +46,9 @@ use std::hash::{Hash, Hasher};
 /// Rows per transaction of a run: small enough that a form's save waits at most a few tens
 /// of milliseconds for the write lock, big enough that commits do not dominate.
 pub const CHUNK_ROWS: usize = 500;
+
+/// The pause between a run's chunks that lets other writers in.
+const WRITER_GAP: std::time::Duration = std::time::Duration::from_millis(3);
 
 /// How many values of each column the mapping step shows.
 const SAMPLES: usize = 3;
@@ -324,6 +329,7 @@ pub async fn create_job(
         duplicates: Default::default(),
         default_owner: user.id,
         date_order: None,
+        values: Vec::new(),
     };
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let id: i64 = sqlx::query_scalar(
@@ -525,7 +531,15 @@ pub async fn save_settings(
             "Choose an active user as the owner.",
         ));
     }
-    let settings_json = serde_json::to_string(settings).map_err(|_| AppError::Internal)?;
+    // Value choices the form did not show again (a reload since) are kept.
+    let mut settings = settings.clone();
+    let key = |c: &super::ValueChoice| (c.file, c.column, c.field.clone(), normalize(&c.value));
+    for kept in job.settings()?.values {
+        if !settings.values.iter().any(|c| key(c) == key(&kept)) {
+            settings.values.push(kept);
+        }
+    }
+    let settings_json = serde_json::to_string(&settings).map_err(|_| AppError::Internal)?;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("UPDATE import_jobs SET settings = ? WHERE id = ? AND status = 'uploaded'")
         .bind(settings_json)
@@ -691,12 +705,14 @@ impl<'a> Context<'a> {
             .mappings
             .get(file.position as usize)
             .ok_or(AppError::Internal)?;
+        let fields = mapped_fields(file.entity, mapping, headers.len())?;
         Ok(Plan {
             cx: self,
             file: file.position,
             name: file.name.clone(),
             entity: file.entity,
-            fields: mapped_fields(file.entity, mapping, headers.len())?,
+            values: ValueMap::of_file(&self.settings.values, file.position as usize, &fields),
+            fields,
             headers: headers.to_vec(),
         })
     }
@@ -710,6 +726,8 @@ struct Plan<'a> {
     entity: ImportEntity,
     fields: Vec<Option<&'static str>>,
     headers: Vec<String>,
+    /// The user's meaning of values Leadflow does not know, applied before a row is read.
+    values: ValueMap,
 }
 
 /// A record to create: its owner, the id it had in its source system, and what it is.
@@ -995,6 +1013,24 @@ impl Plan<'_> {
         chunk: &[(u64, Result<Vec<String>, String>)],
         seen: &mut Seen,
     ) -> Result<Vec<Planned>, AppError> {
+        let translated: Vec<(u64, Result<Vec<String>, String>)>;
+        let chunk = if self.values.is_empty() {
+            chunk
+        } else {
+            translated = chunk
+                .iter()
+                .map(|(line, values)| {
+                    (
+                        *line,
+                        values
+                            .as_ref()
+                            .map(|v| self.values.apply(v))
+                            .map_err(Clone::clone),
+                    )
+                })
+                .collect();
+            &translated
+        };
         let mut planned = Vec::with_capacity(chunk.len());
         if self.entity != ImportEntity::Leads {
             for (line, values) in chunk {
@@ -1735,11 +1771,17 @@ async fn dry_run_job(
         let plan = cx.plan(&file, &table.headers)?;
         let mut seen = Seen::default();
         let mut brought_in = Vec::new();
+        let mut unknown = UnknownValues::new(file.entity, &plan.fields);
         let mut rows = table.rows();
         loop {
             let chunk: Vec<_> = rows.by_ref().take(CHUNK_ROWS).collect();
             if chunk.is_empty() {
                 break;
+            }
+            for (_, values) in &chunk {
+                if let Ok(values) = values {
+                    unknown.add(values);
+                }
             }
             let planned_rows = plan.plan_chunk(&mut conn, &chunk, &mut seen).await?;
             for ((line, _), planned) in chunk.iter().zip(planned_rows) {
@@ -1767,6 +1809,30 @@ async fn dry_run_job(
                 }
             }
         }
+        let chosen = |column: usize, value: &str| {
+            settings
+                .values
+                .iter()
+                .find(|c| {
+                    c.file == file.position as usize
+                        && c.column == column
+                        && normalize(&c.value) == normalize(value)
+                })
+                .map(|c| c.code.clone())
+                .unwrap_or_default()
+        };
+        run.unknown_values
+            .extend(unknown.found().into_iter().map(|found| UnknownValue {
+                file: file.position as usize,
+                file_name: file.name.clone(),
+                column: found.column,
+                header: plan.headers[found.column].clone(),
+                field: found.field.to_string(),
+                chosen: chosen(found.column, &found.value),
+                value: found.value,
+                rows: found.rows,
+                choices: found.choices,
+            }));
         drop(plan);
         cx.refs
             .pending
@@ -1918,6 +1984,10 @@ pub async fn run(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
                 }
             }
             done += chunk.len() as i64;
+            // SQLite hands the write lock to whoever asks first once it is free; without a
+            // gap the next chunk would take it again before a form's save, waiting in its
+            // busy handler, wakes up.
+            tokio::time::sleep(WRITER_GAP).await;
         }
         before += file_rows;
     }

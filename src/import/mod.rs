@@ -27,6 +27,8 @@ pub mod records;
 #[cfg(feature = "ssr")]
 pub mod rows;
 pub mod sources;
+#[cfg(feature = "ssr")]
+pub mod value_map;
 pub mod values;
 
 option_set!(
@@ -99,6 +101,41 @@ pub struct ImportSettings {
     pub default_owner: i64,
     #[serde(default)]
     pub date_order: Option<values::DateOrder>,
+    /// What option values the file uses that Leadflow does not know (or blank cells) mean.
+    #[serde(default)]
+    pub values: Vec<ValueChoice>,
+}
+
+/// The user's choice for one value of an option column: in file `file` (by position),
+/// column `column` while it maps to `field`, `value` (compared as option values are;
+/// empty: blank cells) reads as the option `code` (empty: left as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueChoice {
+    pub file: usize,
+    pub column: usize,
+    #[serde(default)]
+    pub field: String,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default)]
+    pub code: String,
+}
+
+/// An option value a file uses that Leadflow does not know, or an option column's blank
+/// cells (empty `value`): the value-mapping step asks what it means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownValue {
+    pub file: usize,
+    pub file_name: String,
+    pub column: usize,
+    pub header: String,
+    pub field: String,
+    pub value: String,
+    pub rows: u64,
+    /// The options to choose from: code, label.
+    pub choices: Vec<(String, String)>,
+    /// The code chosen so far ("" for none).
+    pub chosen: String,
 }
 
 /// A column of the job's file: its header, the field it fills, and the first rows' values.
@@ -162,6 +199,8 @@ pub struct DryRun {
     pub errors: Vec<RowError>,
     /// The first rows that hit a duplicate.
     pub duplicates: Vec<DuplicateHit>,
+    /// The option values to map (at most `value_map::LISTED_VALUES` per column).
+    pub unknown_values: Vec<UnknownValue>,
 }
 
 /// How many problems or duplicate hits a dry run lists.

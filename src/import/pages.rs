@@ -228,17 +228,7 @@ fn JobPage(
     let id = job.id;
     let names: Vec<&str> = job.files.iter().map(|f| f.name.as_str()).collect();
     let title = format!("Import #{id}: {}", names.join(", "));
-    let error_files = job
-        .files
-        .iter()
-        .enumerate()
-        .map(|(position, file)| {
-            (
-                format!("/api/import/{id}/errors.csv?file={position}"),
-                file.name.clone(),
-            )
-        })
-        .collect::<Vec<_>>();
+    let error_files = error_files_of(&job);
     let summary = format!(
         "{} from {} · uploaded by {} {} · {}",
         job.entities(),
@@ -324,6 +314,20 @@ fn CountList(counts: super::Counts, future: bool) -> impl IntoView {
     }
 }
 
+/// Each file's error file: its address and the file's name.
+fn error_files_of(job: &JobView) -> Vec<(String, String)> {
+    job.files
+        .iter()
+        .enumerate()
+        .map(|(position, file)| {
+            (
+                format!("/api/import/{}/errors.csv?file={position}", job.id),
+                file.name.clone(),
+            )
+        })
+        .collect()
+}
+
 /// The links to each file's error file (the rejected rows with an error column).
 #[component]
 fn ErrorFileLinks(files: Vec<(String, String)>) -> impl IntoView {
@@ -387,6 +391,60 @@ fn FileMapping(position: usize, file: super::FileView, single: bool) -> impl Int
     .into_any()
 }
 
+/// The value-mapping step: each option value a file uses that Leadflow does not know (and
+/// each option column's blank cells), with the Leadflow value it means.
+#[component]
+fn ValueMapping(unknown: Vec<super::UnknownValue>, single: bool) -> impl IntoView {
+    let rows = unknown
+        .into_iter()
+        .enumerate()
+        .map(|(at, value)| {
+            let select_id = format!("value-{at}");
+            let shown = if value.value.is_empty() {
+                "(blank cells)".to_string()
+            } else {
+                format!("\u{201c}{}\u{201d}", value.value)
+            };
+            let column = if single {
+                value.header.clone()
+            } else {
+                format!("{}: {}", value.file_name, value.header)
+            };
+            let keep = if value.value.is_empty() { "(leave blank)" } else { "(reject these rows)" };
+            let chosen = value.chosen.clone();
+            view! {
+                <tr>
+                    <td data-label="Column">{column}</td>
+                    <th scope="row"><label for=select_id.clone()>{shown}</label></th>
+                    <td data-label="Rows">{value.rows}</td>
+                    <td data-label="Leadflow value">
+                        <input type="hidden" name=format!("values[{at}][file]") value=value.file />
+                        <input type="hidden" name=format!("values[{at}][column]") value=value.column />
+                        <input type="hidden" name=format!("values[{at}][field]") value=value.field.clone() />
+                        <input type="hidden" name=format!("values[{at}][value]") value=value.value.clone() />
+                        <select id=select_id name=format!("values[{at}][code]")>
+                            <option value="" selected=chosen.is_empty()>{keep}</option>
+                            {value.choices.into_iter().map(|(code, label)| {
+                                let selected = code == chosen;
+                                view! { <option value=code selected=selected>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3>"Values Leadflow does not know"</h3>
+        <p class="muted">"Choose what each means, then check again. Rows keeping an unknown value are rejected."</p>
+        <table class="data-table mapping-table">
+            <thead><tr><th scope="col">"Column"</th><th scope="col">"Value"</th><th scope="col">"Rows"</th><th scope="col">"Leadflow value"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
 /// The mapping form (each file's columns, duplicates, owner, date order), the dry run's
 /// findings, and the button that starts the run once a dry run of the current choices has
 /// passed.
@@ -405,17 +463,7 @@ fn MappingStep(
         }
     });
     let single = job.files.len() == 1;
-    let error_files = job
-        .files
-        .iter()
-        .enumerate()
-        .map(|(position, file)| {
-            (
-                format!("/api/import/{id}/errors.csv?file={position}"),
-                file.name.clone(),
-            )
-        })
-        .collect::<Vec<_>>();
+    let error_files = error_files_of(&job);
     let files = job
         .files
         .iter()
@@ -458,6 +506,15 @@ fn MappingStep(
         </div>
     }
     .into_any();
+    // The values the last dry run found that Leadflow does not know, to map before the next.
+    let value_step = move || {
+        dry_run
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .filter(|found| !found.unknown_values.is_empty())
+            .map(|found| view! { <ValueMapping unknown=found.unknown_values single /> }.into_any())
+    };
     let form = view! {
         <section class="card" aria-labelledby="mapping-title">
             <h2 id="mapping-title">"Columns"</h2>
@@ -465,6 +522,7 @@ fn MappingStep(
                 <input type="hidden" name="id" value=id />
                 {files}
                 {choices}
+                {value_step}
                 <button type="submit" class="button secondary">"Check the files (dry run)"</button>
             </ActionForm>
         </section>

@@ -12,8 +12,19 @@ use std::time::Duration;
 
 /// Uploads `bytes` as a lead file; the response as the upload route gives it.
 async fn upload(app: &TestApp, client: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    upload_as(app, client, "leads", name, bytes).await
+}
+
+/// Uploads `bytes` as a file of `entity`.
+async fn upload_as(
+    app: &TestApp,
+    client: &Client,
+    entity: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     let form = reqwest::multipart::Form::new()
-        .text("entity", "leads")
+        .text("entity", entity.to_string())
         .part(
             "file",
             reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
@@ -26,15 +37,19 @@ async fn upload(app: &TestApp, client: &Client, name: &str, bytes: Vec<u8>) -> r
         .expect("upload")
 }
 
-/// Uploads a file that must be accepted; the new job's id.
-async fn job_of(app: &TestApp, client: &Client, bytes: Vec<u8>) -> i64 {
-    let response = upload(app, client, "leads.csv", bytes).await;
+/// The job an accepted upload opened.
+fn job_id(response: &reqwest::Response) -> i64 {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let location = response.headers()["location"].to_str().unwrap();
     location
         .strip_prefix("/import/")
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("not a job page: {location}"))
+}
+
+/// Uploads a lead file that must be accepted; the new job's id.
+async fn job_of(app: &TestApp, client: &Client, bytes: Vec<u8>) -> i64 {
+    job_id(&upload(app, client, "leads.csv", bytes).await)
 }
 
 async fn view(app: &TestApp, client: &Client, id: i64) -> JobView {
@@ -58,6 +73,24 @@ async fn check_dated(
     duplicates: &str,
     date_order: &str,
 ) -> DryRun {
+    check_with(
+        app,
+        client,
+        id,
+        duplicates,
+        &[("date_order".into(), date_order.into())],
+    )
+    .await
+}
+
+/// `check` with more of the form's fields (the date order, value choices).
+async fn check_with(
+    app: &TestApp,
+    client: &Client,
+    id: i64,
+    duplicates: &str,
+    more: &[(String, String)],
+) -> DryRun {
     let job = view(app, client, id).await;
     let id = id.to_string();
     let owner = job.settings.default_owner.to_string();
@@ -65,8 +98,8 @@ async fn check_dated(
         ("id".into(), id),
         ("duplicates".into(), duplicates.into()),
         ("default_owner".into(), owner),
-        ("date_order".into(), date_order.into()),
     ];
+    form.extend_from_slice(more);
     for (file, mapping) in job.settings.mappings.iter().enumerate() {
         for (column, field) in mapping.iter().enumerate() {
             form.push((
@@ -347,14 +380,7 @@ async fn job_of_files(app: &TestApp, client: &Client, names: &[&str]) -> i64 {
         .send()
         .await
         .expect("upload");
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "{}",
-        response.text().await.unwrap()
-    );
-    let location = response.headers()["location"].to_str().unwrap().to_string();
-    location.strip_prefix("/import/").unwrap().parse().unwrap()
+    job_id(&response)
 }
 
 /// Cents of a decimal amount as the sample writes it ("1124741.15", "643409").
@@ -725,23 +751,9 @@ async fn a_dynamics_opportunity_export_gives_the_dashboard_its_won_revenue_per_m
         ..Default::default()
     };
     let before = dashboard(&app, &client, &query).await;
-    let form = reqwest::multipart::Form::new()
-        .text("entity", "opportunities")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(dynamics_export().into_bytes())
-                .file_name("My Open Opportunities 4-1-2025.csv"),
-        );
-    let response = client
-        .post(format!("{}/api/import/upload", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let id: i64 = response.headers()["location"].to_str().unwrap()["/import/".len()..]
-        .parse()
-        .unwrap();
+    let export = dynamics_export().into_bytes();
+    let name = "My Open Opportunities 4-1-2025.csv";
+    let id = job_id(&upload_as(&app, &client, "opportunities", name, export).await);
     assert_eq!(
         view(&app, &client, id).await.source_system,
         leadflow::import::SourceSystem::Dynamics
@@ -819,22 +831,8 @@ async fn a_reference_to_a_record_not_imported_rejects_only_its_row() {
         ImportEntity::Leads,
         "one file holds what the form says"
     );
-    let form = reqwest::multipart::Form::new()
-        .text("entity", "contacts")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(std::fs::read(sample("Contact.csv")).unwrap())
-                .file_name("Contact.csv"),
-        );
-    let response = client
-        .post(format!("{}/api/import/upload", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let id: i64 = response.headers()["location"].to_str().unwrap()["/import/".len()..]
-        .parse()
-        .unwrap();
+    let contact_file = std::fs::read(sample("Contact.csv")).unwrap();
+    let id = job_id(&upload_as(&app, &client, "contacts", "Contact.csv", contact_file).await);
     let dry = check(&app, &client, id, "create").await;
     assert_eq!(
         (dry.counts.rejected as usize, dry.counts.created as usize),
@@ -849,19 +847,8 @@ async fn a_reference_to_a_record_not_imported_rejects_only_its_row() {
 
     // A rep imports leads only.
     let rep = app.signed_in("rep@example.com").await;
-    let form = reqwest::multipart::Form::new()
-        .text("entity", "accounts")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(std::fs::read(sample("Account.csv")).unwrap())
-                .file_name("Account.csv"),
-        );
-    let response = rep
-        .post(format!("{}/api/import/upload", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let account_file = std::fs::read(sample("Account.csv")).unwrap();
+    let response = upload_as(&app, &rep, "accounts", "Account.csv", account_file).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         response
@@ -1453,21 +1440,7 @@ async fn the_opportunity_list_exports_its_view_and_reimports_as_unchanged() {
         "SELECT COUNT(*) FROM opportunities WHERE status = 'open'",
     )
     .await as u64;
-    let form = reqwest::multipart::Form::new()
-        .text("entity", "opportunities")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name("opportunities.csv"),
-        );
-    let response = client
-        .post(format!("{}/api/import/upload", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let id: i64 = response.headers()["location"].to_str().unwrap()["/import/".len()..]
-        .parse()
-        .unwrap();
+    let id = job_id(&upload_as(&app, &client, "opportunities", "opportunities.csv", bytes).await);
     assert_eq!(
         view(&app, &client, id).await.source_system,
         leadflow::import::SourceSystem::Leadflow
@@ -1511,19 +1484,8 @@ async fn account_and_contact_lists_export_their_view_and_reimport_as_unchanged()
         assert!(exported.len() > 25, "more than one page of {kind}");
         assert_eq!(exported, expected, "{kind} in the list's order");
 
-        let form = reqwest::multipart::Form::new().text("entity", entity).part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(format!("{kind}.csv")),
-        );
-        let response = client
-            .post(format!("{}/api/import/upload", app.address))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        let id: i64 = response.headers()["location"].to_str().unwrap()["/import/".len()..]
-            .parse()
-            .unwrap();
+        let name = format!("{kind}.csv");
+        let id = job_id(&upload_as(&app, &client, entity, &name, bytes).await);
         let dry = check(&app, &client, id, "overwrite").await;
         let total = expected.len() as u64;
         assert_eq!(
@@ -1541,4 +1503,82 @@ async fn account_and_contact_lists_export_their_view_and_reimport_as_unchanged()
         .await
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn values_leadflow_does_not_know_are_asked_for_and_mapped() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    let file = "Last Name,Email,Lead Source,Rating\n\
+        Lee,lee@values.example,Carrier pigeon,Tier 1\n\
+        Ito,ito@values.example,carrier PIGEON,\n\
+        Kim,kim@values.example,Web,Hot\n";
+    let id = job_of(&app, &client, file.as_bytes().to_vec()).await;
+    let dry = check(&app, &client, id, "skip").await;
+    assert_eq!(dry.counts.rejected, 2, "{:?}", dry.errors);
+    let asked: Vec<(&str, &str, u64)> = dry
+        .unknown_values
+        .iter()
+        .map(|v| (v.header.as_str(), v.value.as_str(), v.rows))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            ("Lead Source", "Carrier pigeon", 2),
+            ("Rating", "", 1),
+            ("Rating", "Tier 1", 1)
+        ]
+    );
+    // The page posts each asked value back with the user's choice.
+    let mut form = Vec::new();
+    for (at, (value, code)) in dry
+        .unknown_values
+        .iter()
+        .zip(["other", "cold", "hot"])
+        .enumerate()
+    {
+        for (name, given) in [
+            ("file", value.file.to_string()),
+            ("column", value.column.to_string()),
+            ("field", value.field.clone()),
+            ("value", value.value.clone()),
+            ("code", code.to_string()),
+        ] {
+            form.push((format!("values[{at}][{name}]"), given));
+        }
+    }
+    let dry = check_with(&app, &client, id, "skip", &form).await;
+    assert_eq!(
+        (dry.counts.rejected, dry.counts.created),
+        (0, 3),
+        "{:?}",
+        dry.errors
+    );
+    assert_eq!(
+        dry.unknown_values
+            .iter()
+            .map(|v| v.chosen.as_str())
+            .collect::<Vec<_>>(),
+        ["other", "cold", "hot"],
+        "the choices are kept"
+    );
+    // A dry run from a reloaded page (no value fields) keeps the choices made before.
+    let dry = check(&app, &client, id, "skip").await;
+    assert_eq!(dry.counts.rejected, 0);
+    run(&app, &client, id).await;
+    let leads: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT email, lead_source, rating FROM leads WHERE email LIKE '%@values.example' ORDER BY email",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let some = |text: &str| Some(text.to_string());
+    assert_eq!(
+        leads,
+        [
+            ("ito@values.example".into(), some("other"), some("cold")),
+            ("kim@values.example".into(), some("web"), some("hot")),
+            ("lee@values.example".into(), some("other"), some("hot")),
+        ]
+    );
 }
