@@ -1,5 +1,6 @@
 //! CSV exports of list views, streamed: rows go out as the query yields them, 64 KiB at a
-//! time, so memory does not grow with the export. Cells are escaped against spreadsheet
+//! time, so memory does not grow with the export; as a download or, from the command line,
+//! to a file. Cells are escaped against spreadsheet
 //! formulas (`spreadsheet::safe_cell`).
 
 use crate::error::AppError;
@@ -63,14 +64,18 @@ impl CsvSink {
     }
 }
 
-/// A streamed CSV download named `file_name`: `write` runs on its own task, writing rows to
-/// the sink; an error ends the stream, so the client sees a failed download, never a file
-/// that looks complete.
-pub fn streamed<F, Fut>(file_name: &str, write: F) -> Response
-where
-    F: FnOnce(CsvSink) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<CsvSink, (CsvSink, crate::error::AppError)>> + Send,
-{
+/// An export: what writes its rows to a sink, once.
+pub type Export = Box<
+    dyn FnOnce(
+            CsvSink,
+        )
+            -> futures_util::future::BoxFuture<'static, Result<CsvSink, (CsvSink, AppError)>>
+        + Send,
+>;
+
+/// Runs `export` on its own task; its file's bytes come out of the receiver, an error as
+/// the last item.
+fn start(export: Export) -> mpsc::Receiver<Result<Bytes, std::io::Error>> {
     let (sender, receiver) = mpsc::channel(8);
     let sink = CsvSink {
         // A byte-order mark so Excel reads the file as UTF-8.
@@ -78,7 +83,7 @@ where
         sender,
     };
     tokio::spawn(async move {
-        match write(sink).await {
+        match export(sink).await {
             Ok(mut sink) => {
                 let _ = sink.flush().await;
             }
@@ -88,6 +93,26 @@ where
             }
         }
     });
+    receiver
+}
+
+/// Writes an export to `out` (the command line's `leadflow export`); its rows.
+pub async fn to_writer(export: Export, out: &mut impl std::io::Write) -> Result<u64, String> {
+    let mut receiver = start(export);
+    let mut lines = 0_u64;
+    while let Some(chunk) = receiver.recv().await {
+        let bytes = chunk.map_err(|error| error.to_string())?;
+        lines += bytes.iter().filter(|b| **b == b'\n').count() as u64;
+        out.write_all(&bytes).map_err(|error| error.to_string())?;
+    }
+    out.flush().map_err(|error| error.to_string())?;
+    Ok(lines.saturating_sub(1))
+}
+
+/// A streamed CSV download named `file_name`: the export runs on its own task; an error
+/// ends the stream, so the client sees a failed download, never a file that looks complete.
+pub fn streamed(file_name: &str, export: Export) -> Response {
+    let receiver = start(export);
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
     });
@@ -104,9 +129,23 @@ where
         .into_response()
 }
 
-/// Writes a header and then each row `sql` yields, as `cells` renders it, as the query
-/// streams them (never the whole result in memory). A client that goes away stops it.
-pub async fn write_query<T, C>(
+/// The export of a query: a header and then each row `sql` yields, as `cells` renders it,
+/// as the query streams them (never the whole result in memory). A client that goes away
+/// stops it.
+pub fn of_query<T, C>(
+    pool: sqlx::SqlitePool,
+    sql: sqlx::QueryBuilder<'static, sqlx::Sqlite>,
+    header: Vec<String>,
+    cells: C,
+) -> Export
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin + 'static,
+    C: Fn(T) -> Vec<String> + Send + Sync + 'static,
+{
+    Box::new(move |sink| Box::pin(write_query(pool, sql, header, cells, sink)))
+}
+
+async fn write_query<T, C>(
     pool: sqlx::SqlitePool,
     mut sql: sqlx::QueryBuilder<'static, sqlx::Sqlite>,
     header: Vec<String>,

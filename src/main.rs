@@ -75,6 +75,20 @@ enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// Write a list view as CSV, exactly as its Export CSV link does: `--entity` leads,
+    /// opportunities, accounts or contacts; `--view` the list's query string as its address
+    /// shows it (`view=won&sort=revenue&dir=desc`); as the user `--as` (default: the first
+    /// admin); to `--output` (default: standard output).
+    Export {
+        #[arg(long)]
+        entity: String,
+        #[arg(long, default_value = "")]
+        view: String,
+        #[arg(long = "as")]
+        user: Option<String>,
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Time each dashboard query on this database and print p50 / p95 in milliseconds.
     BenchDashboard {
         #[arg(long, default_value_t = 200)]
@@ -122,6 +136,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .transpose()?,
             };
             leadflow::import::cli::import(&pool, &options, &files).await?;
+        }
+        Command::Export {
+            entity,
+            view,
+            user,
+            output,
+        } => {
+            let pool = connect().await?;
+            let user = leadflow::import::cli::acting_user(&pool, user.as_deref()).await?;
+            let export = match entity.as_str() {
+                "leads" => leadflow::lead::export::lead_export(pool, user.id, &view),
+                "opportunities" => {
+                    leadflow::opportunity::export::opportunity_export(pool, user.id, &view)
+                }
+                "accounts" | "contacts" => leadflow::directory::export::directory_export(
+                    pool,
+                    entity.parse()?,
+                    user.id,
+                    &view,
+                ),
+                other => {
+                    return Err(format!(
+                        "--entity {other}: say leads, opportunities, accounts or contacts"
+                    )
+                    .into());
+                }
+            };
+            let rows = match &output {
+                Some(path) => {
+                    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+                    leadflow::export::to_writer(export, &mut file).await?
+                }
+                None => leadflow::export::to_writer(export, &mut std::io::stdout().lock()).await?,
+            };
+            if let Some(path) = output {
+                println!("Wrote {rows} {entity} to {}.", path.display());
+            }
         }
         Command::Backup { file } => {
             let bytes = backup::backup(&connect().await?, &file).await?;

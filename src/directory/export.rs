@@ -5,7 +5,7 @@
 use super::db::export_query;
 use super::{DirectoryKind, DirectoryQuery};
 use crate::error::AppError;
-use crate::export::{streamed, write_query};
+use crate::export::{Export, of_query, streamed};
 use crate::server::AppState;
 use crate::server::guard::Caller;
 use crate::spreadsheet::amount_cell;
@@ -142,26 +142,32 @@ fn header(names: &[&str]) -> Vec<String> {
     names.iter().map(|name| name.to_string()).collect()
 }
 
-async fn export(
-    state: AppState,
-    caller: Caller,
+/// The `kind` list's view `query` (its URL query string) as the user `user_id` sees it.
+pub fn directory_export(
+    pool: sqlx::SqlitePool,
     kind: DirectoryKind,
-    query: Option<String>,
-) -> Response {
+    user_id: i64,
+    query: &str,
+) -> Export {
+    let query: DirectoryQuery = crate::url_state::read(query);
+    let sql = export_query(kind, &query, user_id);
+    match kind {
+        DirectoryKind::Accounts => of_query(pool, sql, header(&ACCOUNT_HEADER), account_cells),
+        DirectoryKind::Contacts => of_query(pool, sql, header(&CONTACT_HEADER), contact_cells),
+    }
+}
+
+fn export(state: AppState, caller: Caller, kind: DirectoryKind, query: Option<String>) -> Response {
     let Some(user) = caller.0 else {
         return AppError::Unauthenticated.into_response();
     };
-    let query: DirectoryQuery = crate::url_state::read(query.as_deref().unwrap_or_default());
-    let sql = export_query(kind, &query, user.id);
-    let pool = state.pool.clone();
-    match kind {
-        DirectoryKind::Accounts => streamed("accounts.csv", move |sink| {
-            write_query(pool, sql, header(&ACCOUNT_HEADER), account_cells, sink)
-        }),
-        DirectoryKind::Contacts => streamed("contacts.csv", move |sink| {
-            write_query(pool, sql, header(&CONTACT_HEADER), contact_cells, sink)
-        }),
-    }
+    let export = directory_export(
+        state.pool.clone(),
+        kind,
+        user.id,
+        &query.unwrap_or_default(),
+    );
+    streamed(&format!("{}.csv", kind.code()), export)
 }
 
 pub async fn export_accounts(
@@ -169,7 +175,7 @@ pub async fn export_accounts(
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    export(state, caller, DirectoryKind::Accounts, query).await
+    export(state, caller, DirectoryKind::Accounts, query)
 }
 
 pub async fn export_contacts(
@@ -177,5 +183,5 @@ pub async fn export_contacts(
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    export(state, caller, DirectoryKind::Contacts, query).await
+    export(state, caller, DirectoryKind::Contacts, query)
 }

@@ -28,7 +28,8 @@ pub fn date_order(text: &str) -> Result<DateOrder, String> {
     }
 }
 
-async fn importer(pool: &SqlitePool, email: Option<&str>) -> Result<User, String> {
+/// The user a command acts as: by email, else the first active admin.
+pub async fn acting_user(pool: &SqlitePool, email: Option<&str>) -> Result<User, String> {
     let id: Option<i64> = match email {
         Some(email) => {
             sqlx::query_scalar("SELECT id FROM users WHERE email = ? AND active = 1")
@@ -105,7 +106,7 @@ pub async fn import(pool: &SqlitePool, options: &Options, paths: &[PathBuf]) -> 
         .map(|(name, _)| name.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let user = importer(pool, options.user.as_deref()).await?;
+    let user = acting_user(pool, options.user.as_deref()).await?;
     let id = super::db::create_job(pool, &user, options.entity, &files)
         .await
         .map_err(|error| {

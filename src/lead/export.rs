@@ -5,7 +5,7 @@
 use super::LeadQuery;
 use super::db::{ExportedLead, export_query};
 use crate::error::AppError;
-use crate::export::{streamed, write_query};
+use crate::export::{Export, of_query, streamed};
 use crate::server::AppState;
 use crate::server::guard::Caller;
 use axum::Extension;
@@ -47,6 +47,12 @@ fn cells(lead: ExportedLead) -> Vec<String> {
         .collect()
 }
 
+/// The lead list's view `query` (its URL query string) as the user `user_id` sees it.
+pub fn lead_export(pool: sqlx::SqlitePool, user_id: i64, query: &str) -> Export {
+    let query: LeadQuery = crate::url_state::read(query);
+    of_query(pool, export_query(&query, user_id), header(), cells)
+}
+
 pub async fn export_leads(
     State(state): State<AppState>,
     Extension(Caller(user)): Extension<Caller>,
@@ -55,10 +61,6 @@ pub async fn export_leads(
     let Some(user) = user else {
         return AppError::Unauthenticated.into_response();
     };
-    let query: LeadQuery = crate::url_state::read(query.as_deref().unwrap_or_default());
-    let pool = state.pool.clone();
-    let sql = export_query(&query, user.id);
-    streamed("leads.csv", move |sink| {
-        write_query(pool, sql, header(), cells, sink)
-    })
+    let export = lead_export(state.pool.clone(), user.id, &query.unwrap_or_default());
+    streamed("leads.csv", export)
 }

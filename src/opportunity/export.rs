@@ -5,7 +5,7 @@
 use super::db::{ExportedOpportunity, export_query};
 use super::list::OpportunityQuery;
 use crate::error::AppError;
-use crate::export::{streamed, write_query};
+use crate::export::{Export, of_query, streamed};
 use crate::server::AppState;
 use crate::server::guard::Caller;
 use crate::spreadsheet::amount_cell;
@@ -61,6 +61,13 @@ fn cells(o: ExportedOpportunity) -> Vec<String> {
     ]
 }
 
+/// The opportunity list's view `query` (its URL query string) as the user `user_id` sees it.
+pub fn opportunity_export(pool: sqlx::SqlitePool, user_id: i64, query: &str) -> Export {
+    let query: OpportunityQuery = crate::url_state::read(query);
+    let header = HEADER.iter().map(|h| h.to_string()).collect();
+    of_query(pool, export_query(&query, user_id), header, cells)
+}
+
 pub async fn export_opportunities(
     State(state): State<AppState>,
     Extension(Caller(user)): Extension<Caller>,
@@ -69,10 +76,6 @@ pub async fn export_opportunities(
     let Some(user) = user else {
         return AppError::Unauthenticated.into_response();
     };
-    let query: OpportunityQuery = crate::url_state::read(query.as_deref().unwrap_or_default());
-    let sql = export_query(&query, user.id);
-    let header = HEADER.iter().map(|h| h.to_string()).collect();
-    streamed("opportunities.csv", move |sink| {
-        write_query(state.pool.clone(), sql, header, cells, sink)
-    })
+    let export = opportunity_export(state.pool.clone(), user.id, &query.unwrap_or_default());
+    streamed("opportunities.csv", export)
 }

@@ -1290,6 +1290,38 @@ fn the_command_line_dry_run_writes_nothing_and_the_run_imports() {
     let out = cli(&["import", "--entity", "leads", "--duplicates", "skip"]);
     assert!(out.contains("1 created"), "{out}");
     assert_eq!(leads(), (1, 1));
+
+    // `leadflow export` writes what the list's Export CSV link gives.
+    let exported = dir.path().join("open-leads.csv");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_leadflow"))
+        .args([
+            "export",
+            "--entity",
+            "leads",
+            "--view",
+            "view=all-open&sort=created",
+        ])
+        .arg("--output")
+        .arg(&exported)
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Wrote 1 leads"));
+    let (header, rows) = export_rows(&std::fs::read(&exported).unwrap());
+    let email = header.iter().position(|h| h == "Email").unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][email], "lee@example.org");
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_leadflow"))
+        .args(["export", "--entity", "activities"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
 }
 
 /// Reads an export (its byte-order mark dropped).
