@@ -48,7 +48,9 @@ INSERT INTO import_rows_by_file (job_id, file, line, outcome, record_id, version
     SELECT job_id, 0, line, outcome, record_id, version, before, message FROM import_rows;
 DROP TABLE import_rows;
 ALTER TABLE import_rows_by_file RENAME TO import_rows;
-CREATE INDEX import_rows_record ON import_rows (job_id, file, record_id);
+-- With the outcome, the lookup of "the row of this job that created record R" is a covering
+-- index search; without it SQLite searches the primary key by job and file instead.
+CREATE INDEX import_rows_record ON import_rows (job_id, file, record_id, outcome);
 
 -- Customer accounts an import created for rows that named one Leadflow did not have (a
 -- spreadsheet's company column, say): undo deletes them with the rows' records.
