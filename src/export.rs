@@ -109,9 +109,22 @@ pub async fn to_writer(export: Export, out: &mut impl std::io::Write) -> Result<
     Ok(lines.saturating_sub(1))
 }
 
+/// A list's CSV download for the signed-in caller (401 for nobody): `export` of the
+/// caller's id, streamed.
+pub fn download(
+    caller: Option<crate::auth::User>,
+    file_name: &str,
+    export: impl FnOnce(i64) -> Export,
+) -> Response {
+    match caller {
+        Some(user) => streamed(file_name, export(user.id)),
+        None => AppError::Unauthenticated.into_response(),
+    }
+}
+
 /// A streamed CSV download named `file_name`: the export runs on its own task; an error
 /// ends the stream, so the client sees a failed download, never a file that looks complete.
-pub fn streamed(file_name: &str, export: Export) -> Response {
+fn streamed(file_name: &str, export: Export) -> Response {
     let receiver = start(export);
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))

@@ -4,14 +4,13 @@
 
 use super::db::export_query;
 use super::{DirectoryKind, DirectoryQuery};
-use crate::error::AppError;
-use crate::export::{Export, of_query, streamed};
+use crate::export::{Export, download, of_query};
 use crate::server::AppState;
 use crate::server::guard::Caller;
 use crate::spreadsheet::amount_cell;
 use axum::Extension;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 #[derive(sqlx::FromRow)]
 struct ExportedAccount {
@@ -158,16 +157,14 @@ pub fn directory_export(
 }
 
 fn export(state: AppState, caller: Caller, kind: DirectoryKind, query: Option<String>) -> Response {
-    let Some(user) = caller.0 else {
-        return AppError::Unauthenticated.into_response();
-    };
-    let export = directory_export(
-        state.pool.clone(),
-        kind,
-        user.id,
-        &query.unwrap_or_default(),
-    );
-    streamed(&format!("{}.csv", kind.code()), export)
+    download(caller.0, &format!("{}.csv", kind.code()), |user_id| {
+        directory_export(
+            state.pool.clone(),
+            kind,
+            user_id,
+            &query.unwrap_or_default(),
+        )
+    })
 }
 
 pub async fn export_accounts(

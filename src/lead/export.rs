@@ -4,13 +4,12 @@
 
 use super::LeadQuery;
 use super::db::{ExportedLead, export_query};
-use crate::error::AppError;
-use crate::export::{Export, of_query, streamed};
+use crate::export::{Export, download, of_query};
 use crate::server::AppState;
 use crate::server::guard::Caller;
 use axum::Extension;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// The export's columns after the lead's own fields.
 const TRAILING: [&str; 4] = ["Status", "Status reason", "Owner email", "Created"];
@@ -58,9 +57,7 @@ pub async fn export_leads(
     Extension(Caller(user)): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(user) = user else {
-        return AppError::Unauthenticated.into_response();
-    };
-    let export = lead_export(state.pool.clone(), user.id, &query.unwrap_or_default());
-    streamed("leads.csv", export)
+    download(user, "leads.csv", |user_id| {
+        lead_export(state.pool.clone(), user_id, &query.unwrap_or_default())
+    })
 }

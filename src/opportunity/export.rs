@@ -4,14 +4,13 @@
 
 use super::db::{ExportedOpportunity, export_query};
 use super::list::OpportunityQuery;
-use crate::error::AppError;
-use crate::export::{Export, of_query, streamed};
+use crate::export::{Export, download, of_query};
 use crate::server::AppState;
 use crate::server::guard::Caller;
 use crate::spreadsheet::amount_cell;
 use axum::Extension;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 const HEADER: [&str; 19] = [
     "Id",
@@ -73,9 +72,7 @@ pub async fn export_opportunities(
     Extension(Caller(user)): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(user) = user else {
-        return AppError::Unauthenticated.into_response();
-    };
-    let export = opportunity_export(state.pool.clone(), user.id, &query.unwrap_or_default());
-    streamed("opportunities.csv", export)
+    download(user, "opportunities.csv", |user_id| {
+        opportunity_export(state.pool.clone(), user_id, &query.unwrap_or_default())
+    })
 }
