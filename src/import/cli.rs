@@ -95,11 +95,12 @@ fn print_dry_run(name: &str, run: &super::DryRun) {
 pub async fn import(pool: &SqlitePool, options: &Options, paths: &[PathBuf]) -> Result<(), String> {
     let mut files = Vec::with_capacity(paths.len());
     for path in paths {
-        let bytes = std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
+        let file =
+            std::fs::File::open(path).map_err(|error| format!("{}: {error}", path.display()))?;
         let name = path
             .file_name()
             .map_or_else(|| "import.csv".into(), |n| n.to_string_lossy().into_owned());
-        files.push((name, bytes));
+        files.push((name, file));
     }
     let name = files
         .iter()
@@ -107,7 +108,7 @@ pub async fn import(pool: &SqlitePool, options: &Options, paths: &[PathBuf]) -> 
         .collect::<Vec<_>>()
         .join(", ");
     let user = acting_user(pool, options.user.as_deref()).await?;
-    let id = super::db::create_job(pool, &user, options.entity, &files)
+    let id = super::db::create_job(pool, &user, options.entity, files)
         .await
         .map_err(|error| {
             error

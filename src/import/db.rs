@@ -5,7 +5,7 @@
 //! kind's one write path (`insert_many`/`insert`, `update_in`, `lead::db::write_fields`),
 //! with the duplicate rule the forms use.
 
-use super::csv_file::{Table, decode};
+use super::csv_file::FileShape;
 use super::linked_rows::{
     AccountRow, ActivityRow, ContactRow, Ending, OpportunityRow, Origin, account_row, activity_row,
     contact_row, opportunity_row,
@@ -16,6 +16,7 @@ use super::records::{
     record_type, run_order, set_source, stored_account, stored_contact, stored_opportunity, table,
 };
 use super::rows::{Action, LeadRow, Match, RowProblems, action, lead_row, merge};
+use super::stored_file::{FileRows, shape_of, store};
 use super::value_map::{UnknownValues, ValueMap};
 use super::values::normalize;
 use super::{
@@ -167,24 +168,6 @@ async fn files_of(pool: &SqlitePool, job_id: i64) -> Result<Vec<JobFile>, AppErr
     Ok(files)
 }
 
-async fn bytes_of(pool: &SqlitePool, job_id: i64, position: i64) -> Result<Vec<u8>, AppError> {
-    sqlx::query_scalar("SELECT bytes FROM import_files WHERE job_id = ? AND position = ?")
-        .bind(job_id)
-        .bind(position)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(|| AppError::NotFound("This import's file".into()))
-}
-
-/// A stored file's text (it was checked at upload).
-fn text_of(bytes: &[u8]) -> Result<String, AppError> {
-    decode(bytes).map_err(AppError::BadRequest)
-}
-
-fn table_of(text: &str) -> Result<Table<'_>, AppError> {
-    Table::open(text).map_err(AppError::BadRequest)
-}
-
 /// The system a file came from, by its headers: Dynamics 365 exports begin with its
 /// "(Do Not Modify)" columns, Salesforce's use API names, Leadflow's own carry ids and
 /// versions.
@@ -240,60 +223,59 @@ async fn initial_mapping(
         .collect())
 }
 
-/// An uploaded file, checked: its text opens as a table with rows.
-struct Upload<'a> {
-    name: &'a str,
-    bytes: &'a [u8],
+/// An uploaded file, checked: it reads as a table with rows.
+struct Upload {
+    name: String,
+    file: std::fs::File,
     entity: ImportEntity,
-    headers: Vec<String>,
-    rows: i64,
+    shape: FileShape,
 }
 
-/// Keeps uploaded files as a new job, after checking each is a readable table: its rows are
-/// counted, what it holds found (by its name or headers when several files come together,
-/// else as the user chose), its source detected and its columns mapped (by the mapping saved
-/// for the source, else by suggestion). The files run in the order their references need.
-/// Reps import only leads; nobody starts one while another import of theirs runs.
+/// Keeps uploaded files (on disk, read a piece at a time) as a new job, after checking each
+/// is a readable table: its rows are counted, what it holds found (by its name or headers
+/// when several files come together, else as the user chose), its source detected and its
+/// columns mapped (by the mapping saved for the source, else by suggestion). The files run
+/// in the order their references need. Reps import only leads; nobody starts one while
+/// another import of theirs runs.
 pub async fn create_job(
     pool: &SqlitePool,
     user: &User,
     chosen: ImportEntity,
-    files: &[(String, Vec<u8>)],
+    files: Vec<(String, std::fs::File)>,
 ) -> Result<i64, AppError> {
     check_none_running(pool, user).await?;
     if files.is_empty() {
         return Err(AppError::field("file", "Choose a CSV file."));
     }
-    let mut uploads = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
+    let several = files.len() > 1;
+    let mut uploads: Vec<Upload> = Vec::with_capacity(files.len());
+    for (name, file) in files {
         let refused = |message: String| {
             AppError::field(
                 "file",
-                if files.len() > 1 {
+                if several {
                     format!("{name}: {message}")
                 } else {
                     message
                 },
             )
         };
-        let text = decode(bytes).map_err(refused)?;
-        let mut table = Table::open(&text).map_err(refused)?;
-        let rows = table.rows().count() as i64;
-        if rows == 0 {
+        let (shape, file) = shape_of(file).await.map_err(refused)?;
+        if shape.rows == 0 {
             return Err(refused(
                 "The file has a header line but no rows to import.".into(),
             ));
         }
-        let entity = if files.len() == 1 {
-            chosen
-        } else {
-            detect_entity(name, &table.headers).ok_or_else(|| {
+        let entity = if several {
+            detect_entity(&name, &shape.headers).ok_or_else(|| {
                 refused(
                     "Leadflow cannot tell what this file holds: name it after its records (Account.csv, Contact.csv, Lead.csv, Opportunity.csv, Task.csv), or import it alone.".into(),
                 )
             })?
+        } else {
+            chosen
         };
-        if uploads.iter().any(|u: &Upload| u.entity == entity) {
+        if uploads.iter().any(|u| u.entity == entity) {
             return Err(refused(format!(
                 "Another file of this upload holds {} too: import one file of each kind at a time.",
                 entity.label().to_lowercase()
@@ -301,10 +283,9 @@ pub async fn create_job(
         }
         uploads.push(Upload {
             name,
-            bytes,
+            file,
             entity,
-            headers: table.headers.clone(),
-            rows,
+            shape,
         });
     }
     if !user.role.includes(Role::Manager)
@@ -319,10 +300,10 @@ pub async fn create_job(
         ));
     }
     uploads.sort_by_key(|u| run_order(u.entity));
-    let source = detect_source(&uploads[0].headers);
+    let source = detect_source(&uploads[0].shape.headers);
     let mut mappings = Vec::with_capacity(uploads.len());
     for upload in &uploads {
-        mappings.push(initial_mapping(pool, upload.entity, source, &upload.headers).await?);
+        mappings.push(initial_mapping(pool, upload.entity, source, &upload.shape.headers).await?);
     }
     let settings = ImportSettings {
         mappings,
@@ -340,22 +321,23 @@ pub async fn create_job(
     .bind(uploads[0].entity)
     .bind(source)
     .bind(serde_json::to_string(&settings).map_err(|_| AppError::Internal)?)
-    .bind(uploads.iter().map(|u| u.rows).sum::<i64>())
+    .bind(uploads.iter().map(|u| u.shape.rows as i64).sum::<i64>())
     .bind(chrono::Utc::now().to_rfc3339())
     .fetch_one(&mut *tx)
     .await?;
-    for (position, upload) in uploads.iter().enumerate() {
+    for (position, upload) in uploads.into_iter().enumerate() {
         sqlx::query(
-            "INSERT INTO import_files (job_id, position, name, entity, rows_total, bytes) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO import_files (job_id, position, name, entity, rows_total, encoding) VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(position as i64)
-        .bind(upload.name)
+        .bind(&upload.name)
         .bind(upload.entity)
-        .bind(upload.rows)
-        .bind(upload.bytes)
+        .bind(upload.shape.rows as i64)
+        .bind(upload.shape.encoding.code())
         .execute(&mut *tx)
         .await?;
+        store(&mut tx, id, position as i64, upload.file).await?;
     }
     tx.commit().await?;
     Ok(id)
@@ -419,12 +401,10 @@ pub async fn job_view(pool: &SqlitePool, id: i64, user: &User) -> Result<JobView
         .into_iter()
         .zip(&settings.mappings)
     {
-        let bytes = bytes_of(pool, id, file.position).await?;
-        let text = text_of(&bytes)?;
-        let mut table = table_of(&text)?;
-        let headers = table.headers.clone();
+        let mut rows = FileRows::open(pool, id, file.position).await?;
+        let headers = rows.headers.clone();
         let mut samples: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
-        for (_, row) in table.rows().take(SAMPLES) {
+        for (_, row) in rows.chunk(SAMPLES).await? {
             if let Ok(values) = row {
                 for (column, value) in values.into_iter().enumerate() {
                     samples[column].push(value);
@@ -483,8 +463,7 @@ async fn headers_of(
 ) -> Result<Vec<Vec<String>>, AppError> {
     let mut headers = Vec::with_capacity(files.len());
     for file in files {
-        let bytes = bytes_of(pool, id, file.position).await?;
-        headers.push(table_of(&text_of(&bytes)?)?.headers);
+        headers.push(FileRows::open(pool, id, file.position).await?.headers);
     }
     Ok(headers)
 }
@@ -1765,16 +1744,13 @@ async fn dry_run_job(
     let mut run = DryRun::default();
     let mut rejected = HashMap::new();
     for file in files_of(pool, job.id).await? {
-        let bytes = bytes_of(pool, job.id, file.position).await?;
-        let text = text_of(&bytes)?;
-        let mut table = table_of(&text)?;
-        let plan = cx.plan(&file, &table.headers)?;
+        let mut rows = FileRows::open(pool, job.id, file.position).await?;
+        let plan = cx.plan(&file, &rows.headers)?;
         let mut seen = Seen::default();
         let mut brought_in = Vec::new();
         let mut unknown = UnknownValues::new(file.entity, &plan.fields);
-        let mut rows = table.rows();
         loop {
-            let chunk: Vec<_> = rows.by_ref().take(CHUNK_ROWS).collect();
+            let chunk = rows.chunk(CHUNK_ROWS).await?;
             if chunk.is_empty() {
                 break;
             }
@@ -1959,15 +1935,15 @@ pub async fn run(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
             before += file_rows;
             continue;
         }
-        let bytes = bytes_of(pool, id, file.position).await?;
-        let text = text_of(&bytes)?;
-        let mut table = table_of(&text)?;
-        let plan = cx.plan(&file, &table.headers)?;
+        let mut rows = FileRows::open(pool, id, file.position).await?;
+        let plan = cx.plan(&file, &rows.headers)?;
         let mut done = job.rows_done.max(before);
-        let mut rows = table.rows().skip((done - before) as usize);
+        // Rows committed before a restart are passed over.
+        for _ in before..done {
+            rows.next().await?;
+        }
         loop {
-            let chunk: Vec<(u64, Result<Vec<String>, String>)> =
-                rows.by_ref().take(CHUNK_ROWS).collect();
+            let chunk = rows.chunk(CHUNK_ROWS).await?;
             if chunk.is_empty() {
                 break;
             }
@@ -2405,19 +2381,17 @@ pub async fn error_file(
         .map(|(line, message)| (line as u64, message.unwrap_or_default()))
         .collect()
     };
-    let bytes = bytes_of(pool, id, position).await?;
-    let text = text_of(&bytes)?;
-    let mut table = table_of(&text)?;
+    let mut rows = FileRows::open(pool, id, position).await?;
     let mut writer = csv::WriterBuilder::new()
-        .delimiter(table.delimiter)
+        .delimiter(rows.delimiter)
         .from_writer(Vec::new());
-    let header: Vec<&str> = table
+    let header: Vec<&str> = rows
         .headers
         .iter()
         .map(String::as_str)
         .chain(["Import error"])
         .collect();
-    let columns = table.headers.len();
+    let columns = rows.headers.len();
     let write = |writer: &mut csv::Writer<Vec<u8>>, record: Vec<String>| {
         writer.write_record(&record).map_err(|error| {
             tracing::error!(%error, "writing an error file");
@@ -2425,7 +2399,7 @@ pub async fn error_file(
         })
     };
     write(&mut writer, header.iter().map(|h| h.to_string()).collect())?;
-    for (line, values) in table.rows() {
+    while let Some((line, values)) = rows.next().await? {
         if let Some(message) = rejected.get(&line) {
             let mut record = values.unwrap_or_else(|_| vec![String::new(); columns]);
             record.push(message.clone());

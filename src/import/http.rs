@@ -10,6 +10,7 @@ use axum::Extension;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use tokio::io::AsyncWriteExt;
 
 /// The upload route's body limit: the largest file plus the form around it.
 pub const UPLOAD_BODY_LIMIT: usize = MAX_UPLOAD_BYTES + 64 * 1024;
@@ -31,8 +32,47 @@ fn too_big() -> AppError {
     ))
 }
 
-/// An upload's files: name and bytes.
-type Files = Vec<(String, Vec<u8>)>;
+/// An upload's files: name, and the file spooled to disk.
+type Files = Vec<(String, std::fs::File)>;
+
+fn unreadable() -> AppError {
+    AppError::BadRequest("The upload could not be read.".into())
+}
+
+/// Writes one uploaded file to a temporary file as its pieces arrive (memory holds a piece,
+/// not the file); `total` counts the bytes of the whole upload against its limit.
+async fn spool(
+    field: &mut axum::extract::multipart::Field<'_>,
+    total: &mut usize,
+) -> Result<Option<std::fs::File>, AppError> {
+    let spooled = tempfile::tempfile().map_err(|error| {
+        tracing::error!(%error, "no temporary file for an upload");
+        AppError::Internal
+    })?;
+    let mut file = tokio::fs::File::from_std(spooled);
+    let mut written = 0;
+    loop {
+        let piece = match field.chunk().await {
+            Ok(Some(piece)) => piece,
+            Ok(None) => break,
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
+            Err(_) => return Err(unreadable()),
+        };
+        *total += piece.len();
+        if *total > MAX_UPLOAD_BYTES {
+            return Err(too_big());
+        }
+        written += piece.len();
+        file.write_all(&piece).await.map_err(|error| {
+            tracing::error!(%error, "spooling an upload");
+            AppError::Internal
+        })?;
+    }
+    file.flush().await.map_err(|_| AppError::Internal)?;
+    let mut file = file.into_std().await;
+    std::io::Seek::rewind(&mut file).map_err(|_| AppError::Internal)?;
+    Ok((written > 0).then_some(file))
+}
 
 /// Reads the form: the entity and the files (several come as one job).
 async fn read_form(multipart: &mut Multipart) -> Result<(ImportEntity, Files), AppError> {
@@ -40,13 +80,13 @@ async fn read_form(multipart: &mut Multipart) -> Result<(ImportEntity, Files), A
     let mut files = Vec::new();
     let mut total = 0;
     loop {
-        let field = match multipart.next_field().await {
+        let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
             Err(error) => {
                 tracing::debug!(%error, "unreadable upload");
-                return Err(AppError::BadRequest("The upload could not be read.".into()));
+                return Err(unreadable());
             }
         };
         match field.name() {
@@ -57,20 +97,12 @@ async fn read_form(multipart: &mut Multipart) -> Result<(ImportEntity, Files), A
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or_default().to_string();
-                let bytes = field.bytes().await.map_err(|error| {
-                    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        too_big()
-                    } else {
-                        AppError::BadRequest("The upload could not be read.".into())
-                    }
-                })?;
-                total += bytes.len();
-                if total > MAX_UPLOAD_BYTES {
-                    return Err(too_big());
-                }
-                // A form posted with no file chosen sends one empty, nameless part.
-                if !(bytes.is_empty() && name.is_empty()) {
-                    files.push((name, bytes.to_vec()));
+                let file = spool(&mut field, &mut total).await?;
+                match file {
+                    Some(file) => files.push((name, file)),
+                    // A form posted with no file chosen sends one empty, nameless part.
+                    None if name.is_empty() => {}
+                    None => return Err(AppError::field("file", "The file is empty.")),
                 }
             }
             _ => {}
@@ -100,7 +132,7 @@ pub async fn upload(
     let created = async {
         let user = user.ok_or(AppError::Unauthenticated)?;
         let (entity, files) = read_form(&mut multipart).await?;
-        super::db::create_job(&state.pool, &user, entity, &files).await
+        super::db::create_job(&state.pool, &user, entity, files).await
     }
     .await;
     match (created, wants_page(&headers)) {

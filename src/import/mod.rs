@@ -28,6 +28,8 @@ pub mod records;
 pub mod rows;
 pub mod sources;
 #[cfg(feature = "ssr")]
+pub mod stored_file;
+#[cfg(feature = "ssr")]
 pub mod value_map;
 pub mod values;
 

@@ -1614,3 +1614,150 @@ async fn values_leadflow_does_not_know_are_asked_for_and_mapped() {
         ]
     );
 }
+
+/// A file of several parts: kept in parts of at most `PIECE_BYTES` (so no step holds the
+/// whole file), and read across their boundaries exactly as a whole file reads: Windows-1252
+/// text, CRLF line ends and quoted values with line breaks wherever the cuts fall, each
+/// row's line counted from the file's own line breaks.
+#[tokio::test]
+async fn a_file_larger_than_a_part_is_kept_and_read_in_parts() {
+    use leadflow::import::csv_file::PIECE_BYTES;
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    let rows = 45_000;
+    let mut file = b"Topic;Last Name;Email;Description\r\n".to_vec();
+    let (mut line, mut bad_line, mut two_line_rows) = (2, 0, 0);
+    for n in 0..rows {
+        // \xFC is ü in Windows-1252; every seventh description spans two lines.
+        let description: &[u8] = if n % 7 == 0 {
+            two_line_rows += 1;
+            b"\"first\r\nsecond M\xFCller\""
+        } else {
+            b"plain"
+        };
+        let email = if n == rows - 3 {
+            bad_line = line;
+            "not-an-email".to_string()
+        } else {
+            format!("parts{n}@parts.example")
+        };
+        file.extend_from_slice(format!("Expo {n};M").as_bytes());
+        file.push(0xFC);
+        file.extend_from_slice(format!("ller{n};{email};").as_bytes());
+        file.extend_from_slice(description);
+        file.extend_from_slice(b"\r\n");
+        line += 1 + u64::from(n % 7 == 0);
+    }
+    assert!(file.len() > 2 * PIECE_BYTES, "the file spans three parts");
+    let id = job_of(&app, &client, file.clone()).await;
+    let (parts, largest, stored): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(length(bytes)), SUM(length(bytes)) FROM import_file_parts WHERE job_id = ?",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(parts as usize, file.len().div_ceil(PIECE_BYTES));
+    assert!(largest as usize <= PIECE_BYTES);
+    assert_eq!(stored as usize, file.len(), "the file is kept as it came");
+    let job = view(&app, &client, id).await;
+    assert_eq!(job.files[0].rows, rows);
+    assert_eq!(job.files[0].columns[1].samples[0], "Müller0");
+
+    let dry = check(&app, &client, id, "create").await;
+    assert_eq!(
+        (dry.counts.rows, dry.counts.created, dry.counts.rejected),
+        (rows, rows - 1, 1)
+    );
+    assert_eq!(
+        (dry.errors[0].line, dry.errors[0].column.as_str()),
+        (bad_line, "Email")
+    );
+    let done = run(&app, &client, id).await;
+    assert_eq!((done.counts.created, done.counts.rejected), (rows - 1, 1));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE description = 'first\r\nsecond Müller' AND last_name LIKE 'Müller%'"
+        )
+        .await,
+        two_line_rows,
+        "every two-line value read whole, wherever a part ended"
+    );
+    let rejected: i64 = sqlx::query_scalar(
+        "SELECT line FROM import_rows WHERE job_id = ? AND outcome = 'rejected'",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(rejected as u64, bad_line);
+    let errors = client
+        .get(format!("{}/api/import/{id}/errors.csv", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(errors.as_bytes());
+    let error_rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(error_rows.len(), 1);
+    assert_eq!(&error_rows[0][1], format!("Müller{}", rows - 3));
+}
+
+/// A file kept whole by an earlier version (one BLOB per file, no encoding recorded) is one
+/// part after the migration and reads as it did: Windows-1252 told from its bytes.
+#[tokio::test]
+async fn a_file_kept_whole_before_parts_reads_after_the_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.path().join("old.db"))
+        .create_if_missing(true)
+        .foreign_keys(false);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let all = sqlx::migrate!("./migrations");
+    let before_parts = sqlx::migrate::Migrator {
+        migrations: all
+            .migrations
+            .iter()
+            .filter(|m| m.version < 10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into(),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    before_parts.run(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO import_jobs (id, user_id, entity, source_system, status, settings, rows_total, uploaded_at) \
+         VALUES (7, 1, 'leads', 'spreadsheet', 'uploaded', '{}', 2, '2026-01-01T00:00:00Z')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO import_files (job_id, position, name, entity, rows_total, bytes) VALUES (7, 0, 'old.csv', 'leads', 2, ?)",
+    )
+    .bind(&b"Last Name;City\r\nM\xFCller;\"K\xF6ln\r\nNord\"\r\nLee;Oslo\r\n"[..])
+    .execute(&pool)
+    .await
+    .unwrap();
+    all.run(&pool).await.unwrap();
+    let mut rows = leadflow::import::stored_file::FileRows::open(&pool, 7, 0)
+        .await
+        .unwrap();
+    assert_eq!(rows.headers, ["Last Name", "City"]);
+    let read = rows.chunk(10).await.unwrap();
+    assert_eq!(
+        read,
+        [
+            (
+                2,
+                Ok(vec!["Müller".to_string(), "Köln\r\nNord".to_string()])
+            ),
+            (4, Ok(vec!["Lee".to_string(), "Oslo".to_string()])),
+        ]
+    );
+}
