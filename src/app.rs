@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contacts/new") view=NewContactPage />
                     <Route path=path!("contacts/:id") view=ContactPage />
                     <Route path=path!("activities") view=MyActivitiesPage />
+                    <Route path=path!("activities/all") view=crate::activity::list::ActivityListPage />
                     <Route path=path!("dashboard") view=crate::dashboard::page::DashboardPage />
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("settings") view=crate::settings::SettingsPage />

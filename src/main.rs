@@ -76,7 +76,7 @@ enum Command {
         files: Vec<std::path::PathBuf>,
     },
     /// Write a list view as CSV, exactly as its Export CSV link does: `--entity` leads,
-    /// opportunities, accounts or contacts; `--view` the list's query string as its address
+    /// opportunities, accounts, contacts or activities; `--view` the list's query string as its address
     /// shows it (`view=won&sort=revenue&dir=desc`); as the user `--as` (default: the first
     /// admin); to `--output` (default: standard output).
     Export {
@@ -156,9 +156,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     user.id,
                     &view,
                 ),
+                "activities" => leadflow::activity::export::activity_export(pool, user.id, &view),
                 other => {
                     return Err(format!(
-                        "--entity {other}: say leads, opportunities, accounts or contacts"
+                        "--entity {other}: say leads, opportunities, accounts, contacts or activities"
                     )
                     .into());
                 }

@@ -70,7 +70,7 @@ test("an unknown address shows the not-found page", async ({ page, allowConsole 
 
 test("every signed-in page hydrates when loaded directly", async ({ page }) => {
   await signIn(page, "admin@example.com");
-  for (const path of ["/leads", "/leads/new", "/opportunities", "/pipeline", "/accounts", "/contacts", "/dashboard", "/users"]) {
+  for (const path of ["/leads", "/leads/new", "/opportunities", "/pipeline", "/accounts", "/contacts", "/activities/all", "/dashboard", "/users"]) {
     await gotoHydrated(page, path);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
     await expect(page.getByRole("button", { name: "Account menu for Ada Admin" })).toBeVisible();

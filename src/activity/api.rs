@@ -1,7 +1,7 @@
 //! Server functions for activities. Every signed-in user may log activities on any record
 //! (PRODUCT.md: reps create activities); only a task's owner or a manager marks it done.
 
-use super::{ActivityInput, MyActivities, RecordType, TimelinePage};
+use super::{ActivityInput, ActivityPage, ActivityQuery, MyActivities, RecordType, TimelinePage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -68,6 +68,20 @@ pub async fn set_activity_done(id: i64, version: i64, done: bool) -> Result<i64,
         async {
             let user = current_user().await?;
             super::db::set_done(&state()?.pool, id, version, done, &user).await
+        }
+        .await,
+    )
+}
+
+/// One page of the activity list. Every signed-in user sees every activity (as on the
+/// records' timelines).
+#[server(endpoint = "activities/list")]
+pub async fn list_activities(query: ActivityQuery) -> Result<ActivityPage, AppError> {
+    use crate::server::{current_user, guard::state, respond};
+    respond(
+        async {
+            let user = current_user().await?;
+            Ok(super::db::list(&state()?.pool, &query, user.id).await?)
         }
         .await,
     )

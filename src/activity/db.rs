@@ -1,7 +1,10 @@
 //! Loading and storing activities; the timeline's two sources (activities and history events).
 
 use super::rules::{EVENT_FIELDS, ValidActivity, merge_timeline};
-use super::{ActivityItem, ActivityKind, MyActivities, RecordType, SystemEvent, TimelinePage};
+use super::{
+    ACTIVITY_PAGE_SIZE, ActivityItem, ActivityKind, ActivityPage, ActivityQuery, ActivitySort,
+    ActivityView, MyActivities, RecordType, SystemEvent, TimelinePage,
+};
 use crate::auth::{Role, User};
 use crate::error::AppError;
 use crate::history::db::{bind_authorship, insert_rows_sql, inserted_ids, rows_per_statement};
@@ -279,4 +282,85 @@ pub async fn set_done(
     history::db::record(&mut tx, "activity", id, version + 1, &change, user.id, &at).await?;
     tx.commit().await?;
     Ok(version + 1)
+}
+
+type Sql = sqlx::QueryBuilder<'static, sqlx::Sqlite>;
+
+/// The activity list's view, type and search (a subject containing the text).
+fn push_list_filters(sql: &mut Sql, query: &ActivityQuery, user_id: i64) {
+    sql.push(" WHERE 1 = 1");
+    match query.view {
+        ActivityView::Mine => {
+            sql.push(" AND a.owner_id = ").push_bind(user_id);
+        }
+        ActivityView::OpenTasks => {
+            sql.push(" AND a.kind = 'task' AND a.done = 0");
+        }
+        ActivityView::All => {}
+    }
+    if let Some(kind) = query.kind {
+        sql.push(" AND a.kind = ").push_bind(kind);
+    }
+    if let Some(search) = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        sql.push(" AND instr(lower(a.subject), ")
+            .push_bind(search.to_lowercase())
+            .push(") > 0");
+    }
+}
+
+/// The activity list's sort, then the id.
+fn push_list_order(sql: &mut Sql, query: &ActivityQuery) {
+    let column = match query.sort {
+        ActivitySort::Created => "a.created_at",
+        ActivitySort::Due => "a.due_date IS NULL, a.due_date",
+        ActivitySort::Subject => "lower(a.subject)",
+        ActivitySort::Owner => "u.name",
+    };
+    let direction = if query.is_descending() { "DESC" } else { "ASC" };
+    let order: Vec<String> = column
+        .split(", ")
+        .chain(["a.id"])
+        .map(|part| format!("{part} {direction}"))
+        .collect();
+    sql.push(format!(" ORDER BY {}", order.join(", ")));
+}
+
+/// One page of the activity list, and how many activities its view holds.
+pub async fn list(
+    pool: &SqlitePool,
+    query: &ActivityQuery,
+    user_id: i64,
+) -> Result<ActivityPage, sqlx::Error> {
+    let (page, offset) = crate::ui::list::page_and_offset(query.page, ACTIVITY_PAGE_SIZE);
+    let mut rows = Sql::new(format!(
+        "SELECT {ACTIVITY_COLUMNS} FROM activities a JOIN users u ON u.id = a.owner_id"
+    ));
+    push_list_filters(&mut rows, query, user_id);
+    push_list_order(&mut rows, query);
+    rows.push(" LIMIT ")
+        .push_bind(ACTIVITY_PAGE_SIZE)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let mut count = Sql::new("SELECT COUNT(*) FROM activities a");
+    push_list_filters(&mut count, query, user_id);
+    let rows = rows.build_query_as().fetch_all(pool).await?;
+    let total = count.build_query_scalar().fetch_one(pool).await?;
+    Ok(ActivityPage { rows, total, page })
+}
+
+/// Every activity of the list's view, type and search, in its order (no pages), with what
+/// the import reads back: the record it is about as a typed reference, the owner's email.
+pub fn export_query(query: &ActivityQuery, user_id: i64) -> Sql {
+    let mut sql = Sql::new(format!(
+        "SELECT {ACTIVITY_COLUMNS}, u.email AS owner_email FROM activities a \
+         JOIN users u ON u.id = a.owner_id"
+    ));
+    push_list_filters(&mut sql, query, user_id);
+    push_list_order(&mut sql, query);
+    sql
 }

@@ -25,7 +25,10 @@ pub fn MyActivitiesPage() -> impl IntoView {
     view! {
         <Title text="My activities" />
         <section class="page">
-            <header class="page-header"><h1>"My activities"</h1></header>
+            <header class="page-header">
+                <h1>"My activities"</h1>
+                <a class="button secondary" href=super::ActivityQuery::default().url()>"All activities"</a>
+            </header>
             <FormAlert result />
             <Transition fallback=|| view! { <p class="loading">"Loading your activities…"</p> }>
                 {move || Suspend::new(async move {

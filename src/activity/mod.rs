@@ -4,11 +4,15 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod export;
+pub mod list;
 pub mod mine;
 pub mod rules;
 pub mod timeline;
 
 use crate::option_set;
+use crate::url_state::field;
 use serde::{Deserialize, Serialize};
 
 option_set!(ActivityKind {
@@ -151,4 +155,122 @@ pub struct MyActivities {
     pub today: String,
     pub tasks: Vec<ActivityItem>,
     pub appointments: Vec<ActivityItem>,
+}
+
+option_set!(
+    /// The saved views of the activity list.
+    #[derive(Default)]
+    ActivityView {
+        #[default]
+        Mine => "mine", "My activities",
+        OpenTasks => "open-tasks", "Open tasks",
+        All => "all", "All activities",
+    }
+);
+
+option_set!(
+    /// The columns the activity list sorts by.
+    #[derive(Default)]
+    ActivitySort {
+        #[default]
+        Created => "created", "Created",
+        Due => "due", "Due date",
+        Subject => "subject", "Subject",
+        Owner => "owner", "Owner",
+    }
+);
+
+pub const ACTIVITY_PAGE_SIZE: i64 = 25;
+
+/// What the activity list shows. It round-trips through the URL (`crate::url_state`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ActivityQuery {
+    #[serde(deserialize_with = "field::or_default")]
+    pub view: ActivityView,
+    #[serde(
+        rename = "type",
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub kind: Option<ActivityKind>,
+    #[serde(rename = "q", alias = "search", deserialize_with = "field::optional")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    #[serde(
+        deserialize_with = "field::or_default",
+        skip_serializing_if = "field::is_default"
+    )]
+    pub sort: ActivitySort,
+    /// Newest first unless asked otherwise.
+    #[serde(
+        rename = "dir",
+        alias = "descending",
+        deserialize_with = "field::optional_descending",
+        serialize_with = "field::optional_direction",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub descending: Option<bool>,
+    #[serde(
+        deserialize_with = "field::page",
+        skip_serializing_if = "field::is_first_page"
+    )]
+    pub page: i64,
+}
+
+impl Default for ActivityQuery {
+    fn default() -> Self {
+        ActivityQuery::of_view(ActivityView::default())
+    }
+}
+
+impl ActivityQuery {
+    pub fn of_view(view: ActivityView) -> ActivityQuery {
+        ActivityQuery {
+            view,
+            kind: None,
+            search: None,
+            sort: ActivitySort::default(),
+            descending: None,
+            page: 1,
+        }
+    }
+
+    /// The list's direction: as chosen, else newest first for Created and soonest first
+    /// for the others.
+    pub fn is_descending(&self) -> bool {
+        self.descending
+            .unwrap_or(self.sort == ActivitySort::Created)
+    }
+
+    pub fn url(&self) -> String {
+        crate::url_state::url(ACTIVITY_LIST_PATH, self)
+    }
+
+    pub fn sorted_by(&self, sort: ActivitySort) -> ActivityQuery {
+        ActivityQuery {
+            sort,
+            descending: Some(self.sort == sort && !self.is_descending()),
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    pub fn at_page(&self, page: i64) -> ActivityQuery {
+        ActivityQuery {
+            page,
+            ..self.clone()
+        }
+    }
+}
+
+/// Where the activity list lives.
+pub const ACTIVITY_LIST_PATH: &str = "/activities/all";
+
+/// One page of the activity list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub rows: Vec<ActivityItem>,
+    pub total: i64,
+    pub page: i64,
 }

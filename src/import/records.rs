@@ -36,6 +36,18 @@ pub fn record_type(entity: ImportEntity) -> &'static str {
     }
 }
 
+/// The record a reference in Leadflow's own export names: its id, alone or typed as the
+/// export writes a reference that could be of two kinds ("lead:12", "account:5"); a typed
+/// reference to another kind names no record of this one.
+pub fn leadflow_id(entity: ImportEntity, text: &str) -> Option<i64> {
+    let id = match text.split_once(':') {
+        Some((kind, id)) if kind.trim() == record_type(entity) => id,
+        Some(_) => return None,
+        None => text,
+    };
+    id.trim().parse().ok()
+}
+
 /// The order a job's files run in, so that what a row points at is written before it:
 /// accounts, contacts, opportunities, leads (which name what they were qualified into),
 /// activities.
@@ -100,7 +112,7 @@ impl References {
             return Ok(Resolved::Missing);
         };
         let found: Option<i64> = if source == SourceSystem::Leadflow {
-            let Ok(id) = text.parse::<i64>() else {
+            let Some(id) = leadflow_id(entity, text) else {
                 return Ok(Resolved::Missing);
             };
             sqlx::query_scalar(&format!("SELECT id FROM {} WHERE id = ?", table(entity)))
@@ -489,6 +501,19 @@ pub async fn set_source(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leadflow_references_name_their_kind_when_they_could_be_two() {
+        assert_eq!(leadflow_id(ImportEntity::Leads, "12"), Some(12));
+        assert_eq!(leadflow_id(ImportEntity::Leads, "lead:12"), Some(12));
+        assert_eq!(leadflow_id(ImportEntity::Contacts, "lead:12"), None);
+        assert_eq!(
+            leadflow_id(ImportEntity::Opportunities, "opportunity: 3"),
+            Some(3)
+        );
+        assert_eq!(leadflow_id(ImportEntity::Accounts, "account:x"), None);
+        assert_eq!(leadflow_id(ImportEntity::Accounts, "Acme"), None);
+    }
 
     #[test]
     fn files_say_what_they_hold() {

@@ -54,6 +54,10 @@ pub fn build(state: AppState) -> Router {
             "/api/opportunities/export.csv",
             axum::routing::get(crate::opportunity::export::export_opportunities),
         )
+        .route(
+            "/api/activities/export.csv",
+            axum::routing::get(crate::activity::export::export_activities),
+        )
         .route_layer(guard())
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::import::http::UPLOAD_BODY_LIMIT,

@@ -4,7 +4,9 @@
 use crate::common::{TestApp, error_of};
 use crate::opportunities::{act, new_opportunity};
 use leadflow::activity::rules::event_text;
-use leadflow::activity::{MyActivities, RecordType, TimelineEntry, TimelinePage};
+use leadflow::activity::{
+    ActivityKind, ActivityPage, MyActivities, RecordType, TimelineEntry, TimelinePage,
+};
 use leadflow::error::AppError;
 use reqwest::{Client, StatusCode};
 
@@ -25,7 +27,7 @@ pub async fn timeline(app: &TestApp, client: &Client, regarding: &str, id: i64) 
 }
 
 /// Logs an activity; the form fields are `activity[…]`.
-async fn log(
+pub async fn log(
     app: &TestApp,
     client: &Client,
     regarding: &str,
@@ -376,4 +378,103 @@ async fn my_activities_lists_open_tasks_overdue_first_and_todays_appointments() 
     .await
     .unwrap();
     assert_eq!(history, [("done".to_string(), Some("Done".to_string()))]);
+}
+
+async fn activity_list(app: &TestApp, client: &Client, form: &[(&str, &str)]) -> ActivityPage {
+    let response = app.call(client, "/api/activities/list", form).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// The activity list's views, type filter, search, sort and pages match what the database
+/// holds, counted by queries of their own.
+#[tokio::test]
+async fn the_activity_list_filters_sorts_and_pages_every_activity() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    let count = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let all = activity_list(&app, &client, &[("query[view]", "all")]).await;
+    assert_eq!(all.total, count("SELECT COUNT(*) FROM activities").await);
+    assert!(all.total > 25, "the demo data fills more than a page");
+    let newest: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM activities ORDER BY created_at DESC, id DESC LIMIT 25")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(all.rows.iter().map(|a| a.id).collect::<Vec<_>>(), newest);
+    let second = activity_list(
+        &app,
+        &client,
+        &[
+            ("query[view]", "all"),
+            ("query[sort]", "subject"),
+            ("query[page]", "2"),
+        ],
+    )
+    .await;
+    let by_subject: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM activities ORDER BY lower(subject), id LIMIT 25 OFFSET 25",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        second.rows.iter().map(|a| a.id).collect::<Vec<_>>(),
+        by_subject
+    );
+
+    let mine = activity_list(&app, &client, &[("query[view]", "mine")]).await;
+    assert_eq!(
+        mine.total,
+        count(
+            "SELECT COUNT(*) FROM activities WHERE owner_id = (SELECT id FROM users WHERE email = 'manager@example.com')"
+        )
+        .await
+    );
+    let open_tasks = activity_list(&app, &client, &[("query[view]", "open-tasks")]).await;
+    assert_eq!(
+        open_tasks.total,
+        count("SELECT COUNT(*) FROM activities WHERE kind = 'task' AND done = 0").await
+    );
+    let calls = activity_list(
+        &app,
+        &client,
+        &[("query[view]", "all"), ("query[type]", "phone_call")],
+    )
+    .await;
+    assert_eq!(
+        calls.total,
+        count("SELECT COUNT(*) FROM activities WHERE kind = 'phone_call'").await
+    );
+    assert!(calls.rows.iter().all(|a| a.kind == ActivityKind::PhoneCall));
+
+    log(
+        &app,
+        &client,
+        "contact",
+        1,
+        &[
+            ("activity[kind]", "note"),
+            ("activity[subject]", "Zebra-striped follow-up"),
+        ],
+    )
+    .await
+    .unwrap();
+    let found = activity_list(
+        &app,
+        &client,
+        &[("query[view]", "all"), ("query[search]", "ZEBRA-striped")],
+    )
+    .await;
+    assert_eq!(found.total, 1);
+    assert_eq!(found.rows[0].regarding_type, RecordType::Contact);
+    assert_eq!(found.rows[0].regarding_id, 1);
 }

@@ -160,6 +160,7 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     ("/api/activities/mine", &[]),
+    ("/api/activities/list", &[("query[view]", "all")]),
     (
         "/api/activities/done",
         &[("id", "1"), ("version", "1"), ("done", "true")],
@@ -303,6 +304,7 @@ const ANY_SIGNED_IN: &[&str] = &[
     "/api/activities/log",
     "/api/activities/timeline",
     "/api/activities/mine",
+    "/api/activities/list",
     "/api/auth/logout",
     "/api/auth/me",
     "/api/import/history",

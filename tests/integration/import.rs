@@ -1761,3 +1761,116 @@ async fn a_file_kept_whole_before_parts_reads_after_the_migration() {
         ]
     );
 }
+
+/// The activity list exports its whole view in its order; each activity names its record
+/// as a typed reference (a lead and a contact of the same id stay apart), so the file
+/// re-imports as unchanged and a new row of it lands on the record it names.
+#[tokio::test]
+async fn the_activity_list_exports_its_view_and_reimports_as_unchanged() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    for regarding in ["lead", "contact", "account", "opportunity"] {
+        crate::activities::log(
+            &app,
+            &client,
+            regarding,
+            1,
+            &[
+                ("activity[kind]", "task"),
+                (
+                    "activity[subject]",
+                    &format!("Export check on {regarding} 1"),
+                ),
+                ("activity[due_date]", "2027-01-15"),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    let response = client
+        .get(format!(
+            "{}/api/activities/export.csv?view=all&sort=due",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let (header, rows) = export_rows(&bytes);
+    let expected: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM activities ORDER BY due_date IS NULL, due_date, id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let exported: Vec<i64> = rows.iter().map(|row| row[0].parse().unwrap()).collect();
+    assert!(exported.len() > 25, "more than one page");
+    assert_eq!(exported, expected, "in the list's order");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (person, regarding, subject) = (column("Person"), column("Regarding"), column("Subject"));
+    let reference = |kind: &str| {
+        let row = rows
+            .iter()
+            .find(|row| row[subject] == format!("Export check on {kind} 1"))
+            .unwrap();
+        (row[person].to_string(), row[regarding].to_string())
+    };
+    assert_eq!(reference("lead"), ("lead:1".to_string(), String::new()));
+    assert_eq!(
+        reference("contact"),
+        ("contact:1".to_string(), String::new())
+    );
+    assert_eq!(
+        reference("account"),
+        (String::new(), "account:1".to_string())
+    );
+    assert_eq!(
+        reference("opportunity"),
+        (String::new(), "opportunity:1".to_string())
+    );
+
+    let id = job_id(&upload_as(&app, &client, "activities", "activities.csv", bytes).await);
+    let dry = check(&app, &client, id, "overwrite").await;
+    let total = expected.len() as u64;
+    assert_eq!(
+        (dry.counts.rows, dry.counts.unchanged, dry.counts.rejected),
+        (total, total, 0),
+        "{:?}",
+        dry.errors
+    );
+
+    // A new row of the same shape: its typed reference picks the lead, not contact 1.
+    let new_row = format!(
+        "{}\r\n,,Task,Call back from the file,,2027-02-01,Open,lead:1,,,,,,,manager@example.com,\r\n",
+        header.iter().collect::<Vec<_>>().join(",")
+    );
+    let id = job_id(
+        &upload_as(
+            &app,
+            &client,
+            "activities",
+            "activities.csv",
+            new_row.into_bytes(),
+        )
+        .await,
+    );
+    let done = {
+        check(&app, &client, id, "create").await;
+        run(&app, &client, id).await
+    };
+    assert_eq!((done.counts.created, done.counts.rejected), (1, 0));
+    let (lead, contact): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT lead_id, contact_id FROM activities WHERE subject = 'Call back from the file'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((lead, contact), (Some(1), None));
+    let anonymous = app
+        .client()
+        .get(format!("{}/api/activities/export.csv", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}

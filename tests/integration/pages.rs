@@ -8,6 +8,7 @@ const SHELL_PAGES: &[&str] = &[
     "/pipeline",
     "/accounts",
     "/contacts",
+    "/activities/all",
     "/dashboard",
     "/users",
     "/settings",
