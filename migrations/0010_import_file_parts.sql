@@ -19,3 +19,9 @@ ALTER TABLE import_files ADD COLUMN encoding TEXT
 INSERT INTO import_file_parts (job_id, position, part, bytes)
     SELECT job_id, position, 0, bytes FROM import_files;
 ALTER TABLE import_files DROP COLUMN bytes;
+
+-- A row skipped as a duplicate keeps its source id and the record it duplicates, so other
+-- files' references to that id (a Salesforce contact's AccountId, say) follow it there.
+ALTER TABLE import_rows ADD COLUMN source_id TEXT;
+CREATE INDEX import_rows_stand_in ON import_rows (job_id, source_id)
+    WHERE source_id IS NOT NULL;

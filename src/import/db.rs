@@ -673,6 +673,7 @@ impl<'a> Context<'a> {
             refs: References {
                 source: Some(job.source_system),
                 pending: HashMap::new(),
+                run_of: (!dry_run).then_some(job.id),
             },
         })
     }
@@ -779,6 +780,8 @@ enum Planned {
     Skipped {
         message: String,
         hit: Option<DuplicateHit>,
+        /// A duplicate's source id and what it duplicates: references to the id follow it.
+        stands_for: Option<StandsFor>,
     },
     Unchanged(i64),
     Create(Box<NewRecord>),
@@ -786,6 +789,18 @@ enum Planned {
         update: Box<Update>,
         hit: Option<DuplicateHit>,
     },
+}
+
+/// A row skipped as a duplicate: its source id, and the record (or the earlier row of its
+/// chunk, whose record is written with it) that other files' references to the id mean.
+struct StandsFor {
+    source_id: String,
+    record: StandIn,
+}
+
+enum StandIn {
+    Record(i64),
+    EarlierLine(u64),
 }
 
 impl Planned {
@@ -1148,7 +1163,9 @@ impl Plan<'_> {
             .await?;
         let hit = hit.map(|(url, title)| self.hit(line, Some(url), title));
         let planned = match action(self.cx.settings.duplicates, &found) {
-            Action::Skip(message) => return Ok(self.skipped(line, message, hit, &found)),
+            Action::Skip(message) => {
+                return Ok(self.skipped(line, message, hit, (&found, row.source_id.as_deref())));
+            }
             Action::Create => Planned::Create(Box::new(NewRecord {
                 owner_id: self.owner_of(row.owner.as_deref()),
                 source_id: None,
@@ -1162,6 +1179,7 @@ impl Plan<'_> {
                     return Ok(Planned::Skipped {
                         message: "The matching lead was deleted meanwhile.".into(),
                         hit,
+                        stands_for: None,
                     });
                 };
                 let merged = merge(&lead.fields.to_input(), &row.input, overwrite);
@@ -1189,6 +1207,7 @@ impl Plan<'_> {
                             lead.status.label().to_lowercase()
                         ),
                         hit,
+                        stands_for: None,
                     }
                 } else if let Some(refused) = self.not_theirs(lead.owner_id, "lead", &hit) {
                     refused
@@ -1208,13 +1227,14 @@ impl Plan<'_> {
         Ok(planned)
     }
 
-    /// A skipped row, naming the earlier row it repeats when no record matched.
+    /// A row skipped as a duplicate, naming the earlier row it repeats when no record
+    /// matched; references to its source id follow it to what it duplicates.
     fn skipped(
         &self,
         line: u64,
         message: String,
         hit: Option<DuplicateHit>,
-        found: &Match,
+        (found, source_id): (&Match, Option<&str>),
     ) -> Planned {
         let hit = hit.or_else(|| match found {
             Match::EarlierRow { line: earlier, .. } => {
@@ -1222,7 +1242,24 @@ impl Plan<'_> {
             }
             _ => None,
         });
-        Planned::Skipped { message, hit }
+        let record = match found {
+            Match::Duplicate {
+                same_kind: Some(id),
+                ..
+            }
+            | Match::SourceId(id) => Some(StandIn::Record(*id)),
+            Match::EarlierRow { line, .. } => Some(StandIn::EarlierLine(*line)),
+            _ => None,
+        };
+        let stands_for = source_id.zip(record).map(|(id, record)| StandsFor {
+            source_id: id.to_string(),
+            record,
+        });
+        Planned::Skipped {
+            message,
+            hit,
+            stands_for,
+        }
     }
 
     /// A rep's import does not change someone else's record.
@@ -1231,6 +1268,7 @@ impl Plan<'_> {
             || Planned::Skipped {
                 message: format!("The matching {what} belongs to someone else."),
                 hit: hit.clone(),
+                stands_for: None,
             },
         )
     }
@@ -1378,7 +1416,10 @@ impl Plan<'_> {
                 }
             }
         };
-        let matches = find_duplicates(conn, &keys, None).await?;
+        // An account or contact duplicates only its own kind: a contact's company is its
+        // account, and a lead at an account's company is not the account.
+        let mut matches = find_duplicates(conn, &keys, None).await?;
+        matches.retain(|found| Some(found.kind) == kind);
         let hashed = Seen::keys(origin.source_id.as_deref(), &keys);
         let by_source = self.own_by_source(conn, &origin).await?;
         let (found, hit) = self
@@ -1386,7 +1427,10 @@ impl Plan<'_> {
             .await?;
         let hit = hit.map(|(url, title)| self.hit(line, Some(url), title));
         let planned = match action(self.cx.settings.duplicates, &found) {
-            Action::Skip(message) => return Ok(self.skipped(line, message, hit, &found)),
+            Action::Skip(message) => {
+                let source_id = origin.source_id.as_deref();
+                return Ok(self.skipped(line, message, hit, (&found, source_id)));
+            }
             Action::Create => Planned::Create(Box::new(NewRecord {
                 owner_id: self.owner_of(origin.owner.as_deref()),
                 source_id: origin.source_id.clone(),
@@ -1590,6 +1634,7 @@ impl Plan<'_> {
         let gone = |hit: Option<DuplicateHit>| Planned::Skipped {
             message: "The matching record was deleted meanwhile.".into(),
             hit,
+            stands_for: None,
         };
         let update = match new {
             New::Lead { .. } => return Err(AppError::Internal),
@@ -1649,6 +1694,7 @@ impl Plan<'_> {
                             stored.status.label().to_lowercase()
                         ),
                         hit,
+                        stands_for: None,
                     });
                 }
                 if let Some(refused) = self.not_theirs(stored.owner_id, "opportunity", &hit) {
@@ -1687,6 +1733,7 @@ impl Plan<'_> {
                 return Ok(Planned::Skipped {
                     message: "This activity is already in Leadflow; an import does not change activities.".into(),
                     hit,
+                    stands_for: None,
                 });
             }
         };
@@ -1712,14 +1759,19 @@ fn list_problems(errors: &mut Vec<RowError>, file: &str, line: u64, problems: &[
 }
 
 impl Planned {
-    /// The source id of the record a planned create brings in.
-    fn created_source_id(&self) -> Option<&str> {
-        let Planned::Create(new) = self else {
-            return None;
-        };
-        match &new.record {
-            New::Lead { state, .. } => state.source.as_ref().map(|(_, id)| id.as_str()),
-            _ => new.source_id.as_deref(),
+    /// The source id a row brings in: a planned create's, or a duplicate's that references
+    /// follow to what it duplicates.
+    fn brought_in_source_id(&self) -> Option<&str> {
+        match self {
+            Planned::Create(new) => match &new.record {
+                New::Lead { state, .. } => state.source.as_ref().map(|(_, id)| id.as_str()),
+                _ => new.source_id.as_deref(),
+            },
+            Planned::Skipped {
+                stands_for: Some(stands_for),
+                ..
+            } => Some(&stands_for.source_id),
+            _ => None,
         }
     }
 }
@@ -1763,7 +1815,7 @@ async fn dry_run_job(
             for ((line, _), planned) in chunk.iter().zip(planned_rows) {
                 let line = *line;
                 run.counts.add(planned.outcome());
-                if let Some(id) = planned.created_source_id() {
+                if let Some(id) = planned.brought_in_source_id() {
                     brought_in.push(id.to_string());
                 }
                 if let Some(hit) = planned.hit()
@@ -1771,7 +1823,7 @@ async fn dry_run_job(
                 {
                     run.duplicates.push(hit.clone());
                 }
-                if let Planned::Skipped { message, hit } = &planned
+                if let Planned::Skipped { message, hit, .. } = &planned
                     && hit.is_none()
                     && run.duplicates.len() < LISTED
                 {
@@ -1990,12 +2042,8 @@ async fn reject_unsaved(
         job,
         file,
         &[OutcomeRow {
-            line,
-            outcome: RowOutcome::Rejected,
-            record_id: None,
-            version: None,
-            before: None,
             message: Some(format!("Could not be saved: {}", unsaved_reason(error))),
+            ..OutcomeRow::new(line, RowOutcome::Rejected)
         }],
     )
     .await?;
@@ -2026,6 +2074,8 @@ struct OutcomeRow {
     /// An updated record's fields before (JSON), for undo.
     before: Option<String>,
     message: Option<String>,
+    /// A duplicate's source id; `record_id` is what it duplicates.
+    source_id: Option<String>,
 }
 
 impl OutcomeRow {
@@ -2037,6 +2087,7 @@ impl OutcomeRow {
             version: None,
             before: None,
             message: None,
+            source_id: None,
         }
     }
 }
@@ -2049,7 +2100,7 @@ async fn record_rows(
 ) -> Result<(), sqlx::Error> {
     for batch in rows.chunks(4_000) {
         let mut query = sqlx::QueryBuilder::new(
-            "INSERT INTO import_rows (job_id, file, line, outcome, record_id, version, before, message) ",
+            "INSERT INTO import_rows (job_id, file, line, outcome, record_id, version, before, message, source_id) ",
         );
         query.push_values(batch, |mut values, row| {
             values
@@ -2060,7 +2111,8 @@ async fn record_rows(
                 .push_bind(row.record_id)
                 .push_bind(row.version)
                 .push_bind(&row.before)
-                .push_bind(&row.message);
+                .push_bind(&row.message)
+                .push_bind(&row.source_id);
         });
         query.build().execute(&mut *conn).await?;
     }
@@ -2253,6 +2305,7 @@ async fn write_chunk(
     let mut counts = Counts::default();
     let mut outcomes: Vec<OutcomeRow> = Vec::with_capacity(chunk.len());
     let mut lead_creates: Vec<(usize, LeadFields, NewLeadState, Authorship)> = Vec::new();
+    let mut stand_ins: Vec<(usize, u64)> = Vec::new();
     let at = chrono::Utc::now().to_rfc3339();
     let importer = plan.cx.importer;
     let import_note = FieldChange {
@@ -2267,7 +2320,20 @@ async fn write_chunk(
         let mut row = OutcomeRow::new(*line, outcome);
         match planned {
             Planned::Rejected(problems) => row.message = Some(joined(&problems)),
-            Planned::Skipped { message, .. } => row.message = Some(message),
+            Planned::Skipped {
+                message,
+                stands_for,
+                ..
+            } => {
+                row.message = Some(message);
+                if let Some(StandsFor { source_id, record }) = stands_for {
+                    row.source_id = Some(source_id);
+                    match record {
+                        StandIn::Record(id) => row.record_id = Some(id),
+                        StandIn::EarlierLine(line) => stand_ins.push((outcomes.len(), line)),
+                    }
+                }
+            }
             Planned::Unchanged(id) => row.record_id = Some(id),
             Planned::Create(new) => {
                 let who = Authorship {
@@ -2298,6 +2364,13 @@ async fn write_chunk(
     let ids = leads::insert_many(&mut tx, &records).await?;
     for ((at, ..), id) in lead_creates.iter().zip(ids) {
         outcomes[*at].record_id = Some(id);
+    }
+    // Earlier rows of a chunk come first, so the row a duplicate repeats has its record.
+    for (at, line) in stand_ins {
+        outcomes[at].record_id = outcomes
+            .iter()
+            .find(|row| row.line == line)
+            .and_then(|row| row.record_id);
     }
     record_rows(&mut tx, job, plan.file, &outcomes).await?;
     sqlx::query(

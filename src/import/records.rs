@@ -93,11 +93,13 @@ pub enum Resolved {
 
 /// Finds the records rows point at. A run writes each file before the next is read, so an
 /// earlier file's rows are in the database; a dry run writes nothing and remembers their
-/// source ids instead (`pending`).
+/// source ids instead (`pending`). A row skipped as a duplicate stands for what it
+/// duplicates: the run finds it among the job's rows (`run_of`), the dry run in `pending`.
 #[derive(Default)]
 pub struct References {
     pub source: Option<SourceSystem>,
     pub pending: HashMap<ImportEntity, HashSet<String>>,
+    pub run_of: Option<i64>,
 }
 
 impl References {
@@ -128,6 +130,22 @@ impl References {
             .bind(text)
             .fetch_optional(&mut *conn)
             .await?
+        };
+        let found = match (found, self.run_of) {
+            (None, Some(job)) => {
+                sqlx::query_scalar(
+                    "SELECT r.record_id FROM import_rows r \
+                     JOIN import_files f ON f.job_id = r.job_id AND f.position = r.file \
+                     WHERE r.job_id = ? AND r.source_id = ? AND f.entity = ? \
+                     AND r.outcome = 'skipped' AND r.record_id IS NOT NULL LIMIT 1",
+                )
+                .bind(job)
+                .bind(text)
+                .bind(entity)
+                .fetch_optional(&mut *conn)
+                .await?
+            }
+            (found, _) => found,
         };
         Ok(match found {
             Some(id) => Resolved::Record(id),

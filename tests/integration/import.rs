@@ -364,14 +364,22 @@ fn sample_records(name: &str) -> Vec<HashMap<String, String>> {
         .collect()
 }
 
-/// Uploads files as one job; the new job's id.
+/// Uploads sample files as one job; the new job's id.
 async fn job_of_files(app: &TestApp, client: &Client, names: &[&str]) -> i64 {
+    let files: Vec<(String, Vec<u8>)> = names
+        .iter()
+        .map(|name| (name.to_string(), std::fs::read(sample(name)).unwrap()))
+        .collect();
+    job_of_named(app, client, files).await
+}
+
+/// Uploads files (name, bytes) as one job; the new job's id.
+async fn job_of_named(app: &TestApp, client: &Client, files: Vec<(String, Vec<u8>)>) -> i64 {
     let mut form = reqwest::multipart::Form::new().text("entity", "leads");
-    for name in names {
+    for (name, bytes) in files {
         form = form.part(
             "file",
-            reqwest::multipart::Part::bytes(std::fs::read(sample(name)).unwrap())
-                .file_name(name.to_string()),
+            reqwest::multipart::Part::bytes(bytes).file_name(name),
         );
     }
     let response = client
@@ -1316,8 +1324,16 @@ fn the_command_line_dry_run_writes_nothing_and_the_run_imports() {
     let email = header.iter().position(|h| h == "Email").unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(&rows[0][email], "lee@example.org");
+    let activities = std::process::Command::new(env!("CARGO_BIN_EXE_leadflow"))
+        .args(["export", "--entity", "activities", "--view", "view=all"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(activities.status.success());
+    let (header, _) = export_rows(&activities.stdout);
+    assert_eq!(header.get(7), Some("Person"));
     let refused = std::process::Command::new(env!("CARGO_BIN_EXE_leadflow"))
-        .args(["export", "--entity", "activities"])
+        .args(["export", "--entity", "widgets"])
         .env("DATABASE_URL", &url)
         .output()
         .unwrap();
@@ -1873,4 +1889,77 @@ async fn the_activity_list_exports_its_view_and_reimports_as_unchanged() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// With "skip", a row skipped as a duplicate still stands for what it duplicates: another
+/// file's reference to its source id points there (an earlier row's new record, or the
+/// existing record), in the dry run and the run alike, instead of rejecting the row.
+#[tokio::test]
+async fn references_to_a_skipped_duplicate_follow_it_to_what_it_duplicates() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("admin@example.com").await;
+    let (existing, name): (i64, String) =
+        sqlx::query_as("SELECT id, name FROM accounts WHERE active = 1 ORDER BY id LIMIT 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let accounts = format!(
+        "Id,Name\n001A,Harbor Lights Ltd\n001B,Harbor Lights Ltd\n001C,\"{}\"\n",
+        name.replace('"', "\"\"")
+    );
+    let contacts = "Id,LastName,FirstName,AccountId,Email\n\
+        003A,Ames,Ann,001B,ann@follow.example\n\
+        003C,Cole,Cy,001C,cy@follow.example\n";
+    let id = job_of_named(
+        &app,
+        &client,
+        vec![
+            ("Account.csv".into(), accounts.into_bytes()),
+            ("Contact.csv".into(), contacts.as_bytes().to_vec()),
+        ],
+    )
+    .await;
+    let dry = check(&app, &client, id, "skip").await;
+    assert_eq!(
+        (dry.counts.created, dry.counts.skipped, dry.counts.rejected),
+        (3, 2, 0),
+        "{:?} {:?}",
+        dry.errors,
+        dry.duplicates
+    );
+    let done = run(&app, &client, id).await;
+    let outcomes: Vec<(i64, i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT file, line, outcome, message FROM import_rows WHERE job_id = ? ORDER BY file, line",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            done.counts.created,
+            done.counts.skipped,
+            done.counts.rejected
+        ),
+        (3, 2, 0),
+        "{outcomes:?}"
+    );
+    let account_of = |email: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT account_id FROM contacts WHERE email = ?")
+                .bind(email)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let first: i64 = sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE source_system = 'salesforce' AND source_id = '001A'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(account_of("ann@follow.example").await, first);
+    assert_eq!(account_of("cy@follow.example").await, existing);
 }
