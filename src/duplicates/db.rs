@@ -68,6 +68,74 @@ fn written_out(sql: &str) -> String {
         )
 }
 
+/// The candidate query for many records at once (`k`: one row per record, numbered `n`):
+/// each branch of `CANDIDATES` walks the records and looks each one up on the same index,
+/// every branch once for all of them.
+fn many_candidates_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let per_record = CANDIDATES
+            .replace("(SELECT '", "(SELECT k.n AS record, '")
+            .replace(" LIMIT 20)", ")")
+            .replace(" FROM leads l", " FROM k CROSS JOIN leads l")
+            .replace(" FROM contacts c", " FROM k CROSS JOIN contacts c")
+            .replace(" FROM accounts a", " FROM k CROSS JOIN accounts a")
+            .replace("?1", "k.email")
+            .replace("?2", "k.phone_1")
+            .replace("?3", "k.phone_2")
+            .replace("?4", "k.company")
+            .replace("?5", "k.last_name");
+        written_out(&per_record)
+    })
+}
+
+/// A candidate of record number `record` of a batch.
+#[derive(sqlx::FromRow)]
+struct NumberedCandidate {
+    record: i64,
+    #[sqlx(flatten)]
+    candidate: Candidate,
+}
+
+/// Likely duplicates of each of many records (an import's chunk), by the same rule and
+/// candidates as `find_duplicates`, in one query: one list per record, in order.
+pub async fn find_duplicates_of_many(
+    conn: &mut SqliteConnection,
+    records: &[MatchKeys],
+) -> Result<Vec<Vec<DuplicateMatch>>, sqlx::Error> {
+    let mut found: Vec<Vec<Candidate>> = vec![Vec::new(); records.len()];
+    let wanted: Vec<(usize, &MatchKeys)> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, keys)| !keys.is_empty())
+        .collect();
+    // Six values a record, well inside SQLite's limit of bound values.
+    for batch in wanted.chunks(1_000) {
+        let mut sql =
+            sqlx::QueryBuilder::new("WITH k(n, email, phone_1, phone_2, company, last_name) AS (");
+        sql.push_values(batch, |mut row, (n, keys)| {
+            row.push_bind(*n as i64)
+                .push_bind(&keys.email)
+                .push_bind(&keys.business_phone)
+                .push_bind(&keys.mobile_phone)
+                .push_bind(&keys.company)
+                .push_bind(&keys.last_name);
+        });
+        sql.push(") ").push(many_candidates_sql());
+        let candidates: Vec<NumberedCandidate> = sql.build_query_as().fetch_all(&mut *conn).await?;
+        for numbered in candidates {
+            if let Some(list) = found.get_mut(numbered.record as usize) {
+                list.push(numbered.candidate);
+            }
+        }
+    }
+    Ok(records
+        .iter()
+        .zip(found)
+        .map(|(keys, candidates)| find_matches(keys, candidates, None))
+        .collect())
+}
+
 /// Likely duplicates of a record with `keys` among open leads and active contacts and
 /// accounts (see `duplicates` for the rule).
 pub async fn find_duplicates(

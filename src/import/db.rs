@@ -29,7 +29,7 @@ use crate::activity::RecordType;
 use crate::activity::rules::ValidActivity;
 use crate::auth::{Role, User};
 use crate::contact::ContactFields;
-use crate::duplicates::db::find_duplicates;
+use crate::duplicates::db::{find_duplicates, find_duplicates_of_many};
 use crate::duplicates::{DuplicateMatch, MatchKeys, RecordKind};
 use crate::error::AppError;
 use crate::history::{Authorship, FieldChange};
@@ -999,8 +999,8 @@ impl Plan<'_> {
     }
 
     /// What each row of a chunk will do, reading (never writing) the database. For leads,
-    /// the source ids of the whole chunk in one query and the duplicate rule row by row
-    /// (one query for all rows measured slower: its lists defeat the per-key indexes).
+    /// the whole chunk's source ids, account references and duplicate candidates each in
+    /// one query (the candidates walk the chunk's rows and probe each key's index).
     async fn plan_chunk(
         &self,
         conn: &mut SqliteConnection,
@@ -1035,32 +1035,51 @@ impl Plan<'_> {
             }
             return Ok(planned);
         }
-        let rows: Vec<_> = chunk
+        let mut rows: Vec<_> = chunk
             .iter()
             .map(|(_, values)| self.read_lead(values))
             .collect();
-        let source_ids: Vec<&str> = rows
+        let companies: Vec<&str> = rows
             .iter()
-            .filter_map(|row| row.as_ref().ok()?.source_id.as_deref())
+            .filter_map(|row| row.as_ref().ok()?.fields.company_name.as_deref())
+            .collect();
+        let account_names = self.cx.refs.account_names(conn, &companies).await?;
+        let mut resolved = Vec::with_capacity(rows.len());
+        for row in rows.drain(..) {
+            resolved.push(match row {
+                Err(problems) => Err(problems),
+                Ok(mut row) => self
+                    .resolve_lead(conn, &mut row, &account_names)
+                    .await?
+                    .map(|state| (row, state)),
+            });
+        }
+        let source_ids: Vec<&str> = resolved
+            .iter()
+            .filter_map(|row| row.as_ref().ok()?.0.source_id.as_deref())
             .collect();
         let by_source = self.by_source_ids(conn, &source_ids).await?;
-        for ((line, _), row) in chunk.iter().zip(rows) {
+        let keys: Vec<MatchKeys> = resolved
+            .iter()
+            .map(|row| {
+                row.as_ref()
+                    .map(|(row, _)| leads::match_keys(&row.fields))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let matches = find_duplicates_of_many(conn, &keys).await?;
+        for (((line, _), row), matches) in chunk.iter().zip(resolved).zip(matches) {
             planned.push(match row {
                 Err(problems) => self.rejected(problems),
-                Ok(mut row) => match self.resolve_lead(conn, &mut row).await? {
-                    Err(problems) => self.rejected(problems),
-                    Ok(state) => {
-                        let source = row
-                            .source_id
-                            .as_ref()
-                            .and_then(|id| by_source.get(id))
-                            .copied();
-                        let matches =
-                            find_duplicates(conn, &leads::match_keys(&row.fields), None).await?;
-                        self.plan_lead(conn, *line, row, state, (source, matches), seen)
-                            .await?
-                    }
-                },
+                Ok((row, state)) => {
+                    let source = row
+                        .source_id
+                        .as_ref()
+                        .and_then(|id| by_source.get(id))
+                        .copied();
+                    self.plan_lead(conn, *line, row, state, (source, matches), seen)
+                        .await?
+                }
             });
         }
         Ok(planned)
@@ -1072,12 +1091,16 @@ impl Plan<'_> {
         &self,
         conn: &mut SqliteConnection,
         row: &mut LeadRow,
+        account_names: &HashMap<String, String>,
     ) -> Result<Result<NewLeadState, RowProblems>, AppError> {
-        if let Some(company) = row.fields.company_name.clone()
-            && let Some(name) = self.cx.refs.account_name(conn, &company).await?
+        if let Some(name) = row
+            .fields
+            .company_name
+            .as_ref()
+            .and_then(|company| account_names.get(company))
         {
             row.input.company_name = name.clone();
-            row.fields.company_name = Some(name);
+            row.fields.company_name = Some(name.clone());
         }
         let reason = row.reason.unwrap_or(LeadStatusReason::New);
         let closed = reason.status() != LeadStatus::Open;

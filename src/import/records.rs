@@ -228,23 +228,69 @@ impl References {
         Ok(None)
     }
 
-    /// The account's name, when `text` is the source id of an account (Salesforce exports of
-    /// leads can carry one in the company column).
-    pub async fn account_name(
+    /// The names of the accounts that `texts` name by source id (a lead's company column
+    /// holding its account's id), in one query: text → name. Other texts are left out.
+    pub async fn account_names(
         &self,
         conn: &mut SqliteConnection,
-        text: &str,
-    ) -> Result<Option<String>, AppError> {
-        let Resolved::Record(id) = self
-            .by_source_id(conn, ImportEntity::Accounts, text)
-            .await?
-        else {
-            return Ok(None);
+        texts: &[&str],
+    ) -> Result<HashMap<String, String>, AppError> {
+        let Some(source) = self.source.filter(|_| !texts.is_empty()) else {
+            return Ok(HashMap::new());
         };
-        Ok(sqlx::query_scalar("SELECT name FROM accounts WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?)
+        let mut names: HashMap<String, String> = if source == SourceSystem::Leadflow {
+            let ids: Vec<(&str, i64)> = texts
+                .iter()
+                .filter_map(|text| Some((*text, leadflow_id(ImportEntity::Accounts, text)?)))
+                .collect();
+            let list: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
+            let by_id: HashMap<i64, String> = sqlx::query_as(
+                "SELECT id, name FROM accounts WHERE id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(serde_json::to_string(&list).map_err(|_| AppError::Internal)?)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+            ids.into_iter()
+                .filter_map(|(text, id)| Some((text.to_string(), by_id.get(&id)?.clone())))
+                .collect()
+        } else {
+            sqlx::query_as(
+                "SELECT source_id, name FROM accounts WHERE source_system = ? \
+                 AND source_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(source)
+            .bind(serde_json::to_string(texts).map_err(|_| AppError::Internal)?)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect()
+        };
+        if let Some(job) = self.run_of {
+            let missing: Vec<&str> = texts
+                .iter()
+                .filter(|text| !names.contains_key(**text))
+                .copied()
+                .collect();
+            if !missing.is_empty() {
+                let stand_ins: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT r.source_id, a.name FROM import_rows r \
+                     JOIN import_files f ON f.job_id = r.job_id AND f.position = r.file \
+                     JOIN accounts a ON a.id = r.record_id \
+                     WHERE r.job_id = ? AND f.entity = 'accounts' AND r.outcome = 'skipped' \
+                     AND r.source_id IN (SELECT value FROM json_each(?))",
+                )
+                .bind(job)
+                .bind(serde_json::to_string(&missing).map_err(|_| AppError::Internal)?)
+                .fetch_all(&mut *conn)
+                .await?;
+                for (text, name) in stand_ins {
+                    names.entry(text).or_insert(name);
+                }
+            }
+        }
+        Ok(names)
     }
 }
 

@@ -517,3 +517,50 @@ async fn a_contact_edit_records_readable_history_and_moves_between_accounts() {
     };
     assert_eq!(changed_fields, ["Job title", "Account"]);
 }
+
+/// The import's batched duplicate lookup finds, for each record, exactly what the forms'
+/// lookup finds for it alone: over every demo lead's, contact's and account's keys, their
+/// phones swapped, a company alone, and empty keys.
+#[tokio::test]
+async fn the_batched_duplicate_lookup_finds_what_one_lookup_finds() {
+    use leadflow::duplicates::MatchKeys;
+    use leadflow::duplicates::db::{find_duplicates, find_duplicates_of_many};
+    let app = TestApp::spawn().await;
+    let mut keys: Vec<MatchKeys> = sqlx::query_as(
+        "SELECT email_normalized AS email, business_phone_digits AS business_phone, \
+         mobile_phone_digits AS mobile_phone, company_normalized AS company, \
+         last_name_normalized AS last_name FROM leads \
+         UNION ALL SELECT c.email_normalized, c.business_phone_digits, c.mobile_phone_digits, \
+         a.name_normalized, c.last_name_normalized FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id \
+         UNION ALL SELECT email_normalized, phone_digits, NULL, name_normalized, NULL FROM accounts",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let variations: Vec<MatchKeys> = keys
+        .iter()
+        .map(|k| MatchKeys {
+            email: None,
+            business_phone: k.mobile_phone.clone(),
+            mobile_phone: k.business_phone.clone(),
+            company: k.company.clone(),
+            last_name: None,
+        })
+        .collect();
+    keys.extend(variations);
+    keys.push(MatchKeys::default());
+    assert!(keys.len() > 200, "{} records' keys", keys.len());
+    let mut conn = app.pool.acquire().await.unwrap();
+    let batched = find_duplicates_of_many(&mut conn, &keys).await.unwrap();
+    assert_eq!(batched.len(), keys.len());
+    let mut matched = 0;
+    for (keys, batched) in keys.iter().zip(&batched) {
+        let alone = find_duplicates(&mut conn, keys, None).await.unwrap();
+        assert_eq!(batched, &alone, "{keys:?}");
+        matched += usize::from(!alone.is_empty());
+    }
+    assert!(
+        matched > 100,
+        "most keys match their own record ({matched})"
+    );
+}
