@@ -730,6 +730,8 @@ enum New {
     },
     Opportunity {
         new: Box<NewOpportunity>,
+        /// Whether the row names a stage (else `new` is at the process's first).
+        stage_named: bool,
         /// The customer account to create first, named by the row and not yet in Leadflow.
         new_account: Option<AccountFields>,
         /// The probability and forecast category the row gives (else the stage's).
@@ -771,6 +773,8 @@ enum Update {
         version: i64,
         before: OpportunityBefore,
         after: ValidOpportunity,
+        /// The stage the row names, when it is not the deal's stage.
+        stage: Option<i64>,
     },
 }
 
@@ -1501,6 +1505,7 @@ impl Plan<'_> {
                 .entry("account".into())
                 .or_insert_with(|| "Give the account or contact this deal is with.".into());
         }
+        let stage_named = row.stage.is_some();
         let stage = self.cx.process.stage(row.stage.as_deref());
         if stage.is_none() {
             problems.insert(
@@ -1567,6 +1572,7 @@ impl Plan<'_> {
             row.origin,
             New::Opportunity {
                 new: Box::new(new),
+                stage_named,
                 new_account,
                 given: (row.valid.probability, row.valid.forecast_category),
             },
@@ -1687,7 +1693,12 @@ impl Plan<'_> {
                 }
                 Update::Contact { stored, fields }
             }
-            New::Opportunity { new, given, .. } => {
+            New::Opportunity {
+                new,
+                given,
+                stage_named,
+                ..
+            } => {
                 let Some(stored) = stored_opportunity(conn, id).await? else {
                     return Ok(gone(hit));
                 };
@@ -1704,9 +1715,12 @@ impl Plan<'_> {
                         || given
                             .1
                             .is_some_and(|c| c != stored.before.forecast_category));
+                let stage = Some(new.stage_id)
+                    .filter(|stage| stage_named && Some(*stage) != stored.before.stage_id);
                 if fields == stored.before.fields
                     && customer == (stored.before.account_id, stored.before.contact_id)
                     && !forecast_given
+                    && stage.is_none()
                 {
                     return Ok(Planned::Unchanged(id));
                 }
@@ -1726,6 +1740,7 @@ impl Plan<'_> {
                 Update::Opportunity {
                     id,
                     version: stored.version,
+                    stage,
                     before: stored.before,
                     after: ValidOpportunity {
                         fields,
@@ -2305,10 +2320,22 @@ async fn write_update(
             version,
             before,
             after,
+            stage,
         } => {
             let before_text = before_json(&before)?;
-            let version =
+            let mut version =
                 crate::opportunity::db::update_in(conn, id, version, &after, importer).await?;
+            if let Some(stage) = stage {
+                version = crate::opportunity::db::set_stage_in(
+                    conn,
+                    id,
+                    version,
+                    stage,
+                    importer,
+                    std::slice::from_ref(import_note),
+                )
+                .await?;
+            }
             (id, version, before_text)
         }
     })
@@ -2615,11 +2642,26 @@ async fn restore(
         }
         ImportEntity::Opportunities => {
             let before: OpportunityBefore = serde_json::from_str(before).map_err(unreadable)?;
-            let probability = u8::try_from(before.probability).ok();
+            let mut version = version;
+            if let Some(stage) = before.stage_id {
+                version = crate::opportunity::db::set_stage_in(
+                    conn,
+                    id,
+                    version,
+                    stage,
+                    user,
+                    std::slice::from_ref(note),
+                )
+                .await?;
+            }
+            // What followed the stage before the import follows it again.
             let valid = ValidOpportunity {
                 fields: before.fields,
-                probability,
-                forecast_category: Some(before.forecast_category),
+                probability: u8::try_from(before.probability)
+                    .ok()
+                    .filter(|_| before.probability_overridden || before.stage_id.is_none()),
+                forecast_category: Some(before.forecast_category)
+                    .filter(|_| before.category_overridden || before.stage_id.is_none()),
                 customer: Some(Customer {
                     account_id: before.account_id,
                     contact_id: before.contact_id,

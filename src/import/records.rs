@@ -459,6 +459,14 @@ pub struct OpportunityBefore {
     pub forecast_category: ForecastCategory,
     pub account_id: Option<i64>,
     pub contact_id: Option<i64>,
+    /// Whether the probability and category were set by hand, or followed the stage.
+    #[serde(default)]
+    pub probability_overridden: bool,
+    #[serde(default)]
+    pub category_overridden: bool,
+    /// `None` in a before-image kept before stages were restored.
+    #[serde(default)]
+    pub stage_id: Option<i64>,
 }
 
 /// A stored opportunity as a re-imported row is compared with it.
@@ -482,10 +490,13 @@ pub async fn stored_opportunity(
         forecast_category: ForecastCategory,
         account_id: Option<i64>,
         contact_id: Option<i64>,
+        probability_overridden: bool,
+        forecast_overridden: bool,
+        stage_id: i64,
     }
     let state: Option<State> = sqlx::query_as(
-        "SELECT version, owner_id, status, probability, forecast_category, account_id, contact_id \
-         FROM opportunities WHERE id = ?",
+        "SELECT version, owner_id, status, probability, forecast_category, account_id, contact_id, \
+         probability_overridden, forecast_overridden, stage_id FROM opportunities WHERE id = ?",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -511,6 +522,9 @@ pub async fn stored_opportunity(
             forecast_category: state.forecast_category,
             account_id: state.account_id,
             contact_id: state.contact_id,
+            probability_overridden: state.probability_overridden,
+            category_overridden: state.forecast_overridden,
+            stage_id: Some(state.stage_id),
         },
     }))
 }

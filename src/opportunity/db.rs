@@ -621,6 +621,19 @@ async fn customer_name(
         })
 }
 
+/// The opportunity stages of a process, in order.
+async fn process_stages(
+    conn: &mut SqliteConnection,
+    process_id: i64,
+) -> Result<Vec<StageInfo>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name FROM stages WHERE process_id = ? AND entity = 'opportunity' ORDER BY position",
+    )
+    .bind(process_id)
+    .fetch_all(conn)
+    .await
+}
+
 /// Next Stage / Previous Stage: gated by the current stage's required steps, recorded in
 /// the stage history, probability and forecast from the new stage unless overridden.
 pub async fn move_stage(
@@ -633,12 +646,7 @@ pub async fn move_stage(
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let o = for_write(&mut tx, id, version, user).await?;
     check_open(&o)?;
-    let stages: Vec<StageInfo> = sqlx::query_as(
-        "SELECT id, name FROM stages WHERE process_id = ? AND entity = 'opportunity' ORDER BY position",
-    )
-    .bind(o.process_id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let stages = process_stages(&mut tx, o.process_id).await?;
     let mut steps_of = std::collections::HashMap::new();
     for stage in &stages {
         let steps =
@@ -661,26 +669,67 @@ pub async fn move_stage(
     if target == o.stage_id {
         return Ok(version);
     }
+    let version = write_stage(&mut tx, &o, &stages, target, user, &[]).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// An import's stage (and its undo's): the stage the source system has the deal at, a
+/// stage of its process, taken without the step gate, which is the user's rule for moving
+/// a deal on, not a check on where another system says it is. `note` goes in the history.
+pub async fn set_stage_in(
+    conn: &mut SqliteConnection,
+    id: i64,
+    version: i64,
+    target: i64,
+    user: &User,
+    note: &[FieldChange],
+) -> Result<i64, AppError> {
+    let o = for_write(&mut *conn, id, version, user).await?;
+    check_open(&o)?;
+    if target == o.stage_id {
+        return Ok(version);
+    }
+    let stages = process_stages(&mut *conn, o.process_id).await?;
+    if !stages.iter().any(|stage| stage.id == target) {
+        return Err(AppError::field(
+            "stage",
+            "That stage is not in this opportunity's sales process.",
+        ));
+    }
+    write_stage(conn, &o, &stages, target, user, note).await
+}
+
+/// The one write of a stage move: probability and forecast from the new stage unless
+/// overridden, the stage history row, and the record's history. Returns the new version.
+async fn write_stage(
+    conn: &mut SqliteConnection,
+    o: &StoredOpportunity,
+    stages: &[StageInfo],
+    target: i64,
+    user: &User,
+    note: &[FieldChange],
+) -> Result<i64, AppError> {
     let forecast = o
         .forecast()
-        .at_stage(stage_defaults(&mut tx, target).await?);
+        .at_stage(stage_defaults(&mut *conn, target).await?);
     let at = now();
-    write_forecast(&mut tx, &o, &forecast, user, &at).await?;
+    write_forecast(&mut *conn, o, &forecast, user, &at).await?;
     sqlx::query("UPDATE opportunities SET stage_id = ? WHERE id = ?")
         .bind(target)
-        .bind(id)
-        .execute(&mut *tx)
+        .bind(o.id)
+        .execute(&mut *conn)
         .await?;
     sqlx::query(
         "INSERT INTO stage_history (record_type, record_id, from_stage_id, to_stage_id, changed_by, changed_at) \
          VALUES ('opportunity', ?, ?, ?, ?, ?)",
     )
-    .bind(id)
+    .bind(o.id)
     .bind(o.stage_id)
     .bind(target)
     .bind(user.id)
     .bind(&at)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     let name = |stage: i64| {
         stages
@@ -697,7 +746,8 @@ pub async fn move_stage(
         &forecast_values(&o.forecast()),
         &forecast_values(&forecast),
     ));
-    commit_change(tx, id, version, &changes, user, &at).await
+    changes.extend_from_slice(note);
+    record_change(conn, o.id, o.version, &changes, user, &at).await
 }
 
 /// Ticks or unticks a checkbox step of the opportunity's active stage (no version bump).

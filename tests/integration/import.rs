@@ -1963,3 +1963,111 @@ async fn references_to_a_skipped_duplicate_follow_it_to_what_it_duplicates() {
     assert_eq!(account_of("ann@follow.example").await, first);
     assert_eq!(account_of("cy@follow.example").await, existing);
 }
+
+/// A re-import that names another stage for an open deal moves it there (the stage history
+/// says from, to, who and when; probability and forecast follow the new stage), and undo
+/// moves it back with its probability following the stage again, not set by hand.
+#[tokio::test]
+async fn a_reimport_moves_an_open_deal_to_its_stage_and_undo_moves_it_back() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    let (deal, from_stage): (i64, i64) = sqlx::query_as(
+        "SELECT id, stage_id FROM opportunities WHERE status = 'open' AND probability_overridden = 0 \
+         AND forecast_overridden = 0 ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let stages: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT id, name, default_probability FROM stages WHERE entity = 'opportunity' \
+         AND process_id = (SELECT process_id FROM opportunities WHERE id = ?) ORDER BY position",
+    )
+    .bind(deal)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let (to_stage, to_name, to_probability) = stages
+        .iter()
+        .rev()
+        .find(|(id, ..)| *id != from_stage)
+        .cloned()
+        .unwrap();
+    let from_probability = stages.iter().find(|s| s.0 == from_stage).unwrap().2;
+
+    let exported = client
+        .get(format!(
+            "{}/api/opportunities/export.csv?view=all-open",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (header, rows) = export_rows(&exported);
+    let stage_column = header.iter().position(|h| h == "Stage").unwrap();
+    let mut row: Vec<String> = rows
+        .iter()
+        .find(|row| row[0] == deal.to_string())
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    row[stage_column] = to_name.clone();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header).unwrap();
+    writer.write_record(&row).unwrap();
+    let file = writer.into_inner().unwrap();
+    let id = job_id(&upload_as(&app, &client, "opportunities", "opportunities.csv", file).await);
+    let dry = check(&app, &client, id, "overwrite").await;
+    assert_eq!(
+        (dry.counts.updated, dry.counts.rejected),
+        (1, 0),
+        "{:?}",
+        dry.errors
+    );
+    let done = run(&app, &client, id).await;
+    assert_eq!(done.counts.updated, 1);
+
+    let state = || {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64, bool)>(
+                "SELECT stage_id, probability, probability_overridden FROM opportunities WHERE id = ?",
+            )
+            .bind(deal)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(state().await, (to_stage, to_probability, false));
+    let moves = || {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64)>(
+                "SELECT from_stage_id, to_stage_id FROM stage_history \
+                 WHERE record_type = 'opportunity' AND record_id = ? ORDER BY id",
+            )
+            .bind(deal)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(moves().await.last(), Some(&(from_stage, to_stage)));
+
+    let undone = app
+        .call(&client, "/api/import/undo", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(undone.status(), StatusCode::OK);
+    let report: leadflow::import::UndoReport = undone.json().await.unwrap();
+    assert_eq!(report.restored, 1);
+    assert_eq!(
+        state().await,
+        (from_stage, from_probability, false),
+        "back at its stage, its probability following the stage again"
+    );
+    assert_eq!(moves().await.last(), Some(&(to_stage, from_stage)));
+}
