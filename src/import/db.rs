@@ -1833,7 +1833,11 @@ async fn dry_run_job(
     let mut conn = pool.acquire().await?;
     let mut run = DryRun::default();
     let mut rejected = HashMap::new();
-    for file in files_of(pool, job.id).await? {
+    let files = files_of(pool, job.id).await?;
+    let last = files.len() - 1;
+    for (index, file) in files.into_iter().enumerate() {
+        // Only a later file's references need the source ids this one brings in.
+        let keep_brought_in = index < last;
         let mut rows = FileRows::open(pool, job.id, file.position).await?;
         let plan = cx.plan(&file, &rows.headers)?;
         let mut seen = Seen::default();
@@ -1853,7 +1857,7 @@ async fn dry_run_job(
             for ((line, _), planned) in chunk.iter().zip(planned_rows) {
                 let line = *line;
                 run.counts.add(planned.outcome());
-                if let Some(id) = planned.brought_in_source_id() {
+                if let Some(id) = planned.brought_in_source_id().filter(|_| keep_brought_in) {
                     brought_in.push(id.to_string());
                 }
                 if let Some(hit) = planned.hit()
