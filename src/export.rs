@@ -8,7 +8,7 @@ use crate::spreadsheet::safe_cell;
 use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::mpsc;
 
 /// Bytes gathered before they are sent on.
@@ -126,9 +126,12 @@ pub fn download(
 /// ends the stream, so the client sees a failed download, never a file that looks complete.
 fn streamed(file_name: &str, export: Export) -> Response {
     let receiver = start(export);
+    // Fused: the compression layer polls the body once more after its end, which an
+    // unfused `unfold` answers with a panic (and the browser with a cut-off download).
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
-    });
+    })
+    .fuse();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -2071,3 +2071,35 @@ async fn a_reimport_moves_an_open_deal_to_its_stage_and_undo_moves_it_back() {
     );
     assert_eq!(moves().await.last(), Some(&(to_stage, from_stage)));
 }
+
+/// Browsers ask for compressed responses, and every list's export must still arrive whole:
+/// the compression layer polls the streamed body once more after its end.
+#[tokio::test]
+async fn every_export_downloads_whole_when_compressed_as_browsers_ask() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    for list in [
+        "leads",
+        "opportunities",
+        "accounts",
+        "contacts",
+        "activities",
+    ] {
+        let response = client
+            .get(format!("{}/api/{list}/export.csv", app.address))
+            .header("Accept-Encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{list}");
+        assert!(
+            response.headers().contains_key("content-encoding"),
+            "{list} is compressed"
+        );
+        let body = response.bytes().await;
+        assert!(
+            body.as_ref().is_ok_and(|bytes| !bytes.is_empty()),
+            "{list}: the download ends whole: {body:?}"
+        );
+    }
+}
