@@ -1063,6 +1063,9 @@ impl Plan<'_> {
             .filter_map(|row| row.as_ref().ok()?.0.source_id.as_deref())
             .collect();
         let by_source = self.by_source_ids(conn, &source_ids).await?;
+        // The leads rows update by their source id, loaded together.
+        let known: Vec<i64> = by_source.values().copied().collect();
+        let mut loaded = leads::load_leads(conn, &known).await?;
         let keys: Vec<MatchKeys> = resolved
             .iter()
             .map(|row| {
@@ -1081,8 +1084,8 @@ impl Plan<'_> {
                         .as_ref()
                         .and_then(|id| by_source.get(id))
                         .copied();
-                    self.plan_lead(conn, *line, row, state, (source, matches), seen)
-                        .await?
+                    let found = (source, matches, &mut loaded);
+                    self.plan_lead(conn, *line, row, state, found, seen).await?
                 }
             });
         }
@@ -1175,7 +1178,11 @@ impl Plan<'_> {
         line: u64,
         row: LeadRow,
         state: NewLeadState,
-        (by_source, matches): (Option<i64>, Vec<DuplicateMatch>),
+        (by_source, matches, loaded): (
+            Option<i64>,
+            Vec<DuplicateMatch>,
+            &mut HashMap<i64, StoredLead>,
+        ),
         seen: &mut Seen,
     ) -> Result<Planned, AppError> {
         let hashed = Seen::keys(row.source_id.as_deref(), &leads::match_keys(&row.fields));
@@ -1202,7 +1209,11 @@ impl Plan<'_> {
                 },
             })),
             Action::Update { id, overwrite } => {
-                let Some(lead) = leads::load_lead(conn, id).await? else {
+                let lead = match loaded.remove(&id) {
+                    Some(lead) => Some(lead),
+                    None => leads::load_lead(conn, id).await?,
+                };
+                let Some(lead) = lead else {
                     return Ok(Planned::Skipped {
                         message: "The matching lead was deleted meanwhile.".into(),
                         hit,

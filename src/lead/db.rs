@@ -275,6 +275,26 @@ pub async fn load_lead(
         .await
 }
 
+/// The leads of these ids that exist, in one query (an import's chunk): id → lead.
+pub async fn load_leads(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, StoredLead>, sqlx::Error> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = SQL.get_or_init(|| {
+        LOAD_LEAD.replace(
+            "WHERE l.id = ?",
+            "WHERE l.id IN (SELECT value FROM json_each(?))",
+        )
+    });
+    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let leads: Vec<StoredLead> = sqlx::query_as(sql).bind(ids).fetch_all(conn).await?;
+    Ok(leads.into_iter().map(|lead| (lead.id, lead)).collect())
+}
+
 /// The lead for a write: it exists (404) and the caller may change it (403).
 async fn lead_for_write(
     conn: &mut SqliteConnection,
