@@ -16,7 +16,7 @@ const TEXT_CHECK_BYTES: usize = 8_192;
 
 /// Refuses what is plainly not a CSV file, from its first bytes: a zip (an .xlsx workbook)
 /// or binary data.
-pub fn refuse_non_text(first_bytes: &[u8]) -> Result<(), String> {
+fn refuse_non_text(first_bytes: &[u8]) -> Result<(), String> {
     if first_bytes.starts_with(b"PK\x03\x04") {
         return Err(
             "This is a zip file (an .xlsx workbook?). Save the sheet as CSV and upload that."
@@ -126,7 +126,8 @@ impl TextDecoder {
     }
 }
 
-/// A whole file's text (tests, and files small enough to hold).
+/// A whole file's text, for the tests (the import reads files in pieces).
+#[cfg(test)]
 pub fn decode(bytes: &[u8]) -> Result<String, String> {
     refuse_non_text(bytes)?;
     let mut sniffer = EncodingSniffer::default();
@@ -136,6 +137,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
 
 /// The delimiter of the header line: whichever of comma, semicolon and tab it holds most
 /// of outside quotes (comma when it holds none).
+#[cfg(test)]
 pub fn detect_delimiter(text: &str) -> u8 {
     header_delimiter(text, true).unwrap_or(b',')
 }
@@ -172,7 +174,7 @@ fn header_delimiter(text: &str, whole: bool) -> Option<u8> {
 /// Finds a quote that never closes, over a file's text in pieces: the rest of the file
 /// would be one value.
 #[derive(Debug)]
-pub struct QuoteCheck {
+struct QuoteCheck {
     line: u64,
     opened_on: Option<u64>,
 }
@@ -187,7 +189,7 @@ impl Default for QuoteCheck {
 }
 
 impl QuoteCheck {
-    pub fn push(&mut self, text: &str) {
+    fn push(&mut self, text: &str) {
         for byte in text.bytes() {
             match byte {
                 b'"' => {
@@ -202,7 +204,7 @@ impl QuoteCheck {
         }
     }
 
-    pub fn finish(&self) -> Result<(), String> {
+    fn finish(&self) -> Result<(), String> {
         match self.opened_on {
             Some(line) => Err(format!(
                 "A quote opened on line {line} is never closed, so the rest of the file would be one value."
@@ -470,32 +472,39 @@ pub fn inspect(
     }
 }
 
-/// A readable file held whole (tests, and the row reader's own checks): its headers and
-/// its rows.
+/// A file held whole, for the tests: checked as an upload is (`inspect`), then its rows.
+#[cfg(test)]
 pub struct Table {
     pub headers: Vec<String>,
     pub delimiter: u8,
     reader: RowReader,
 }
 
+#[cfg(test)]
 impl Table {
     /// Checks the file's shape and reads its header line.
     pub fn open(text: &str) -> Result<Table, String> {
-        if text.trim().is_empty() {
-            return Err("The file is empty.".into());
-        }
-        let mut quotes = QuoteCheck::default();
-        quotes.push(text);
-        quotes.finish()?;
+        let given = std::cell::Cell::new(false);
+        let shape = inspect(
+            |piece| {
+                piece.clear();
+                if !given.replace(true) {
+                    piece.extend_from_slice(text.as_bytes());
+                }
+                Ok(())
+            },
+            || {
+                given.set(false);
+                Ok(())
+            },
+        )?;
         let mut reader = RowReader::default();
         reader.push(text.to_string(), true);
-        let headers = match reader.next_record() {
-            Next::Record(_, record) => check_headers(record)?,
-            _ => return Err("The file is empty.".into()),
-        };
+        // The header line, already checked.
+        reader.next_record();
         Ok(Table {
-            headers,
-            delimiter: reader.delimiter().unwrap_or(b','),
+            headers: shape.headers,
+            delimiter: shape.delimiter,
             reader,
         })
     }
