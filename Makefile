@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ## Build and run the app on http://127.0.0.1:3000 (demo data on first start).
 run:
 	.ci/install-tools
-	cargo leptos serve --release
+	cargo leptos serve --release --split --precompress
 
 ## Every check and test (what CI runs).
 test:

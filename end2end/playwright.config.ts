@@ -32,7 +32,18 @@ export default defineConfig({
   },
   projects: [
     { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
-    { name: "mobile", use: { ...devices["Pixel 7"], launchOptions: chromium } },
+    // The phone reps carry: 360 × 740 CSS pixels, touch.
+    {
+      name: "mobile",
+      use: {
+        userAgent: devices["Pixel 7"].userAgent,
+        viewport: { width: 360, height: 740 },
+        deviceScaleFactor: 3,
+        isMobile: true,
+        hasTouch: true,
+        launchOptions: chromium,
+      },
+    },
   ],
   webServer: {
     command: process.env.LEADFLOW_BIN ?? "../target/release/leadflow",

@@ -14,12 +14,27 @@ use crate::lead::record::LeadRecordPage;
 use crate::opportunity::pages::OpportunityPage;
 use crate::ui::{ErrorPage, NotFound, Toasts, provide_toasts};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_navigate;
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 
+/// The page around the app, rendered on the server only. Besides the app it carries the
+/// field-mode pieces the outbox script fills in: the sync status bar and the update prompt.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let (stylesheet, outbox_script) = use_context::<crate::server::AppState>()
+        .map(|state| {
+            (
+                state.assets.stylesheet.clone(),
+                state.assets.outbox_script.clone(),
+            )
+        })
+        .unwrap_or_else(|| ("/pkg/leadflow.css".into(), String::new()));
+    #[cfg(not(feature = "ssr"))]
+    let (stylesheet, outbox_script) = (String::new(), String::new());
+    // Shown offline as "as of 10:42": when this copy of the page was made.
+    let rendered_at = chrono::Utc::now().to_rfc3339();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -27,13 +42,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#1f3a5f" />
+                <meta name="rendered-at" content=rendered_at />
+                <link rel="stylesheet" href=stylesheet />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icons/icon-192.png" />
+                <script type="module" src=outbox_script></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
             <body>
                 <App />
+                <div id="outbox-bar" class="outbox-bar" role="status" hidden></div>
+                <div id="update-bar" class="update-bar" role="alert" hidden>
+                    <span>"A new version of Leadflow is ready."</span>
+                    <button type="button" class="button primary">"Reload"</button>
+                </div>
             </body>
         </html>
     }
@@ -44,32 +69,31 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
     view! {
-        <Stylesheet id="leptos" href="/pkg/leadflow.css" />
         <Title formatter=|page: String| format!("{page} · Leadflow") />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} />
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("") view=|| view! { <Redirect path="/leads" /> } />
-                    <Route path=path!("leads") view=LeadsPage />
-                    <Route path=path!("leads/new") view=NewLeadPage />
-                    <Route path=path!("leads/:id") view=LeadRecordPage />
-                    <Route path=path!("opportunities") view=crate::opportunity::list::OpportunitiesPage />
-                    <Route path=path!("opportunities/:id") view=OpportunityPage />
-                    <Route path=path!("pipeline") view=crate::opportunity::board::PipelinePage />
-                    <Route path=path!("accounts") view=|| view! { <DirectoryList kind=DirectoryKind::Accounts /> } />
-                    <Route path=path!("accounts/new") view=NewAccountPage />
-                    <Route path=path!("accounts/:id") view=AccountPage />
-                    <Route path=path!("contacts") view=|| view! { <DirectoryList kind=DirectoryKind::Contacts /> } />
-                    <Route path=path!("contacts/new") view=NewContactPage />
-                    <Route path=path!("contacts/:id") view=ContactPage />
-                    <Route path=path!("activities") view=MyActivitiesPage />
-                    <Route path=path!("activities/all") view=crate::activity::list::ActivityListPage />
-                    <Route path=path!("dashboard") view=crate::dashboard::page::DashboardPage />
-                    <Route path=path!("users") view=UsersPage />
-                    <Route path=path!("settings") view=crate::settings::SettingsPage />
-                    <Route path=path!("import") view=crate::import::pages::ImportPage />
-                    <Route path=path!("import/:id") view=crate::import::pages::ImportJobPage />
+                    <Route path=path!("leads") view={Lazy::<LeadsRoute>::new()} />
+                    <Route path=path!("leads/new") view={Lazy::<NewLeadRoute>::new()} />
+                    <Route path=path!("leads/:id") view={Lazy::<LeadRecordRoute>::new()} />
+                    <Route path=path!("opportunities") view={Lazy::<OpportunitiesRoute>::new()} />
+                    <Route path=path!("opportunities/:id") view={Lazy::<OpportunityRoute>::new()} />
+                    <Route path=path!("pipeline") view={Lazy::<PipelineRoute>::new()} />
+                    <Route path=path!("accounts") view={Lazy::<AccountsRoute>::new()} />
+                    <Route path=path!("accounts/new") view={Lazy::<NewAccountRoute>::new()} />
+                    <Route path=path!("accounts/:id") view={Lazy::<AccountRoute>::new()} />
+                    <Route path=path!("contacts") view={Lazy::<ContactsRoute>::new()} />
+                    <Route path=path!("contacts/new") view={Lazy::<NewContactRoute>::new()} />
+                    <Route path=path!("contacts/:id") view={Lazy::<ContactRoute>::new()} />
+                    <Route path=path!("activities") view={Lazy::<MyActivitiesRoute>::new()} />
+                    <Route path=path!("activities/all") view={Lazy::<ActivityListRoute>::new()} />
+                    <Route path=path!("dashboard") view={Lazy::<DashboardRoute>::new()} />
+                    <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
+                    <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
+                    <Route path=path!("import") view={Lazy::<ImportRoute>::new()} />
+                    <Route path=path!("import/:id") view={Lazy::<ImportJobRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -180,6 +204,269 @@ fn SignedInLayout() -> impl IntoView {
     }
 }
 
+// Every page is a lazy route: `cargo leptos build --split` moves its code into its own WASM
+// chunk, so a first visit downloads the shell and the one page it shows.
+
+pub struct LoginRoute;
+
+#[lazy_route]
+impl LazyRoute for LoginRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <LoginPage /> }.into_any()
+    }
+}
+
+pub struct LeadsRoute;
+
+#[lazy_route]
+impl LazyRoute for LeadsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <LeadsPage /> }.into_any()
+    }
+}
+
+pub struct NewLeadRoute;
+
+#[lazy_route]
+impl LazyRoute for NewLeadRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <NewLeadPage /> }.into_any()
+    }
+}
+
+pub struct LeadRecordRoute;
+
+#[lazy_route]
+impl LazyRoute for LeadRecordRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <LeadRecordPage /> }.into_any()
+    }
+}
+
+pub struct OpportunitiesRoute;
+
+#[lazy_route]
+impl LazyRoute for OpportunitiesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::opportunity::list::OpportunitiesPage /> }.into_any()
+    }
+}
+
+pub struct OpportunityRoute;
+
+#[lazy_route]
+impl LazyRoute for OpportunityRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <OpportunityPage /> }.into_any()
+    }
+}
+
+pub struct PipelineRoute;
+
+#[lazy_route]
+impl LazyRoute for PipelineRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::opportunity::board::PipelinePage /> }.into_any()
+    }
+}
+
+pub struct AccountsRoute;
+
+#[lazy_route]
+impl LazyRoute for AccountsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <DirectoryList kind=DirectoryKind::Accounts /> }.into_any()
+    }
+}
+
+pub struct NewAccountRoute;
+
+#[lazy_route]
+impl LazyRoute for NewAccountRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <NewAccountPage /> }.into_any()
+    }
+}
+
+pub struct AccountRoute;
+
+#[lazy_route]
+impl LazyRoute for AccountRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <AccountPage /> }.into_any()
+    }
+}
+
+pub struct ContactsRoute;
+
+#[lazy_route]
+impl LazyRoute for ContactsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <DirectoryList kind=DirectoryKind::Contacts /> }.into_any()
+    }
+}
+
+pub struct NewContactRoute;
+
+#[lazy_route]
+impl LazyRoute for NewContactRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <NewContactPage /> }.into_any()
+    }
+}
+
+pub struct ContactRoute;
+
+#[lazy_route]
+impl LazyRoute for ContactRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ContactPage /> }.into_any()
+    }
+}
+
+pub struct MyActivitiesRoute;
+
+#[lazy_route]
+impl LazyRoute for MyActivitiesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <MyActivitiesPage /> }.into_any()
+    }
+}
+
+pub struct ActivityListRoute;
+
+#[lazy_route]
+impl LazyRoute for ActivityListRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::activity::list::ActivityListPage /> }.into_any()
+    }
+}
+
+pub struct DashboardRoute;
+
+#[lazy_route]
+impl LazyRoute for DashboardRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::dashboard::page::DashboardPage /> }.into_any()
+    }
+}
+
+pub struct UsersRoute;
+
+#[lazy_route]
+impl LazyRoute for UsersRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <UsersPage /> }.into_any()
+    }
+}
+
+pub struct SettingsRoute;
+
+#[lazy_route]
+impl LazyRoute for SettingsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::settings::SettingsPage /> }.into_any()
+    }
+}
+
+pub struct ImportRoute;
+
+#[lazy_route]
+impl LazyRoute for ImportRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::import::pages::ImportPage /> }.into_any()
+    }
+}
+
+pub struct ImportJobRoute;
+
+#[lazy_route]
+impl LazyRoute for ImportJobRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::import::pages::ImportJobPage /> }.into_any()
+    }
+}
+
 #[component]
 fn UserMenu(user: User) -> impl IntoView {
     let open = RwSignal::new(false);
@@ -203,7 +490,7 @@ fn UserMenu(user: User) -> impl IntoView {
             <button
                 class="user-menu-button"
                 type="button"
-                aria-label=format!("Account menu for {}", user.name)
+                aria-label=format!("Account menu for {} ({})", user.name, initials(&user.name))
                 aria-controls="user-menu-panel"
                 aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|open| *open = !*open)

@@ -16,6 +16,7 @@ pub mod export;
 pub mod history;
 pub mod import;
 pub mod lead;
+pub mod offline;
 pub mod opportunity;
 pub mod options;
 pub mod process;
@@ -28,14 +29,18 @@ pub mod url_state;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The browser entry point: hydrate the server-rendered page, then mark the body so tests
-/// (and people) know clicks will now be handled.
+/// The browser entry point: hydrate the server-rendered page (loading the page's lazy WASM
+/// chunk first), then mark the body so tests (and people) know clicks will now be handled.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    if let Some(body) = leptos::prelude::document().body() {
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document()
+            .body()
+            .expect("the page has a body");
+        let app = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        app.forget();
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }

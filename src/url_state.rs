@@ -21,6 +21,18 @@ pub fn read<T: DeserializeOwned + Default>(query: &str) -> T {
     serde_qs::from_str(query.trim_start_matches('?')).unwrap_or_default()
 }
 
+/// How many filters `state` sets: its query parameters other than the view, the sort and
+/// the page (the "Filters (2)" button of a folded filter form on a phone).
+pub fn active_filters<T: Serialize>(state: &T) -> usize {
+    const NOT_FILTERS: [&str; 4] = ["view", "sort", "dir", "page"];
+    serde_qs::to_string(state)
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, value)| !value.is_empty() && !NOT_FILTERS.contains(key))
+        .count()
+}
+
 /// Field readers and writers for `#[serde(deserialize_with, serialize_with)]`.
 pub mod field {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -123,5 +135,24 @@ pub(crate) mod tests {
     /// The query string of a URL as the browser's address bar carries it.
     pub(crate) fn query_of(url: &str) -> &str {
         url.split_once('?').map_or("", |(_, query)| query)
+    }
+
+    #[test]
+    fn active_filters_count_what_narrows_the_list_not_the_view_sort_or_page() {
+        use crate::lead::{LeadQuery, LeadSort, LeadView, Rating};
+        let none = LeadQuery {
+            view: LeadView::Closed,
+            sort: LeadSort::Name,
+            descending: true,
+            page: 3,
+            ..Default::default()
+        };
+        assert_eq!(super::active_filters(&none), 0);
+        let two = LeadQuery {
+            search: Some("Blue & Co".into()),
+            rating: Some(Rating::Hot),
+            ..none
+        };
+        assert_eq!(super::active_filters(&two), 2);
     }
 }

@@ -1,4 +1,4 @@
-import { test, expect, signIn, gotoHydrated, openNavigation, expectNoHorizontalScroll, newOpportunity } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, openNavigation, expectNoHorizontalScroll, newOpportunity, openFilters } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 /** Creates an account and a contact of it through the forms; returns on the contact. */
@@ -28,6 +28,7 @@ test("from an account open a contact, log a call, see it on the account's timeli
   // Find the account in the list, open it, open its contact.
   const nav = await openNavigation(page);
   await nav.getByRole("link", { name: "Accounts" }).click();
+  await openFilters(page);
   await page.getByLabel("Search").fill(account);
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page.getByText("1 account", { exact: true })).toBeVisible();

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { test, expect, signIn, openNavigation, expectNoHorizontalScroll } from "./fixtures";
+import { test, expect, signIn, openNavigation, expectNoHorizontalScroll, openFilters } from "./fixtures";
 
 test("the activity list filters by type in the URL and exports exactly its view", async ({ page }) => {
   await signIn(page, "manager@example.com");
@@ -11,6 +11,7 @@ test("the activity list filters by type in the URL and exports exactly its view"
 
   await page.getByRole("navigation", { name: "Activity views" }).getByRole("link", { name: "All activities" }).click();
   await expect(page).toHaveURL(/view=all/);
+  await openFilters(page);
   await page.getByLabel("Type").selectOption({ label: "Phone call" });
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(/type=phone_call/);

@@ -1,4 +1,4 @@
-import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, openFilters } from "./fixtures";
 
 // The dashboard is filtered to Ada Admin's deals: no other test creates or moves hers, so
 // the counts hold still while this test compares them with the lists.
@@ -11,6 +11,7 @@ test("dashboard: charts, table view, and a funnel stage leads to the list with t
   }
   await expectNoHorizontalScroll(page);
 
+  await openFilters(page);
   await page.getByLabel("Owner").selectOption({ label: "Ada Admin" });
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(/\/dashboard\?owner=\d+/);

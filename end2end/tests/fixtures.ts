@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "leadflow-demo";
@@ -32,10 +33,42 @@ export const test = base.extend<Fixtures & { consoleGuard: void }>({
 
 export { expect };
 
-/** Opens a page and waits until it is hydrated: clicks before that would be lost. */
+/** Opens a page and waits until it is hydrated: clicks before that would be lost. Every page
+ * opened this way is checked by axe-core. */
 export async function gotoHydrated(page: Page, path: string) {
   await page.goto(path);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expectAccessible(page);
+}
+
+/** No axe-core violations (WCAG 2.1 A and AA and best practices) on the page as it is now. */
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const violations = results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+  );
+  expect(violations, `axe-core on ${new URL(page.url()).pathname}`).toEqual([]);
+}
+
+/** Interactive elements smaller than 44 × 44 px. A checkbox or radio counts with its label
+ * (tapping either toggles it). Exempt, as in WCAG's target-size rule: links inside running
+ * text, and the dashboard's chart marks, whose figures and links the same page offers at
+ * full size in its table view. */
+export async function smallTouchTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const selector = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex='0']";
+    const target = (el: HTMLElement) => {
+      const label = (el as HTMLInputElement).labels?.[0];
+      const toggles = el.matches("input[type=checkbox], input[type=radio]");
+      return toggles && label ? label.getBoundingClientRect() : el.getBoundingClientRect();
+    };
+    return [...document.querySelectorAll<HTMLElement>(selector)]
+      .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden")
+      .filter((el) => !el.closest(".skip-link, .visually-hidden, p, figcaption, svg"))
+      .map((el) => ({ el, box: target(el) }))
+      .filter(({ box }) => box.height < 44 || box.width < 44)
+      .map(({ el, box }) => `${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute("aria-label") || el.id).trim().slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+  });
 }
 
 export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {
@@ -55,6 +88,17 @@ export async function openNavigation(page: Page) {
     await expect(menu).toHaveAttribute("aria-expanded", "true");
   }
   return page.getByRole("navigation", { name: "Main" });
+}
+
+/** On a phone a list's filters fold behind the Filters button: open them to use them. */
+export async function openFilters(page: Page) {
+  // The form is there (folded or not) once the list has rendered.
+  await page.locator("form[role=search]").waitFor({ state: "attached" });
+  const toggle = page.getByRole("button", { name: /^Filters/ });
+  if ((await toggle.isVisible()) && (await toggle.getAttribute("aria-expanded")) !== "true") {
+    await toggle.click();
+    await expect(toggle).toHaveAttribute("aria-expanded", "true");
+  }
 }
 
 export async function expectNoHorizontalScroll(page: Page) {

@@ -115,13 +115,14 @@ test("an edit saves, and a stale edit gets a conflict naming the changed field",
   const url = page.url();
 
   // Someone else changes the city in another session.
-  const other = await browser.newPage();
+  const otherSession = await browser.newContext();
+  const other = await otherSession.newPage();
   await signIn(other, "admin@example.com");
   await gotoHydrated(other, url);
   await other.getByLabel("City").fill("Bergen");
   await other.getByRole("button", { name: "Save", exact: true }).click();
   await expect(other.getByRole("status")).toContainText("Lead saved.");
-  await other.close();
+  await otherSession.close();
 
   await page.getByLabel("Job title").fill("Buyer");
   await page.getByRole("button", { name: "Save", exact: true }).click();

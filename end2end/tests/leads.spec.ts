@@ -1,4 +1,4 @@
-import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, openFilters } from "./fixtures";
 
 const total = async (page: import("@playwright/test").Page) => {
   const text = await page.getByText(/^\d+ leads?$/).textContent();
@@ -19,6 +19,7 @@ test("lead views: switch view, search, sort and page, kept in the URL", async ({
   await expectNoHorizontalScroll(page);
 
   // Search, sort and order go into the URL and survive a reload.
+  await openFilters(page);
   await page.getByLabel("Search").fill("tanaka");
   await page.getByLabel("Sort by").selectOption("topic");
   await page.getByLabel("Order").selectOption("asc");
@@ -47,6 +48,7 @@ test("the closed view lists qualified and disqualified leads", async ({ page }) 
   await signIn(page, "manager@example.com");
   await page.getByRole("link", { name: "Closed leads" }).click();
   await expect(page).toHaveURL(/view=closed/);
+  await openFilters(page);
   await page.getByLabel("Status").selectOption("qualified");
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(/reason=qualified/);
@@ -81,6 +83,7 @@ test("quick create a lead in one tap, with field errors that keep what was typed
   await expect(page).toHaveURL(/\/leads\/\d+$/);
   await expect(page.getByRole("heading", { name: "Met at booth 14", level: 1 })).toBeVisible();
   await gotoHydrated(page, "/leads?view=my-open");
+  await openFilters(page);
   await page.getByLabel("Search").fill(company);
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page.getByText(/^1 lead$/)).toBeVisible();

@@ -1,4 +1,4 @@
-import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, newOpportunity } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, newOpportunity, openFilters } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 /** The History tab's table (the tab shows again after each reload of the record). */
@@ -87,6 +87,7 @@ test("move a card on the board and see the column totals change", async ({ page,
   await expect(page.getByRole("status")).toContainText("Opportunity saved.");
 
   await gotoHydrated(page, "/pipeline");
+  await openFilters(page);
   await page.getByLabel("Owner").selectOption({ label: "Riley Rep" });
   await page.getByLabel("Close date from").fill(day);
   await page.getByLabel("Close date to").fill(day);

@@ -1,4 +1,4 @@
-import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, openFilters } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 const total = async (page: Page) => {
@@ -21,6 +21,7 @@ test("opportunity views: switch view, filter by stage, sort, page, kept in the U
   await expect(page.getByText(/^Page 2 of \d+$/)).toBeVisible();
 
   // A stage filter and a sort go into the URL and survive a reload.
+  await openFilters(page);
   await page.getByLabel("Stage").selectOption({ label: "Propose" });
   await page.getByLabel("Sort by").selectOption({ label: "Revenue" });
   await page.getByLabel("Order").selectOption("desc");
@@ -39,6 +40,7 @@ test("opportunity views: switch view, filter by stage, sort, page, kept in the U
   // Won lists closed deals, latest first; the row opens the record.
   await page.getByRole("link", { name: "Won opportunities" }).click();
   await expect(page).toHaveURL(/view=won/);
+  await openFilters(page);
   await expect(page.getByLabel("Closed from")).toBeVisible();
   const first = rows.getByRole("link").first();
   const topic = (await first.textContent()) ?? "";

@@ -69,6 +69,7 @@ test("an unknown address shows the not-found page", async ({ page, allowConsole 
 });
 
 test("every signed-in page hydrates when loaded directly", async ({ page }) => {
+  test.setTimeout(90_000);
   await signIn(page, "admin@example.com");
   for (const path of ["/leads", "/leads/new", "/opportunities", "/pipeline", "/accounts", "/contacts", "/activities/all", "/dashboard", "/users"]) {
     await gotoHydrated(page, path);

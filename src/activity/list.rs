@@ -107,17 +107,19 @@ fn ActivityTable(result: ActivityPage, query: ActivityQuery) -> impl IntoView {
     let page_query = query.clone();
     let page_url = Callback::new(move |page| page_query.at_page(page).url());
     view! {
-        <Form method="GET" action=ACTIVITY_LIST_PATH attr:class="list-filters" attr:role="search">
-            <input type="hidden" name="view" value=query.view.code() />
-            <div class="field search-field">
-                <label for="activity-search">"Search"</label>
-                <input id="activity-search" type="search" name="q" placeholder="Subject"
-                    value=query.search.clone().unwrap_or_default() />
-            </div>
-            {option_filter("activity-type", "type", "Type", ActivityKind::ALL, query.kind)}
-            {sort_filters("activity-sort", &COLUMNS, query.sort, query.is_descending())}
-            <button type="submit" class="button primary">"Apply"</button>
-        </Form>
+        <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query)>
+            <Form method="GET" action=ACTIVITY_LIST_PATH attr:class="list-filters" attr:role="search">
+                <input type="hidden" name="view" value=query.view.code() />
+                <div class="field search-field">
+                    <label for="activity-search">"Search"</label>
+                    <input id="activity-search" type="search" name="q" placeholder="Subject"
+                        value=query.search.clone().unwrap_or_default() />
+                </div>
+                {option_filter("activity-type", "type", "Type", ActivityKind::ALL, query.kind)}
+                {sort_filters("activity-sort", &COLUMNS, query.sort, query.is_descending())}
+                <button type="submit" class="button primary">"Apply"</button>
+            </Form>
+        </crate::ui::list::FilterFold>
         <p class="row-count">{count}</p>
         <p class="list-actions"><a href=export_url download>"Export CSV"</a></p>
         {if result.total == 0 {

@@ -96,22 +96,24 @@ fn DashboardFilters(
         }
     });
     view! {
-        <Form method="GET" action="/dashboard" attr:class="list-filters" attr:role="search">
-            {owner_field}
-            <div class="field">
-                <label for="dashboard-from">"From month"</label>
-                <input id="dashboard-from" type="month" name="from" value=query.from.clone().unwrap_or_default()
-                    aria-invalid=from_error.is_some().then_some("true") aria-describedby="dashboard-from-error" />
-                <p class="field-error" id="dashboard-from-error">{from_error}</p>
-            </div>
-            <div class="field">
-                <label for="dashboard-to">"To month"</label>
-                <input id="dashboard-to" type="month" name="to" value=query.to.clone().unwrap_or_default()
-                    aria-invalid=to_error.is_some().then_some("true") aria-describedby="dashboard-to-error" />
-                <p class="field-error" id="dashboard-to-error">{to_error}</p>
-            </div>
-            <button type="submit" class="button primary">"Apply"</button>
-        </Form>
+        <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query) has_error=error.is_some()>
+            <Form method="GET" action="/dashboard" attr:class="list-filters" attr:role="search">
+                {owner_field}
+                <div class="field">
+                    <label for="dashboard-from">"From month"</label>
+                    <input id="dashboard-from" type="month" name="from" value=query.from.clone().unwrap_or_default()
+                        aria-invalid=from_error.is_some().then_some("true") aria-describedby="dashboard-from-error" />
+                    <p class="field-error" id="dashboard-from-error">{from_error}</p>
+                </div>
+                <div class="field">
+                    <label for="dashboard-to">"To month"</label>
+                    <input id="dashboard-to" type="month" name="to" value=query.to.clone().unwrap_or_default()
+                        aria-invalid=to_error.is_some().then_some("true") aria-describedby="dashboard-to-error" />
+                    <p class="field-error" id="dashboard-to-error">{to_error}</p>
+                </div>
+                <button type="submit" class="button primary">"Apply"</button>
+            </Form>
+        </crate::ui::list::FilterFold>
     }
 }
 

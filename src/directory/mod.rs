@@ -593,16 +593,18 @@ fn DirectoryTable(
     );
     let page_url = Callback::new(move |page| page_query.at_page(page).url(kind));
     view! {
-        <Form method="GET" action=kind.path() attr:class="list-filters" attr:role="search">
-            <input type="hidden" name="view" value=query.view.code() />
-            <div class="field search-field">
-                <label for=search_id.clone()>"Search"</label>
-                <input id=search_id type="search" name="q" placeholder="Name or email"
-                    value=query.search.clone().unwrap_or_default() />
-            </div>
-            {sort_filters("directory-sort", &COLUMNS, query.sort, query.descending)}
-            <button type="submit" class="button primary">"Apply"</button>
-        </Form>
+        <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query)>
+            <Form method="GET" action=kind.path() attr:class="list-filters" attr:role="search">
+                <input type="hidden" name="view" value=query.view.code() />
+                <div class="field search-field">
+                    <label for=search_id.clone()>"Search"</label>
+                    <input id=search_id type="search" name="q" placeholder="Name or email"
+                        value=query.search.clone().unwrap_or_default() />
+                </div>
+                {sort_filters("directory-sort", &COLUMNS, query.sort, query.descending)}
+                <button type="submit" class="button primary">"Apply"</button>
+            </Form>
+        </crate::ui::list::FilterFold>
         <p class="row-count">{count}</p>
         <p class="list-actions"><a href=export_url download>"Export CSV"</a></p>
         {if result.total == 0 {

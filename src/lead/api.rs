@@ -3,7 +3,7 @@
 
 use super::qualify::QualifyPreview;
 use super::rules::LeadInput;
-use super::{LeadDetail, LeadPage, LeadQuery, SaveOutcome};
+use super::{LeadDetail, LeadPage, LeadQuery, SaveOutcome, SyncedLead};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -47,28 +47,68 @@ fn picked_owner(owner: &str) -> Result<Option<i64>, AppError> {
     }
 }
 
-/// Creates a lead (full form or quick create). Any signed-in user may capture leads; only
-/// managers may create them for someone else. Stops at likely duplicates unless
-/// `save_anyway` is set.
+/// Creates a lead (full form or quick create, with a photo of a business card from a phone).
+/// Any signed-in user may capture leads; only managers may create them for someone else.
+/// Stops at likely duplicates unless `save_anyway` is set.
 #[server(endpoint = "leads/create")]
 pub async fn create_lead(
     lead: LeadInput,
     #[server(default)] owner: String,
     #[server(default)] save_anyway: Option<String>,
+    #[server(default)] card_photo: String,
 ) -> Result<SaveOutcome, AppError> {
     use crate::server::{current_user, guard::state, respond};
     respond(
         async {
             let user = current_user().await?;
             let fields = super::rules::validate_lead(&lead)?;
-            super::db::create_lead(
-                &state()?.pool,
-                &fields,
-                picked_owner(&owner)?.unwrap_or(user.id),
-                &user,
-                save_anyway.is_some(),
+            let photo = super::capture::parse_card_photo(&card_photo)?;
+            let request = super::db::NewLeadRequest {
+                save_anyway: save_anyway.is_some(),
+                capture: None,
+                photo,
+            };
+            let owner = picked_owner(&owner)?.unwrap_or(user.id);
+            Ok(
+                super::db::create_lead(&state()?.pool, &fields, owner, &user, request)
+                    .await?
+                    .outcome,
             )
-            .await
+        }
+        .await,
+    )
+}
+
+/// Syncs a lead captured on a device (offline or not) from its outbox, owned by the caller.
+/// Idempotent on `capture_key`: a retry returns the same lead, the key with another body is
+/// a conflict (409). Likely duplicates do not stop it: they come back to be shown.
+#[server(endpoint = "leads/sync")]
+pub async fn sync_lead(
+    capture_key: String,
+    lead: LeadInput,
+    #[server(default)] card_photo: String,
+) -> Result<SyncedLead, AppError> {
+    use crate::server::{current_user, guard::state, respond};
+    respond(
+        async {
+            let user = current_user().await?;
+            let key = super::capture::check_capture_key(&capture_key)?;
+            let fields = super::rules::validate_lead(&lead)?;
+            let photo = super::capture::parse_card_photo(&card_photo)?;
+            let request = super::db::NewLeadRequest {
+                save_anyway: true,
+                capture: Some((key, super::capture::body_hash(&lead, &card_photo))),
+                photo,
+            };
+            let created =
+                super::db::create_lead(&state()?.pool, &fields, user.id, &user, request).await?;
+            match created.outcome {
+                SaveOutcome::Saved { id, .. } => Ok(SyncedLead {
+                    id,
+                    possible_duplicates: created.possible_duplicates,
+                }),
+                SaveOutcome::Duplicates(_) => Err(AppError::Internal),
+            }
         }
         .await,
     )

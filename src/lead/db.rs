@@ -346,8 +346,14 @@ pub async fn lead_detail(
     )
     .await?;
     let history = history::db::load(pool, "lead", id).await?;
+    let has_photo =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM lead_photos WHERE lead_id = ?)")
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
     Ok(Some(LeadDetail {
         id: lead.id,
+        has_photo,
         can_edit: check_can_edit(user, lead.owner_id).is_ok(),
         can_assign: user.role.includes(Role::Manager),
         fields: lead.fields,
@@ -551,15 +557,32 @@ pub async fn insert_many(
     Ok(ids)
 }
 
+/// How a new lead arrived, beyond its fields: whether to save despite likely duplicates, the
+/// device's capture key with the fingerprint of its body, and a photo of a business card.
+#[derive(Debug, Default)]
+pub struct NewLeadRequest<'a> {
+    pub save_anyway: bool,
+    pub capture: Option<(&'a str, String)>,
+    pub photo: Option<super::capture::CardPhoto>,
+}
+
+/// What creating a lead did, with the likely duplicates it was saved beside (saved anyway).
+#[derive(Debug)]
+pub struct Created {
+    pub outcome: super::SaveOutcome,
+    pub possible_duplicates: Vec<crate::duplicates::DuplicateMatch>,
+}
+
 /// Saves a new open lead at the first stage of the default process; unless `save_anyway`,
-/// stops with the likely duplicates instead.
+/// stops with the likely duplicates instead. A capture key already used by this user with
+/// the same body returns that lead again; with another body it is a conflict.
 pub async fn create_lead(
     pool: &SqlitePool,
     fields: &LeadFields,
     owner_id: i64,
     user: &User,
-    save_anyway: bool,
-) -> Result<super::SaveOutcome, AppError> {
+    request: NewLeadRequest<'_>,
+) -> Result<Created, AppError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     if owner_id != user.id && !user.role.includes(Role::Manager) {
         return Err(AppError::field(
@@ -567,17 +590,83 @@ pub async fn create_lead(
             "Only managers can create leads for someone else.",
         ));
     }
-    owner_name(&mut tx, owner_id).await?;
-    if !save_anyway {
-        let matches = find_duplicates(&mut tx, &match_keys(fields), None).await?;
-        if !matches.is_empty() {
-            return Ok(super::SaveOutcome::Duplicates(matches));
+    if let Some((key, body_hash)) = &request.capture {
+        let earlier: Option<(String, i64, i64)> = sqlx::query_as(
+            "SELECT c.body_hash, c.lead_id, l.version FROM lead_captures c \
+             JOIN leads l ON l.id = c.lead_id WHERE c.user_id = ? AND c.capture_key = ?",
+        )
+        .bind(user.id)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((earlier_hash, id, version)) = earlier {
+            if earlier_hash != *body_hash {
+                return Err(AppError::Conflict {
+                    message: "This capture was already synced with different details.".into(),
+                    changed_fields: Vec::new(),
+                });
+            }
+            let exclude = Some((RecordKind::Lead, id));
+            let possible_duplicates =
+                find_duplicates(&mut tx, &match_keys(fields), exclude).await?;
+            return Ok(Created {
+                outcome: super::SaveOutcome::Saved { id, version },
+                possible_duplicates,
+            });
         }
+    }
+    owner_name(&mut tx, owner_id).await?;
+    let possible_duplicates = find_duplicates(&mut tx, &match_keys(fields), None).await?;
+    if !request.save_anyway && !possible_duplicates.is_empty() {
+        return Ok(Created {
+            outcome: super::SaveOutcome::Duplicates(possible_duplicates),
+            possible_duplicates: Vec::new(),
+        });
     }
     let who = Authorship::now(owner_id, user.id);
     let id = insert(&mut tx, fields, &super::NewLeadState::open(), &who).await?;
+    if let Some((key, body_hash)) = &request.capture {
+        sqlx::query(
+            "INSERT INTO lead_captures (user_id, capture_key, body_hash, lead_id, created_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(user.id)
+        .bind(key)
+        .bind(body_hash)
+        .bind(id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(photo) = &request.photo {
+        sqlx::query(
+            "INSERT INTO lead_photos (lead_id, content_type, bytes, created_at, created_by) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(photo.content_type)
+        .bind(&photo.bytes)
+        .bind(now())
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
-    Ok(super::SaveOutcome::Saved { id, version: 1 })
+    Ok(Created {
+        outcome: super::SaveOutcome::Saved { id, version: 1 },
+        possible_duplicates,
+    })
+}
+
+/// A lead's card photo: its type and bytes, if it has one.
+pub async fn card_photo(
+    pool: &SqlitePool,
+    lead_id: i64,
+) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as("SELECT content_type, bytes FROM lead_photos WHERE lead_id = ?")
+        .bind(lead_id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// Saves an edit made on `version`: checks ownership, status and version, writes the

@@ -121,11 +121,15 @@ mod tests {
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod capture;
+#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod export;
 pub mod form;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod photo;
 pub mod qualify;
 pub mod record;
 pub mod rules;
@@ -369,6 +373,16 @@ pub struct LeadDetail {
     /// Whether the caller may reassign it (managers and up).
     pub can_assign: bool,
     pub history: Vec<crate::history::HistoryEntry>,
+    /// Whether a photo of a business card was captured with it.
+    pub has_photo: bool,
+}
+
+/// A lead synced from a device's outbox, with the likely duplicates it was saved beside
+/// (shown to the rep as "possible duplicate of …", never merged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncedLead {
+    pub id: i64,
+    pub possible_duplicates: Vec<crate::duplicates::DuplicateMatch>,
 }
 
 /// What saving a lead did: saved it, or stopped to show likely duplicates (the user then

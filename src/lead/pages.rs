@@ -70,44 +70,46 @@ fn LeadFilters(query: LeadQuery, owners: Vec<crate::auth::UserOption>) -> impl I
         &LeadStatusReason::ALL[..2]
     };
     view! {
-        <Form method="GET" action="/leads" attr:class="list-filters" attr:role="search">
-            <input type="hidden" name="view" value=query.view.code() />
-            <div class="field search-field">
-                <label for="lead-search">"Search"</label>
-                <input
-                    id="lead-search"
-                    type="search"
-                    name="q"
-                    placeholder="Name, company or email"
-                    value=query.search.clone().unwrap_or_default()
-                />
-            </div>
-            <div class="field">
-                <label for="lead-source">"Source"</label>
-                <select id="lead-source" name="source">
-                    <option value="" selected=query.source.is_none()>"Any"</option>
-                    {LeadSource::ALL
-                        .iter()
-                        .map(|value| view! { <option value=value.code() selected=query.source == Some(SourceFilter::Is(*value))>{value.label()}</option> })
-                        .collect_view()}
-                    <option value="none" selected=query.source == Some(SourceFilter::Missing)>"No source"</option>
-                </select>
-            </div>
-            {option_filter("lead-rating", "rating", "Rating", Rating::ALL, query.rating)}
-            {closed.then(|| option_filter("lead-outcome", "status", "Outcome", &LeadStatus::ALL[1..], query.status))}
-            {option_filter("lead-reason", "reason", "Status", reasons, query.reason)}
-            {owner_filter("lead-owner-filter", owners, query.owner)}
-            <div class="field">
-                <label for="lead-created-from">"Created from"</label>
-                <input id="lead-created-from" type="date" name="from" value=query.created_from.clone().unwrap_or_default() />
-            </div>
-            <div class="field">
-                <label for="lead-created-to">"Created to"</label>
-                <input id="lead-created-to" type="date" name="to" value=query.created_to.clone().unwrap_or_default() />
-            </div>
-            {sort_filters("lead-sort", &COLUMNS, query.sort, query.descending)}
-            <button type="submit" class="button primary">"Apply"</button>
-        </Form>
+        <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query)>
+            <Form method="GET" action="/leads" attr:class="list-filters" attr:role="search">
+                <input type="hidden" name="view" value=query.view.code() />
+                <div class="field search-field">
+                    <label for="lead-search">"Search"</label>
+                    <input
+                        id="lead-search"
+                        type="search"
+                        name="q"
+                        placeholder="Name, company or email"
+                        value=query.search.clone().unwrap_or_default()
+                    />
+                </div>
+                <div class="field">
+                    <label for="lead-source">"Source"</label>
+                    <select id="lead-source" name="source">
+                        <option value="" selected=query.source.is_none()>"Any"</option>
+                        {LeadSource::ALL
+                            .iter()
+                            .map(|value| view! { <option value=value.code() selected=query.source == Some(SourceFilter::Is(*value))>{value.label()}</option> })
+                            .collect_view()}
+                        <option value="none" selected=query.source == Some(SourceFilter::Missing)>"No source"</option>
+                    </select>
+                </div>
+                {option_filter("lead-rating", "rating", "Rating", Rating::ALL, query.rating)}
+                {closed.then(|| option_filter("lead-outcome", "status", "Outcome", &LeadStatus::ALL[1..], query.status))}
+                {option_filter("lead-reason", "reason", "Status", reasons, query.reason)}
+                {owner_filter("lead-owner-filter", owners, query.owner)}
+                <div class="field">
+                    <label for="lead-created-from">"Created from"</label>
+                    <input id="lead-created-from" type="date" name="from" value=query.created_from.clone().unwrap_or_default() />
+                </div>
+                <div class="field">
+                    <label for="lead-created-to">"Created to"</label>
+                    <input id="lead-created-to" type="date" name="to" value=query.created_to.clone().unwrap_or_default() />
+                </div>
+                {sort_filters("lead-sort", &COLUMNS, query.sort, query.descending)}
+                <button type="submit" class="button primary">"Apply"</button>
+            </Form>
+        </crate::ui::list::FilterFold>
     }
 }
 
@@ -171,6 +173,33 @@ fn LeadTable(result: LeadPage, query: LeadQuery) -> impl IntoView {
     }
 }
 
+/// "Photo of card": the phone's camera; outbox.js downscales the picture into the hidden
+/// `card_photo` field (a data URL) so it travels with the form or waits in the outbox.
+#[component]
+fn CardPhotoInput(result: super::form::SaveResult) -> impl IntoView {
+    let error = move || {
+        result
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.field_message("card_photo"))
+    };
+    view! {
+        <div class="field card-photo">
+            <label for="card-photo-file">"Photo of card"</label>
+            <input
+                id="card-photo-file"
+                type="file"
+                accept="image/*"
+                capture="environment"
+                aria-describedby="card-photo-error"
+            />
+            <input type="hidden" name="card_photo" />
+            <img id="card-photo-preview" alt="The card photo to save" hidden />
+            <p id="card-photo-error" class="field-error">{error}</p>
+        </div>
+    }
+}
+
 /// A new lead: quick create (the few fields a rep types at a trade-show booth, on a phone)
 /// or, with `?form=full`, every field. Saving lands on the new lead's record.
 #[component]
@@ -191,6 +220,15 @@ pub fn NewLeadPage() -> impl IntoView {
             navigate(&format!("/leads/{id}"), Default::default());
         }
     });
+    // A save that never reached the server goes to the device's outbox (outbox.js) instead.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(Err(crate::error::AppError::Transport(_))) = create.value().get()
+            && let Ok(event) = web_sys::Event::new("leadflow-network-failed")
+        {
+            let _ = window().dispatch_event(&event);
+        }
+    });
     view! {
         <Title text="New lead" />
         <section class="page">
@@ -204,13 +242,21 @@ pub fn NewLeadPage() -> impl IntoView {
             </header>
             <div class="card">
                 // The server's field messages replace the browser's own validation bubbles.
-                <ActionForm action=create attr:novalidate=true>
+                // Offline, outbox.js keeps the quick form's lead on the device (data-outbox).
+                <ActionForm action=create attr:novalidate=true attr:data-outbox=move || quick().then_some("lead")>
                     {move || view! { <LeadFields values=Default::default() result quick=quick() /> }}
+                    {move || quick().then(|| view! { <CardPhotoInput result /> })}
                     <DuplicateWarning result />
                     <FormAlert result />
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>"Save lead"</button>
                 </ActionForm>
             </div>
+            <section id="outbox" class="card outbox" aria-labelledby="outbox-title">
+                <h2 id="outbox-title">"Outbox"</h2>
+                <p id="outbox-message" aria-live="polite"></p>
+                <p class="outbox-empty">"Leads saved on this device while offline wait here until they sync."</p>
+                <button id="outbox-sync" type="button" class="button secondary">"Sync now"</button>
+            </section>
         </section>
     }
 }

@@ -185,6 +185,12 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
             <FormAlert result=Signal::derive(move || actions.reactivate.value().get()) />
             <FormAlert result=Signal::derive(move || actions.step.value().get()) />
             <QualifiedLinks detail=detail.clone() />
+            {detail.has_photo.then(|| view! {
+                <figure class="card card-photo-figure">
+                    <img src=format!("/api/leads/{id}/photo") alt="Photo of the business card" loading="lazy" />
+                    <figcaption>"Business card"</figcaption>
+                </figure>
+            })}
             <StageBar progress=detail.progress.clone() on_toggle />
             <div class="card">
                 <h2>"Details"</h2>

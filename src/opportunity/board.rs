@@ -149,24 +149,26 @@ pub fn PipelinePage() -> impl IntoView {
                     let owners = owners.await.unwrap_or_default();
                     let q = query.get();
                     view! {
-                        <Form method="GET" action="/pipeline" attr:class="list-filters" attr:role="search">
-                            <div class="field">
-                                <label for="board-owner">"Owner"</label>
-                                <select id="board-owner" name="owner">
-                                    <option value="" selected=q.owner.is_none()>"Everyone"</option>
-                                    {owners.into_iter().map(|u| view! { <option value=u.id selected=q.owner == Some(u.id)>{u.name}</option> }).collect_view()}
-                                </select>
-                            </div>
-                            <div class="field">
-                                <label for="board-from">"Close date from"</label>
-                                <input id="board-from" type="date" name="from" value=q.close_from.clone().unwrap_or_default() />
-                            </div>
-                            <div class="field">
-                                <label for="board-to">"Close date to"</label>
-                                <input id="board-to" type="date" name="to" value=q.close_to.clone().unwrap_or_default() />
-                            </div>
-                            <button type="submit" class="button primary">"Apply"</button>
-                        </Form>
+                        <crate::ui::list::FilterFold active=crate::url_state::active_filters(&q)>
+                            <Form method="GET" action="/pipeline" attr:class="list-filters" attr:role="search">
+                                <div class="field">
+                                    <label for="board-owner">"Owner"</label>
+                                    <select id="board-owner" name="owner">
+                                        <option value="" selected=q.owner.is_none()>"Everyone"</option>
+                                        {owners.into_iter().map(|u| view! { <option value=u.id selected=q.owner == Some(u.id)>{u.name}</option> }).collect_view()}
+                                    </select>
+                                </div>
+                                <div class="field">
+                                    <label for="board-from">"Close date from"</label>
+                                    <input id="board-from" type="date" name="from" value=q.close_from.clone().unwrap_or_default() />
+                                </div>
+                                <div class="field">
+                                    <label for="board-to">"Close date to"</label>
+                                    <input id="board-to" type="date" name="to" value=q.close_to.clone().unwrap_or_default() />
+                                </div>
+                                <button type="submit" class="button primary">"Apply"</button>
+                            </Form>
+                        </crate::ui::list::FilterFold>
                     }
                 })}
             </Suspense>

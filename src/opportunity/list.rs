@@ -284,54 +284,56 @@ fn OpportunityFilters(
     let closed = query.view.status() != OpportunityStatus::Open;
     let lost = query.view == OpportunityView::Lost;
     view! {
-        <Form method="GET" action="/opportunities" attr:class="list-filters" attr:role="search">
-            <input type="hidden" name="view" value=query.view.code() />
-            <div class="field search-field">
-                <label for="opportunity-search">"Search"</label>
-                <input
-                    id="opportunity-search"
-                    type="search"
-                    name="q"
-                    placeholder="Topic or customer"
-                    value=query.search.clone().unwrap_or_default()
-                />
-            </div>
-            <div class="field">
-                <label for="opportunity-stage">"Stage"</label>
-                <select id="opportunity-stage" name="stage">
-                    <option value="" selected=query.stage.is_none()>"Any"</option>
-                    {stages
-                        .into_iter()
-                        .map(|stage| view! { <option value=stage.id selected=query.stage == Some(stage.id)>{stage.name}</option> })
-                        .collect_view()}
-                </select>
-            </div>
-            {owner_filter("opportunity-owner", owners, query.owner)}
-            <div class="field">
-                <label for="opportunity-from">{if closed { "Closed from" } else { "Close date from" }}</label>
-                <input id="opportunity-from" type="date" name="from" value=query.close_from.clone().unwrap_or_default() />
-            </div>
-            <div class="field">
-                <label for="opportunity-to">{if closed { "Closed to" } else { "Close date to" }}</label>
-                <input id="opportunity-to" type="date" name="to" value=query.close_to.clone().unwrap_or_default() />
-            </div>
-            {option_filter("opportunity-rating", "rating", "Rating", Rating::ALL, query.rating)}
-            {(!closed).then(|| option_filter("opportunity-forecast", "forecast", "Forecast category", &ForecastCategory::ALL[..4], query.forecast))}
-            {lost.then(|| view! {
+        <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query)>
+            <Form method="GET" action="/opportunities" attr:class="list-filters" attr:role="search">
+                <input type="hidden" name="view" value=query.view.code() />
+                <div class="field search-field">
+                    <label for="opportunity-search">"Search"</label>
+                    <input
+                        id="opportunity-search"
+                        type="search"
+                        name="q"
+                        placeholder="Topic or customer"
+                        value=query.search.clone().unwrap_or_default()
+                    />
+                </div>
                 <div class="field">
-                    <label for="opportunity-reason">"Lost reason"</label>
-                    <select id="opportunity-reason" name="reason">
-                        <option value="" selected=query.lost_reason.is_none()>"Any"</option>
-                        {lost_reasons
+                    <label for="opportunity-stage">"Stage"</label>
+                    <select id="opportunity-stage" name="stage">
+                        <option value="" selected=query.stage.is_none()>"Any"</option>
+                        {stages
                             .into_iter()
-                            .map(|reason| view! { <option value=reason.id selected=query.lost_reason == Some(reason.id)>{reason.name}</option> })
+                            .map(|stage| view! { <option value=stage.id selected=query.stage == Some(stage.id)>{stage.name}</option> })
                             .collect_view()}
                     </select>
                 </div>
-            })}
-            {sort_filters("opportunity-sort", &COLUMNS, query.sort, query.is_descending())}
-            <button type="submit" class="button primary">"Apply"</button>
-        </Form>
+                {owner_filter("opportunity-owner", owners, query.owner)}
+                <div class="field">
+                    <label for="opportunity-from">{if closed { "Closed from" } else { "Close date from" }}</label>
+                    <input id="opportunity-from" type="date" name="from" value=query.close_from.clone().unwrap_or_default() />
+                </div>
+                <div class="field">
+                    <label for="opportunity-to">{if closed { "Closed to" } else { "Close date to" }}</label>
+                    <input id="opportunity-to" type="date" name="to" value=query.close_to.clone().unwrap_or_default() />
+                </div>
+                {option_filter("opportunity-rating", "rating", "Rating", Rating::ALL, query.rating)}
+                {(!closed).then(|| option_filter("opportunity-forecast", "forecast", "Forecast category", &ForecastCategory::ALL[..4], query.forecast))}
+                {lost.then(|| view! {
+                    <div class="field">
+                        <label for="opportunity-reason">"Lost reason"</label>
+                        <select id="opportunity-reason" name="reason">
+                            <option value="" selected=query.lost_reason.is_none()>"Any"</option>
+                            {lost_reasons
+                                .into_iter()
+                                .map(|reason| view! { <option value=reason.id selected=query.lost_reason == Some(reason.id)>{reason.name}</option> })
+                                .collect_view()}
+                        </select>
+                    </div>
+                })}
+                {sort_filters("opportunity-sort", &COLUMNS, query.sort, query.is_descending())}
+                <button type="submit" class="button primary">"Apply"</button>
+            </Form>
+        </crate::ui::list::FilterFold>
     }
 }
 

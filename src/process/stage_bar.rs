@@ -68,7 +68,8 @@ pub fn StageBar(
         .collect_view();
     view! {
         <section class="stage-bar card" aria-label=format!("{} stage bar", progress.process_name)>
-            <ol class="stages">{stages}</ol>
+            // Scrolls sideways on a phone: focusable so a keyboard can scroll it too.
+            <ol class="stages" tabindex="0" aria-label="Stages">{stages}</ol>
             <div class="steps">
                 <h2 class="steps-title">{format!("{active_name} steps · {done} of {total} done")}</h2>
                 <ul>{steps}</ul>

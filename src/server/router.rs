@@ -39,6 +39,10 @@ pub fn build(state: AppState) -> Router {
             axum::routing::get(crate::import::http::error_file),
         )
         .route(
+            "/api/leads/{id}/photo",
+            axum::routing::get(crate::lead::photo::card_photo),
+        )
+        .route(
             "/api/leads/export.csv",
             axum::routing::get(crate::lead::export::export_leads),
         )
@@ -79,11 +83,52 @@ pub fn build(state: AppState) -> Router {
             MAX_BODY_BYTES,
         ))
         .merge(file_routes)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .merge(site_files(&state))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            {
+                let state = state.clone();
+                move || leptos::prelude::provide_context(state.clone())
+            },
+            shell,
+        ))
         .layer(sessions)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The built files: `/pkg` precompressed at build time (brotli at its best quality, gzip) and
+/// cached for a year, since every name there carries its content hash; the service worker
+/// and the outbox script. Open to everyone: the login page needs them too.
+fn site_files(state: &AppState) -> Router<AppState> {
+    use crate::offline::assets::{IMMUTABLE, outbox_script, service_worker_script};
+    use axum::http::{HeaderValue, header};
+    use tower_http::services::ServeDir;
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let package = ServeDir::new(format!("{}/pkg", state.config.site_root))
+        .precompressed_br()
+        .precompressed_gzip();
+    // Unhashed names (a debug build) must be revalidated instead.
+    let cache = if state.assets.hashed {
+        IMMUTABLE
+    } else {
+        "no-cache"
+    };
+    Router::new()
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static(cache),
+                ))
+                .service(package),
+        )
+        .route("/sw.js", axum::routing::get(service_worker_script))
+        .route("/offline/{file}", axum::routing::get(outbox_script))
 }
 
 /// The app's routes, generated once per process. Generating them sets a process-wide flag

@@ -80,8 +80,10 @@ impl Config {
         })
     }
 
-    pub fn leptos_options(&self) -> LeptosOptions {
+    /// `hashed`: the build named its files by content (see `offline::assets`).
+    pub fn leptos_options(&self, hashed: bool) -> LeptosOptions {
         LeptosOptions::builder()
+            .hash_files(hashed)
             .output_name("leadflow")
             .site_root(self.site_root.as_str())
             .site_pkg_dir("pkg")
@@ -103,12 +105,15 @@ pub struct AppState {
     /// each, so more than the cores at a time only queues work and memory.
     pub password_checks: Arc<tokio::sync::Semaphore>,
     pub user_directory: Arc<crate::auth::db::DirectoryCache>,
+    /// The built site's file names, the service worker and the outbox script.
+    pub assets: Arc<crate::offline::assets::SiteAssets>,
 }
 
 impl AppState {
     pub fn new(pool: SqlitePool, config: Config) -> Self {
         let per_minute = NonZeroU32::new(config.signins_per_minute).unwrap_or(NonZeroU32::MIN);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let assets = crate::offline::assets::SiteAssets::load(&config.site_root);
         AppState {
             signin_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
                 per_minute,
@@ -116,7 +121,8 @@ impl AppState {
             password_checks: Arc::new(tokio::sync::Semaphore::new(cores)),
             user_directory: Arc::default(),
             pool,
-            leptos_options: config.leptos_options(),
+            leptos_options: config.leptos_options(assets.hashed),
+            assets: Arc::new(assets),
             config: Arc::new(config),
             // Five failures per email in fifteen minutes, then a wait.
             login_throttle: Arc::new(Mutex::new(LoginThrottle::new(

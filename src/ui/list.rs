@@ -158,3 +158,32 @@ pub(crate) mod tests {
         assert_eq!(page_count(26, 25), 2);
     }
 }
+
+/// A list's filter form that folds behind a "Filters" button on a phone, so the records come
+/// first; the button says how many filters are set. From 700 px the form always shows. A
+/// form with an error starts open, so the message shows beside its field.
+#[component]
+pub fn FilterFold(
+    active: usize,
+    #[prop(optional)] has_error: bool,
+    children: Children,
+) -> impl IntoView {
+    let open = RwSignal::new(has_error);
+    let label = match active {
+        0 => "Filters".to_string(),
+        n => format!("Filters ({n} active)"),
+    };
+    view! {
+        <div class="filter-fold" class:open=move || open.get()>
+            <button
+                type="button"
+                class="button secondary filters-toggle"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|open| *open = !*open)
+            >
+                {label}
+            </button>
+            {children()}
+        </div>
+    }
+}

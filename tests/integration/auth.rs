@@ -13,6 +13,14 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
     ),
     ("/api/leads/get", &[("id", "1")]),
     (
+        "/api/leads/sync",
+        &[
+            ("capture_key", "0b6c1f9e-4d1a-4c2b-9a57-3e8f1d2c4b5a"),
+            ("lead[topic]", "Booth visit"),
+            ("lead[last_name]", "Lee"),
+        ],
+    ),
+    (
         "/api/leads/update",
         &[
             ("id", "1"),
@@ -288,6 +296,7 @@ const IMPORTER_ONLY: &[&str] = &[
 /// activities (PRODUCT.md roles).
 const ANY_SIGNED_IN: &[&str] = &[
     "/api/leads/create",
+    "/api/leads/sync",
     "/api/leads/get",
     "/api/leads/list",
     "/api/opportunities/get",

@@ -11,6 +11,7 @@ mod dashboard;
 mod data_rules;
 mod demo_data;
 mod faults;
+mod field_capture;
 mod hostile_input;
 mod import;
 mod lead_flows;
