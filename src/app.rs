@@ -490,13 +490,16 @@ fn UserMenu(user: User) -> impl IntoView {
             <button
                 class="user-menu-button"
                 type="button"
-                aria-label=format!("Account menu for {} ({})", user.name, initials(&user.name))
                 aria-controls="user-menu-panel"
                 aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|open| *open = !*open)
             >
-                <span class="avatar" aria-hidden="true">{initials(&user.name)}</span>
+                // The name is the visible text (initials, then the name, which a phone hides
+                // from sight only) and what the button does.
+                <span class="avatar">{initials(&user.name)}</span>
+                " "
                 <span class="user-name">{user.name.clone()}</span>
+                <span class="visually-hidden">"(account menu)"</span>
             </button>
             <div id="user-menu-panel" class="user-menu-panel" hidden=move || !open.get()>
                 <p class="user-menu-who">

@@ -46,7 +46,7 @@ async function waitForOfflineReady(page: Page) {
           const pages = await caches.open("leadflow-pages");
           return !!(await pages.match(new URL("/leads/new", location.href).href));
         }),
-      { timeout: 20_000 },
+      { timeout: 45_000 },
     )
     .toBe(true);
 }

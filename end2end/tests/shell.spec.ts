@@ -30,7 +30,7 @@ test("sign in with the demo credentials, navigate the shell, sign out", async ({
   const nav = await openNavigation(page);
   await expect(nav.getByRole("link", { name: "Users" })).toHaveCount(0);
 
-  await page.getByRole("button", { name: "Account menu for Riley Rep" }).click();
+  await page.getByRole("button", { name: "RR Riley Rep (account menu)" }).click();
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
 
@@ -57,7 +57,7 @@ test("navigation controls are large enough to tap", async ({ page }) => {
     const box = await link.boundingBox();
     expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
   }
-  const userMenu = page.getByRole("button", { name: /Account menu for/ });
+  const userMenu = page.getByRole("button", { name: /\(account menu\)$/ });
   expect((await userMenu.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44);
 });
 
@@ -74,17 +74,17 @@ test("every signed-in page hydrates when loaded directly", async ({ page }) => {
   for (const path of ["/leads", "/leads/new", "/opportunities", "/pipeline", "/accounts", "/contacts", "/activities/all", "/dashboard", "/users"]) {
     await gotoHydrated(page, path);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
-    await expect(page.getByRole("button", { name: "Account menu for Ada Admin" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "AA Ada Admin (account menu)" })).toBeVisible();
   }
   // A hydrated page reacts to clicks: the account menu opens.
-  await page.getByRole("button", { name: "Account menu for Ada Admin" }).click();
+  await page.getByRole("button", { name: "AA Ada Admin (account menu)" }).click();
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
 });
 
 test("the account menu closes with Escape, and signing out of an ended session still lands on the login page", async ({ page, allowConsole }) => {
   allowConsole(/status of 401/);
   await signIn(page, "rep@example.com");
-  const menuButton = page.getByRole("button", { name: "Account menu for Riley Rep" });
+  const menuButton = page.getByRole("button", { name: "RR Riley Rep (account menu)" });
   await menuButton.click();
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
   await page.keyboard.press("Escape");

@@ -8,8 +8,18 @@ const PAGES = "leadflow-pages";
 // Pages kept for offline reading; more would keep stale copies of records around.
 const MAX_PAGES = 40;
 
+// Each file is cached on its own, retried twice: one failed request among hundreds must not
+// leave the phone without a worker (a file still missing is fetched when needed).
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)));
+  event.waitUntil(
+    caches.open(ASSETS).then((cache) =>
+      Promise.all(
+        PRECACHE.map((url) =>
+          cache.add(url).catch(() => cache.add(url)).catch(() => cache.add(url)).catch(() => {}),
+        ),
+      ),
+    ),
+  );
 });
 
 // A new version waits until the page says so ("new version — reload"), so one page never
