@@ -197,6 +197,34 @@ async fn a_card_photo_is_kept_and_served_only_to_signed_in_users() {
 }
 
 #[tokio::test]
+async fn the_quick_create_form_keeps_the_photo_taken_online() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let photo = jpeg_data_url();
+    let response = app
+        .call(
+            &rep,
+            "/api/leads/create",
+            &[
+                ("lead[topic]", "Booth"),
+                ("lead[last_name]", "Online"),
+                ("card_photo", &photo),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let stored: (String, Vec<u8>) = sqlx::query_as(
+        "SELECT p.content_type, p.bytes FROM lead_photos p \
+         JOIN leads l ON l.id = p.lead_id WHERE l.last_name = 'Online'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored.0, "image/jpeg");
+    assert_eq!(&stored.1[..3], &[0xFF, 0xD8, 0xFF]);
+}
+
+#[tokio::test]
 async fn hostile_photos_are_refused_before_anything_is_saved() {
     let app = TestApp::spawn().await;
     let rep = app.signed_in("rep@example.com").await;
