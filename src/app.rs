@@ -92,6 +92,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("dashboard") view={Lazy::<DashboardRoute>::new()} />
                     <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
+                    <Route path=path!("settings/forms") view={Lazy::<WebFormsRoute>::new()} />
+                    <Route path=path!("settings/forms/:id") view={Lazy::<WebFormRoute>::new()} />
                     <Route path=path!("import") view={Lazy::<ImportRoute>::new()} />
                     <Route path=path!("import/:id") view={Lazy::<ImportJobRoute>::new()} />
                 </ParentRoute>
@@ -171,7 +173,10 @@ fn SignedInLayout() -> impl IntoView {
                 <ul>
                     {NAV_ITEMS
                         .iter()
-                        .map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> })
+                        .map(|(href, label)| {
+                            let badge = (*href == "/leads").then(|| view! { <UnreadWebLeads /> });
+                            view! { <li><A href=*href>{*label}{badge}</A></li> }
+                        })
                         .collect_view()}
                     <Suspense>
                         {move || Suspend::new(async move {
@@ -201,6 +206,26 @@ fn SignedInLayout() -> impl IntoView {
             </main>
             <Toasts />
         </div>
+    }
+}
+
+/// The count of new web leads the user owns and has not opened, beside Leads.
+#[component]
+fn UnreadWebLeads() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    // Opening a lead marks it read: count again on every navigation.
+    let unread = Resource::new(
+        move || location.pathname.get(),
+        |_| crate::webform::api::unread_web_leads(),
+    );
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                unread.await.ok().filter(|count| *count > 0).map(|count| view! {
+                    <span class="badge">{count}<span class="visually-hidden">{format!(" new web lead{}", if count == 1 { "" } else { "s" })}</span></span>
+                })
+            })}
+        </Suspense>
     }
 }
 
@@ -438,6 +463,32 @@ impl LazyRoute for SettingsRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <crate::settings::SettingsPage /> }.into_any()
+    }
+}
+
+pub struct WebFormsRoute;
+
+#[lazy_route]
+impl LazyRoute for WebFormsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::webform::pages::WebFormsPage /> }.into_any()
+    }
+}
+
+pub struct WebFormRoute;
+
+#[lazy_route]
+impl LazyRoute for WebFormRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::webform::pages::WebFormPage /> }.into_any()
     }
 }
 

@@ -25,6 +25,7 @@ pub mod spreadsheet;
 pub mod types;
 pub mod ui;
 pub mod url_state;
+pub mod webform;
 
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -200,6 +200,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let addr = config.site_addr;
             let state = AppState::new(pool, config);
             router::spawn_session_cleanup(&state);
+            leadflow::webform::public::spawn_queue_worker(&state);
             let app = router::build(state);
             let listener = router::listen(addr).await?;
             tracing::info!(

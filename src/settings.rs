@@ -222,7 +222,10 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings" />
         <section class="page">
-            <header class="page-header"><h1>"Settings"</h1></header>
+            <header class="page-header">
+                <h1>"Settings"</h1>
+                <a class="button secondary" href="/settings/forms">"Web forms"</a>
+            </header>
             <Suspense>
                 {move || Suspend::new(async move {
                     if !user.await.is_ok_and(|user| user.role.includes(Role::Admin)) {

@@ -65,8 +65,8 @@ pub async fn create_lead(
             let photo = super::capture::parse_card_photo(&card_photo)?;
             let request = super::db::NewLeadRequest {
                 save_anyway: save_anyway.is_some(),
-                capture: None,
                 photo,
+                ..Default::default()
             };
             let owner = picked_owner(&owner)?.unwrap_or(user.id);
             Ok(
@@ -99,6 +99,7 @@ pub async fn sync_lead(
                 save_anyway: true,
                 capture: Some((key, super::capture::body_hash(&lead, &card_photo))),
                 photo,
+                web: None,
             };
             let created =
                 super::db::create_lead(&state()?.pool, &fields, user.id, &user, request).await?;

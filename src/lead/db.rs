@@ -351,9 +351,11 @@ pub async fn lead_detail(
             .bind(id)
             .fetch_one(pool)
             .await?;
+    let web = crate::webform::db::lead_origin(pool, id, user, lead.owner_id).await?;
     Ok(Some(LeadDetail {
         id: lead.id,
         has_photo,
+        web,
         can_edit: check_can_edit(user, lead.owner_id).is_ok(),
         can_assign: user.role.includes(Role::Manager),
         fields: lead.fields,
@@ -564,6 +566,8 @@ pub struct NewLeadRequest<'a> {
     pub save_anyway: bool,
     pub capture: Option<(&'a str, String)>,
     pub photo: Option<super::capture::CardPhoto>,
+    /// The web form a submission came through, and where from.
+    pub web: Option<(i64, &'a crate::webform::WebOrigin)>,
 }
 
 /// What creating a lead did, with the likely duplicates it was saved beside (saved anyway).
@@ -590,12 +594,26 @@ pub async fn create_lead(
             "Only managers can create leads for someone else.",
         ));
     }
+    let created = create_in(&mut tx, fields, owner_id, user.id, request).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// `create_lead` in the caller's transaction, created by user `by` (who may create for
+/// `owner_id`: the caller has checked).
+pub async fn create_in(
+    tx: &mut SqliteConnection,
+    fields: &LeadFields,
+    owner_id: i64,
+    by: i64,
+    request: NewLeadRequest<'_>,
+) -> Result<Created, AppError> {
     if let Some((key, body_hash)) = &request.capture {
         let earlier: Option<(String, i64, i64)> = sqlx::query_as(
             "SELECT c.body_hash, c.lead_id, l.version FROM lead_captures c \
              JOIN leads l ON l.id = c.lead_id WHERE c.user_id = ? AND c.capture_key = ?",
         )
-        .bind(user.id)
+        .bind(by)
         .bind(key)
         .fetch_optional(&mut *tx)
         .await?;
@@ -608,29 +626,29 @@ pub async fn create_lead(
             }
             let exclude = Some((RecordKind::Lead, id));
             let possible_duplicates =
-                find_duplicates(&mut tx, &match_keys(fields), exclude).await?;
+                find_duplicates(&mut *tx, &match_keys(fields), exclude).await?;
             return Ok(Created {
                 outcome: super::SaveOutcome::Saved { id, version },
                 possible_duplicates,
             });
         }
     }
-    owner_name(&mut tx, owner_id).await?;
-    let possible_duplicates = find_duplicates(&mut tx, &match_keys(fields), None).await?;
+    owner_name(&mut *tx, owner_id).await?;
+    let possible_duplicates = find_duplicates(&mut *tx, &match_keys(fields), None).await?;
     if !request.save_anyway && !possible_duplicates.is_empty() {
         return Ok(Created {
             outcome: super::SaveOutcome::Duplicates(possible_duplicates),
             possible_duplicates: Vec::new(),
         });
     }
-    let who = Authorship::now(owner_id, user.id);
-    let id = insert(&mut tx, fields, &super::NewLeadState::open(), &who).await?;
+    let who = Authorship::now(owner_id, by);
+    let id = insert(&mut *tx, fields, &super::NewLeadState::open(), &who).await?;
     if let Some((key, body_hash)) = &request.capture {
         sqlx::query(
             "INSERT INTO lead_captures (user_id, capture_key, body_hash, lead_id, created_at) \
              VALUES (?, ?, ?, ?, ?)",
         )
-        .bind(user.id)
+        .bind(by)
         .bind(key)
         .bind(body_hash)
         .bind(id)
@@ -647,11 +665,27 @@ pub async fn create_lead(
         .bind(photo.content_type)
         .bind(&photo.bytes)
         .bind(now())
-        .bind(user.id)
+        .bind(by)
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
+    if let Some((form_id, origin)) = request.web {
+        sqlx::query(
+            "INSERT INTO lead_web_origins (lead_id, form_id, page_url, referrer, utm_source, \
+             utm_medium, utm_campaign, utm_term, utm_content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(form_id)
+        .bind(&origin.page_url)
+        .bind(&origin.referrer)
+        .bind(&origin.utm_source)
+        .bind(&origin.utm_medium)
+        .bind(&origin.utm_campaign)
+        .bind(&origin.utm_term)
+        .bind(&origin.utm_content)
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(Created {
         outcome: super::SaveOutcome::Saved { id, version: 1 },
         possible_duplicates,

@@ -375,6 +375,8 @@ pub struct LeadDetail {
     pub history: Vec<crate::history::HistoryEntry>,
     /// Whether a photo of a business card was captured with it.
     pub has_photo: bool,
+    /// The web form it came through, and from where.
+    pub web: Option<crate::webform::LeadWebOrigin>,
 }
 
 /// A lead synced from a device's outbox, with the likely duplicates it was saved beside

@@ -191,6 +191,16 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                     <figcaption>"Business card"</figcaption>
                 </figure>
             })}
+            {detail.web.clone().map(|web| view! {
+                <section class="card" aria-labelledby="web-origin-title">
+                    <h2 id="web-origin-title">"From the website"</h2>
+                    <dl class="fields">
+                        <dt>"Web form"</dt>
+                        <dd>{web.form.name}</dd>
+                        {web.origin.known().into_iter().map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> }).collect_view()}
+                    </dl>
+                </section>
+            })}
             <StageBar progress=detail.progress.clone() on_toggle />
             <div class="card">
                 <h2>"Details"</h2>

@@ -83,6 +83,8 @@ pub fn build(state: AppState) -> Router {
             MAX_BODY_BYTES,
         ))
         .merge(file_routes)
+        // Web forms are public: a website's visitors post to them without signing in.
+        .merge(crate::webform::public::routes())
         .merge(site_files(&state))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

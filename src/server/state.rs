@@ -28,6 +28,12 @@ pub struct Config {
     /// `LEADFLOW_SIGNINS_PER_MINUTE`: sign-in attempts one client address may make per
     /// minute (a burst of this many, then one every 60/n seconds). Default: 30.
     pub signins_per_minute: u32,
+    /// `LEADFLOW_WEB_FORM_POSTS_PER_MINUTE`: web form posts one client address may make per
+    /// minute; more are refused (429). Default: 20.
+    pub web_form_posts_per_minute: u32,
+    /// `LEADFLOW_WEB_FORM_SUBMISSIONS_PER_MINUTE`: submissions one web form takes per minute;
+    /// more wait in its queue. Default: 300.
+    pub web_form_submissions_per_minute: u32,
 }
 
 impl Config {
@@ -59,18 +65,24 @@ impl Config {
             })
             .transpose()?
             .unwrap_or_default();
-        let signins_per_minute = var("LEADFLOW_SIGNINS_PER_MINUTE")
-            .map(|n| match n.parse::<u32>() {
-                Ok(n) if n > 0 => Ok(n),
-                _ => Err(format!(
-                    "LEADFLOW_SIGNINS_PER_MINUTE must be a positive number, not {n:?}"
-                )),
-            })
-            .transpose()?
-            .unwrap_or(30);
+        let per_minute = |key: &str, default: u32| {
+            var(key)
+                .map(|n| match n.parse::<u32>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(format!("{key} must be a positive number, not {n:?}")),
+                })
+                .transpose()
+                .map(|n| n.unwrap_or(default))
+        };
+        let signins_per_minute = per_minute("LEADFLOW_SIGNINS_PER_MINUTE", 30)?;
+        let web_form_posts_per_minute = per_minute("LEADFLOW_WEB_FORM_POSTS_PER_MINUTE", 20)?;
+        let web_form_submissions_per_minute =
+            per_minute("LEADFLOW_WEB_FORM_SUBMISSIONS_PER_MINUTE", 300)?;
         Ok(Config {
             trusted_proxies,
             signins_per_minute,
+            web_form_posts_per_minute,
+            web_form_submissions_per_minute,
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://leadflow.db".into()),
             site_addr,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
@@ -107,6 +119,8 @@ pub struct AppState {
     pub user_directory: Arc<crate::auth::db::DirectoryCache>,
     /// The built site's file names, the service worker and the outbox script.
     pub assets: Arc<crate::offline::assets::SiteAssets>,
+    /// Web forms' rate limits and signing key.
+    pub web_forms: Arc<crate::webform::public::WebFormGuards>,
 }
 
 impl AppState {
@@ -120,6 +134,10 @@ impl AppState {
             ))),
             password_checks: Arc::new(tokio::sync::Semaphore::new(cores)),
             user_directory: Arc::default(),
+            web_forms: Arc::new(crate::webform::public::WebFormGuards::new(
+                config.web_form_posts_per_minute,
+                config.web_form_submissions_per_minute,
+            )),
             pool,
             leptos_options: config.leptos_options(assets.hashed),
             assets: Arc::new(assets),

@@ -19,6 +19,8 @@ pub struct Options {
     pub secure_cookies: bool,
     pub session_idle: Duration,
     pub signins_per_minute: u32,
+    pub web_form_posts_per_minute: u32,
+    pub web_form_submissions_per_minute: u32,
 }
 
 impl Default for Options {
@@ -28,6 +30,8 @@ impl Default for Options {
             secure_cookies: false,
             session_idle: Duration::from_secs(3600),
             signins_per_minute: 30,
+            web_form_posts_per_minute: 1000,
+            web_form_submissions_per_minute: 1000,
         }
     }
 }
@@ -59,6 +63,8 @@ impl TestApp {
             session_idle: options.session_idle,
             trusted_proxies: Vec::new(),
             signins_per_minute: options.signins_per_minute,
+            web_form_posts_per_minute: options.web_form_posts_per_minute,
+            web_form_submissions_per_minute: options.web_form_submissions_per_minute,
         };
         let pool = db::connect(&database_url).await.expect("database");
         demo::seed_if_empty(&pool, config.demo).await.expect("seed");
