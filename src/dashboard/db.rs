@@ -3,7 +3,7 @@
 
 use super::{
     ClosedMonth, Dashboard, FunnelStage, LostReasonRow, Month, PIPELINE_CATEGORIES, PipelineMonth,
-    SourceRow, Tally, Window,
+    SourceRow, Tally, WebSourceRow, Window,
 };
 use crate::lead::{LeadSource, LeadStatus};
 use crate::opportunity::ForecastCategory;
@@ -200,18 +200,71 @@ pub async fn sources(
         .collect())
 }
 
-/// The whole dashboard; the five sums run side by side.
+/// Web leads from web forms created in the closed months, by their landing page's UTM
+/// source (the breakdown of Web); the biggest first, those without one last.
+pub async fn web_sources(
+    pool: &SqlitePool,
+    owner: Option<i64>,
+    window: &Window,
+) -> Result<Vec<WebSourceRow>, sqlx::Error> {
+    let mut sql = QueryBuilder::new(
+        "SELECT w.utm_source, l.status, COUNT(*) FROM lead_web_origins w \
+         JOIN leads l ON l.id = w.lead_id WHERE l.lead_source = 'web'",
+    );
+    let months = &window.closed_months;
+    sql.push(" AND substr(l.created_at, 1, 7) BETWEEN ")
+        .push_bind(months.first().map(|m| m.code()).unwrap_or_default())
+        .push(" AND ")
+        .push_bind(months.last().map(|m| m.code()).unwrap_or_default());
+    if let Some(owner) = owner {
+        sql.push(" AND l.owner_id = ").push_bind(owner);
+    }
+    sql.push(" GROUP BY w.utm_source, l.status");
+    let rows: Vec<(Option<String>, LeadStatus, i64)> = sql.build_query_as().fetch_all(pool).await?;
+    let mut breakdown: Vec<WebSourceRow> = Vec::new();
+    for (utm_source, status, count) in rows {
+        let index = match breakdown
+            .iter()
+            .position(|row| row.utm_source == utm_source)
+        {
+            Some(index) => index,
+            None => {
+                breakdown.push(WebSourceRow {
+                    utm_source,
+                    counts: SourceRow {
+                        source: Some(LeadSource::Web),
+                        open: 0,
+                        qualified: 0,
+                        disqualified: 0,
+                    },
+                });
+                breakdown.len() - 1
+            }
+        };
+        let counts = &mut breakdown[index].counts;
+        match status {
+            LeadStatus::Open => counts.open += count,
+            LeadStatus::Qualified => counts.qualified += count,
+            LeadStatus::Disqualified => counts.disqualified += count,
+        }
+    }
+    breakdown.sort_by_key(|row| (row.utm_source.is_none(), -row.counts.total()));
+    Ok(breakdown)
+}
+
+/// The whole dashboard; the six sums run side by side.
 pub async fn load(
     pool: &SqlitePool,
     owner: Option<i64>,
     window: Window,
 ) -> Result<Dashboard, sqlx::Error> {
-    let (funnel, pipeline, closed, lost_reasons, sources) = tokio::try_join!(
+    let (funnel, pipeline, closed, lost_reasons, sources, web_sources) = tokio::try_join!(
         funnel(pool, owner, &window),
         pipeline(pool, owner, &window),
         closed(pool, owner, &window),
         lost_reasons(pool, owner, &window),
         sources(pool, owner, &window),
+        web_sources(pool, owner, &window),
     )?;
     Ok(Dashboard {
         owner_id: owner,
@@ -221,5 +274,6 @@ pub async fn load(
         closed,
         lost_reasons,
         sources,
+        web_sources,
     })
 }

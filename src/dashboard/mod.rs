@@ -335,6 +335,13 @@ impl SourceRow {
     }
 }
 
+/// Web-form leads of one landing-page UTM source (None: without one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebSourceRow {
+    pub utm_source: Option<String>,
+    pub counts: SourceRow,
+}
+
 /// Everything the dashboard shows for one owner filter and window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -345,6 +352,8 @@ pub struct Dashboard {
     pub closed: Vec<ClosedMonth>,
     pub lost_reasons: Vec<LostReasonRow>,
     pub sources: Vec<SourceRow>,
+    /// The breakdown of Web by UTM source.
+    pub web_sources: Vec<WebSourceRow>,
 }
 
 impl Dashboard {
@@ -435,6 +444,20 @@ impl Dashboard {
 
     /// The lead list behind one source's open, qualified or disqualified count.
     pub fn source_link(&self, source: Option<LeadSource>, status: LeadStatus) -> String {
+        self.leads_link(source, None, status)
+    }
+
+    /// The lead list behind one UTM source's count in the breakdown of Web.
+    pub fn web_source_link(&self, utm_source: &str, status: LeadStatus) -> String {
+        self.leads_link(Some(LeadSource::Web), Some(utm_source), status)
+    }
+
+    fn leads_link(
+        &self,
+        source: Option<LeadSource>,
+        utm_source: Option<&str>,
+        status: LeadStatus,
+    ) -> String {
         let (from, to) = self.window.closed_days();
         let view = match status {
             LeadStatus::Open => LeadView::AllOpen,
@@ -447,6 +470,7 @@ impl Dashboard {
             owner: self.owner_id,
             created_from: Some(from),
             created_to: Some(to),
+            utm_source: utm_source.map(str::to_string),
             ..LeadQuery::default()
         }
         .to_url()

@@ -5,7 +5,7 @@ use super::{Dashboard, DashboardQuery, PIPELINE_CATEGORIES, compact_usd, load_da
 use crate::app::use_signed_in_user;
 use crate::auth::{Role, UserOption};
 use crate::error::AppError;
-use crate::lead::LeadStatus;
+use crate::lead::{LeadSource, LeadStatus};
 use crate::opportunity::board::usd;
 use crate::opportunity::list::OpportunityView;
 use leptos::prelude::*;
@@ -412,12 +412,14 @@ fn sources_table(f: &Dashboard) -> AnyView {
                     <td data-label=status.label()><a href=f.source_link(row.source, *status)>{row.count(*status)}</a></td>
                 })
                 .collect_view();
+            let breakdown = (row.source == Some(LeadSource::Web)).then(|| web_breakdown_rows(f));
             view! {
                 <tr>
                     <th scope="row" data-label="Source">{source_name(row)}</th>
                     {cells}
                     <td data-label="Qualification rate">{rate_text(row.qualification_rate())}</td>
                 </tr>
+                {breakdown}
             }
         })
         .collect_view();
@@ -432,6 +434,37 @@ fn sources_table(f: &Dashboard) -> AnyView {
         ],
         rows,
     )
+}
+
+/// The rows under Web: its web-form leads by the UTM source of their landing page.
+fn web_breakdown_rows(f: &Dashboard) -> impl IntoView + use<> {
+    f.web_sources
+        .iter()
+        .map(|row| {
+            let name = match &row.utm_source {
+                Some(source) => format!("Web › {source}"),
+                None => "Web › web form, no UTM source".to_string(),
+            };
+            let cells = STATUS_CLASSES
+                .iter()
+                .map(|(status, _)| {
+                    let count = row.counts.count(*status);
+                    let cell = match &row.utm_source {
+                        Some(source) => view! { <a href=f.web_source_link(source, *status)>{count}</a> }.into_any(),
+                        None => count.into_any(),
+                    };
+                    view! { <td data-label=status.label()>{cell}</td> }
+                })
+                .collect_view();
+            view! {
+                <tr class="breakdown">
+                    <th scope="row" data-label="Source">{name}</th>
+                    {cells}
+                    <td data-label="Qualification rate">{rate_text(row.counts.qualification_rate())}</td>
+                </tr>
+            }
+        })
+        .collect_view()
 }
 
 fn win_rate_chart(f: &Dashboard) -> AnyView {

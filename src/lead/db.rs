@@ -129,6 +129,26 @@ fn push_filters(
     if let Some(owner) = query.owner {
         sql.push(" AND l.owner_id = ").push_bind(owner);
     }
+    let utm = [
+        ("utm_source", query.utm_source.clone()),
+        ("utm_medium", query.utm_medium.clone()),
+        ("utm_campaign", query.utm_campaign.clone()),
+    ];
+    if query.form.is_some() || utm.iter().any(|(_, value)| value.is_some()) {
+        sql.push(" AND l.id IN (SELECT w.lead_id FROM lead_web_origins w WHERE true");
+        if let Some(form) = query.form {
+            sql.push(" AND w.form_id = ").push_bind(form);
+        }
+        for (column, value) in utm {
+            if let Some(value) = value {
+                // UTM values are compared as people type them: any case.
+                sql.push(format!(" AND w.{column} = "))
+                    .push_bind(value)
+                    .push(" COLLATE NOCASE");
+            }
+        }
+        sql.push(")");
+    }
 }
 
 pub async fn list_leads(

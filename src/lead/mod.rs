@@ -215,6 +215,28 @@ pub struct LeadQuery {
     #[serde(rename = "to", alias = "created_to", deserialize_with = "field::day")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_to: Option<String>,
+    /// Leads that came through this web form.
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub form: Option<i64>,
+    /// Web leads whose landing page had these UTM parameters.
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub utm_source: Option<String>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub utm_medium: Option<String>,
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub utm_campaign: Option<String>,
     #[serde(deserialize_with = "field::or_default")]
     pub sort: LeadSort,
     #[serde(rename = "dir", alias = "descending")]
@@ -282,6 +304,10 @@ impl Default for LeadQuery {
             owner: None,
             created_from: None,
             created_to: None,
+            form: None,
+            utm_source: None,
+            utm_medium: None,
+            utm_campaign: None,
             sort: LeadSort::default(),
             descending: true,
             page: 1,
@@ -418,6 +444,10 @@ mod query_tests {
             owner: Some(3),
             created_from: Some("2026-01-01".into()),
             created_to: Some("2026-01-31".into()),
+            form: Some(2),
+            utm_source: Some("newsletter".into()),
+            utm_medium: Some("email".into()),
+            utm_campaign: Some("spring sale".into()),
             sort: LeadSort::Company,
             descending: false,
             page: 3,
@@ -425,7 +455,7 @@ mod query_tests {
         let url = query.to_url();
         assert_eq!(
             url,
-            "/leads?view=closed&q=Blue+%26+Co&source=trade_show&rating=hot&reason=cannot_contact&status=disqualified&owner=3&from=2026-01-01&to=2026-01-31&sort=company&dir=asc&page=3"
+            "/leads?view=closed&q=Blue+%26+Co&source=trade_show&rating=hot&reason=cannot_contact&status=disqualified&owner=3&from=2026-01-01&to=2026-01-31&form=2&utm_source=newsletter&utm_medium=email&utm_campaign=spring+sale&sort=company&dir=asc&page=3"
         );
         assert_eq!(read::<LeadQuery>(query_of(&url)), query);
     }

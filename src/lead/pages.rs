@@ -19,6 +19,7 @@ pub fn LeadsPage() -> impl IntoView {
     let query = Memo::new(move |_| location.search.with(|search| read::<LeadQuery>(search)));
     let page = Resource::new(move || query.get(), list_leads);
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    let forms = Resource::new(|| (), |_| crate::webform::api::web_form_options());
     view! {
         <Title text="Leads" />
         <section class="page">
@@ -46,7 +47,8 @@ pub fn LeadsPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let owners = owners.await.unwrap_or_default();
-                    view! { <LeadFilters query=query.get() owners /> }
+                    let forms = forms.await.unwrap_or_default();
+                    view! { <LeadFilters query=query.get() owners forms /> }
                 })}
             </Suspense>
             <Transition fallback=|| view! { <p class="loading">"Loading leads…"</p> }>
@@ -62,7 +64,20 @@ pub fn LeadsPage() -> impl IntoView {
 }
 
 #[component]
-fn LeadFilters(query: LeadQuery, owners: Vec<crate::auth::UserOption>) -> impl IntoView {
+fn LeadFilters(
+    query: LeadQuery,
+    owners: Vec<crate::auth::UserOption>,
+    forms: Vec<crate::types::RecordLink>,
+) -> impl IntoView {
+    let utm_filter =
+        |id: &'static str, name: &'static str, label: &'static str, value: &Option<String>| {
+            view! {
+                <div class="field">
+                    <label for=id>{label}</label>
+                    <input id=id name=name value=value.clone().unwrap_or_default() />
+                </div>
+            }
+        };
     let closed = query.view == LeadView::Closed;
     let reasons: &'static [LeadStatusReason] = if closed {
         &LeadStatusReason::ALL[2..]
@@ -106,6 +121,20 @@ fn LeadFilters(query: LeadQuery, owners: Vec<crate::auth::UserOption>) -> impl I
                     <label for="lead-created-to">"Created to"</label>
                     <input id="lead-created-to" type="date" name="to" value=query.created_to.clone().unwrap_or_default() />
                 </div>
+                {(!forms.is_empty()).then(|| view! {
+                    <div class="field">
+                        <label for="lead-web-form">"Web form"</label>
+                        <select id="lead-web-form" name="form">
+                            <option value="" selected=query.form.is_none()>"Any"</option>
+                            {forms.into_iter().map(|form| view! {
+                                <option value=form.id.to_string() selected=query.form == Some(form.id)>{form.name}</option>
+                            }).collect_view()}
+                        </select>
+                    </div>
+                })}
+                {utm_filter("lead-utm-source", "utm_source", "UTM source", &query.utm_source)}
+                {utm_filter("lead-utm-medium", "utm_medium", "UTM medium", &query.utm_medium)}
+                {utm_filter("lead-utm-campaign", "utm_campaign", "UTM campaign", &query.utm_campaign)}
                 {sort_filters("lead-sort", &COLUMNS, query.sort, query.descending)}
                 <button type="submit" class="button primary">"Apply"</button>
             </Form>

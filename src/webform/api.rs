@@ -4,7 +4,6 @@
 use super::{SubmissionLog, WebFormDetail, WebFormInput, WebFormSummary};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 /// This server's address as the admin's browser reaches it (for the embed snippets).
 #[cfg(feature = "ssr")]
@@ -61,7 +60,7 @@ pub async fn get_web_form(id: i64) -> Result<WebFormDetail, AppError> {
 }
 
 /// Creates a form (no `id`) or saves an edit made on `version`; the form's id.
-#[server(endpoint = "web-forms/save", input = Json)]
+#[server(endpoint = "web-forms/save")]
 pub async fn save_web_form(
     id: Option<i64>,
     version: i64,
@@ -161,6 +160,26 @@ pub async fn unread_web_leads() -> Result<i64, AppError> {
         async {
             let user = current_user().await?;
             super::db::unread_web_leads(&state()?.pool, user.id).await
+        }
+        .await,
+    )
+}
+
+/// Every web form by name, for the lead list's filter (any signed-in user).
+#[server(endpoint = "web-forms/options")]
+pub async fn web_form_options() -> Result<Vec<crate::types::RecordLink>, AppError> {
+    use crate::server::{current_user, guard::state, respond};
+    respond(
+        async {
+            current_user().await?;
+            let forms: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, name FROM web_forms ORDER BY name")
+                    .fetch_all(&state()?.pool)
+                    .await?;
+            Ok(forms
+                .into_iter()
+                .map(|(id, name)| crate::types::RecordLink { id, name })
+                .collect())
         }
         .await,
     )

@@ -217,6 +217,26 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
     ("/api/import/run", &[("id", "1")]),
     ("/api/import/progress", &[("id", "1")]),
     ("/api/import/undo", &[("id", "1")]),
+    ("/api/web-forms/list", &[]),
+    ("/api/web-forms/get", &[("id", "1")]),
+    (
+        "/api/web-forms/save",
+        &[
+            ("version", "0"),
+            ("form[name]", "Contact us"),
+            ("form[fields][0][field]", "last_name"),
+            ("form[fields][0][label]", "Last name"),
+            ("form[fields][0][required]", "true"),
+            ("form[owner_rule]", "user"),
+            ("form[owner_id]", "1"),
+        ],
+    ),
+    ("/api/web-forms/pause", &[("id", "1"), ("paused", "true")]),
+    ("/api/web-forms/submissions", &[("page", "1")]),
+    ("/api/web-forms/release", &[("id", "1")]),
+    ("/api/web-forms/delete-submission", &[("id", "1")]),
+    ("/api/web-forms/unread", &[]),
+    ("/api/web-forms/options", &[]),
 ];
 /// Reachable without signing in, by design.
 const PUBLIC_CALLS: &[&str] = &["/api/auth/login", "/api/auth/demo-credentials"];
@@ -230,6 +250,13 @@ const ADMIN_ONLY: &[&str] = &[
     "/api/settings/list",
     "/api/settings/add",
     "/api/settings/set-active",
+    "/api/web-forms/list",
+    "/api/web-forms/get",
+    "/api/web-forms/save",
+    "/api/web-forms/pause",
+    "/api/web-forms/submissions",
+    "/api/web-forms/release",
+    "/api/web-forms/delete-submission",
 ];
 /// Managers and admins only (reps get 403 whatever the record).
 const MANAGER_ONLY: &[&str] = &["/api/records/assign"];
@@ -318,6 +345,8 @@ const ANY_SIGNED_IN: &[&str] = &[
     "/api/auth/me",
     "/api/import/history",
     "/api/import/running",
+    "/api/web-forms/unread",
+    "/api/web-forms/options",
 ];
 
 #[test]

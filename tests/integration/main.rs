@@ -22,3 +22,4 @@ mod pages;
 mod schema;
 mod settings;
 mod users;
+mod web_forms;
