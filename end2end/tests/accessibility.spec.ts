@@ -42,6 +42,8 @@ test("every page has no axe-core violations and touch targets of at least 44 px"
     "/dashboard",
     "/users",
     "/settings",
+    "/settings/forms",
+    "/settings/forms/new",
     "/import",
     ...records,
   ]) {

@@ -812,7 +812,11 @@ async fn one_address_is_limited_and_a_busy_form_queues_instead_of_losing() {
     assert_eq!(refused, 999);
     // The one let through waits its turn: the form's two a minute are taken.
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM web_submissions WHERE outcome = 'queued'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM web_submissions WHERE outcome = 'queued'"
+        )
+        .await,
         1
     );
     assert_eq!(

@@ -1,0 +1,113 @@
+import { test, expect, signIn, gotoHydrated, expectAccessible, openNavigation, expectNoHorizontalScroll } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+// A company website on another origin: Playwright answers its pages, Leadflow gets the posts.
+const SITE = "http://shop.example.test";
+
+/** Serves `body` as the website's page at `path`. */
+async function websitePage(page: Page, path: string, title: string, body: string) {
+  await page.route(`${SITE}${path}*`, (route) =>
+    route.fulfill({
+      contentType: "text/html",
+      body: `<!DOCTYPE html><html lang="en"><head><title>${title}</title></head><body><main><h1>${title}</h1>${body}</main></body></html>`,
+    }),
+  );
+}
+
+test("a website's plain form and iframe create leads routed round-robin, and a repeat logs an activity", async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const project = testInfo.project.name;
+  const formName = `Contact us ${project}`;
+  const email = `vera.${project}@buyer.example`;
+
+  // The admin makes the form: round-robin over Riley then Morgan, embeddable on the shop.
+  await signIn(page, "admin@example.com");
+  await gotoHydrated(page, "/settings/forms");
+  await page.getByRole("link", { name: "New form" }).click();
+  await expect(page.getByRole("heading", { name: "New web form" })).toBeVisible();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("Name", { exact: true }).fill(formName);
+  const reps = page.getByRole("group", { name: "Reps taking turns" });
+  await reps.getByLabel("Riley Rep").check();
+  await reps.getByLabel("Morgan Manager").check();
+  await page.getByLabel("Websites allowed to embed it").fill(SITE);
+  await page.getByLabel("Minimum fill time (seconds)").fill("0");
+  await page.getByRole("button", { name: "Save form" }).click();
+  await expect(page).toHaveURL(/\/settings\/forms\/\d+$/);
+  const formId = page.url().split("/").pop();
+  await expect(page.getByRole("heading", { name: "Edit web form" })).toBeVisible();
+  await expectAccessible(page);
+  await expectNoHorizontalScroll(page);
+  const htmlForm = await page.getByLabel("HTML form (works with JavaScript off)").inputValue();
+  const iframe = await page.getByLabel("Iframe").inputValue();
+  expect(htmlForm).toContain("<form method=\"post\"");
+  await expect(page.getByRole("button", { name: "Copy iframe" })).toBeVisible();
+
+  // A visitor fills the plain form on the shop's landing page.
+  await websitePage(page, "/landing", "Talk to sales", htmlForm);
+  await page.goto(`${SITE}/landing?utm_source=newsletter&utm_campaign=spring`);
+  await expect(page.locator("form[data-leadflow-ready=true]")).toBeAttached();
+  await expectAccessible(page);
+  await page.getByLabel("First name").fill("Vera");
+  await page.getByLabel("Last name").fill(`Okafor ${project}`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByRole("heading", { name: formName })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText("Thank you");
+  await expectAccessible(page);
+
+  // Another visitor uses the iframe on another page.
+  await websitePage(page, "/events", "Our events", iframe);
+  await page.goto(`${SITE}/events?utm_source=ads`);
+  // The embed script passes the page and its UTM parameters to the hosted page.
+  await expect.poll(() => page.frames().some((frame) => frame.url().includes("utm_source=ads"))).toBe(true);
+  const frame = page.frameLocator("iframe[data-leadflow-form]");
+  await frame.getByLabel("Last name (required)").fill(`Iyer ${project}`);
+  await frame.getByLabel("Email (required)").fill(`iyer.${project}@buyer.example`);
+  await frame.getByRole("button", { name: "Send" }).click();
+  await expect(frame.getByRole("status")).toContainText("Thank you");
+
+  // The same person again through the plain form: no second lead.
+  await page.goto(`${SITE}/landing?utm_source=newsletter`);
+  await expect(page.locator("form[data-leadflow-ready=true]")).toBeAttached();
+  await page.getByLabel("Last name").fill(`Okafor ${project}`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Company").fill("Okafor Shipping");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByRole("status")).toContainText("Thank you");
+
+  // The form's leads: one each for Riley and Morgan, with source, form, page and UTM.
+  await gotoHydrated(page, `/leads?view=all-open&form=${formId}`);
+  await expect(page.getByText(/^2 leads$/)).toBeVisible();
+  await page.getByRole("link", { name: formName }).first().waitFor();
+  await gotoHydrated(page, `/leads?view=all-open&form=${formId}&utm_source=newsletter`);
+  await expect(page.getByText(/^1 lead$/)).toBeVisible();
+  await page.getByRole("link", { name: formName }).click();
+  await expect(page.getByText("Owner: Riley Rep")).toBeVisible();
+  const origin = page.getByRole("region", { name: "From the website" });
+  await expect(origin.getByText(formName)).toBeVisible();
+  await expect(origin.getByText("newsletter")).toBeVisible();
+  await expect(origin.getByText("spring")).toBeVisible();
+  await expect(origin.getByText(`${SITE}/landing?utm_source=newsletter&utm_campaign=spring`)).toBeVisible();
+  await expect(page.getByText(`Web form submission: ${formName}`)).toBeVisible();
+  await expect(page.getByText("Web", { exact: true }).first()).toBeVisible();
+  await gotoHydrated(page, `/leads?view=all-open&form=${formId}&utm_source=ads`);
+  await page.getByRole("link", { name: formName }).click();
+  await expect(page.getByText("Owner: Morgan Manager")).toBeVisible();
+
+  // The submissions log: created, created, matched.
+  await gotoHydrated(page, `/settings/forms/${formId}`);
+  const log = page.getByRole("table", { name: `Submissions: ${formName}` });
+  await expect(log.getByText("Matched", { exact: true })).toHaveCount(1);
+  await expect(log.getByText("Created", { exact: true })).toHaveCount(2);
+
+  // Riley hears about it: a badge on Leads and the follow-up in My activities.
+  await page.context().clearCookies();
+  await signIn(page, "rep@example.com");
+  const nav = await openNavigation(page);
+  await expect(nav.getByRole("link", { name: /^Leads\s*\d+ new web leads?$/ })).toBeVisible();
+  await nav.getByRole("link", { name: "My activities" }).click();
+  await expect(page.getByRole("heading", { name: "My activities", level: 1 })).toBeVisible();
+  await expect(page.getByText(`Follow up: new web lead (${formName})`)).toBeVisible();
+  await expect(page.getByText(`Follow up: web form submission (${formName})`)).toBeVisible();
+});
