@@ -466,7 +466,7 @@ fn EmbedAndStatus(detail: WebFormDetail, pause: ServerAction<SetWebFormPaused>) 
         view! {
             <div class="field">
                 <label for=slug>{title}</label>
-                <textarea id=slug class="snippet" readonly=true rows="6">{text}</textarea>
+                <textarea id=slug class="snippet" readonly=true rows="6">{crate::ui::inputs::user_text(text)}</textarea>
                 <button type="button" class="button secondary" aria-label=format!("Copy {}", title.to_lowercase()) on:click=move |_| {
                     copy(&copy_text);
                     toasts.show("Copied.");

@@ -11,6 +11,7 @@ use super::rules::{
 use super::token::{self, FormToken};
 use crate::error::{AppError, FieldErrors};
 use crate::server::AppState;
+use crate::ui::inputs::user_text;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -122,7 +123,7 @@ fn document(title: &str, body: impl RenderHtml) -> String {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="robots" content="noindex" />
-                <title>{title}</title>
+                <title>{user_text(title)}</title>
                 <style>{PAGE_STYLE}</style>
             </head>
             <body>
@@ -166,7 +167,7 @@ fn form_document(key: &str, form: &StoredForm, state: PageState) -> String {
             let required = field.required;
             let control = match input_kind(&field.field) {
                 InputKind::TextArea => view! {
-                    <textarea id=id.clone() name=name required=required aria-invalid=invalid aria-describedby=described>{value}</textarea>
+                    <textarea id=id.clone() name=name required=required aria-invalid=invalid aria-describedby=described>{user_text(value)}</textarea>
                 }
                 .into_any(),
                 InputKind::Choice(choices) => {

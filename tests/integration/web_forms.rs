@@ -502,14 +502,20 @@ async fn suspected_spam_is_quarantined_then_released_or_deleted() {
 async fn bad_input_shows_field_errors_keeps_what_was_typed_and_is_inert() {
     let app = TestApp::spawn().await;
     let admin = app.signed_in("admin@example.com").await;
-    let (_, key) = round_robin_form(
+    let (form_id, key) = round_robin_form(
         &app,
         &admin,
-        &[("form[consent_text]", "I agree to be contacted")],
+        &[
+            ("form[consent_text]", "I agree to be contacted"),
+            ("form[fields][4][field]", "description"),
+            ("form[fields][4][label]", "Message"),
+            ("form[fields][4][required]", "false"),
+        ],
     )
     .await;
     let token = fresh_token(&app, &key).await;
     let payload = "<script>alert(1)</script>";
+    let breakout = format!("</textarea>{payload}");
     let response = post(
         &app,
         &key,
@@ -517,6 +523,7 @@ async fn bad_input_shows_field_errors_keeps_what_was_typed_and_is_inert() {
             ("_token", &token),
             ("first_name", payload),
             ("email", "not an email"),
+            ("description", &breakout),
         ],
     )
     .await;
@@ -533,6 +540,10 @@ async fn bad_input_shows_field_errors_keeps_what_was_typed_and_is_inert() {
     let html = response.text().await.unwrap();
     assert!(!html.contains(payload), "the payload is escaped");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        html.contains("&lt;/textarea&gt;"),
+        "the message stays inside its box"
+    );
     assert!(html.contains("value=\"not an email\""));
     assert!(html.contains("Enter your last name."));
     assert!(html.contains("Tick the box to agree before sending."));
@@ -563,6 +574,7 @@ async fn bad_input_shows_field_errors_keeps_what_was_typed_and_is_inert() {
             ("last_name", "Fixed"),
             ("email", "fixed@buyer.example"),
             ("consent", "yes"),
+            ("description", &breakout),
         ],
     )
     .await;
@@ -578,6 +590,15 @@ async fn bad_input_shows_field_errors_keeps_what_was_typed_and_is_inert() {
         .await
         .unwrap();
     assert!(!page.contains(payload));
+    // The editor's snippet holds the form's own textarea: shown as text, not as markup.
+    let editor = app
+        .page(&admin, &format!("/settings/forms/{form_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(editor.contains("&lt;textarea id=\"leadflow-description\""));
+    assert!(!editor.contains("<textarea id=\"leadflow-description\""));
 }
 
 #[tokio::test]
