@@ -222,7 +222,7 @@ fn UnreadWebLeads() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 unread.await.ok().filter(|count| *count > 0).map(|count| view! {
-                    <span class="badge">{count}<span class="visually-hidden">{format!(" new web lead{}", if count == 1 { "" } else { "s" })}</span></span>
+                    <span class="badge"><span class="visually-hidden">", "</span>{count}<span class="visually-hidden">{format!(" new web lead{}", if count == 1 { "" } else { "s" })}</span></span>
                 })
             })}
         </Suspense>

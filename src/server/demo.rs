@@ -49,6 +49,7 @@ pub async fn seed_if_empty(pool: &SqlitePool, demo: bool) -> Result<bool, sqlx::
     // database that the next start seeds again, never users without their data.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(DEMO_SEED);
     fill(&mut tx, DEMO_COUNTS, &mut rng, Utc::now().date_naive()).await?;
+    crate::webform::db::insert_demo_form(&mut tx).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -156,7 +156,7 @@ async fn write_reps(
     conn: &mut SqliteConnection,
     form_id: i64,
     config: &WebFormConfig,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM web_form_reps WHERE form_id = ?")
         .bind(form_id)
         .execute(&mut *conn)
@@ -207,6 +207,20 @@ pub async fn create_form(
 ) -> Result<i64, AppError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     check_people(&mut tx, config).await?;
+    let id = insert_form(&mut tx, config, user.id)
+        .await
+        .map_err(name_taken)?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The one INSERT of a form and its reps, in the caller's transaction; the caller has
+/// validated `config` and checked its people.
+pub async fn insert_form(
+    conn: &mut SqliteConnection,
+    config: &WebFormConfig,
+    by: i64,
+) -> Result<i64, sqlx::Error> {
     let (rule, owner_id) = owner_columns(config);
     let at = now();
     let id: i64 = sqlx::query_scalar(
@@ -227,15 +241,13 @@ pub async fn create_form(
     .bind(&config.redirect_url)
     .bind(config.allowed_origins.join("\n"))
     .bind(config.min_fill_seconds)
-    .bind(user.id)
+    .bind(by)
     .bind(&at)
-    .bind(user.id)
+    .bind(by)
     .bind(&at)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(name_taken)?;
-    write_reps(&mut tx, id, config).await?;
-    tx.commit().await?;
+    .fetch_one(&mut *conn)
+    .await?;
+    write_reps(conn, id, config).await?;
     Ok(id)
 }
 
@@ -946,4 +958,40 @@ pub async fn lead_origin(
         },
         origin: row.origin,
     }))
+}
+
+/// The demo's web form: "Website contact form", round-robin over the demo rep and manager.
+pub async fn insert_demo_form(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    let id_of = |email: &'static str| {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = ?").bind(email)
+    };
+    let admin = id_of("admin@example.com").fetch_one(&mut *conn).await?;
+    let rep = id_of("rep@example.com").fetch_one(&mut *conn).await?;
+    let manager = id_of("manager@example.com").fetch_one(&mut *conn).await?;
+    let field = |field: &str, label: &str, required: bool| super::FormField {
+        field: field.into(),
+        label: label.into(),
+        required,
+    };
+    let config = WebFormConfig {
+        name: "Website contact form".into(),
+        fields: vec![
+            field("first_name", "First name", false),
+            field("last_name", "Last name", true),
+            field("email", "Work email", true),
+            field("company_name", "Company", false),
+            field("description", "How can we help?", false),
+        ],
+        consent_text: Some("I agree to be contacted about my enquiry.".into()),
+        lead_source: crate::lead::LeadSource::Web,
+        campaign: None,
+        owner: OwnerChoice::RoundRobin(vec![rep, manager]),
+        thank_you: Some(
+            "Thank you. A member of our sales team will be in touch within one working day.".into(),
+        ),
+        redirect_url: None,
+        allowed_origins: vec!["https://www.example.com".into()],
+        min_fill_seconds: 3,
+    };
+    insert_form(conn, &config, admin).await.map(|_| ())
 }

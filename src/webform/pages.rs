@@ -250,7 +250,7 @@ fn FormEditor(
     detail: Option<WebFormDetail>,
     people: Vec<crate::auth::UserOption>,
     save: ServerAction<SaveWebForm>,
-) -> impl IntoView {
+) -> AnyView {
     let (id, version) = detail
         .as_ref()
         .map_or((None, 0), |d| (Some(d.id), d.version));
@@ -356,6 +356,7 @@ fn FormEditor(
                     <td data-label="Order"><input class="narrow" inputmode="numeric" aria-label=format!("Order of {label}") prop:value=move || choice.order.get() on:input=move |ev| choice.order.set(event_target_value(&ev)) /></td>
                 </tr>
             }
+            .into_any()
         })
         .collect_view();
     let owner_options = people
@@ -390,6 +391,7 @@ fn FormEditor(
                 <FieldError result field=id id=error_id />
             </div>
         }
+        .into_any()
     };
     let area_field = move |id: &'static str,
                            label: &'static str,
@@ -404,6 +406,7 @@ fn FormEditor(
                 <FieldError result field=id id=error_id />
             </div>
         }
+        .into_any()
     };
     let heading = if id.is_some() {
         "Edit web form"
@@ -415,14 +418,14 @@ fn FormEditor(
         <form class="card" on:submit=submit novalidate=true>
             <FormAlert result />
             {text_field("name", "Name", name, None)}
-            <fieldset>
+            {view! { <fieldset>
                 <legend>"Fields the form asks for"</legend>
                 <FieldError result field="fields" id="fields-error" />
                 <table class="data-table field-chooser">
                     <thead><tr><th scope="col">"Field"</th><th scope="col">"Ask"</th><th scope="col">"Label"</th><th scope="col">"Required"</th><th scope="col">"Order"</th></tr></thead>
                     <tbody>{field_rows}</tbody>
                 </table>
-            </fieldset>
+            </fieldset> }.into_any()}
             {area_field("consent_text", "Consent checkbox text", consent, "Leave empty for no consent checkbox. With a text, visitors must tick it to send.")}
             <div class="field">
                 <label for="lead_source">"Lead source"</label>
@@ -431,7 +434,7 @@ fn FormEditor(
                 </select>
             </div>
             {text_field("campaign", "Campaign", campaign, Some("Optional: named in each lead's topic."))}
-            <fieldset>
+            {view! { <fieldset>
                 <legend>"Who gets the leads"</legend>
                 <label class="check"><input type="radio" name="owner_rule" value="round_robin" prop:checked=move || owner_rule.get() == "round_robin" on:change=move |_| owner_rule.set("round_robin".into()) />"Round-robin over these reps (deactivated ones are skipped)"</label>
                 <div class="check-list" role="group" aria-label="Reps taking turns">{rep_boxes}</div>
@@ -445,7 +448,7 @@ fn FormEditor(
                     </select>
                     <FieldError result field="owner_id" id="owner_id-error" />
                 </div>
-            </fieldset>
+            </fieldset> }.into_any()}
             {area_field("thank_you", "Thank-you message", thank_you, "Shown after sending, unless a redirect address is set.")}
             {text_field("redirect_url", "Redirect address", redirect, Some("Optional: send visitors to this page after sending (https://…)."))}
             {area_field("allowed_origins", "Websites allowed to embed it", origins, "One origin per line, like https://www.example.com.")}
@@ -453,10 +456,11 @@ fn FormEditor(
             <button type="submit" class="button primary">"Save form"</button>
         </form>
     }
+    .into_any()
 }
 
 #[component]
-fn EmbedAndStatus(detail: WebFormDetail, pause: ServerAction<SetWebFormPaused>) -> impl IntoView {
+fn EmbedAndStatus(detail: WebFormDetail, pause: ServerAction<SetWebFormPaused>) -> AnyView {
     let id = detail.id;
     let paused = detail.paused;
     let embed = detail.embed;
@@ -473,6 +477,7 @@ fn EmbedAndStatus(detail: WebFormDetail, pause: ServerAction<SetWebFormPaused>) 
                 }>"Copy"</button>
             </div>
         }
+        .into_any()
     };
     view! {
         <section class="card" aria-labelledby="embed-title">
@@ -488,6 +493,7 @@ fn EmbedAndStatus(detail: WebFormDetail, pause: ServerAction<SetWebFormPaused>) 
             {snippet("Iframe", "embed-iframe", embed.iframe)}
         </section>
     }
+    .into_any()
 }
 
 /// Puts `text` on the clipboard (in the browser; nothing on the server).
