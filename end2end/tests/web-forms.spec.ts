@@ -2,7 +2,8 @@ import { test, expect, signIn, gotoHydrated, expectAccessible, openNavigation, e
 import type { Page } from "@playwright/test";
 
 // A company website on another origin: Playwright answers its pages, Leadflow gets the posts.
-const SITE = "http://shop.example.test";
+// (A loopback name: Chromium refuses a public site's requests to a loopback server.)
+const SITE = "http://localhost:3399";
 
 /** Serves `body` as the website's page at `path`. */
 async function websitePage(page: Page, path: string, title: string, body: string) {

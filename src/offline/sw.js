@@ -8,19 +8,33 @@ const PAGES = "leadflow-pages";
 // Pages kept for offline reading; more would keep stale copies of records around.
 const MAX_PAGES = 40;
 
+// Files fetched at once while installing. A browser opens about six connections per server:
+// hundreds of requests at once would queue the page's own requests (its WASM chunk) behind
+// the precache, and the page would hydrate only when the precache is done.
+const PRECACHE_AT_ONCE = 2;
+
 // Each file is cached on its own, retried twice: one failed request among hundreds must not
 // leave the phone without a worker (a file still missing is fetched when needed).
 self.addEventListener("install", (event) => {
-  event.waitUntil(
-    caches.open(ASSETS).then((cache) =>
-      Promise.all(
-        PRECACHE.map((url) =>
-          cache.add(url).catch(() => cache.add(url)).catch(() => cache.add(url)).catch(() => {}),
-        ),
-      ),
-    ),
-  );
+  event.waitUntil(caches.open(ASSETS).then(precache));
 });
+
+async function precache(cache) {
+  const queue = [...PRECACHE];
+  const worker = async () => {
+    for (let url = queue.shift(); url !== undefined; url = queue.shift()) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          await cache.add(url);
+          break;
+        } catch {
+          // Retried; after the third failure the file is fetched when a page needs it.
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: PRECACHE_AT_ONCE }, worker));
+}
 
 // A new version waits until the page says so ("new version — reload"), so one page never
 // mixes old and new assets.

@@ -202,7 +202,7 @@ pub fn WebFormPage() -> impl IntoView {
     view! {
         <Title text="Web form" />
         <section class="page">
-            <nav aria-label="Breadcrumb"><a href="/settings/forms">"Web forms"</a></nav>
+            <nav aria-label="Breadcrumb"><a class="button secondary" href="/settings/forms">"All web forms"</a></nav>
             {admin_only(move || view! {
                 <Suspense>
                     {move || Suspend::new(async move {
