@@ -13,7 +13,8 @@ async function firstRecord(page: Page, list: string, pattern: RegExp) {
 }
 
 test("every page has no axe-core violations and touch targets of at least 44 px", async ({ page, isMobile }) => {
-  test.setTimeout(120_000);
+  // Some 30 pages, each checked by axe-core.
+  test.setTimeout(180_000);
   const small: string[] = [];
   const check = async (path: string) => {
     await gotoHydrated(page, path);
