@@ -493,22 +493,34 @@ async fn known_person(
         .iter()
         .filter_map(|field| crate::types::normalize::phone_digits(values.get(*field)?))
         .collect();
-    let phone = |i: usize| phones.get(i).cloned();
+    // One indexed lookup per key (an OR across the keys would scan every row).
     for (kind, table, open) in [
         (RecordType::Lead, "leads", "status = 'open'"),
         (RecordType::Contact, "contacts", "active = 1"),
     ] {
-        let sql = format!(
-            "SELECT id, owner_id FROM {table} WHERE {open} AND (email_normalized = ?1 \
-             OR business_phone_digits IN (?2, ?3) OR mobile_phone_digits IN (?2, ?3)) \
-             ORDER BY (email_normalized = ?1) DESC, id LIMIT 1"
+        let by_email = format!(
+            "SELECT id, owner_id FROM {table} WHERE email_normalized = ? AND {open} ORDER BY id LIMIT 1"
         );
-        let found: Option<(i64, i64)> = sqlx::query_as(&sql)
-            .bind(&email)
-            .bind(phone(0))
-            .bind(phone(1))
-            .fetch_optional(&mut *conn)
-            .await?;
+        let by_phone = format!(
+            "SELECT id, owner_id FROM {table} WHERE {open} AND id IN \
+             (SELECT id FROM {table} WHERE business_phone_digits = ?1 \
+              UNION SELECT id FROM {table} WHERE mobile_phone_digits = ?1) ORDER BY id LIMIT 1"
+        );
+        let mut found: Option<(i64, i64)> = None;
+        if let Some(email) = &email {
+            found = sqlx::query_as(&by_email)
+                .bind(email)
+                .fetch_optional(&mut *conn)
+                .await?;
+        }
+        for phone in &phones {
+            if found.is_none() {
+                found = sqlx::query_as(&by_phone)
+                    .bind(phone)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            }
+        }
         if let Some((id, owner)) = found {
             return Ok(Some((kind, id, owner)));
         }
