@@ -181,6 +181,25 @@ fn owner_columns(config: &WebFormConfig) -> (&'static str, Option<i64>) {
     }
 }
 
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds a form's settings in the order both the INSERT and the UPDATE list them.
+fn bind_config<'q>(query: Query<'q>, config: &'q WebFormConfig) -> Query<'q> {
+    let (rule, owner_id) = owner_columns(config);
+    query
+        .bind(&config.name)
+        .bind(serde_json::to_string(&config.fields).unwrap_or_default())
+        .bind(&config.consent_text)
+        .bind(config.lead_source)
+        .bind(&config.campaign)
+        .bind(rule)
+        .bind(owner_id)
+        .bind(&config.thank_you)
+        .bind(&config.redirect_url)
+        .bind(config.allowed_origins.join("\n"))
+        .bind(config.min_fill_seconds)
+}
+
 fn name_taken(error: sqlx::Error) -> AppError {
     match &error {
         sqlx::Error::Database(db) if db.message().contains("web_forms.name") => {
@@ -221,32 +240,22 @@ pub async fn insert_form(
     config: &WebFormConfig,
     by: i64,
 ) -> Result<i64, sqlx::Error> {
-    let (rule, owner_id) = owner_columns(config);
     let at = now();
-    let id: i64 = sqlx::query_scalar(
+    let query = sqlx::query(
         "INSERT INTO web_forms (public_key, name, fields, consent_text, lead_source, campaign, \
          owner_rule, owner_id, thank_you, redirect_url, allowed_origins, min_fill_seconds, \
          created_by, created_at, modified_by, modified_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(new_key())
-    .bind(&config.name)
-    .bind(serde_json::to_string(&config.fields).unwrap_or_default())
-    .bind(&config.consent_text)
-    .bind(config.lead_source)
-    .bind(&config.campaign)
-    .bind(rule)
-    .bind(owner_id)
-    .bind(&config.thank_you)
-    .bind(&config.redirect_url)
-    .bind(config.allowed_origins.join("\n"))
-    .bind(config.min_fill_seconds)
-    .bind(by)
-    .bind(&at)
-    .bind(by)
-    .bind(&at)
-    .fetch_one(&mut *conn)
-    .await?;
+    .bind(new_key());
+    let id = bind_config(query, config)
+        .bind(by)
+        .bind(&at)
+        .bind(by)
+        .bind(&at)
+        .execute(&mut *conn)
+        .await?
+        .last_insert_rowid();
     write_reps(conn, id, config).await?;
     Ok(id)
 }
@@ -261,31 +270,20 @@ pub async fn update_form(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     check_people(&mut tx, config).await?;
-    let (rule, owner_id) = owner_columns(config);
-    let updated = sqlx::query(
+    let query = sqlx::query(
         "UPDATE web_forms SET name = ?, fields = ?, consent_text = ?, lead_source = ?, \
          campaign = ?, owner_rule = ?, owner_id = ?, thank_you = ?, redirect_url = ?, \
          allowed_origins = ?, min_fill_seconds = ?, modified_by = ?, modified_at = ?, \
          version = version + 1 WHERE id = ? AND version = ?",
-    )
-    .bind(&config.name)
-    .bind(serde_json::to_string(&config.fields).unwrap_or_default())
-    .bind(&config.consent_text)
-    .bind(config.lead_source)
-    .bind(&config.campaign)
-    .bind(rule)
-    .bind(owner_id)
-    .bind(&config.thank_you)
-    .bind(&config.redirect_url)
-    .bind(config.allowed_origins.join("\n"))
-    .bind(config.min_fill_seconds)
-    .bind(user.id)
-    .bind(now())
-    .bind(id)
-    .bind(version)
-    .execute(&mut *tx)
-    .await
-    .map_err(name_taken)?;
+    );
+    let updated = bind_config(query, config)
+        .bind(user.id)
+        .bind(now())
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(name_taken)?;
     if updated.rows_affected() == 0 {
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM web_forms WHERE id = ?")
             .bind(id)
@@ -645,11 +643,8 @@ async fn accept_in(
             kind: ActivityKind::Note,
             subject: format!("Web form submission: {}", form.config.name),
             body: Some(submitted_text(form, received)),
-            ..follow_up(String::new())
-        };
-        let note = ValidActivity {
             due_date: None,
-            ..note
+            ..follow_up(String::new())
         };
         crate::activity::db::insert(&mut *tx, kind, id, &note, false, &who).await?;
         let task = follow_up(format!(
