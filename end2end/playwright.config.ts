@@ -28,6 +28,9 @@ export default defineConfig({
   use: {
     baseURL,
     trace: "retain-on-failure",
+    // Each test's fresh browser would install the service worker and precache hundreds of
+    // WASM chunks while the test runs; only the offline tests, which are about it, allow it.
+    serviceWorkers: "block",
     launchOptions: chromium,
   },
   projects: [

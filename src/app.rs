@@ -94,6 +94,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                     <Route path=path!("settings/forms") view={Lazy::<WebFormsRoute>::new()} />
                     <Route path=path!("settings/forms/:id") view={Lazy::<WebFormRoute>::new()} />
+                    <Route path=path!("lists") view={Lazy::<ListsRoute>::new()} />
+                    <Route path=path!("lists/new") view={Lazy::<NewListRoute>::new()} />
+                    <Route path=path!("lists/:id") view={Lazy::<ListRoute>::new()} />
                     <Route path=path!("import") view={Lazy::<ImportRoute>::new()} />
                     <Route path=path!("import/:id") view={Lazy::<ImportJobRoute>::new()} />
                 </ParentRoute>
@@ -112,13 +115,14 @@ pub fn use_signed_in_user() -> Resource<Result<User, AppError>> {
     expect_context::<SignedInUser>().0
 }
 
-const NAV_ITEMS: [(&str, &str); 8] = [
+const NAV_ITEMS: [(&str, &str); 9] = [
     ("/activities", "My activities"),
     ("/leads", "Leads"),
     ("/opportunities", "Opportunities"),
     ("/pipeline", "Pipeline"),
     ("/accounts", "Accounts"),
     ("/contacts", "Contacts"),
+    ("/lists", "Lists"),
     ("/dashboard", "Dashboard"),
     ("/import", "Import"),
 ];
@@ -213,10 +217,16 @@ fn SignedInLayout() -> impl IntoView {
 #[component]
 fn UnreadWebLeads() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
-    // Opening a lead marks it read: count again on every navigation.
+    // Opening a lead marks it read: count again on every navigation, except the one that
+    // signing out makes to the login page (the count would be refused there).
     let unread = Resource::new(
-        move || location.pathname.get(),
-        |_| crate::webform::api::unread_web_leads(),
+        move || Some(location.pathname.get()).filter(|path| path != "/login"),
+        |path| async move {
+            match path {
+                Some(_) => crate::webform::api::unread_web_leads().await,
+                None => Ok(0),
+            }
+        },
     );
     view! {
         <Suspense>
@@ -463,6 +473,45 @@ impl LazyRoute for SettingsRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <crate::settings::SettingsPage /> }.into_any()
+    }
+}
+
+pub struct ListsRoute;
+
+#[lazy_route]
+impl LazyRoute for ListsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::lists::pages::ListsPage /> }.into_any()
+    }
+}
+
+pub struct NewListRoute;
+
+#[lazy_route]
+impl LazyRoute for NewListRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::lists::pages::NewListPage /> }.into_any()
+    }
+}
+
+pub struct ListRoute;
+
+#[lazy_route]
+impl LazyRoute for ListRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::lists::pages::ListPage /> }.into_any()
     }
 }
 

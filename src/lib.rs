@@ -16,6 +16,7 @@ pub mod export;
 pub mod history;
 pub mod import;
 pub mod lead;
+pub mod lists;
 pub mod offline;
 pub mod opportunity;
 pub mod options;

@@ -15,6 +15,11 @@ pub fn url<T: Serialize>(path: &str, state: &T) -> String {
     }
 }
 
+/// The query string of `state` (no `?`): what a dynamic list or "all matching" saves.
+pub fn query_string<T: Serialize>(state: &T) -> String {
+    serde_qs::to_string(state).unwrap_or_default()
+}
+
 /// The state a URL's query string (with or without its `?`) holds; the default when it
 /// holds nothing readable.
 pub fn read<T: DeserializeOwned + Default>(query: &str) -> T {
@@ -31,6 +36,38 @@ pub fn active_filters<T: Serialize>(state: &T) -> usize {
         .filter_map(|pair| pair.split_once('='))
         .filter(|(key, value)| !value.is_empty() && !NOT_FILTERS.contains(key))
         .count()
+}
+
+/// Record ids in a URL, `4.9.12` (a list view's chosen rows, for "Export selected").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IdList(pub Vec<i64>);
+
+impl std::str::FromStr for IdList {
+    type Err = std::num::ParseIntError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.split('.')
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(IdList)
+    }
+}
+
+impl TryFrom<String> for IdList {
+    type Error = std::num::ParseIntError;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<IdList> for String {
+    fn from(ids: IdList) -> String {
+        ids.0
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(".")
+    }
 }
 
 /// Field readers and writers for `#[serde(deserialize_with, serialize_with)]`.
@@ -135,6 +172,19 @@ pub(crate) mod tests {
     /// The query string of a URL as the browser's address bar carries it.
     pub(crate) fn query_of(url: &str) -> &str {
         url.split_once('?').map_or("", |(_, query)| query)
+    }
+
+    #[test]
+    fn chosen_ids_survive_the_url_and_garbage_is_ignored() {
+        use crate::lead::LeadQuery;
+        let query = LeadQuery {
+            ids: Some(super::IdList(vec![4, 9, 12])),
+            ..LeadQuery::default()
+        };
+        let url = query.to_url();
+        assert!(url.contains("ids=4.9.12"), "{url}");
+        assert_eq!(super::read::<LeadQuery>(query_of(&url)), query);
+        assert_eq!(super::read::<LeadQuery>("ids=4.x.12").ids, None);
     }
 
     #[test]

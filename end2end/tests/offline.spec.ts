@@ -2,6 +2,9 @@ import { test, expect, gotoHydrated, signIn } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { deflateSync } from "node:zlib";
 
+// These tests are about the service worker, which the other tests block.
+test.use({ serviceWorkers: "allow" });
+
 /** A small PNG (a grey card), made here so the test needs no fixture file. */
 function cardPng(): Buffer {
   const width = 64, height = 40;

@@ -195,6 +195,7 @@ fn AccountRecord(summary: AccountSummary, actions: RecordActions<UpdateAccount>)
                     <ul>{leads}</ul>
                 </section>
             })}
+            <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Account id />
             <Tabs id="account" label="Account activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=account_field_label caption="Changes to this account, newest first" /> }.into_any()),

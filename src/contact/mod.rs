@@ -66,6 +66,9 @@ pub const CONTACT_FIELD_LABELS: &[(&str, &str)] = &[
     ("country", "Country"),
     ("active", "Status"),
     ("created", "Created"),
+    ("do_not_email", "Do not email"),
+    ("do_not_phone", "Do not phone"),
+    ("do_not_mail", "Do not mail"),
 ];
 
 pub fn contact_field_label(field: &str) -> &str {

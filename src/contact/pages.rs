@@ -95,7 +95,7 @@ pub fn ContactPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the contact…"</p> }>
             {move || Suspend::new(async move {
                 match contact.await {
-                    Ok(summary) => view! { <ContactRecord summary actions /> }.into_any(),
+                    Ok(summary) => view! { <ContactRecord summary actions reload=Callback::new(move |()| contact.refetch()) /> }.into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}
@@ -104,7 +104,11 @@ pub fn ContactPage() -> impl IntoView {
 }
 
 #[component]
-fn ContactRecord(summary: ContactSummary, actions: RecordActions<UpdateContact>) -> impl IntoView {
+fn ContactRecord(
+    summary: ContactSummary,
+    actions: RecordActions<UpdateContact>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let s = summary;
     let editable = s.active && s.can_edit;
     let result = Signal::derive(move || actions.save.value().get());
@@ -140,6 +144,9 @@ fn ContactRecord(summary: ContactSummary, actions: RecordActions<UpdateContact>)
                 <h2 id="contact-opportunities">"Opportunities"</h2>
                 <RelatedOpportunities rows=s.opportunities.clone() caption="Opportunities of this contact" />
             </section>
+            <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Contact id />
+            <crate::lists::pages::ConsentPanel member_type=crate::lists::MemberType::Contact id version=s.version
+                can_edit=s.can_edit on_saved=reload />
             <Tabs id="contact" label="Contact activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=contact_field_label caption="Changes to this contact, newest first" /> }.into_any()),

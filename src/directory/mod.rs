@@ -4,6 +4,11 @@
 use crate::activity::timeline::TimelineState;
 use crate::error::AppError;
 use crate::lead::SaveOutcome;
+use crate::lists::MemberType;
+use crate::lists::pages::save_view_url;
+use crate::lists::selection::{
+    BulkBar, BulkContext, PageCheck, RowCheck, RowSelection, SelectHeader,
+};
 use crate::option_set;
 use crate::ui::list::{Pager, sort_filters, sort_headers};
 use crate::ui::{ErrorPage, FormAlert, use_toasts};
@@ -78,6 +83,24 @@ pub struct DirectoryQuery {
         skip_serializing_if = "is_ascending"
     )]
     pub descending: bool,
+    /// The members of this static marketing list (active or not, any owner).
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub list: Option<i64>,
+    /// Only records with an email address (contacts: who have not opted out of email).
+    #[serde(
+        deserialize_with = "field::or_default",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub emailable: bool,
+    /// Only these records (the rows chosen for "Export selected").
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ids: Option<crate::url_state::IdList>,
     #[serde(
         deserialize_with = "field::page",
         skip_serializing_if = "field::is_first_page"
@@ -102,6 +125,9 @@ impl DirectoryQuery {
             search: None,
             sort: DirectorySort::default(),
             descending: false,
+            list: None,
+            emailable: false,
+            ids: None,
             page: 1,
         }
     }
@@ -133,6 +159,7 @@ impl DirectoryQuery {
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DirectoryRow {
     pub id: i64,
+    pub version: i64,
     pub name: String,
     /// An account's industry; a contact's job title and account.
     pub detail: Option<String>,
@@ -382,11 +409,11 @@ pub mod db {
     fn list_select(kind: DirectoryKind) -> &'static str {
         match kind {
             DirectoryKind::Accounts => {
-                "SELECT r.id, r.name, r.industry AS detail, r.email, r.phone, r.city, u.name AS owner_name \
+                "SELECT r.id, r.version, r.name, r.industry AS detail, r.email, r.phone, r.city, u.name AS owner_name \
                  FROM accounts r JOIN users u ON u.id = r.owner_id"
             }
             DirectoryKind::Contacts => {
-                "SELECT r.id, TRIM(COALESCE(r.first_name || ' ', '') || r.last_name) AS name, \
+                "SELECT r.id, r.version, TRIM(COALESCE(r.first_name || ' ', '') || r.last_name) AS name, \
                  NULLIF(concat_ws(' · ', r.job_title, (SELECT name FROM accounts WHERE id = r.account_id)), '') AS detail, \
                  r.email, COALESCE(r.business_phone, r.mobile_phone) AS phone, r.city, u.name AS owner_name \
                  FROM contacts r JOIN users u ON u.id = r.owner_id"
@@ -396,10 +423,28 @@ pub mod db {
 
     /// The view (active or inactive, mine) and search of a list.
     fn push_filters(sql: &mut Sql, kind: DirectoryKind, query: &DirectoryQuery, user_id: i64) {
-        sql.push(" WHERE r.active = ")
-            .push_bind(query.view != DirectoryView::Inactive);
-        if query.view == DirectoryView::Mine {
-            sql.push(" AND r.owner_id = ").push_bind(user_id);
+        if let Some(list) = query.list {
+            // A list's members view shows every member, active or not, whoever owns it.
+            sql.push(
+                " WHERE r.id IN (SELECT member_id FROM marketing_list_members WHERE list_id = ",
+            )
+            .push_bind(list)
+            .push(")");
+        } else {
+            sql.push(" WHERE r.active = ")
+                .push_bind(query.view != DirectoryView::Inactive);
+            if query.view == DirectoryView::Mine {
+                sql.push(" AND r.owner_id = ").push_bind(user_id);
+            }
+        }
+        if query.emailable {
+            sql.push(match kind {
+                DirectoryKind::Accounts => " AND r.email IS NOT NULL",
+                DirectoryKind::Contacts => " AND r.email IS NOT NULL AND r.do_not_email = 0",
+            });
+        }
+        if let Some(ids) = &query.ids {
+            crate::lead::db::push_id_filter(sql, "r.id", &ids.0);
         }
         if let Some(search) = query.search.as_deref().and_then(normalize_name) {
             let name = match kind {
@@ -414,6 +459,13 @@ pub mod db {
                 .push_bind(search)
                 .push(") > 0)");
         }
+    }
+
+    /// `SELECT r.id, r.version FROM … WHERE …`: every record the list view `query` shows
+    /// to `user_id`, unsorted (a bulk action's selection, a dynamic list's members).
+    pub fn push_matching(sql: &mut Sql, kind: DirectoryKind, query: &DirectoryQuery, user_id: i64) {
+        sql.push(format!("SELECT r.id, r.version FROM {} r", kind.code()));
+        push_filters(sql, kind, query, user_id);
     }
 
     /// The list's sort, then the id.
@@ -505,9 +557,15 @@ pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
             .search
             .with(|search| read::<DirectoryQuery>(search))
     });
+    let selection = RowSelection::default();
+    // Another view, search or page starts a new selection.
+    Effect::new(move |_| {
+        query.track();
+        selection.clear();
+    });
     let page = Resource::new(
-        move || query.get(),
-        move |query| list_directory(kind, query),
+        move || (query.get(), selection.changed.get()),
+        move |(query, _)| list_directory(kind, query),
     );
     let noun = kind.singular();
     view! {
@@ -535,7 +593,7 @@ pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(result) => view! { <DirectoryTable kind result query=query.get_untracked() /> }.into_any(),
+                        Ok(result) => view! { <DirectoryTable kind result query=query.get_untracked() selection /> }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}
@@ -549,6 +607,7 @@ fn DirectoryTable(
     kind: DirectoryKind,
     result: DirectoryPage,
     query: DirectoryQuery,
+    selection: RowSelection,
 ) -> impl IntoView {
     let search_id = format!("{}-search", kind.singular());
     let headers = sort_headers(&HEADERS, query.sort, query.descending, |sort| {
@@ -558,12 +617,18 @@ fn DirectoryTable(
         DirectoryKind::Accounts => "Industry",
         DirectoryKind::Contacts => "Job title · Account",
     };
+    let page_rows: Vec<(i64, i64)> = result
+        .rows
+        .iter()
+        .map(|row| (row.id, row.version))
+        .collect();
     let rows = result
         .rows
         .into_iter()
         .map(|row| {
             view! {
                 <tr>
+                    <RowCheck selection id=row.id version=row.version name=row.name.clone() />
                     <td data-label="Name"><a href=format!("{}/{}", kind.path(), row.id)>{row.name}</a></td>
                     <td data-label="City">{row.city}</td>
                     <td data-label="Owner">{row.owner_name}</td>
@@ -592,6 +657,29 @@ fn DirectoryTable(
         &query.at_page(1),
     );
     let page_url = Callback::new(move |page| page_query.at_page(page).url(kind));
+    let member_type = match kind {
+        DirectoryKind::Accounts => MemberType::Account,
+        DirectoryKind::Contacts => MemberType::Contact,
+    };
+    let matching = crate::url_state::query_string(&query.at_page(1));
+    let export_selected = {
+        let query = query.at_page(1);
+        Callback::new(move |ids: Option<Vec<i64>>| {
+            let query = DirectoryQuery {
+                ids: ids.map(crate::url_state::IdList),
+                ..query.clone()
+            };
+            crate::url_state::url(&format!("/api/{}/export.csv", kind.code()), &query)
+        })
+    };
+    let bulk = BulkContext {
+        member_type,
+        matching: matching.clone(),
+        total: result.total,
+        page_rows: page_rows.len(),
+        list: query.list,
+        export_url: export_selected,
+    };
     view! {
         <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query)>
             <Form method="GET" action=kind.path() attr:class="list-filters" attr:role="search">
@@ -605,8 +693,17 @@ fn DirectoryTable(
                 <button type="submit" class="button primary">"Apply"</button>
             </Form>
         </crate::ui::list::FilterFold>
+        {query.list.map(|list| view! {
+            <p class="card list-members-note">"Showing the members of a marketing list. "<a href=format!("/lists/{list}")>"Back to the list"</a></p>
+        })}
         <p class="row-count">{count}</p>
-        <p class="list-actions"><a href=export_url download>"Export CSV"</a></p>
+        <p class="list-actions">
+            <a href=export_url download>"Export CSV"</a>
+            " · "
+            <a href=save_view_url(member_type, &matching)>"Save view as list"</a>
+        </p>
+        <BulkBar selection context=bulk />
+        {(result.total > 0).then(|| view! { <PageCheck selection rows=page_rows.clone() /> })}
         {if result.total == 0 {
             view! { <div class="card empty-state"><p>"Nothing matches this view and search."</p></div> }.into_any()
         } else {
@@ -614,6 +711,7 @@ fn DirectoryTable(
                 <table class="data-table">
                     <caption class="visually-hidden">{caption}</caption>
                     <thead><tr>
+                        <SelectHeader />
                         {headers}
                         <th scope="col">{detail_header}</th>
                         <th scope="col">"Email"</th>

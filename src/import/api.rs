@@ -17,6 +17,7 @@ pub fn settings_of(
     default_owner: i64,
     date_order: &str,
     values: Vec<ValueChoice>,
+    list_id: Option<i64>,
 ) -> Result<ImportSettings, AppError> {
     let date_order = match date_order {
         "" => None,
@@ -43,6 +44,7 @@ pub fn settings_of(
         default_owner,
         date_order,
         values,
+        list_id,
     })
 }
 
@@ -67,13 +69,22 @@ pub async fn check_import(
     default_owner: i64,
     #[server(default)] date_order: String,
     #[server(default)] values: Vec<ValueChoice>,
+    // The list's id, or "" for none (a select's empty choice).
+    #[server(default)] list_id: String,
 ) -> Result<DryRun, AppError> {
     use crate::server::{current_user, guard::state, respond};
     respond(
         async {
             let pool = &state()?.pool;
             let user = current_user().await?;
-            let settings = settings_of(mappings, duplicates, default_owner, &date_order, values)?;
+            let settings = settings_of(
+                mappings,
+                duplicates,
+                default_owner,
+                &date_order,
+                values,
+                list_id.parse().ok(),
+            )?;
             super::db::save_settings(pool, id, &user, &settings).await?;
             super::db::dry_run(pool, id, &user).await
         }

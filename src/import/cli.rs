@@ -143,6 +143,7 @@ pub async fn import(pool: &SqlitePool, options: &Options, paths: &[PathBuf]) -> 
         default_owner: user.id,
         date_order: options.date_order,
         values: Vec::new(),
+        list_id: None,
     };
     let failed = |error: crate::error::AppError| match error {
         crate::error::AppError::Validation(fields) => {

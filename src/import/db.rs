@@ -311,6 +311,7 @@ pub async fn create_job(
         default_owner: user.id,
         date_order: None,
         values: Vec::new(),
+        list_id: None,
     };
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let id: i64 = sqlx::query_scalar(
@@ -440,7 +441,19 @@ pub async fn job_view(pool: &SqlitePool, id: i64, user: &User) -> Result<JobView
     } else {
         vec![(user.id, user.name.clone())]
     };
+    let entities: Vec<String> = files
+        .iter()
+        .map(|file| file.entity.code().trim_end_matches('s').to_string())
+        .collect();
+    let lists = sqlx::query_as(
+        "SELECT id, name || ' (' || member_type || 's)' FROM marketing_lists \
+         WHERE kind = 'static' AND member_type IN (SELECT value FROM json_each(?)) ORDER BY name",
+    )
+    .bind(serde_json::to_string(&entities).unwrap_or_default())
+    .fetch_all(pool)
+    .await?;
     Ok(JobView {
+        lists,
         id,
         source_system: job.source_system,
         status: job.status,
@@ -2071,6 +2084,9 @@ pub async fn run(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
             tokio::time::sleep(WRITER_GAP).await;
         }
         before += file_rows;
+    }
+    if let Some(list) = settings.list_id {
+        crate::lists::db::add_imported(pool, list, id, importer.id).await?;
     }
     sqlx::query("UPDATE import_jobs SET status = 'done', finished_at = ? WHERE id = ?")
         .bind(chrono::Utc::now().to_rfc3339())

@@ -106,6 +106,9 @@ pub struct ImportSettings {
     /// What option values the file uses that Leadflow does not know (or blank cells) mean.
     #[serde(default)]
     pub values: Vec<ValueChoice>,
+    /// A static marketing list the imported records go into (those of its member type).
+    #[serde(default)]
+    pub list_id: Option<i64>,
 }
 
 /// The user's choice for one value of an option column: in file `file` (by position),
@@ -233,6 +236,8 @@ pub struct JobView {
     pub settings: ImportSettings,
     /// The users rows can be given to: id, name.
     pub owners: Vec<(i64, String)>,
+    /// The static lists of the job's record types the rows can go into: id, name.
+    pub lists: Vec<(i64, String)>,
     pub progress: Progress,
 }
 

@@ -497,6 +497,15 @@ fn MappingStep(
             </select>
         </div>
         <div class="field">
+            <label for="import-list">"Add the imported records to list"</label>
+            <select id="import-list" name="list_id">
+                <option value="" selected=settings.list_id.is_none()>"No list"</option>
+                {job.lists.iter().map(|(list, name)| view! {
+                    <option value=*list selected=settings.list_id == Some(*list)>{name.clone()}</option>
+                }).collect_view()}
+            </select>
+        </div>
+        <div class="field">
             <label for="import-date-order">"Dates like 03/04/2025 are"</label>
             <select id="import-date-order" name="date_order">
                 <option value="" selected=date_order.is_empty()>"Ask me if the file has any"</option>

@@ -59,6 +59,14 @@ fn push_filters(
     search_as: SearchAs,
 ) {
     match query.view {
+        // A list's members view shows every member, whatever its status and owner.
+        _ if query.list.is_some() => {
+            sql.push(
+                " WHERE l.id IN (SELECT member_id FROM marketing_list_members WHERE list_id = ",
+            )
+            .push_bind(query.list)
+            .push(")");
+        }
         LeadView::MyOpen => {
             sql.push(" WHERE l.status = 'open' AND l.owner_id = ")
                 .push_bind(user_id);
@@ -107,6 +115,12 @@ fn push_filters(
     if let Some(status) = query.status {
         sql.push(" AND l.status = ").push_bind(status);
     }
+    if query.emailable {
+        sql.push(" AND l.email IS NOT NULL AND l.do_not_email = 0");
+    }
+    if let Some(ids) = &query.ids {
+        push_id_filter(sql, "l.id", &ids.0);
+    }
     if let Some(from) = &query.created_from {
         sql.push(" AND l.created_at >= ").push_bind(from.clone());
     }
@@ -151,6 +165,23 @@ fn push_filters(
     }
 }
 
+/// ` AND {column} IN (…)` of at most `MAX_CHOSEN` ids.
+pub fn push_id_filter(sql: &mut QueryBuilder<'_, Sqlite>, column: &str, ids: &[i64]) {
+    sql.push(format!(" AND {column} IN ("));
+    let mut list = sql.separated(", ");
+    for id in ids.iter().take(crate::lists::MAX_CHOSEN) {
+        list.push_bind(*id);
+    }
+    list.push_unseparated(")");
+}
+
+/// `SELECT l.id, l.version FROM leads l WHERE …`: every lead the list view `query` shows
+/// to `user_id`, unsorted (a bulk action's selection, a dynamic list's members).
+pub fn push_matching(sql: &mut QueryBuilder<'_, Sqlite>, query: &LeadQuery, user_id: i64) {
+    sql.push("SELECT l.id, l.version FROM leads l");
+    push_filters(sql, query, user_id, SearchAs::IdLookup);
+}
+
 pub async fn list_leads(
     pool: &SqlitePool,
     query: &LeadQuery,
@@ -178,7 +209,7 @@ pub async fn list_leads(
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
 
     let mut page = QueryBuilder::new(
-        "SELECT l.id, l.topic, l.first_name, l.last_name, l.company_name, l.email, l.lead_source, \
+        "SELECT l.id, l.version, l.topic, l.first_name, l.last_name, l.company_name, l.email, l.lead_source, \
          l.rating, l.status_reason, u.name AS owner_name, l.created_at \
          FROM leads l JOIN users u ON u.id = l.owner_id",
     );

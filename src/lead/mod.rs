@@ -237,6 +237,25 @@ pub struct LeadQuery {
         skip_serializing_if = "Option::is_none"
     )]
     pub utm_campaign: Option<String>,
+    /// The members of this static marketing list (any status, any owner: the view is
+    /// not applied).
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub list: Option<i64>,
+    /// Only leads with an email address who have not opted out of email.
+    #[serde(
+        deserialize_with = "field::or_default",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub emailable: bool,
+    /// Only these leads (the rows chosen for "Export selected").
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ids: Option<crate::url_state::IdList>,
     #[serde(deserialize_with = "field::or_default")]
     pub sort: LeadSort,
     #[serde(rename = "dir", alias = "descending")]
@@ -308,6 +327,9 @@ impl Default for LeadQuery {
             utm_source: None,
             utm_medium: None,
             utm_campaign: None,
+            list: None,
+            emailable: false,
+            ids: None,
             sort: LeadSort::default(),
             descending: true,
             page: 1,
@@ -345,6 +367,7 @@ impl LeadQuery {
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct LeadRow {
     pub id: i64,
+    pub version: i64,
     pub topic: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -448,6 +471,9 @@ mod query_tests {
             utm_source: Some("newsletter".into()),
             utm_medium: Some("email".into()),
             utm_campaign: Some("spring sale".into()),
+            list: Some(4),
+            emailable: true,
+            ids: None,
             sort: LeadSort::Company,
             descending: false,
             page: 3,
@@ -455,7 +481,7 @@ mod query_tests {
         let url = query.to_url();
         assert_eq!(
             url,
-            "/leads?view=closed&q=Blue+%26+Co&source=trade_show&rating=hot&reason=cannot_contact&status=disqualified&owner=3&from=2026-01-01&to=2026-01-31&form=2&utm_source=newsletter&utm_medium=email&utm_campaign=spring+sale&sort=company&dir=asc&page=3"
+            "/leads?view=closed&q=Blue+%26+Co&source=trade_show&rating=hot&reason=cannot_contact&status=disqualified&owner=3&from=2026-01-01&to=2026-01-31&form=2&utm_source=newsletter&utm_medium=email&utm_campaign=spring+sale&list=4&emailable=true&sort=company&dir=asc&page=3"
         );
         assert_eq!(read::<LeadQuery>(query_of(&url)), query);
     }

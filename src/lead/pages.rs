@@ -5,6 +5,11 @@ use super::{
     LeadPage, LeadQuery, LeadSort, LeadSource, LeadStatus, LeadStatusReason, LeadView, Rating,
     SourceFilter,
 };
+use crate::lists::MemberType;
+use crate::lists::pages::save_view_url;
+use crate::lists::selection::{
+    BulkBar, BulkContext, PageCheck, RowCheck, RowSelection, SelectHeader,
+};
 use crate::ui::ErrorPage;
 use crate::ui::list::{Pager, option_filter, owner_filter, sort_filters, sort_headers};
 use crate::url_state::read;
@@ -17,7 +22,16 @@ use leptos_router::hooks::use_location;
 pub fn LeadsPage() -> impl IntoView {
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<LeadQuery>(search)));
-    let page = Resource::new(move || query.get(), list_leads);
+    let selection = RowSelection::default();
+    // Another view, filter or page starts a new selection.
+    Effect::new(move |_| {
+        query.track();
+        selection.clear();
+    });
+    let page = Resource::new(
+        move || (query.get(), selection.changed.get()),
+        |(query, _)| list_leads(query),
+    );
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
     let forms = Resource::new(|| (), |_| crate::webform::api::web_form_options());
     view! {
@@ -54,7 +68,7 @@ pub fn LeadsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading leads…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(result) => view! { <LeadTable result query=query.get_untracked() /> }.into_any(),
+                        Ok(result) => view! { <LeadTable result query=query.get_untracked() selection /> }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}
@@ -154,7 +168,7 @@ const COLUMNS: [(LeadSort, &str); 8] = [
 ];
 
 #[component]
-fn LeadTable(result: LeadPage, query: LeadQuery) -> impl IntoView {
+fn LeadTable(result: LeadPage, query: LeadQuery, selection: RowSelection) -> impl IntoView {
     let page_count = result.page_count();
     let noun = if result.total == 1 { "lead" } else { "leads" };
     let headers = sort_headers(&COLUMNS, query.sort, query.descending, |sort| {
@@ -166,6 +180,7 @@ fn LeadTable(result: LeadPage, query: LeadQuery) -> impl IntoView {
         .map(|row| {
             view! {
                 <tr>
+                    <RowCheck selection id=row.id version=row.version name=row.topic.clone() />
                     <td data-label="Topic"><a href=format!("/leads/{}", row.id)>{row.topic.clone()}</a></td>
                     <td data-label="Name">{row.full_name()}</td>
                     <td data-label="Company">{row.company_name.clone()}</td>
@@ -184,16 +199,49 @@ fn LeadTable(result: LeadPage, query: LeadQuery) -> impl IntoView {
     };
     // The export is the whole view, whatever page is showing.
     let export_url = crate::url_state::url("/api/leads/export.csv", &query.at_page(1));
+    let matching = crate::url_state::query_string(&query.at_page(1));
+    let export_selected = {
+        let query = query.at_page(1);
+        Callback::new(move |ids: Option<Vec<i64>>| {
+            let query = LeadQuery {
+                ids: ids.map(crate::url_state::IdList),
+                ..query.clone()
+            };
+            crate::url_state::url("/api/leads/export.csv", &query)
+        })
+    };
+    let page_rows: Vec<(i64, i64)> = result
+        .rows
+        .iter()
+        .map(|row| (row.id, row.version))
+        .collect();
+    let bulk = BulkContext {
+        member_type: MemberType::Lead,
+        matching: matching.clone(),
+        total: result.total,
+        page_rows: page_rows.len(),
+        list: query.list,
+        export_url: export_selected,
+    };
     view! {
+        {query.list.map(|list| view! {
+            <p class="card list-members-note">"Showing the members of a marketing list. "<a href=format!("/lists/{list}")>"Back to the list"</a></p>
+        })}
         <p class="row-count">{format!("{} {noun}", result.total)}</p>
-        <p class="list-actions"><a href=export_url download>"Export CSV"</a></p>
+        <p class="list-actions">
+            <a href=export_url download>"Export CSV"</a>
+            " · "
+            <a href=save_view_url(MemberType::Lead, &matching)>"Save view as list"</a>
+        </p>
+        <BulkBar selection context=bulk />
+        {(!result.rows.is_empty()).then(|| view! { <PageCheck selection rows=page_rows.clone() /> })}
         {if result.rows.is_empty() {
             view! { <div class="card empty-state"><p>"No leads match this view and these filters."</p></div> }.into_any()
         } else {
             view! {
                 <table class="data-table">
                     <caption class="visually-hidden">{query.view.label()}</caption>
-                    <thead><tr>{headers}</tr></thead>
+                    <thead><tr><SelectHeader />{headers}</tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
             }.into_any()

@@ -60,6 +60,8 @@ struct LeadActions {
     disqualify_dialog: NodeRef<Dialog>,
     timeline: TimelineState,
     tab: RwSignal<usize>,
+    /// Reloads the lead (a save elsewhere on the page moved its version).
+    reload: Callback<()>,
 }
 
 impl LeadActions {
@@ -78,6 +80,7 @@ impl LeadActions {
             disqualify_dialog: NodeRef::new(),
             timeline,
             tab: RwSignal::new(0),
+            reload: Callback::new(move |()| lead.refetch()),
         };
         // The lead and its timeline (status changes) reload together.
         let reload = move || {
@@ -219,6 +222,8 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                     })}
                 </ActionForm>
             </div>
+            <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Lead id />
+            <crate::lists::pages::ConsentPanel member_type=crate::lists::MemberType::Lead id version can_edit=detail.can_edit on_saved=actions.reload />
             <Tabs id="lead" label="Lead activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=detail.history.clone() label=lead_field_label caption="Changes to this lead, newest first" /> }.into_any()),

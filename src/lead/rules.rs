@@ -105,6 +105,9 @@ pub const LEAD_FIELD_LABELS: &[(&str, &str)] = &[
     ("qualified_account", "Account"),
     ("qualified_contact", "Contact"),
     ("qualified_opportunity", "Opportunity"),
+    ("do_not_email", "Do not email"),
+    ("do_not_phone", "Do not phone"),
+    ("do_not_mail", "Do not mail"),
 ];
 
 /// The label of a lead field name (the name itself when unknown).

@@ -356,6 +356,8 @@ function offlineSince() {
 function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker.register("/sw.js").then((registration) => {
+    // Registration can be refused (a browser policy, or a test that blocks workers).
+    if (!registration) return;
     const offerReload = (worker) => {
       if (!worker || !navigator.serviceWorker.controller) return;
       const prompt = document.getElementById("update-bar");

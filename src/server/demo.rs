@@ -50,6 +50,9 @@ pub async fn seed_if_empty(pool: &SqlitePool, demo: bool) -> Result<bool, sqlx::
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(DEMO_SEED);
     fill(&mut tx, DEMO_COUNTS, &mut rng, Utc::now().date_naive()).await?;
     crate::webform::db::insert_demo_form(&mut tx).await?;
+    crate::lists::db::insert_demo_lists(&mut tx)
+        .await
+        .map_err(|error| sqlx::Error::Protocol(format!("demo lists: {error}")))?;
     tx.commit().await?;
     Ok(true)
 }

@@ -13,6 +13,7 @@ use crate::auth::User;
 use crate::error::AppError;
 use crate::history::Authorship;
 use crate::lead::db::{NewLeadRequest, create_in};
+use crate::lists::MemberType;
 use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 
@@ -49,11 +50,12 @@ struct FormRow {
     redirect_url: Option<String>,
     allowed_origins: String,
     min_fill_seconds: i64,
+    list_id: Option<i64>,
 }
 
 const FORM_COLUMNS: &str = "id, public_key, version, paused, name, fields, consent_text, \
     lead_source, campaign, owner_rule, owner_id, last_rep_id, thank_you, redirect_url, \
-    allowed_origins, min_fill_seconds";
+    allowed_origins, min_fill_seconds, list_id";
 
 async fn stored(conn: &mut SqliteConnection, row: FormRow) -> Result<StoredForm, AppError> {
     let owner = if row.owner_rule == "round_robin" {
@@ -89,6 +91,7 @@ async fn stored(conn: &mut SqliteConnection, row: FormRow) -> Result<StoredForm,
             redirect_url: row.redirect_url,
             allowed_origins: row.allowed_origins.lines().map(str::to_string).collect(),
             min_fill_seconds: row.min_fill_seconds,
+            list_id: row.list_id,
         },
     })
 }
@@ -198,6 +201,7 @@ fn bind_config<'q>(query: Query<'q>, config: &'q WebFormConfig) -> Query<'q> {
         .bind(&config.redirect_url)
         .bind(config.allowed_origins.join("\n"))
         .bind(config.min_fill_seconds)
+        .bind(config.list_id)
 }
 
 fn name_taken(error: sqlx::Error) -> AppError {
@@ -244,8 +248,8 @@ pub async fn insert_form(
     let query = sqlx::query(
         "INSERT INTO web_forms (public_key, name, fields, consent_text, lead_source, campaign, \
          owner_rule, owner_id, thank_you, redirect_url, allowed_origins, min_fill_seconds, \
-         created_by, created_at, modified_by, modified_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         list_id, created_by, created_at, modified_by, modified_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(new_key());
     let id = bind_config(query, config)
@@ -273,7 +277,7 @@ pub async fn update_form(
     let query = sqlx::query(
         "UPDATE web_forms SET name = ?, fields = ?, consent_text = ?, lead_source = ?, \
          campaign = ?, owner_rule = ?, owner_id = ?, thank_you = ?, redirect_url = ?, \
-         allowed_origins = ?, min_fill_seconds = ?, modified_by = ?, modified_at = ?, \
+         allowed_origins = ?, min_fill_seconds = ?, list_id = ?, modified_by = ?, modified_at = ?, \
          version = version + 1 WHERE id = ? AND version = ?",
     );
     let updated = bind_config(query, config)
@@ -684,6 +688,11 @@ async fn accept_in(
     let who = Authorship::now(owner, owner);
     let task = follow_up(format!("Follow up: new web lead ({})", form.config.name));
     crate::activity::db::insert(&mut *tx, RecordType::Lead, id, &task, false, &who).await?;
+    if let Some(list) = form.config.list_id {
+        let from = format!("Web form {}", form.config.name);
+        crate::lists::db::add_new_member(&mut *tx, list, MemberType::Lead, id, &from, owner)
+            .await?;
+    }
     mark(SubmissionOutcome::Created, None, Some(id), None)
         .execute(&mut *tx)
         .await?;
@@ -999,6 +1008,7 @@ pub async fn insert_demo_form(conn: &mut SqliteConnection) -> Result<(), sqlx::E
         redirect_url: None,
         allowed_origins: vec!["https://www.example.com".into()],
         min_fill_seconds: 3,
+        list_id: None,
     };
     insert_form(conn, &config, admin).await.map(|_| ())
 }

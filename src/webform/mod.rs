@@ -61,6 +61,8 @@ pub struct WebFormInput {
     /// One origin per line.
     pub allowed_origins: String,
     pub min_fill_seconds: String,
+    /// A static list of leads every lead the form creates goes into.
+    pub list_id: Option<i64>,
 }
 
 /// Who gets a new web lead.
@@ -83,6 +85,7 @@ pub struct WebFormConfig {
     pub redirect_url: Option<String>,
     pub allowed_origins: Vec<String>,
     pub min_fill_seconds: i64,
+    pub list_id: Option<i64>,
 }
 
 impl WebFormConfig {
@@ -105,6 +108,7 @@ impl WebFormConfig {
             redirect_url: self.redirect_url.clone().unwrap_or_default(),
             allowed_origins: self.allowed_origins.join("\n"),
             min_fill_seconds: self.min_fill_seconds.to_string(),
+            list_id: self.list_id,
         }
     }
 }

@@ -189,6 +189,10 @@ pub fn WebFormPage() -> impl IntoView {
         },
     );
     let people = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    let lists = Resource::new(
+        || (),
+        |_| crate::lists::api::all_lists(Some(crate::lists::MemberType::Lead)),
+    );
     let toasts = use_toasts();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -207,9 +211,10 @@ pub fn WebFormPage() -> impl IntoView {
                 <Suspense>
                     {move || Suspend::new(async move {
                         let people = people.await.unwrap_or_default();
+                        let lists = lists.await.unwrap_or_default();
                         match form.await {
                             Ok(detail) => view! {
-                                <FormEditor detail=detail.clone() people save />
+                                <FormEditor detail=detail.clone() people lists save />
                                 {detail.map(|detail| view! { <EmbedAndStatus detail pause /> })}
                             }.into_any(),
                             Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
@@ -235,6 +240,26 @@ pub fn WebFormPage() -> impl IntoView {
     }
 }
 
+/// The static list of leads the form's leads go into, if any.
+fn list_field(
+    list: RwSignal<String>,
+    lists: Vec<crate::lists::ListRow>,
+    selected: Option<i64>,
+) -> AnyView {
+    view! {
+        <div class="field">
+            <label for="form-list">"Add its leads to list"</label>
+            <select id="form-list" prop:value=move || list.get() on:change=move |ev| list.set(event_target_value(&ev))>
+                <option value="">"No list"</option>
+                {lists.into_iter().filter(|l| l.kind == crate::lists::ListKind::Static).map(|l| view! {
+                    <option value=l.id.to_string() selected=selected == Some(l.id)>{l.name}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+    .into_any()
+}
+
 /// One row of the field chooser.
 #[derive(Clone, Copy)]
 struct FieldChoice {
@@ -249,6 +274,7 @@ struct FieldChoice {
 fn FormEditor(
     detail: Option<WebFormDetail>,
     people: Vec<crate::auth::UserOption>,
+    lists: Vec<crate::lists::ListRow>,
     save: ServerAction<SaveWebForm>,
 ) -> AnyView {
     let (id, version) = detail
@@ -299,6 +325,7 @@ fn FormEditor(
     let redirect = RwSignal::new(input.redirect_url.clone());
     let origins = RwSignal::new(input.allowed_origins.clone());
     let min_fill = RwSignal::new(input.min_fill_seconds.clone());
+    let list = RwSignal::new(input.list_id.map(|id| id.to_string()).unwrap_or_default());
     let result = Signal::derive(move || save.value().get());
     let stored_choices = StoredValue::new(choices.clone());
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -340,6 +367,7 @@ fn FormEditor(
             redirect_url: redirect.get_untracked(),
             allowed_origins: origins.get_untracked(),
             min_fill_seconds: min_fill.get_untracked(),
+            list_id: list.get_untracked().parse().ok(),
         };
         save.dispatch(SaveWebForm { id, version, form });
     };
@@ -434,6 +462,7 @@ fn FormEditor(
                 </select>
             </div>
             {text_field("campaign", "Campaign", campaign, Some("Optional: named in each lead's topic."))}
+            {list_field(list, lists, input.list_id)}
             {view! { <fieldset>
                 <legend>"Who gets the leads"</legend>
                 <label class="check"><input type="radio" name="owner_rule" value="round_robin" prop:checked=move || owner_rule.get() == "round_robin" on:change=move |_| owner_rule.set("round_robin".into()) />"Round-robin over these reps (deactivated ones are skipped)"</label>

@@ -290,6 +290,7 @@ pub fn validate_form(input: &WebFormInput) -> Result<WebFormConfig, AppError> {
         redirect_url,
         allowed_origins,
         min_fill_seconds,
+        list_id: input.list_id,
     })
 }
 

@@ -237,6 +237,74 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
     ("/api/web-forms/delete-submission", &[("id", "1")]),
     ("/api/web-forms/unread", &[]),
     ("/api/web-forms/options", &[]),
+    ("/api/lists/all", &[]),
+    ("/api/lists/get", &[("id", "1")]),
+    (
+        "/api/lists/create",
+        &[("list[name]", "Spring"), ("list[member_type]", "lead")],
+    ),
+    (
+        "/api/lists/update",
+        &[
+            ("id", "1"),
+            ("version", "1"),
+            ("list[name]", "Renamed"),
+            ("list[member_type]", "lead"),
+        ],
+    ),
+    ("/api/lists/delete", &[("id", "1")]),
+    (
+        "/api/lists/add",
+        &[
+            ("id", "1"),
+            ("member_type", "lead"),
+            ("selection[ids][0]", "1"),
+            ("selection[versions][0]", "1"),
+            ("from", "list_view"),
+        ],
+    ),
+    (
+        "/api/lists/remove",
+        &[
+            ("id", "1"),
+            ("member_type", "lead"),
+            ("selection[ids][0]", "1"),
+            ("selection[versions][0]", "1"),
+        ],
+    ),
+    ("/api/lists/copy", &[("id", "1"), ("from", "2")]),
+    ("/api/lists/suppress", &[("id", "1"), ("other", "2")]),
+    (
+        "/api/lists/copy-to-static",
+        &[("id", "1"), ("name", "Frozen")],
+    ),
+    (
+        "/api/lists/memberships",
+        &[("member_type", "lead"), ("id", "1")],
+    ),
+    (
+        "/api/lists/bulk",
+        &[
+            ("member_type", "lead"),
+            ("selection[ids][0]", "1"),
+            ("selection[versions][0]", "1"),
+            ("verb", "disqualify"),
+            ("reason", "lost"),
+        ],
+    ),
+    (
+        "/api/records/consent",
+        &[("member_type", "lead"), ("id", "1")],
+    ),
+    (
+        "/api/records/set-consent",
+        &[
+            ("member_type", "lead"),
+            ("id", "1"),
+            ("version", "1"),
+            ("consent[do_not_email]", "true"),
+        ],
+    ),
 ];
 /// Reachable without signing in, by design.
 const PUBLIC_CALLS: &[&str] = &["/api/auth/login", "/api/auth/demo-credentials"];
@@ -309,6 +377,16 @@ const OWNER_ONLY: &[(&str, &str)] = &[
     ("/api/contacts/update", "contacts WHERE active = 1"),
     ("/api/directory/set-active", "accounts WHERE active = 1"),
     ("/api/activities/done", "activities WHERE kind = 'task'"),
+    ("/api/lists/update", "marketing_lists WHERE kind = 'static'"),
+    ("/api/lists/delete", "marketing_lists WHERE kind = 'static'"),
+    ("/api/lists/add", "marketing_lists WHERE kind = 'static'"),
+    ("/api/lists/remove", "marketing_lists WHERE kind = 'static'"),
+    ("/api/lists/copy", "marketing_lists WHERE kind = 'static'"),
+    (
+        "/api/lists/suppress",
+        "marketing_lists WHERE kind = 'static'",
+    ),
+    ("/api/records/set-consent", "leads WHERE status = 'open'"),
 ];
 /// An import job's importer, managers and admins only: a rep calling these on a manager's
 /// job gets 403.
@@ -347,6 +425,13 @@ const ANY_SIGNED_IN: &[&str] = &[
     "/api/import/running",
     "/api/web-forms/unread",
     "/api/web-forms/options",
+    "/api/lists/all",
+    "/api/lists/get",
+    "/api/lists/create",
+    "/api/lists/copy-to-static",
+    "/api/lists/memberships",
+    "/api/lists/bulk",
+    "/api/records/consent",
 ];
 
 #[test]

@@ -16,6 +16,7 @@ mod hostile_input;
 mod import;
 mod lead_flows;
 mod leads;
+mod lists;
 mod opportunities;
 mod opportunity_list;
 mod pages;

@@ -1,0 +1,121 @@
+import { test, expect, gotoHydrated, expectAccessible, signIn, smallTouchTargets } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { readFile } from "node:fs/promises";
+
+/** The number a list page's row count starts with ("57 leads"). */
+async function rowCount(page: Page) {
+  const text = (await page.locator(".row-count").textContent()) ?? "";
+  return Number(text.split(" ")[0]);
+}
+
+/** A list page's fact ("Members", "Can be emailed"…) as the page shows it. */
+async function fact(page: Page, label: string) {
+  return page.locator("dl.fields dt", { hasText: new RegExp(`^${label}$`) }).locator("+ dd");
+}
+
+async function noSmallTargets(page: Page, isMobile: boolean) {
+  if (isMobile) expect(await smallTouchTargets(page), "touch targets under 44 × 44 px").toEqual([]);
+}
+
+test("select all matching, add to a new list, open it, remove two, copy to another list, export", async ({ page, isMobile }, testInfo) => {
+  test.setTimeout(120_000);
+  const project = testInfo.project.name;
+  const first = `Cold lead follow-up (${project})`;
+  const second = `Cold lead mailing (${project})`;
+  await signIn(page, "manager@example.com");
+
+  // Every open cold lead: more than one page of them (no other test rates leads).
+  await gotoHydrated(page, "/leads?view=all-open&rating=cold");
+  const total = await rowCount(page);
+  expect(total).toBeGreaterThan(25);
+  await noSmallTargets(page, isMobile);
+  await page.getByLabel("Select all on this page").check();
+  await page.getByRole("button", { name: `Select all ${total} matching` }).click();
+  const bar = page.getByRole("region", { name: "Bulk actions" });
+  await expect(bar.getByRole("status")).toHaveText(`${total} leads selected`);
+  await bar.getByLabel("Add to list").selectOption("new");
+  await bar.getByLabel("New list name").fill(first);
+  await bar.getByRole("button", { name: "Add", exact: true }).click();
+  await page.getByRole("link", { name: "Open the list" }).click();
+
+  await expect(page.getByRole("heading", { name: first, level: 1 })).toBeVisible();
+  await expect(await fact(page, "Members")).toHaveText(`${total} leads`);
+  await expectAccessible(page);
+  await noSmallTargets(page, isMobile);
+
+  // Its members are the lead list filtered to it: take two out.
+  await page.getByRole("link", { name: "View members" }).click();
+  await expect(page).toHaveURL(/\/leads\?list=\d+/);
+  await expect(page.getByText(`${total} leads`, { exact: true })).toBeVisible();
+  const rows = page.locator("table.data-table tbody tr");
+  await rows.nth(0).getByRole("checkbox").check();
+  await rows.nth(1).getByRole("checkbox").check();
+  await expect(bar.getByRole("status")).toHaveText("2 leads selected");
+  await bar.getByRole("button", { name: "Remove from this list" }).click();
+  await expect(page.getByText(`${total - 2} leads`, { exact: true })).toBeVisible();
+  await expectAccessible(page);
+
+  // Back on the list, copy its members into a new static list.
+  await page.getByRole("link", { name: "Back to the list" }).click();
+  await expect(await fact(page, "Members")).toHaveText(`${total - 2} leads`);
+  await page.getByLabel("Copy members into").selectOption("new");
+  await page.getByLabel("New list name").fill(second);
+  await page.getByRole("button", { name: "Copy", exact: true }).click();
+  await expect(page.getByRole("heading", { name: second, level: 1 })).toBeVisible();
+  await expect(await fact(page, "Members")).toHaveText(`${total - 2} leads`);
+
+  // The export for a mailing tool: every member who can be emailed, one row each.
+  const emailable = Number(await (await fact(page, "Can be emailed")).textContent());
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV", exact: true }).click();
+  const file = await (await download).path();
+  const lines = (await readFile(file, "utf8")).trim().split(/\r?\n/);
+  expect(lines.length - 1).toBe(emailable);
+
+  // Both lists are on /lists.
+  await gotoHydrated(page, "/lists");
+  await expect(page.getByRole("link", { name: first })).toBeVisible();
+  await expect(page.getByRole("link", { name: second })).toBeVisible();
+  await noSmallTargets(page, isMobile);
+});
+
+test("a record page shows the lists it is in and its consent, and both can change", async ({ page, isMobile }, testInfo) => {
+  test.setTimeout(90_000);
+  await signIn(page, "rep@example.com");
+  // A new lead of the rep's own.
+  await page.getByRole("link", { name: "New lead" }).click();
+  const topic = `List member ${testInfo.project.name} ${Date.now()}`;
+  await page.getByLabel("Topic").fill(topic);
+  await page.getByLabel("Last name").fill("Moreau");
+  await page.getByRole("button", { name: "Save lead" }).click();
+  await expect(page.getByRole("heading", { name: topic, level: 1 })).toBeVisible();
+  const memberOf = page.getByRole("region", { name: "Member of" });
+  await expect(memberOf.getByText("Not on any list.")).toBeVisible();
+
+  // The rep makes a list and puts the lead in it from the record.
+  const name = `Booth callbacks (${testInfo.project.name} ${Date.now()})`;
+  const leadUrl = page.url();
+  await gotoHydrated(page, "/lists/new");
+  await noSmallTargets(page, isMobile);
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Create list" }).click();
+  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+  await gotoHydrated(page, new URL(leadUrl).pathname);
+  await noSmallTargets(page, isMobile);
+  await memberOf.getByLabel("Add to list").selectOption({ label: name });
+  await memberOf.getByRole("button", { name: "Add", exact: true }).click();
+  await expect(memberOf.getByRole("link", { name })).toBeVisible();
+  await expect(memberOf.getByText(/from Record page/)).toBeVisible();
+
+  // Opting out of email is saved, with history.
+  const consent = page.getByRole("region", { name: "Consent" });
+  await consent.getByLabel("Do not email").check();
+  await consent.getByRole("button", { name: "Save consent" }).click();
+  await expect(page.getByText("Consent saved.")).toBeVisible();
+  await page.getByRole("tab", { name: "History" }).click();
+  await expect(page.getByRole("cell", { name: "Do not email" })).toBeVisible();
+
+  // And taken out of the list again.
+  await memberOf.getByRole("button", { name: `Remove from ${name}` }).click();
+  await expect(memberOf.getByText("Not on any list.")).toBeVisible();
+});

@@ -1,0 +1,489 @@
+//! `/lists` (every list), `/lists/new`, `/lists/{id}` (a list: its counts, members, export
+//! and set operations), and what record pages show: "Member of" and consent.
+
+use super::api::{
+    AddToList, CopyListMembers, CopyListToStatic, CreateList, DeleteList, RemoveFromList,
+    RemoveListMembersOf, SetConsent, all_lists, get_consent, get_list, list_memberships,
+};
+use super::{AddedFrom, Consent, ListDetail, ListKind, MemberType, Selection};
+use crate::error::AppError;
+use crate::ui::{ErrorPage, FieldError, FormAlert, use_toasts};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use serde::Serialize;
+
+/// The link that starts a dynamic list from a list view's query string.
+#[derive(Serialize)]
+struct NewListLink<'a> {
+    #[serde(rename = "type")]
+    member_type: &'a str,
+    kind: &'a str,
+    query: &'a str,
+}
+
+/// `/lists/new` prefilled as a dynamic list of `member_type` showing `query`.
+pub fn save_view_url(member_type: MemberType, query: &str) -> String {
+    crate::url_state::url(
+        "/lists/new",
+        &NewListLink {
+            member_type: member_type.code(),
+            kind: ListKind::Dynamic.code(),
+            query,
+        },
+    )
+}
+
+#[component]
+pub fn ListsPage() -> impl IntoView {
+    let lists = Resource::new(|| (), |_| all_lists(None));
+    view! {
+        <Title text="Marketing lists" />
+        <section class="page">
+            <header class="page-header">
+                <h1>"Marketing lists"</h1>
+                <a class="button primary" href="/lists/new">"New list"</a>
+            </header>
+            <Suspense fallback=|| view! { <p class="loading">"Loading lists…"</p> }>
+                {move || Suspend::new(async move {
+                    match lists.await {
+                        Ok(lists) if lists.is_empty() => view! {
+                            <div class="card empty-state"><p>"No lists yet. Select records on a lead, contact or account list and add them to a new list, or save a view as a dynamic list."</p></div>
+                        }.into_any(),
+                        Ok(lists) => view! {
+                            <table class="data-table">
+                                <caption class="visually-hidden">"Marketing lists"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Name"</th><th scope="col">"Members of type"</th>
+                                    <th scope="col">"Kind"</th><th scope="col">"Members"</th>
+                                    <th scope="col">"Owner"</th><th scope="col">"Last changed"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {lists.into_iter().map(|list| view! {
+                                        <tr>
+                                            <td data-label="Name"><a href=format!("/lists/{}", list.id)>{list.name}</a></td>
+                                            <td data-label="Members of type">{list.member_type.label()}</td>
+                                            <td data-label="Kind">{list.kind.label()}</td>
+                                            <td data-label="Members">{list.members.map_or_else(|| "By view".to_string(), |n| n.to_string())}</td>
+                                            <td data-label="Owner">{list.owner_name}</td>
+                                            <td data-label="Last changed">{crate::ui::short_time(&list.modified_at)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn NewListPage() -> impl IntoView {
+    let create = ServerAction::<CreateList>::new();
+    let result = Signal::derive(move || create.value().get());
+    let params = use_query_map();
+    let param = move |name: &str| params.with_untracked(|p| p.get(name).unwrap_or_default());
+    let member_type = param("type");
+    let kind = param("kind");
+    let query = param("query");
+    let navigate = use_navigate();
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            toasts.show("List created.");
+            navigate(&format!("/lists/{id}"), Default::default());
+        }
+    });
+    let dynamic = kind == ListKind::Dynamic.code();
+    view! {
+        <Title text="New list" />
+        <section class="page">
+            <header class="page-header"><h1>"New list"</h1></header>
+            <div class="card">
+                <ActionForm action=create attr:novalidate=true>
+                    {crate::ui::inputs::text_input("list", result, "name", "Name", "text", "off", String::new())}
+                    <div class="field">
+                        <label for="list-member_type">"Members are"</label>
+                        <select id="list-member_type" name="list[member_type]">
+                            {MemberType::ALL.iter().map(|t| view! {
+                                <option value=t.code() selected=member_type == t.code()>{t.label()}</option>
+                            }).collect_view()}
+                        </select>
+                        <FieldError result field="member_type" id="list-member_type-error" />
+                    </div>
+                    <fieldset class="field">
+                        <legend>"Kind"</legend>
+                        <label class="choice">
+                            <input type="radio" name="list[kind]" value="static" checked=!dynamic />
+                            " Static: the records you add"
+                        </label>
+                        <label class="choice">
+                            <input type="radio" name="list[kind]" value="dynamic" checked=dynamic />
+                            " Dynamic: whoever matches a saved view, now"
+                        </label>
+                    </fieldset>
+                    <div class="field">
+                        <label for="list-query">"View (dynamic lists)"</label>
+                        <input id="list-query" name="list[query]" value=query aria-describedby="list-query-help list-query-error" />
+                        <p id="list-query-help" class="muted">"The filters of a lead, contact or account list: use Save view as list there, or paste its address."</p>
+                        <FieldError result field="query" id="list-query-error" />
+                    </div>
+                    {crate::ui::inputs::text_input("list", result, "purpose", "Purpose", "text", "off", String::new())}
+                    <div class="field">
+                        <label for="list-description">"Description"</label>
+                        <textarea id="list-description" name="list[description]" rows="3"></textarea>
+                        <FieldError result field="description" id="list-description-error" />
+                    </div>
+                    <FormAlert result />
+                    <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create list"</button>
+                </ActionForm>
+            </div>
+        </section>
+    }
+}
+
+/// The page's actions; each one done reloads the list.
+#[derive(Clone, Copy)]
+struct ListActions {
+    copy: ServerAction<CopyListMembers>,
+    suppress: ServerAction<RemoveListMembersOf>,
+    freeze: ServerAction<CopyListToStatic>,
+    delete: ServerAction<DeleteList>,
+}
+
+#[component]
+pub fn ListPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let actions = ListActions {
+        copy: ServerAction::new(),
+        suppress: ServerAction::new(),
+        freeze: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    let list = Resource::new(
+        move || {
+            (
+                id(),
+                actions.copy.version().get(),
+                actions.suppress.version().get(),
+            )
+        },
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => get_list(id).await,
+                None => Err(AppError::NotFound("This list".into())),
+            }
+        },
+    );
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(added)) = actions.copy.value().get() {
+            toasts.show(format!("{added} added to the other list."));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(removed)) = actions.suppress.value().get() {
+            toasts.show(format!("{removed} removed from this list."));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(new_id)) = actions.freeze.value().get() {
+            toasts.show("Static copy made.");
+            navigate(&format!("/lists/{new_id}"), Default::default());
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading the list…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(detail) => view! { <ListView detail actions /> }.into_any(),
+                    Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ListView(detail: ListDetail, actions: ListActions) -> impl IntoView {
+    let members = detail.member_type.noun(detail.members);
+    let facts = [
+        ("Members are", detail.member_type.label().to_string()),
+        ("Kind", detail.kind.label().to_string()),
+        ("Members", format!("{} {members}", detail.members)),
+        ("Can be emailed", detail.emailable.to_string()),
+        ("Owner", detail.owner_name.clone()),
+        (
+            "Last changed",
+            format!(
+                "{} by {}",
+                crate::ui::short_time(&detail.modified_at),
+                detail.modified_by
+            ),
+        ),
+    ]
+    .into_iter()
+    .chain(
+        detail
+            .qualified_since_added
+            .map(|n| ("Qualified since added", n.to_string())),
+    )
+    .chain(detail.purpose.clone().map(|p| ("Purpose", p)))
+    .chain(detail.description.clone().map(|d| ("Description", d)))
+    .map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> })
+    .collect_view();
+    view! {
+        <Title text=crate::ui::inputs::user_text(format!("{} · List", detail.name)) />
+        <section class="page">
+            <header class="page-header record-header">
+                <div>
+                    <p class="record-kind">"Marketing list"</p>
+                    <h1>{detail.name.clone()}</h1>
+                </div>
+                <div class="record-actions">
+                    <a class="button primary" href=detail.members_url()>"View members"</a>
+                </div>
+            </header>
+            <section class="card" aria-labelledby="list-facts">
+                <h2 id="list-facts">"About this list"</h2>
+                <dl class="fields">{facts}</dl>
+            </section>
+            <section class="card" aria-labelledby="list-export">
+                <h2 id="list-export">"Export"</h2>
+                <p class="list-actions">
+                    <a href=detail.export_url(false) download>"Export CSV"</a>
+                    {detail.member_type.has_consent().then(|| view! {
+                        " · "<a href=detail.export_url(true) download>"Export CSV including those who opted out"</a>
+                    })}
+                </p>
+                {detail.member_type.has_consent().then(|| view! {
+                    <p class="muted">"The export leaves out members without an email address or who asked not to be emailed."</p>
+                })}
+            </section>
+            <ListOperations detail=detail.clone() actions />
+        </section>
+    }
+}
+
+/// Copy into another list (or a new static one), remove the members of another list, delete.
+#[component]
+fn ListOperations(detail: ListDetail, actions: ListActions) -> impl IntoView {
+    let others = Resource::new(|| (), move |_| all_lists(Some(detail.member_type)));
+    let id = detail.id;
+    let into = RwSignal::new(String::new());
+    let new_name = RwSignal::new(String::new());
+    let other = RwSignal::new(String::new());
+    let is_static = detail.kind == ListKind::Static;
+    let copy_error =
+        Signal::derive(
+            move || match (actions.copy.value().get(), actions.freeze.value().get()) {
+                (Some(Err(error)), _) | (_, Some(Err(error))) => Some(Err::<(), _>(error)),
+                _ => None,
+            },
+        );
+    let options = move |static_only: bool| {
+        Suspend::new(async move {
+            others
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|list| list.id != id && (!static_only || list.kind == ListKind::Static))
+                .map(|list| view! { <option value=list.id.to_string()>{list.name}</option> })
+                .collect_view()
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="list-operations">
+            <h2 id="list-operations">"Copy and combine"</h2>
+            <div class="bulk-control">
+                <label for="copy-into">"Copy members into"</label>
+                <select id="copy-into" on:change=move |ev| into.set(event_target_value(&ev))>
+                    <option value="">"Choose a list"</option>
+                    <Suspense>{move || options(true)}</Suspense>
+                    <option value="new">"New static list…"</option>
+                </select>
+                <Show when=move || into.get() == "new">
+                    <label for="copy-new-name">"New list name"</label>
+                    <input id="copy-new-name" on:input=move |ev| new_name.set(event_target_value(&ev)) />
+                </Show>
+                <button type="button" class="button secondary" on:click=move |_| {
+                    let target = into.get_untracked();
+                    if target == "new" {
+                        actions.freeze.dispatch(CopyListToStatic { id, name: new_name.get_untracked() });
+                    } else {
+                        actions.copy.dispatch(CopyListMembers { id: target.parse().unwrap_or_default(), from: id });
+                    }
+                }>"Copy"</button>
+                <FormAlert result=copy_error />
+            </div>
+            {(is_static && detail.can_change).then(|| view! {
+                <div class="bulk-control">
+                    <label for="suppress-list">"Remove the members of"</label>
+                    <select id="suppress-list" on:change=move |ev| other.set(event_target_value(&ev))>
+                        <option value="">"Choose a list"</option>
+                        <Suspense>{move || options(false)}</Suspense>
+                    </select>
+                    <button type="button" class="button secondary" on:click=move |_| {
+                        actions.suppress.dispatch(RemoveListMembersOf { id, other: other.get_untracked().parse().unwrap_or_default() });
+                    }>"Remove"</button>
+                    <FormAlert result=Signal::derive(move || actions.suppress.value().get()) />
+                </div>
+            })}
+            {detail.can_change.then(|| view! {
+                <ActionForm action=actions.delete>
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="button secondary">"Delete list"</button>
+                </ActionForm>
+                <FormAlert result=Signal::derive(move || actions.delete.value().get()) />
+            })}
+        </section>
+    }
+}
+
+/// A record page's "Member of": its static lists, with add and remove.
+#[component]
+pub fn MemberOf(member_type: MemberType, id: i64) -> impl IntoView {
+    let add = ServerAction::<AddToList>::new();
+    let remove = ServerAction::<RemoveFromList>::new();
+    let memberships = Resource::new(
+        move || (add.version().get(), remove.version().get()),
+        move |_| list_memberships(member_type, id),
+    );
+    let lists = Resource::new(|| (), move |_| all_lists(Some(member_type)));
+    let target = RwSignal::new(String::new());
+    let this = move || Selection {
+        ids: vec![id],
+        versions: vec![0],
+        matching: None,
+    };
+    view! {
+        <section class="card" aria-labelledby="member-of-title">
+            <h2 id="member-of-title">"Member of"</h2>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match memberships.await {
+                        Ok(lists) if lists.is_empty() => view! { <p class="muted">"Not on any list."</p> }.into_any(),
+                        Ok(lists) => view! {
+                            <ul class="link-list">
+                                {lists.into_iter().map(|list| {
+                                    let list_id = list.list_id;
+                                    let name = list.name.clone();
+                                    view! {
+                                        <li>
+                                            <a href=format!("/lists/{list_id}")>{list.name}</a>
+                                            <span class="muted">{format!(" added {} by {} from {}", crate::ui::short_time(&list.added_at), list.added_by, list.added_from)}</span>
+                                            " "
+                                            <button type="button" class="button secondary" aria-label=format!("Remove from {name}") on:click=move |_| {
+                                                remove.dispatch(RemoveFromList { id: list_id, member_type, selection: this() });
+                                            }>"Remove"</button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <div class="bulk-control">
+                <label for="member-of-add">"Add to list"</label>
+                <select id="member-of-add" on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="">"Choose a list"</option>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            lists.await.unwrap_or_default().into_iter()
+                                .filter(|list| list.kind == ListKind::Static)
+                                .map(|list| view! { <option value=list.id.to_string()>{list.name}</option> })
+                                .collect_view()
+                        })}
+                    </Suspense>
+                </select>
+                <button type="button" class="button secondary" on:click=move |_| {
+                    add.dispatch(AddToList {
+                        id: target.get_untracked().parse().ok(),
+                        new_list: None,
+                        member_type,
+                        selection: this(),
+                        from: AddedFrom::Record,
+                    });
+                }>"Add"</button>
+            </div>
+            <FormAlert result=Signal::derive(move || add.value().get()) />
+            <FormAlert result=Signal::derive(move || remove.value().get()) />
+        </section>
+    }
+}
+
+/// A lead's or contact's do-not-email/phone/mail flags; saving moves the record's version,
+/// so `on_saved` reloads the record.
+#[component]
+pub fn ConsentPanel(
+    member_type: MemberType,
+    id: i64,
+    version: i64,
+    can_edit: bool,
+    on_saved: Callback<()>,
+) -> impl IntoView {
+    let save = ServerAction::<SetConsent>::new();
+    let consent = Resource::new(
+        move || save.version().get(),
+        move |_| get_consent(member_type, id),
+    );
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            toasts.show("Consent saved.");
+            on_saved.run(());
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="consent-title">
+            <h2 id="consent-title">"Consent"</h2>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let current = consent.await.unwrap_or_default();
+                    let flags = [
+                        ("email", "Do not email", RwSignal::new(current.do_not_email)),
+                        ("phone", "Do not phone", RwSignal::new(current.do_not_phone)),
+                        ("mail", "Do not mail", RwSignal::new(current.do_not_mail)),
+                    ];
+                    view! {
+                        <fieldset class="plain" disabled=!can_edit>
+                            <legend class="visually-hidden">"Consent"</legend>
+                            {flags.iter().map(|(code, label, flag)| {
+                                let flag = *flag;
+                                view! {
+                                    <label class="choice" for=format!("consent-{code}")>
+                                        <input type="checkbox" id=format!("consent-{code}") prop:checked=move || flag.get()
+                                            on:change=move |ev| flag.set(event_target_checked(&ev)) />
+                                        {format!(" {label}")}
+                                    </label>
+                                }
+                            }).collect_view()}
+                            {can_edit.then(|| view! {
+                                <button type="button" class="button secondary" on:click=move |_| {
+                                    save.dispatch(SetConsent {
+                                        member_type,
+                                        id,
+                                        version,
+                                        consent: Consent {
+                                            do_not_email: flags[0].2.get_untracked(),
+                                            do_not_phone: flags[1].2.get_untracked(),
+                                            do_not_mail: flags[2].2.get_untracked(),
+                                        },
+                                    });
+                                }>"Save consent"</button>
+                            })}
+                        </fieldset>
+                    }
+                })}
+            </Suspense>
+            <FormAlert result=Signal::derive(move || save.value().get()) />
+        </section>
+    }
+}
