@@ -2103,3 +2103,53 @@ async fn every_export_downloads_whole_when_compressed_as_browsers_ask() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_import_puts_its_rows_into_the_chosen_list() {
+    let app = TestApp::spawn().await;
+    let client = app.signed_in("manager@example.com").await;
+    let response = app
+        .call(
+            &client,
+            "/api/lists/create",
+            &[("list[name]", "Expo 2026"), ("list[member_type]", "lead")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let list: i64 = response.json().await.unwrap();
+    let file =
+        b"Topic,Last Name,Email\r\nExpo,Lund,lund@example.org\r\nExpo,Sato,sato@example.org\r\n";
+    let id = job_of(&app, &client, file.to_vec()).await;
+    assert!(
+        view(&app, &client, id)
+            .await
+            .lists
+            .iter()
+            .any(|(l, _)| *l == list)
+    );
+    check_with(
+        &app,
+        &client,
+        id,
+        "skip",
+        &[("list_id".into(), list.to_string())],
+    )
+    .await;
+    run(&app, &client, id).await;
+    let members: Vec<(String, String)> = sqlx::query_as(
+        "SELECT l.email, m.added_from FROM marketing_list_members m \
+         JOIN leads l ON l.id = m.member_id WHERE m.list_id = ? ORDER BY l.email",
+    )
+    .bind(list)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let from = format!("Import #{id}");
+    assert_eq!(
+        members,
+        [
+            ("lund@example.org".to_string(), from.clone()),
+            ("sato@example.org".to_string(), from)
+        ]
+    );
+}

@@ -952,3 +952,45 @@ async fn form_settings_are_checked_and_a_stale_edit_is_a_conflict() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn a_form_puts_every_lead_it_creates_into_its_list() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin@example.com").await;
+    let response = app
+        .call(
+            &admin,
+            "/api/lists/create",
+            &[
+                ("list[name]", "Website enquiries"),
+                ("list[member_type]", "lead"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let list: i64 = response.json().await.unwrap();
+    let (_, key) = round_robin_form(&app, &admin, &[("form[list_id]", &list.to_string())]).await;
+    let token = fresh_token(&app, &key).await;
+    let response = post(
+        &app,
+        &key,
+        &[
+            ("_token", &token),
+            ("last_name", "Okafor"),
+            ("email", "listed@buyer.example"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (lead, ..) = lead_by_email(&app, "listed@buyer.example")
+        .await
+        .expect("a lead");
+    let (member, from): (i64, String) = sqlx::query_as(
+        "SELECT member_id, added_from FROM marketing_list_members WHERE list_id = ?",
+    )
+    .bind(list)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((member, from.as_str()), (lead, "Web form Contact us"));
+}
