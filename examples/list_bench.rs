@@ -90,7 +90,10 @@ async fn main() {
     let signed_in = bench
         .client
         .post(format!("{}/api/auth/login", args.address))
-        .form(&[("email", "manager@example.com"), ("password", "leadflow-demo")])
+        .form(&[
+            ("email", "manager@example.com"),
+            ("password", "leadflow-demo"),
+        ])
         .send()
         .await
         .expect("sign-in");
@@ -148,7 +151,10 @@ async fn main() {
     let (copy, took): (i64, _) = bench
         .timed(
             "/api/lists/copy-to-static",
-            &[("id", list.to_string()), ("name", format!("Bench copy {run}"))],
+            &[
+                ("id", list.to_string()),
+                ("name", format!("Bench copy {run}")),
+            ],
         )
         .await;
     println!(
@@ -217,10 +223,8 @@ async fn main() {
     .unwrap();
     let mut target = None;
     for batch in chosen.chunks(leadflow::lists::MAX_CHOSEN) {
-        let mut form: Vec<(&str, String)> = vec![
-            ("member_type", "lead".into()),
-            ("from", "list_view".into()),
-        ];
+        let mut form: Vec<(&str, String)> =
+            vec![("member_type", "lead".into()), ("from", "list_view".into())];
         match target {
             Some(id) => form.push(("id", i64::to_string(&id))),
             None => form.push(("new_list", format!("Bench assign {run}"))),

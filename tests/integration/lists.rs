@@ -600,3 +600,69 @@ async fn bad_list_input_gets_field_errors_not_500s() {
         assert_eq!(response.status(), status);
     }
 }
+
+#[tokio::test]
+async fn bulk_deactivate_applies_the_open_opportunity_rule_to_each_contact() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin@example.com").await;
+    let busy: (i64, i64) = sqlx::query_as(
+        "SELECT c.id, c.version FROM contacts c WHERE c.active = 1 AND EXISTS \
+         (SELECT 1 FROM opportunities o WHERE o.contact_id = c.id AND o.status = 'open') \
+         ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let free: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT c.id, c.version FROM contacts c WHERE c.active = 1 AND NOT EXISTS \
+         (SELECT 1 FROM opportunities o WHERE o.contact_id = c.id AND o.status = 'open') \
+         ORDER BY c.id LIMIT 2",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let chosen = [free[0], busy, free[1]];
+    let mut form: Vec<(String, String)> = vec![
+        ("member_type".into(), "contact".into()),
+        ("verb".into(), "deactivate".into()),
+    ];
+    for (i, (id, version)) in chosen.iter().enumerate() {
+        form.push((format!("selection[ids][{i}]"), id.to_string()));
+        form.push((format!("selection[versions][{i}]"), version.to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let report: BulkReport = ok(app.call(&admin, "/api/lists/bulk", &pairs).await).await;
+    assert_eq!(report.changed, 2);
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(report.skipped[0].id, busy.0);
+    assert!(
+        report.skipped[0]
+            .reason
+            .starts_with("read-only: This contact cannot be deactivated"),
+        "{}",
+        report.skipped[0].reason
+    );
+    let inactive = scalar(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM contacts WHERE active = 0 AND id IN ({}, {}, {})",
+            free[0].0, free[1].0, busy.0
+        ),
+    )
+    .await;
+    assert_eq!(inactive, 2);
+    // Disqualify is for leads only.
+    let response = app
+        .call(
+            &admin,
+            "/api/lists/bulk",
+            &[
+                ("member_type", "contact"),
+                ("selection[matching]", "view=active"),
+                ("verb", "disqualify"),
+                ("reason", "lost"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
