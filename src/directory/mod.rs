@@ -557,12 +557,7 @@ pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
             .search
             .with(|search| read::<DirectoryQuery>(search))
     });
-    let selection = RowSelection::default();
-    // Another view, search or page starts a new selection.
-    Effect::new(move |_| {
-        query.track();
-        selection.clear();
-    });
+    let selection = RowSelection::following(query);
     let page = Resource::new(
         move || (query.get(), selection.changed.get()),
         move |(query, _)| list_directory(kind, query),

@@ -22,12 +22,7 @@ use leptos_router::hooks::use_location;
 pub fn LeadsPage() -> impl IntoView {
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<LeadQuery>(search)));
-    let selection = RowSelection::default();
-    // Another view, filter or page starts a new selection.
-    Effect::new(move |_| {
-        query.track();
-        selection.clear();
-    });
+    let selection = RowSelection::following(query);
     let page = Resource::new(
         move || (query.get(), selection.changed.get()),
         |(query, _)| list_leads(query),

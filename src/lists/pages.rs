@@ -5,6 +5,7 @@ use super::api::{
     AddToList, CopyListMembers, CopyListToStatic, CreateList, DeleteList, RemoveFromList,
     RemoveListMembersOf, SetConsent, all_lists, get_consent, get_list, list_memberships,
 };
+use super::selection::ListOptions;
 use super::{AddedFrom, Consent, ListDetail, ListKind, MemberType, Selection};
 use crate::error::AppError;
 use crate::ui::{ErrorPage, FieldError, FormAlert, use_toasts};
@@ -286,17 +287,6 @@ fn ListOperations(detail: ListDetail, actions: ListActions) -> impl IntoView {
                 _ => None,
             },
         );
-    let options = move |static_only: bool| {
-        Suspend::new(async move {
-            others
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|list| list.id != id && (!static_only || list.kind == ListKind::Static))
-                .map(|list| view! { <option value=list.id.to_string()>{list.name}</option> })
-                .collect_view()
-        })
-    };
     view! {
         <section class="card" aria-labelledby="list-operations">
             <h2 id="list-operations">"Copy and combine"</h2>
@@ -304,7 +294,7 @@ fn ListOperations(detail: ListDetail, actions: ListActions) -> impl IntoView {
                 <label for="copy-into">"Copy members into"</label>
                 <select id="copy-into" on:change=move |ev| into.set(event_target_value(&ev))>
                     <option value="">"Choose a list"</option>
-                    <Suspense>{move || options(true)}</Suspense>
+                    <ListOptions lists=others except=Some(id) static_only=true />
                     <option value="new">"New static list…"</option>
                 </select>
                 <Show when=move || into.get() == "new">
@@ -326,7 +316,7 @@ fn ListOperations(detail: ListDetail, actions: ListActions) -> impl IntoView {
                     <label for="suppress-list">"Remove the members of"</label>
                     <select id="suppress-list" on:change=move |ev| other.set(event_target_value(&ev))>
                         <option value="">"Choose a list"</option>
-                        <Suspense>{move || options(false)}</Suspense>
+                        <ListOptions lists=others except=Some(id) static_only=false />
                     </select>
                     <button type="button" class="button secondary" on:click=move |_| {
                         actions.suppress.dispatch(RemoveListMembersOf { id, other: other.get_untracked().parse().unwrap_or_default() });
@@ -394,14 +384,7 @@ pub fn MemberOf(member_type: MemberType, id: i64) -> impl IntoView {
                 <label for="member-of-add">"Add to list"</label>
                 <select id="member-of-add" on:change=move |ev| target.set(event_target_value(&ev))>
                     <option value="">"Choose a list"</option>
-                    <Suspense>
-                        {move || Suspend::new(async move {
-                            lists.await.unwrap_or_default().into_iter()
-                                .filter(|list| list.kind == ListKind::Static)
-                                .map(|list| view! { <option value=list.id.to_string()>{list.name}</option> })
-                                .collect_view()
-                        })}
-                    </Suspense>
+                    <ListOptions lists except=None static_only=true />
                 </select>
                 <button type="button" class="button secondary" on:click=move |_| {
                     add.dispatch(AddToList {

@@ -4,7 +4,9 @@
 //! Export selected.
 
 use super::api::{AddToList, BulkAction, RemoveFromList, all_lists};
-use super::{AddedFrom, BulkReport, BulkVerb, ListKind, MemberType, SKIPPED_SHOWN, Selection};
+use super::{
+    AddedFrom, BulkReport, BulkVerb, ListKind, ListRow, MemberType, SKIPPED_SHOWN, Selection,
+};
 use crate::auth::Role;
 use crate::error::AppError;
 use crate::lead::LeadStatusReason;
@@ -31,6 +33,17 @@ impl Default for RowSelection {
 }
 
 impl RowSelection {
+    /// A list view's selection, started again whenever its query (view, filters, page)
+    /// changes.
+    pub fn following<T: Clone + PartialEq + Send + Sync + 'static>(query: Memo<T>) -> Self {
+        let selection = RowSelection::default();
+        Effect::new(move |_| {
+            query.track();
+            selection.clear();
+        });
+        selection
+    }
+
     pub fn clear(&self) {
         self.chosen.set(Vec::new());
         self.all_matching.set(false);
@@ -221,6 +234,29 @@ fn BulkReportView(report: RwSignal<Option<BulkReport>>) -> AnyView {
     .into_any()
 }
 
+/// The `<option>`s of some lists (a list picker): static ones only, or all but one.
+#[component]
+pub fn ListOptions(
+    lists: Resource<Result<Vec<ListRow>, AppError>>,
+    except: Option<i64>,
+    static_only: bool,
+) -> AnyView {
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                lists
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|list| Some(list.id) != except && (!static_only || list.kind == ListKind::Static))
+                    .map(|list| view! { <option value=list.id.to_string()>{list.name}</option> })
+                    .collect_view()
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
 /// After a bulk call: a toast, the list reloaded, the selection cleared.
 fn on_done<T>(
     action: ServerAction<T>,
@@ -268,14 +304,7 @@ fn AddToListControl(
             <label for=select_id.clone()>"Add to list"</label>
             <select id=select_id on:change=move |ev| target.set(event_target_value(&ev)) prop:value=move || target.get()>
                 <option value="">"Choose a list"</option>
-                <Suspense>
-                    {move || Suspend::new(async move {
-                        lists.await.unwrap_or_default().into_iter()
-                            .filter(|list| list.kind == ListKind::Static)
-                            .map(|list| view! { <option value=list.id.to_string()>{list.name}</option> })
-                            .collect_view()
-                    })}
-                </Suspense>
+                <ListOptions lists except=None static_only=true />
                 <option value="new">"New list…"</option>
             </select>
             <Show when=move || target.get() == "new">

@@ -42,6 +42,24 @@ async fn detail(app: &TestApp, client: &Client, id: i64) -> ListDetail {
     .await
 }
 
+/// A bulk call's form: `base`, then the chosen rows as the list view sends them.
+fn with_chosen(base: &[(&str, String)], chosen: &[(i64, i64)]) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = base
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    for (i, (id, version)) in chosen.iter().enumerate() {
+        form.push((format!("selection[ids][{i}]"), id.to_string()));
+        form.push((format!("selection[versions][{i}]"), version.to_string()));
+    }
+    form
+}
+
+async fn bulk(app: &TestApp, client: &Client, form: &[(String, String)]) -> BulkReport {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    ok(app.call(client, "/api/lists/bulk", &pairs).await).await
+}
+
 #[tokio::test]
 async fn select_all_matching_adds_every_matching_lead_once_with_where_it_came_from() {
     let app = TestApp::spawn().await;
@@ -148,17 +166,15 @@ async fn a_rep_makes_lists_of_their_own_but_only_managers_bulk_assign() {
         "SELECT id FROM users WHERE email = 'admin@example.com'",
     )
     .await;
-    let mut form: Vec<(String, String)> = vec![
-        ("member_type".into(), "lead".into()),
-        ("verb".into(), "assign".into()),
-        ("owner_id".into(), admin.to_string()),
-    ];
-    for (i, (id, version)) in leads.iter().enumerate() {
-        form.push((format!("selection[ids][{i}]"), id.to_string()));
-        form.push((format!("selection[versions][{i}]"), version.to_string()));
-    }
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let report: BulkReport = ok(app.call(&manager, "/api/lists/bulk", &pairs).await).await;
+    let form = with_chosen(
+        &[
+            ("member_type", "lead".into()),
+            ("verb", "assign".into()),
+            ("owner_id", admin.to_string()),
+        ],
+        &leads,
+    );
+    let report = bulk(&app, &manager, &form).await;
     assert_eq!((report.changed, report.skipped.len()), (3, 0));
     for (id, _) in leads {
         let (owner, history): (i64, i64) = sqlx::query_as(
@@ -193,17 +209,15 @@ async fn a_reps_bulk_disqualify_skips_leads_they_do_not_own_or_that_changed_and_
     .unwrap();
     // The third of the rep's leads is shown at an old version: someone saved it since.
     let chosen = [own[0], own[1], (own[2].0, own[2].1 - 1), others];
-    let mut form: Vec<(String, String)> = vec![
-        ("member_type".into(), "lead".into()),
-        ("verb".into(), "disqualify".into()),
-        ("reason".into(), "cannot_contact".into()),
-    ];
-    for (i, (id, version)) in chosen.iter().enumerate() {
-        form.push((format!("selection[ids][{i}]"), id.to_string()));
-        form.push((format!("selection[versions][{i}]"), version.to_string()));
-    }
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let report: BulkReport = ok(app.call(&rep, "/api/lists/bulk", &pairs).await).await;
+    let form = with_chosen(
+        &[
+            ("member_type", "lead".into()),
+            ("verb", "disqualify".into()),
+            ("reason", "cannot_contact".into()),
+        ],
+        &chosen,
+    );
+    let report = bulk(&app, &rep, &form).await;
     assert_eq!(report.changed, 2);
     let skipped: Vec<(i64, &str)> = report
         .skipped
@@ -622,16 +636,14 @@ async fn bulk_deactivate_applies_the_open_opportunity_rule_to_each_contact() {
     .await
     .unwrap();
     let chosen = [free[0], busy, free[1]];
-    let mut form: Vec<(String, String)> = vec![
-        ("member_type".into(), "contact".into()),
-        ("verb".into(), "deactivate".into()),
-    ];
-    for (i, (id, version)) in chosen.iter().enumerate() {
-        form.push((format!("selection[ids][{i}]"), id.to_string()));
-        form.push((format!("selection[versions][{i}]"), version.to_string()));
-    }
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let report: BulkReport = ok(app.call(&admin, "/api/lists/bulk", &pairs).await).await;
+    let form = with_chosen(
+        &[
+            ("member_type", "contact".into()),
+            ("verb", "deactivate".into()),
+        ],
+        &chosen,
+    );
+    let report = bulk(&app, &admin, &form).await;
     assert_eq!(report.changed, 2);
     assert_eq!(report.skipped.len(), 1);
     assert_eq!(report.skipped[0].id, busy.0);
