@@ -94,7 +94,9 @@ pub async fn summary(
     .await?;
     drop(conn);
     let history = history::db::load(pool, "account", id).await?;
+    let lists = crate::lists::db::record_lists(pool, crate::lists::MemberType::Account, id).await?;
     Ok(Some(AccountSummary {
+        lists,
         id,
         parent: RecordLink::from_columns(a.fields.parent_account_id, a.parent_name),
         primary_contact: RecordLink::from_columns(

@@ -301,6 +301,7 @@ pub struct AccountSummary {
     pub totals: OpportunityTotals,
     pub originating_leads: Vec<RecordLink>,
     pub history: Vec<HistoryEntry>,
+    pub lists: crate::lists::RecordLists,
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ pub fn AccountPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the account…"</p> }>
             {move || Suspend::new(async move {
                 match account.await {
-                    Ok(summary) => view! { <AccountRecord summary actions /> }.into_any(),
+                    Ok(summary) => view! { <AccountRecord summary actions reload=Callback::new(move |()| account.refetch()) /> }.into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}
@@ -116,7 +116,11 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn AccountRecord(summary: AccountSummary, actions: RecordActions<UpdateAccount>) -> impl IntoView {
+fn AccountRecord(
+    summary: AccountSummary,
+    actions: RecordActions<UpdateAccount>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let s = summary;
     let editable = s.active && s.can_edit;
     let result = Signal::derive(move || actions.save.value().get());
@@ -195,7 +199,8 @@ fn AccountRecord(summary: AccountSummary, actions: RecordActions<UpdateAccount>)
                     <ul>{leads}</ul>
                 </section>
             })}
-            <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Account id />
+            <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Account id
+                lists=s.lists.clone() on_changed=reload />
             <Tabs id="account" label="Account activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=account_field_label caption="Changes to this account, newest first" /> }.into_any()),

@@ -75,7 +75,12 @@ pub async fn summary(
     }
     drop(conn);
     let history = history::db::load(pool, "contact", id).await?;
+    let member_type = crate::lists::MemberType::Contact;
+    let lists = crate::lists::db::record_lists(pool, member_type, id).await?;
+    let consent = crate::lists::db::consent(pool, member_type, id).await?;
     Ok(Some(ContactSummary {
+        lists,
+        consent,
         id,
         account: RecordLink::from_columns(c.fields.account_id, c.account_name),
         originating_lead: RecordLink::from_columns(c.originating_lead_id, c.lead_topic),

@@ -191,6 +191,8 @@ pub struct ContactSummary {
     /// Where the contact is the customer or a stakeholder (with the role).
     pub opportunities: Vec<RelatedOpportunity>,
     pub history: Vec<HistoryEntry>,
+    pub lists: crate::lists::RecordLists,
+    pub consent: crate::lists::Consent,
 }
 
 #[cfg(test)]

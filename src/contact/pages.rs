@@ -144,9 +144,10 @@ fn ContactRecord(
                 <h2 id="contact-opportunities">"Opportunities"</h2>
                 <RelatedOpportunities rows=s.opportunities.clone() caption="Opportunities of this contact" />
             </section>
-            <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Contact id />
+            <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Contact id
+                lists=s.lists.clone() on_changed=reload />
             <crate::lists::pages::ConsentPanel member_type=crate::lists::MemberType::Contact id version=s.version
-                can_edit=s.can_edit on_saved=reload />
+                consent=s.consent can_edit=s.can_edit on_saved=reload />
             <Tabs id="contact" label="Contact activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=contact_field_label caption="Changes to this contact, newest first" /> }.into_any()),

@@ -403,7 +403,11 @@ pub async fn lead_detail(
             .fetch_one(pool)
             .await?;
     let web = crate::webform::db::lead_origin(pool, id, user, lead.owner_id).await?;
+    let lists = crate::lists::db::record_lists(pool, crate::lists::MemberType::Lead, id).await?;
+    let consent = crate::lists::db::consent(pool, crate::lists::MemberType::Lead, id).await?;
     Ok(Some(LeadDetail {
+        lists,
+        consent,
         id: lead.id,
         has_photo,
         web,

@@ -426,6 +426,8 @@ pub struct LeadDetail {
     pub has_photo: bool,
     /// The web form it came through, and from where.
     pub web: Option<crate::webform::LeadWebOrigin>,
+    pub lists: crate::lists::RecordLists,
+    pub consent: crate::lists::Consent,
 }
 
 /// A lead synced from a device's outbox, with the likely duplicates it was saved beside

@@ -222,8 +222,10 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                     })}
                 </ActionForm>
             </div>
-            <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Lead id />
-            <crate::lists::pages::ConsentPanel member_type=crate::lists::MemberType::Lead id version can_edit=detail.can_edit on_saved=actions.reload />
+            <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Lead id
+                lists=detail.lists.clone() on_changed=actions.reload />
+            <crate::lists::pages::ConsentPanel member_type=crate::lists::MemberType::Lead id version
+                consent=detail.consent can_edit=detail.can_edit on_saved=actions.reload />
             <Tabs id="lead" label="Lead activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=detail.history.clone() label=lead_field_label caption="Changes to this lead, newest first" /> }.into_any()),

@@ -3,8 +3,7 @@
 //! its owner, managers and admins; bulk assignment for managers and admins.
 
 use super::{
-    AddedFrom, BulkReport, BulkVerb, Consent, ListDetail, ListInput, ListRow, MemberType,
-    Membership, Selection,
+    AddedFrom, BulkReport, BulkVerb, Consent, ListDetail, ListInput, ListRow, MemberType, Selection,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -155,22 +154,6 @@ pub async fn copy_list_to_static(id: i64, name: String) -> Result<i64, AppError>
     )
 }
 
-/// The static lists a record is in ("Member of" on its page).
-#[server(endpoint = "lists/memberships")]
-pub async fn list_memberships(
-    member_type: MemberType,
-    id: i64,
-) -> Result<Vec<Membership>, AppError> {
-    use crate::server::{current_user, guard::state, respond};
-    respond(
-        async {
-            current_user().await?;
-            super::db::memberships(&state()?.pool, member_type, id).await
-        }
-        .await,
-    )
-}
-
 /// A bulk action over a list view's selection: `owner_id` for Assign owner (managers and
 /// admins), `reason` for Disqualify.
 #[server(endpoint = "lists/bulk")]
@@ -197,18 +180,6 @@ pub async fn bulk_action(
                 BulkVerb::Deactivate => BulkAction::Deactivate,
             };
             super::db::bulk(&state()?.pool, member_type, &selection, &action, &user).await
-        }
-        .await,
-    )
-}
-
-#[server(endpoint = "records/consent")]
-pub async fn get_consent(member_type: MemberType, id: i64) -> Result<Consent, AppError> {
-    use crate::server::{current_user, guard::state, respond};
-    respond(
-        async {
-            current_user().await?;
-            super::db::consent(&state()?.pool, member_type, id).await
         }
         .await,
     )

@@ -5,7 +5,7 @@
 
 use super::{
     BulkAction, BulkReport, Consent, ListDetail, ListKind, ListRow, MemberType, Membership,
-    Selection, ValidList, check_copy,
+    RecordLists, Selection, ValidList, check_copy,
 };
 use crate::auth::{Role, User, check_can_edit};
 use crate::directory::{DirectoryKind, DirectoryQuery};
@@ -531,13 +531,13 @@ pub async fn copy_to_static(
     Ok(new_id)
 }
 
-/// The static lists a record is a member of, by name.
-pub async fn memberships(
+/// The static lists a record is in, and the others of its type it could join.
+pub async fn record_lists(
     pool: &SqlitePool,
     member_type: MemberType,
     id: i64,
-) -> Result<Vec<Membership>, AppError> {
-    Ok(sqlx::query_as(
+) -> Result<RecordLists, sqlx::Error> {
+    let member_of: Vec<Membership> = sqlx::query_as(
         "SELECT l.id AS list_id, l.name, m.added_at, u.name AS added_by, m.added_from \
          FROM marketing_list_members m JOIN marketing_lists l ON l.id = m.list_id \
          JOIN users u ON u.id = m.added_by \
@@ -546,7 +546,23 @@ pub async fn memberships(
     .bind(id)
     .bind(member_type)
     .fetch_all(pool)
-    .await?)
+    .await?;
+    let can_join: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM marketing_lists l WHERE member_type = ? AND kind = 'static' \
+         AND NOT EXISTS (SELECT 1 FROM marketing_list_members m WHERE m.list_id = l.id \
+         AND m.member_id = ?) ORDER BY name",
+    )
+    .bind(member_type)
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    Ok(RecordLists {
+        member_of,
+        can_join: can_join
+            .into_iter()
+            .map(|(id, name)| crate::types::RecordLink { id, name })
+            .collect(),
+    })
 }
 
 /// Puts a new record into a static list inside the caller's transaction (a web form's or
@@ -751,23 +767,23 @@ pub async fn set_consent(
     Ok(version + 1)
 }
 
-/// A record's consent flags.
+/// A lead's or contact's consent flags (none for accounts).
 pub async fn consent(
     pool: &SqlitePool,
     member_type: MemberType,
     id: i64,
-) -> Result<Consent, AppError> {
+) -> Result<Consent, sqlx::Error> {
     if !member_type.has_consent() {
         return Ok(Consent::default());
     }
-    sqlx::query_as(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT do_not_email, do_not_phone, do_not_mail FROM {} WHERE id = ?",
         table(member_type)
     ))
     .bind(id)
     .fetch_optional(pool)
     .await?
-    .ok_or_else(|| AppError::NotFound("This record".into()))
+    .unwrap_or_default())
 }
 
 /// Runs a bulk action over a selection, each record through its own write (its rules,

@@ -360,6 +360,14 @@ pub struct Membership {
     pub added_from: String,
 }
 
+/// What a record page shows of lists: the static lists it is in, and those of its type it
+/// could join (loaded with the record, so the page creates no resources of its own).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordLists {
+    pub member_of: Vec<Membership>,
+    pub can_join: Vec<crate::types::RecordLink>,
+}
+
 /// A record's consent: who may be emailed, phoned or mailed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

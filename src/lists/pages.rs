@@ -3,10 +3,12 @@
 
 use super::api::{
     AddToList, CopyListMembers, CopyListToStatic, CreateList, DeleteList, RemoveFromList,
-    RemoveListMembersOf, SetConsent, all_lists, get_consent, get_list, list_memberships,
+    RemoveListMembersOf, SetConsent, all_lists, get_list,
 };
 use super::selection::ListOptions;
-use super::{AddedFrom, Consent, ListDetail, ListKind, MemberType, Selection};
+use super::{
+    AddedFrom, Consent, ListDetail, ListKind, ListRow, MemberType, RecordLists, Selection,
+};
 use crate::error::AppError;
 use crate::ui::{ErrorPage, FieldError, FormAlert, use_toasts};
 use leptos::prelude::*;
@@ -180,6 +182,8 @@ pub fn ListPage() -> impl IntoView {
             }
         },
     );
+    // Every list, for the copy and remove pickers (filtered to this list's type there).
+    let others = Resource::new(move || actions.freeze.version().get(), |_| all_lists(None));
     let toasts = use_toasts();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -202,7 +206,7 @@ pub fn ListPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the list…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(detail) => view! { <ListView detail actions /> }.into_any(),
+                    Ok(detail) => view! { <ListView detail actions others /> }.into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}
@@ -211,7 +215,11 @@ pub fn ListPage() -> impl IntoView {
 }
 
 #[component]
-fn ListView(detail: ListDetail, actions: ListActions) -> impl IntoView {
+fn ListView(
+    detail: ListDetail,
+    actions: ListActions,
+    others: Resource<Result<Vec<ListRow>, AppError>>,
+) -> impl IntoView {
     let members = detail.member_type.noun(detail.members);
     let facts = [
         ("Members are", detail.member_type.label().to_string()),
@@ -266,20 +274,24 @@ fn ListView(detail: ListDetail, actions: ListActions) -> impl IntoView {
                     <p class="muted">"The export leaves out members without an email address or who asked not to be emailed."</p>
                 })}
             </section>
-            <ListOperations detail=detail.clone() actions />
+            <ListOperations detail=detail.clone() actions others />
         </section>
     }
 }
 
 /// Copy into another list (or a new static one), remove the members of another list, delete.
 #[component]
-fn ListOperations(detail: ListDetail, actions: ListActions) -> impl IntoView {
-    let others = Resource::new(|| (), move |_| all_lists(Some(detail.member_type)));
+fn ListOperations(
+    detail: ListDetail,
+    actions: ListActions,
+    others: Resource<Result<Vec<ListRow>, AppError>>,
+) -> impl IntoView {
     let id = detail.id;
     let into = RwSignal::new(String::new());
     let new_name = RwSignal::new(String::new());
     let other = RwSignal::new(String::new());
     let is_static = detail.kind == ListKind::Static;
+    let member_type = detail.member_type;
     let copy_error =
         Signal::derive(
             move || match (actions.copy.value().get(), actions.freeze.value().get()) {
@@ -294,7 +306,7 @@ fn ListOperations(detail: ListDetail, actions: ListActions) -> impl IntoView {
                 <label for="copy-into">"Copy members into"</label>
                 <select id="copy-into" on:change=move |ev| into.set(event_target_value(&ev))>
                     <option value="">"Choose a list"</option>
-                    <ListOptions lists=others except=Some(id) static_only=true />
+                    <ListOptions lists=others member_type except=Some(id) static_only=true />
                     <option value="new">"New static list…"</option>
                 </select>
                 <Show when=move || into.get() == "new">
@@ -316,7 +328,7 @@ fn ListOperations(detail: ListDetail, actions: ListActions) -> impl IntoView {
                     <label for="suppress-list">"Remove the members of"</label>
                     <select id="suppress-list" on:change=move |ev| other.set(event_target_value(&ev))>
                         <option value="">"Choose a list"</option>
-                        <ListOptions lists=others except=Some(id) static_only=false />
+                        <ListOptions lists=others member_type except=Some(id) static_only=false />
                     </select>
                     <button type="button" class="button secondary" on:click=move |_| {
                         actions.suppress.dispatch(RemoveListMembersOf { id, other: other.get_untracked().parse().unwrap_or_default() });
@@ -335,67 +347,80 @@ fn ListOperations(detail: ListDetail, actions: ListActions) -> impl IntoView {
     }
 }
 
-/// A record page's "Member of": its static lists, with add and remove.
+/// A record page's "Member of": its static lists, with add and remove; each change reloads
+/// the record (`on_changed`), whose payload holds the lists.
 #[component]
-pub fn MemberOf(member_type: MemberType, id: i64) -> impl IntoView {
+pub fn MemberOf(
+    member_type: MemberType,
+    id: i64,
+    lists: RecordLists,
+    on_changed: Callback<()>,
+) -> impl IntoView {
     let add = ServerAction::<AddToList>::new();
     let remove = ServerAction::<RemoveFromList>::new();
-    let memberships = Resource::new(
-        move || (add.version().get(), remove.version().get()),
-        move |_| list_memberships(member_type, id),
-    );
-    let lists = Resource::new(|| (), move |_| all_lists(Some(member_type)));
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = add.value().get() {
+            toasts.show("Added to the list.");
+            on_changed.run(());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = remove.value().get() {
+            toasts.show("Removed from the list.");
+            on_changed.run(());
+        }
+    });
     let target = RwSignal::new(String::new());
     let this = move || Selection {
         ids: vec![id],
         versions: vec![0],
         matching: None,
     };
+    let member_of = if lists.member_of.is_empty() {
+        view! { <p class="muted">"Not on any list."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="link-list">
+                {lists.member_of.into_iter().map(|list| {
+                    let list_id = list.list_id;
+                    let label = format!("Remove from {}", list.name);
+                    view! {
+                        <li>
+                            <a href=format!("/lists/{list_id}")>{list.name}</a>
+                            <span class="muted">{format!(" added {} by {} from {}", crate::ui::short_time(&list.added_at), list.added_by, list.added_from)}</span>
+                            <button type="button" class="button secondary" aria-label=label on:click=move |_| {
+                                remove.dispatch(RemoveFromList { id: list_id, member_type, selection: this() });
+                            }>"Remove"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
     view! {
         <section class="card" aria-labelledby="member-of-title">
             <h2 id="member-of-title">"Member of"</h2>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    match memberships.await {
-                        Ok(lists) if lists.is_empty() => view! { <p class="muted">"Not on any list."</p> }.into_any(),
-                        Ok(lists) => view! {
-                            <ul class="link-list">
-                                {lists.into_iter().map(|list| {
-                                    let list_id = list.list_id;
-                                    let name = list.name.clone();
-                                    view! {
-                                        <li>
-                                            <a href=format!("/lists/{list_id}")>{list.name}</a>
-                                            <span class="muted">{format!(" added {} by {} from {}", crate::ui::short_time(&list.added_at), list.added_by, list.added_from)}</span>
-                                            " "
-                                            <button type="button" class="button secondary" aria-label=format!("Remove from {name}") on:click=move |_| {
-                                                remove.dispatch(RemoveFromList { id: list_id, member_type, selection: this() });
-                                            }>"Remove"</button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-            <div class="bulk-control">
-                <label for="member-of-add">"Add to list"</label>
-                <select id="member-of-add" on:change=move |ev| target.set(event_target_value(&ev))>
-                    <option value="">"Choose a list"</option>
-                    <ListOptions lists except=None static_only=true />
-                </select>
-                <button type="button" class="button secondary" on:click=move |_| {
-                    add.dispatch(AddToList {
-                        id: target.get_untracked().parse().ok(),
-                        new_list: None,
-                        member_type,
-                        selection: this(),
-                        from: AddedFrom::Record,
-                    });
-                }>"Add"</button>
-            </div>
+            {member_of}
+            {(!lists.can_join.is_empty()).then(|| view! {
+                <div class="bulk-control">
+                    <label for="member-of-add">"Add to list"</label>
+                    <select id="member-of-add" on:change=move |ev| target.set(event_target_value(&ev))>
+                        <option value="">"Choose a list"</option>
+                        {lists.can_join.into_iter().map(|list| view! { <option value=list.id.to_string()>{list.name}</option> }).collect_view()}
+                    </select>
+                    <button type="button" class="button secondary" on:click=move |_| {
+                        add.dispatch(AddToList {
+                            id: target.get_untracked().parse().ok(),
+                            new_list: None,
+                            member_type,
+                            selection: this(),
+                            from: AddedFrom::Record,
+                        });
+                    }>"Add"</button>
+                </div>
+            })}
             <FormAlert result=Signal::derive(move || add.value().get()) />
             <FormAlert result=Signal::derive(move || remove.value().get()) />
         </section>
@@ -409,14 +434,11 @@ pub fn ConsentPanel(
     member_type: MemberType,
     id: i64,
     version: i64,
+    consent: Consent,
     can_edit: bool,
     on_saved: Callback<()>,
 ) -> impl IntoView {
     let save = ServerAction::<SetConsent>::new();
-    let consent = Resource::new(
-        move || save.version().get(),
-        move |_| get_consent(member_type, id),
-    );
     let toasts = use_toasts();
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
@@ -424,48 +446,41 @@ pub fn ConsentPanel(
             on_saved.run(());
         }
     });
+    let flags = [
+        ("email", "Do not email", RwSignal::new(consent.do_not_email)),
+        ("phone", "Do not phone", RwSignal::new(consent.do_not_phone)),
+        ("mail", "Do not mail", RwSignal::new(consent.do_not_mail)),
+    ];
     view! {
         <section class="card" aria-labelledby="consent-title">
             <h2 id="consent-title">"Consent"</h2>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    let current = consent.await.unwrap_or_default();
-                    let flags = [
-                        ("email", "Do not email", RwSignal::new(current.do_not_email)),
-                        ("phone", "Do not phone", RwSignal::new(current.do_not_phone)),
-                        ("mail", "Do not mail", RwSignal::new(current.do_not_mail)),
-                    ];
+            <fieldset class="plain" disabled=!can_edit>
+                <legend class="visually-hidden">"Consent"</legend>
+                {flags.iter().map(|(code, label, flag)| {
+                    let flag = *flag;
                     view! {
-                        <fieldset class="plain" disabled=!can_edit>
-                            <legend class="visually-hidden">"Consent"</legend>
-                            {flags.iter().map(|(code, label, flag)| {
-                                let flag = *flag;
-                                view! {
-                                    <label class="choice" for=format!("consent-{code}")>
-                                        <input type="checkbox" id=format!("consent-{code}") prop:checked=move || flag.get()
-                                            on:change=move |ev| flag.set(event_target_checked(&ev)) />
-                                        {format!(" {label}")}
-                                    </label>
-                                }
-                            }).collect_view()}
-                            {can_edit.then(|| view! {
-                                <button type="button" class="button secondary" on:click=move |_| {
-                                    save.dispatch(SetConsent {
-                                        member_type,
-                                        id,
-                                        version,
-                                        consent: Consent {
-                                            do_not_email: flags[0].2.get_untracked(),
-                                            do_not_phone: flags[1].2.get_untracked(),
-                                            do_not_mail: flags[2].2.get_untracked(),
-                                        },
-                                    });
-                                }>"Save consent"</button>
-                            })}
-                        </fieldset>
+                        <label class="choice" for=format!("consent-{code}")>
+                            <input type="checkbox" id=format!("consent-{code}") prop:checked=move || flag.get()
+                                on:change=move |ev| flag.set(event_target_checked(&ev)) />
+                            {format!(" {label}")}
+                        </label>
                     }
+                }).collect_view()}
+                {can_edit.then(|| view! {
+                    <button type="button" class="button secondary" on:click=move |_| {
+                        save.dispatch(SetConsent {
+                            member_type,
+                            id,
+                            version,
+                            consent: Consent {
+                                do_not_email: flags[0].2.get_untracked(),
+                                do_not_phone: flags[1].2.get_untracked(),
+                                do_not_mail: flags[2].2.get_untracked(),
+                            },
+                        });
+                    }>"Save consent"</button>
                 })}
-            </Suspense>
+            </fieldset>
             <FormAlert result=Signal::derive(move || save.value().get()) />
         </section>
     }

@@ -234,10 +234,12 @@ fn BulkReportView(report: RwSignal<Option<BulkReport>>) -> AnyView {
     .into_any()
 }
 
-/// The `<option>`s of some lists (a list picker): static ones only, or all but one.
+/// The `<option>`s of a list picker: the lists of `member_type` but `except`, static
+/// ones only if `static_only`.
 #[component]
 pub fn ListOptions(
     lists: Resource<Result<Vec<ListRow>, AppError>>,
+    member_type: MemberType,
     except: Option<i64>,
     static_only: bool,
 ) -> AnyView {
@@ -248,7 +250,11 @@ pub fn ListOptions(
                     .await
                     .unwrap_or_default()
                     .into_iter()
-                    .filter(|list| Some(list.id) != except && (!static_only || list.kind == ListKind::Static))
+                    .filter(|list| {
+                        list.member_type == member_type
+                            && Some(list.id) != except
+                            && (!static_only || list.kind == ListKind::Static)
+                    })
                     .map(|list| view! { <option value=list.id.to_string()>{list.name}</option> })
                     .collect_view()
             })}
@@ -304,7 +310,7 @@ fn AddToListControl(
             <label for=select_id.clone()>"Add to list"</label>
             <select id=select_id on:change=move |ev| target.set(event_target_value(&ev)) prop:value=move || target.get()>
                 <option value="">"Choose a list"</option>
-                <ListOptions lists except=None static_only=true />
+                <ListOptions lists member_type except=None static_only=true />
                 <option value="new">"New list…"</option>
             </select>
             <Show when=move || target.get() == "new">

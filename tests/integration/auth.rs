@@ -279,10 +279,6 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
         &[("id", "1"), ("name", "Frozen")],
     ),
     (
-        "/api/lists/memberships",
-        &[("member_type", "lead"), ("id", "1")],
-    ),
-    (
         "/api/lists/bulk",
         &[
             ("member_type", "lead"),
@@ -291,10 +287,6 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
             ("verb", "disqualify"),
             ("reason", "lost"),
         ],
-    ),
-    (
-        "/api/records/consent",
-        &[("member_type", "lead"), ("id", "1")],
     ),
     (
         "/api/records/set-consent",
@@ -429,9 +421,7 @@ const ANY_SIGNED_IN: &[&str] = &[
     "/api/lists/get",
     "/api/lists/create",
     "/api/lists/copy-to-static",
-    "/api/lists/memberships",
     "/api/lists/bulk",
-    "/api/records/consent",
 ];
 
 #[test]
