@@ -13,13 +13,15 @@ use crate::lead::LeadStatusReason;
 use crate::ui::{FormAlert, use_toasts};
 use leptos::prelude::*;
 
-/// A list view's chosen rows (id, version as shown), or all matching; and a counter the
-/// page's list resource follows, bumped after a bulk action.
+/// A list view's chosen rows (id, version as shown), or all matching; a counter the page's
+/// list resource follows, bumped after a bulk action; and that action's report. It lives
+/// at the page's top, so the report outlives the table the action reloads.
 #[derive(Clone, Copy)]
 pub struct RowSelection {
     chosen: RwSignal<Vec<(i64, i64)>>,
     all_matching: RwSignal<bool>,
     pub changed: RwSignal<u32>,
+    report: RwSignal<Option<BulkReport>>,
 }
 
 impl Default for RowSelection {
@@ -28,6 +30,7 @@ impl Default for RowSelection {
             chosen: RwSignal::new(Vec::new()),
             all_matching: RwSignal::new(false),
             changed: RwSignal::new(0),
+            report: RwSignal::new(None),
         }
     }
 }
@@ -40,6 +43,7 @@ impl RowSelection {
         Effect::new(move |_| {
             query.track();
             selection.clear();
+            selection.report.set(None);
         });
         selection
     }
@@ -174,8 +178,7 @@ pub fn BulkBar(selection: RowSelection, context: BulkContext) -> AnyView {
     let noun = move || member_type.noun(count());
     let any_selected = move || count() > 0;
     let matching = StoredValue::new(matching);
-    // The last action's report outlives the selection it cleared.
-    let report = RwSignal::new(None::<BulkReport>);
+    let report = selection.report;
     let select_all = move || {
         !selection.all_matching.get()
             && total > page_rows as i64
