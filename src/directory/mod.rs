@@ -461,10 +461,16 @@ pub mod db {
         }
     }
 
-    /// `SELECT r.id, r.version FROM … WHERE …`: every record the list view `query` shows
-    /// to `user_id`, unsorted (a bulk action's selection, a dynamic list's members).
-    pub fn push_matching(sql: &mut Sql, kind: DirectoryKind, query: &DirectoryQuery, user_id: i64) {
-        sql.push(format!("SELECT r.id, r.version FROM {} r", kind.code()));
+    /// `SELECT {columns} FROM … r WHERE …`: every record the list view `query` shows to
+    /// `user_id`, unsorted (a bulk action's selection, a dynamic list's members).
+    pub fn push_matching(
+        sql: &mut Sql,
+        columns: &str,
+        kind: DirectoryKind,
+        query: &DirectoryQuery,
+        user_id: i64,
+    ) {
+        sql.push(format!("SELECT {columns} FROM {} r", kind.code()));
         push_filters(sql, kind, query, user_id);
     }
 

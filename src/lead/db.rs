@@ -175,10 +175,16 @@ pub fn push_id_filter(sql: &mut QueryBuilder<'_, Sqlite>, column: &str, ids: &[i
     list.push_unseparated(")");
 }
 
-/// `SELECT l.id, l.version FROM leads l WHERE …`: every lead the list view `query` shows
-/// to `user_id`, unsorted (a bulk action's selection, a dynamic list's members).
-pub fn push_matching(sql: &mut QueryBuilder<'_, Sqlite>, query: &LeadQuery, user_id: i64) {
-    sql.push("SELECT l.id, l.version FROM leads l");
+/// `SELECT {columns} FROM leads l WHERE …`: every lead the list view `query` shows to
+/// `user_id`, unsorted (a bulk action's selection, a dynamic list's members); `COUNT(*)`
+/// counts them from the filters' covering index.
+pub fn push_matching(
+    sql: &mut QueryBuilder<'_, Sqlite>,
+    columns: &str,
+    query: &LeadQuery,
+    user_id: i64,
+) {
+    sql.push(format!("SELECT {columns} FROM leads l"));
     push_filters(sql, query, user_id, SearchAs::IdLookup);
 }
 

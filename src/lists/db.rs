@@ -90,21 +90,36 @@ async fn static_for_change(
     Ok(list)
 }
 
-/// Pushes `SELECT id, version FROM (…)`-shaped SQL of the records a list view's query
-/// string matches for `user_id`.
-fn push_matching(sql: &mut Sql, member_type: MemberType, query: &str, user_id: i64) {
+/// What a query over a list view's matches selects.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `id, version` of each record.
+    Rows,
+    /// How many match.
+    Count,
+    /// How many match and can be emailed.
+    EmailableCount,
+}
+
+/// Pushes SQL of the records a list view's query string matches for `user_id`, in `shape`.
+fn push_matching(sql: &mut Sql, member_type: MemberType, query: &str, user_id: i64, shape: Shape) {
+    let columns = if shape == Shape::Rows {
+        "id, version"
+    } else {
+        "COUNT(*)"
+    };
+    let emailable = shape == Shape::EmailableCount;
     match directory_kind(member_type) {
-        None => crate::lead::db::push_matching(
-            sql,
-            &crate::url_state::read::<LeadQuery>(query),
-            user_id,
-        ),
-        Some(kind) => crate::directory::db::push_matching(
-            sql,
-            kind,
-            &crate::url_state::read::<DirectoryQuery>(query),
-            user_id,
-        ),
+        None => {
+            let mut query = crate::url_state::read::<LeadQuery>(query);
+            query.emailable |= emailable;
+            crate::lead::db::push_matching(sql, columns, &query, user_id)
+        }
+        Some(kind) => {
+            let mut query = crate::url_state::read::<DirectoryQuery>(query);
+            query.emailable |= emailable;
+            crate::directory::db::push_matching(sql, columns, kind, &query, user_id)
+        }
     }
 }
 
@@ -118,7 +133,13 @@ fn push_member_ids(sql: &mut Sql, list: &StoredList) {
         }
         ListKind::Dynamic => {
             sql.push("SELECT id FROM (");
-            push_matching(sql, list.member_type, &list.query, list.owner_id);
+            push_matching(
+                sql,
+                list.member_type,
+                &list.query,
+                list.owner_id,
+                Shape::Rows,
+            );
             sql.push(")");
         }
     }
@@ -247,22 +268,46 @@ async fn count(pool: &SqlitePool, mut sql: Sql) -> Result<i64, AppError> {
 
 pub async fn detail(pool: &SqlitePool, id: i64, user: &User) -> Result<ListDetail, AppError> {
     let list = load(&mut *pool.acquire().await?, id).await?;
-    let table = table(list.member_type);
-    let mut members = Sql::new("SELECT COUNT(*) FROM (");
-    push_member_ids(&mut members, &list);
-    members.push(")");
-    let members = count(pool, members).await?;
-    let mut emailable = Sql::new(format!(
-        "SELECT COUNT(*) FROM {table} r WHERE r.email IS NOT NULL{} AND r.id IN (",
-        if list.member_type.has_consent() {
-            " AND r.do_not_email = 0"
-        } else {
-            ""
+    // A dynamic list counts as its list view does (the filters' indexes); a static one
+    // from its member rows.
+    let (members, emailable) = match list.kind {
+        ListKind::Dynamic => {
+            let mut members = Sql::new("");
+            push_matching(
+                &mut members,
+                list.member_type,
+                &list.query,
+                list.owner_id,
+                Shape::Count,
+            );
+            let mut emailable = Sql::new("");
+            push_matching(
+                &mut emailable,
+                list.member_type,
+                &list.query,
+                list.owner_id,
+                Shape::EmailableCount,
+            );
+            (count(pool, members).await?, count(pool, emailable).await?)
         }
-    ));
-    push_member_ids(&mut emailable, &list);
-    emailable.push(")");
-    let emailable = count(pool, emailable).await?;
+        ListKind::Static => {
+            let mut members =
+                Sql::new("SELECT COUNT(*) FROM marketing_list_members WHERE list_id = ");
+            members.push_bind(list.id);
+            let mut emailable = Sql::new(format!(
+                "SELECT COUNT(*) FROM marketing_list_members m JOIN {} r ON r.id = m.member_id \
+                 WHERE r.email IS NOT NULL{} AND m.list_id = ",
+                table(list.member_type),
+                if list.member_type.has_consent() {
+                    " AND r.do_not_email = 0"
+                } else {
+                    ""
+                }
+            ));
+            emailable.push_bind(list.id);
+            (count(pool, members).await?, count(pool, emailable).await?)
+        }
+    };
     let qualified_since_added =
         if list.member_type == MemberType::Lead && list.kind == ListKind::Static {
             let mut qualified = Sql::new(
@@ -342,10 +387,9 @@ pub async fn add(
     };
     let selected = match selection.matching() {
         Some(query) => {
-            push_matching(&mut insert, member_type, query, user.id);
-            let mut total = Sql::new("SELECT COUNT(*) FROM (");
-            push_matching(&mut total, member_type, query, user.id);
-            total.push(")");
+            push_matching(&mut insert, member_type, query, user.id, Shape::Rows);
+            let mut total = Sql::new("");
+            push_matching(&mut total, member_type, query, user.id, Shape::Count);
             total.build_query_scalar().fetch_one(&mut *tx).await?
         }
         None => {
@@ -393,7 +437,7 @@ pub async fn remove(
     match selection.matching() {
         Some(query) => {
             delete.push("SELECT id FROM (");
-            push_matching(&mut delete, member_type, query, user.id);
+            push_matching(&mut delete, member_type, query, user.id, Shape::Rows);
             delete.push(")");
         }
         None => {
@@ -813,7 +857,7 @@ pub async fn bulk(
     let targets: Vec<(i64, i64)> = match selection.matching() {
         Some(query) => {
             let mut sql = Sql::new("");
-            push_matching(&mut sql, member_type, query, user.id);
+            push_matching(&mut sql, member_type, query, user.id, Shape::Rows);
             sql.build_query_as().fetch_all(pool).await?
         }
         None => chosen,
