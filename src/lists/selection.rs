@@ -420,6 +420,10 @@ fn BulkActionControls(
         {(member_type != MemberType::Lead).then(|| view! {
             <button type="button" class="button secondary" on:click=move |_| run(BulkVerb::Deactivate)>"Deactivate"</button>
         })}
+        // Each record is written on its own: thousands take seconds.
+        {move || act.pending().get().then(|| view! {
+            <p class="muted" role="status">"Working through the selection…"</p>
+        })}
         <FormAlert result=Signal::derive(move || act.value().get()) />
     }
     .into_any()
