@@ -1,4 +1,4 @@
-import { test, expect, gotoHydrated, expectAccessible, signIn, smallTouchTargets } from "./fixtures";
+import { test, expect, gotoHydrated, expectAccessible, openFilters, signIn, smallTouchTargets } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
 
@@ -65,6 +65,11 @@ test("select all matching, add to a new list, open it, remove two, copy to anoth
   await bar.getByRole("button", { name: "Remove from this list" }).click();
   await expect(page.getByText(`${total - 2} leads`, { exact: true })).toBeVisible();
   await expectAccessible(page);
+  // Applying the filters keeps showing the list's members.
+  await openFilters(page);
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/[?&]list=\d+/);
+  await expect(page.getByText(`${total - 2} leads`, { exact: true })).toBeVisible();
 
   // Back on the list, copy its members into a new static list.
   await page.getByRole("link", { name: "Back to the list" }).click();

@@ -685,6 +685,8 @@ fn DirectoryTable(
         <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query)>
             <Form method="GET" action=kind.path() attr:class="list-filters" attr:role="search">
                 <input type="hidden" name="view" value=query.view.code() />
+                // A list's members view keeps showing the list's members.
+                {query.list.map(|list| view! { <input type="hidden" name="list" value=list /> }.into_any())}
                 <div class="field search-field">
                     <label for=search_id.clone()>"Search"</label>
                     <input id=search_id type="search" name="q" placeholder="Name or email"

@@ -97,6 +97,8 @@ fn LeadFilters(
         <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query)>
             <Form method="GET" action="/leads" attr:class="list-filters" attr:role="search">
                 <input type="hidden" name="view" value=query.view.code() />
+                // A list's members view keeps showing the list's members.
+                {query.list.map(|list| view! { <input type="hidden" name="list" value=list /> }.into_any())}
                 <div class="field search-field">
                     <label for="lead-search">"Search"</label>
                     <input
