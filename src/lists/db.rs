@@ -553,23 +553,7 @@ pub async fn copy_to_static(
         purpose: source.purpose.clone().unwrap_or_default(),
         query: String::new(),
     })?;
-    let at = now();
-    let new_id: i64 = sqlx::query_scalar(
-        "INSERT INTO marketing_lists (name, member_type, kind, description, purpose, owner_id, \
-         created_by, created_at, modified_by, modified_at) VALUES (?, ?, 'static', ?, ?, ?, ?, ?, ?, ?) \
-         RETURNING id",
-    )
-    .bind(&list.name)
-    .bind(list.member_type)
-    .bind(&list.description)
-    .bind(&list.purpose)
-    .bind(user.id)
-    .bind(user.id)
-    .bind(&at)
-    .bind(user.id)
-    .bind(&at)
-    .fetch_one(&mut *tx)
-    .await?;
+    let new_id = create_in(&mut tx, &list, user.id).await?;
     copy_in(&mut tx, &source, new_id, user).await?;
     tx.commit().await?;
     Ok(new_id)
