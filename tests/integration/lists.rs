@@ -678,3 +678,54 @@ async fn bulk_deactivate_applies_the_open_opportunity_rule_to_each_contact() {
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_lead_list_counts_the_members_qualified_since_they_were_added() {
+    let app = TestApp::spawn().await;
+    let manager = app.signed_in("manager@example.com").await;
+    let report = add_matching(&app, &manager, "Cold to warm", "view=all-open&rating=cold").await;
+    let list = report.list_id.unwrap();
+    assert_eq!(
+        detail(&app, &manager, list).await.qualified_since_added,
+        Some(0)
+    );
+    let (lead, version): (i64, i64) = sqlx::query_as(
+        "SELECT l.id, l.version FROM leads l JOIN marketing_list_members m ON m.member_id = l.id \
+         WHERE m.list_id = ? ORDER BY l.id LIMIT 1",
+    )
+    .bind(list)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let response = app
+        .call(
+            &manager,
+            "/api/leads/qualify",
+            &[
+                ("id", &lead.to_string()),
+                ("version", &version.to_string()),
+                ("account", "new"),
+                ("contact", "new"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let qualified = scalar(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM marketing_list_members m JOIN leads l ON l.id = m.member_id \
+             WHERE m.list_id = {list} AND l.status = 'qualified' AND l.closed_at >= m.added_at"
+        ),
+    )
+    .await;
+    assert_eq!(qualified, 1);
+    assert_eq!(
+        detail(&app, &manager, list).await.qualified_since_added,
+        Some(1)
+    );
+}
