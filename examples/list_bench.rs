@@ -8,7 +8,7 @@
 //!     --database bench.db --runs 200
 
 use clap::Parser;
-use leadflow::lists::{BulkReport, ListDetail};
+use leadflow::lists::{BulkProgress, BulkReport, BulkState, ListDetail};
 use reqwest::Client;
 use std::time::{Duration, Instant};
 
@@ -248,8 +248,9 @@ async fn main() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let (assigned, took): (BulkReport, _) = bench
-        .timed(
+    let started = Instant::now();
+    let mut progress: BulkProgress = bench
+        .call(
             "/api/lists/bulk",
             &[
                 ("member_type", "lead".into()),
@@ -259,6 +260,21 @@ async fn main() {
             ],
         )
         .await;
+    // The action runs in the background: follow its progress as the page does.
+    let mut polls = 0;
+    while progress.state == BulkState::Running {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        progress = bench
+            .call(
+                "/api/lists/bulk-progress",
+                &[("job_id", progress.job_id.to_string())],
+            )
+            .await;
+        polls += 1;
+    }
+    let took = started.elapsed();
+    let assigned = progress.report;
+    println!("bulk assign progress polled {polls} times (every 100 ms)");
     println!(
         "bulk assign {} leads: {} changed, {} already so, {} skipped in {:.1} s ({:.0} leads/s)",
         chosen.len(),

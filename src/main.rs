@@ -197,6 +197,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             if resumed > 0 {
                 tracing::info!("resumed {resumed} import(s) that were running");
             }
+            let interrupted = leadflow::lists::db::interrupt_unfinished_bulk(&pool).await?;
+            if interrupted > 0 {
+                tracing::info!("{interrupted} bulk action(s) were stopped by the restart");
+            }
             let addr = config.site_addr;
             let state = AppState::new(pool, config);
             router::spawn_session_cleanup(&state);

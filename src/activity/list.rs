@@ -7,8 +7,8 @@ use super::{
     ACTIVITY_LIST_PATH, ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage, ActivityQuery,
     ActivitySort, ActivityView,
 };
-use crate::ui::ErrorPage;
 use crate::ui::list::{Pager, option_filter, sort_filters, sort_headers};
+use crate::ui::{CsvDownload, ErrorPage};
 use crate::url_state::read;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -121,7 +121,7 @@ fn ActivityTable(result: ActivityPage, query: ActivityQuery) -> impl IntoView {
             </Form>
         </crate::ui::list::FilterFold>
         <p class="row-count">{count}</p>
-        <p class="list-actions"><a href=export_url download>"Export CSV"</a></p>
+        <p class="list-actions"><CsvDownload href=Signal::stored(export_url) expected=Signal::stored(result.total) label="Export CSV".to_string() /></p>
         {if result.total == 0 {
             view! { <div class="card empty-state"><p>"Nothing matches this view and search."</p></div> }.into_any()
         } else {

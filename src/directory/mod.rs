@@ -11,7 +11,7 @@ use crate::lists::selection::{
 };
 use crate::option_set;
 use crate::ui::list::{Pager, sort_filters, sort_headers};
-use crate::ui::{ErrorPage, FormAlert, use_toasts};
+use crate::ui::{CsvDownload, ErrorPage, FormAlert, use_toasts};
 use crate::url_state::{field, read};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -701,7 +701,7 @@ fn DirectoryTable(
         })}
         <p class="row-count">{count}</p>
         <p class="list-actions">
-            <a href=export_url download>"Export CSV"</a>
+            <CsvDownload href=Signal::stored(export_url) expected=Signal::stored(result.total) label="Export CSV".to_string() />
             " · "
             <a href=save_view_url(member_type, &matching)>"Save view as list"</a>
         </p>

@@ -267,16 +267,6 @@ pub struct Progress {
     pub seconds_left: Option<u64>,
 }
 
-impl Progress {
-    /// Done rows in percent, 0–100.
-    pub fn percent(&self) -> u64 {
-        (self.rows_done * 100)
-            .checked_div(self.rows_total)
-            .unwrap_or(0)
-            .min(100)
-    }
-}
-
 /// A past import, as the history lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

@@ -7,28 +7,12 @@ use super::api::{
 };
 use super::{DryRun, DuplicateMode, ImportEntity, ImportPageQuery, JobStatus, JobView, Progress};
 use crate::error::AppError;
-use crate::ui::{ErrorPage, FormAlert, short_time};
+use crate::ui::{ErrorPage, FormAlert, ProgressMeter, short_time, ticker};
 use crate::url_state::read;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
 use std::time::Duration;
-
-/// A signal that counts up every `every` while `active` says so (in the browser only), for
-/// resources that poll.
-fn ticker(every: Duration, active: Signal<bool>) -> ReadSignal<u64> {
-    let (tick, set_tick) = signal(0_u64);
-    Effect::new(move |previous: Option<Option<IntervalHandle>>| {
-        if let Some(Some(handle)) = previous {
-            handle.clear();
-        }
-        active
-            .get()
-            .then(|| set_interval_with_handle(move || set_tick.update(|n| *n += 1), every).ok())
-            .flatten()
-    });
-    tick
-}
 
 /// "1,234 of 5,000 rows · 812 rows/s · about 5 s left".
 pub fn progress_text(progress: &Progress) -> String {
@@ -48,14 +32,12 @@ pub fn progress_text(progress: &Progress) -> String {
 #[component]
 fn ProgressBar(progress: Progress) -> impl IntoView {
     view! {
-        <div class="import-progress">
-            <progress
-                max=progress.rows_total.max(1)
-                value=progress.rows_done
-                aria-label=format!("Import #{} progress", progress.job_id)
-            ></progress>
-            <span>{format!("{}% · {}", progress.percent(), progress_text(&progress))}</span>
-        </div>
+        <ProgressMeter
+            label=format!("Import #{} progress", progress.job_id)
+            done=progress.rows_done
+            total=progress.rows_total
+            text=progress_text(&progress)
+        />
     }
 }
 

@@ -10,8 +10,8 @@ use crate::lists::pages::save_view_url;
 use crate::lists::selection::{
     BulkBar, BulkContext, PageCheck, RowCheck, RowSelection, SelectHeader,
 };
-use crate::ui::ErrorPage;
 use crate::ui::list::{Pager, option_filter, owner_filter, sort_filters, sort_headers};
+use crate::ui::{CsvDownload, ErrorPage};
 use crate::url_state::read;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -226,7 +226,7 @@ fn LeadTable(result: LeadPage, query: LeadQuery, selection: RowSelection) -> imp
         })}
         <p class="row-count">{format!("{} {noun}", result.total)}</p>
         <p class="list-actions">
-            <a href=export_url download>"Export CSV"</a>
+            <CsvDownload href=Signal::stored(export_url) expected=Signal::stored(result.total) label="Export CSV".to_string() />
             " · "
             <a href=save_view_url(MemberType::Lead, &matching)>"Save view as list"</a>
         </p>

@@ -487,6 +487,11 @@ pub fn check_disqualify(
         });
     }
     check_open(status)?;
+    disqualify_reason(reason)
+}
+
+/// A disqualifying reason from its code (a reason that qualifies or reopens is refused).
+pub fn disqualify_reason(reason: &str) -> Result<LeadStatusReason, AppError> {
     LeadStatusReason::from_code(reason.trim())
         .filter(|reason| reason.status() == LeadStatus::Disqualified)
         .ok_or_else(|| {

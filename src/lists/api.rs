@@ -3,7 +3,8 @@
 //! its owner, managers and admins; bulk assignment for managers and admins.
 
 use super::{
-    AddedFrom, BulkReport, BulkVerb, Consent, ListDetail, ListInput, ListRow, MemberType, Selection,
+    AddedFrom, BulkProgress, BulkReport, BulkVerb, Consent, ListDetail, ListInput, ListRow,
+    MemberType, Selection,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -154,8 +155,8 @@ pub async fn copy_list_to_static(id: i64, name: String) -> Result<i64, AppError>
     )
 }
 
-/// A bulk action over a list view's selection: `owner_id` for Assign owner (managers and
-/// admins), `reason` for Disqualify.
+/// Starts a bulk action over a list view's selection: `owner_id` for Assign owner
+/// (managers and admins), `reason` for Disqualify; its progress.
 #[server(endpoint = "lists/bulk")]
 pub async fn bulk_action(
     member_type: MemberType,
@@ -163,7 +164,7 @@ pub async fn bulk_action(
     verb: BulkVerb,
     #[server(default)] owner_id: Option<i64>,
     #[server(default)] reason: Option<String>,
-) -> Result<BulkReport, AppError> {
+) -> Result<BulkProgress, AppError> {
     use super::BulkAction;
     use crate::server::{current_user, guard::state, respond};
     respond(
@@ -179,7 +180,20 @@ pub async fn bulk_action(
                 },
                 BulkVerb::Deactivate => BulkAction::Deactivate,
             };
-            super::db::bulk(&state()?.pool, member_type, &selection, &action, &user).await
+            super::db::start_bulk(&state()?.pool, member_type, &selection, &action, &user).await
+        }
+        .await,
+    )
+}
+
+/// How far a bulk action the caller started has got (403 for anyone else's).
+#[server(endpoint = "lists/bulk-progress")]
+pub async fn bulk_job_progress(job_id: i64) -> Result<BulkProgress, AppError> {
+    use crate::server::{current_user, guard::state, respond};
+    respond(
+        async {
+            let user = current_user().await?;
+            super::db::bulk_progress(&state()?.pool, job_id, &user).await
         }
         .await,
     )

@@ -4,8 +4,8 @@
 //! hold, and report what they skipped.
 
 use super::{
-    BulkAction, BulkReport, Consent, ListDetail, ListKind, ListRow, MemberType, Membership,
-    RecordLists, Selection, ValidList, check_copy,
+    BulkAction, BulkProgress, BulkReport, BulkState, Consent, ListDetail, ListKind, ListRow,
+    MemberType, Membership, RecordLists, Selection, ValidList, check_copy,
 };
 use crate::auth::{Role, User, check_can_edit};
 use crate::directory::{DirectoryKind, DirectoryQuery};
@@ -814,23 +814,37 @@ pub async fn consent(
     .unwrap_or_default())
 }
 
-/// Runs a bulk action over a selection, each record through its own write (its rules,
-/// version check and history); reports what changed and what was skipped and why.
-pub async fn bulk(
+/// How often a running bulk action writes its progress.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Starts a bulk action over a selection in the background, after the checks that would
+/// refuse it for every record (the caller's role, the action's type and input); its first
+/// progress, which `bulk_progress` follows.
+pub async fn start_bulk(
     pool: &SqlitePool,
     member_type: MemberType,
     selection: &Selection,
     action: &BulkAction,
     user: &User,
-) -> Result<BulkReport, AppError> {
+) -> Result<BulkProgress, AppError> {
     let chosen = selection.chosen()?;
     match (action, member_type) {
         (BulkAction::AssignOwner { .. }, _) if !user.role.includes(Role::Manager) => {
             return Err(AppError::Forbidden);
         }
-        (BulkAction::Disqualify { .. }, MemberType::Lead) => {}
+        (BulkAction::AssignOwner { owner_id }, _) => {
+            let active: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM users WHERE id = ? AND active = 1")
+                    .bind(owner_id)
+                    .fetch_optional(pool)
+                    .await?;
+            active
+                .ok_or_else(|| AppError::field("owner", "Choose an active user as the owner."))?;
+        }
+        (BulkAction::Disqualify { reason }, MemberType::Lead) => {
+            crate::lead::rules::disqualify_reason(reason)?;
+        }
         (BulkAction::Deactivate, MemberType::Contact | MemberType::Account) => {}
-        (BulkAction::AssignOwner { .. }, _) => {}
         _ => {
             return Err(AppError::BadRequest(format!(
                 "That action does not apply to {}.",
@@ -846,39 +860,172 @@ pub async fn bulk(
         }
         None => chosen,
     };
+    let job_id: i64 = sqlx::query_scalar(
+        "INSERT INTO bulk_jobs (user_id, member_type, total, started_at) VALUES (?, ?, ?, ?) \
+         RETURNING id",
+    )
+    .bind(user.id)
+    .bind(member_type)
+    .bind(targets.len() as i64)
+    .bind(now())
+    .fetch_one(pool)
+    .await?;
+    tokio::spawn(run_bulk(
+        pool.clone(),
+        job_id,
+        member_type,
+        targets,
+        action.clone(),
+        user.clone(),
+    ));
+    bulk_progress(pool, job_id, user).await
+}
+
+/// Runs a bulk action: each record through its own write (its rules, version check and
+/// history), counting what changed and what was skipped and why.
+async fn run_bulk(
+    pool: SqlitePool,
+    job_id: i64,
+    member_type: MemberType,
+    targets: Vec<(i64, i64)>,
+    action: BulkAction,
+    user: User,
+) {
     let mut report = BulkReport::default();
-    for (id, version) in targets {
-        let written = match action {
-            BulkAction::AssignOwner { owner_id } => {
-                let kind = match member_type {
-                    MemberType::Lead => crate::assignment::OwnedKind::Lead,
-                    MemberType::Contact => crate::assignment::OwnedKind::Contact,
-                    MemberType::Account => crate::assignment::OwnedKind::Account,
-                };
-                crate::assignment::db::assign(pool, kind, id, version, *owner_id, user)
-                    .await
-                    .map(|new| new != version)
-            }
-            BulkAction::Disqualify { reason } => {
-                crate::lead::db::disqualify(pool, id, version, reason, user)
-                    .await
-                    .map(|()| true)
-            }
-            BulkAction::Deactivate => {
-                let kind = directory_kind(member_type).unwrap_or(DirectoryKind::Contacts);
-                crate::directory::db::set_active(pool, kind, id, version, false, user)
-                    .await
-                    .map(|new| new != version)
-            }
-        };
-        match written {
+    let mut written_at = std::time::Instant::now();
+    let total = targets.len();
+    for (done, (id, version)) in targets.into_iter().enumerate() {
+        match bulk_write(&pool, member_type, &action, id, version, &user).await {
             Ok(true) => report.changed += 1,
             Ok(false) => report.unchanged += 1,
-            // The action's own input is wrong (no such owner, no reason): the same for
-            // every record, so it is the answer.
-            Err(error @ AppError::Validation(_)) => return Err(error),
             Err(error) => report.skip(id, &error),
         }
+        if written_at.elapsed() >= PROGRESS_EVERY {
+            save_bulk_progress(&pool, job_id, done + 1, &report, None).await;
+            written_at = std::time::Instant::now();
+        }
     }
-    Ok(report)
+    save_bulk_progress(&pool, job_id, total, &report, Some(BulkState::Finished)).await;
+}
+
+/// One record's write in a bulk action: whether it changed.
+async fn bulk_write(
+    pool: &SqlitePool,
+    member_type: MemberType,
+    action: &BulkAction,
+    id: i64,
+    version: i64,
+    user: &User,
+) -> Result<bool, AppError> {
+    match action {
+        BulkAction::AssignOwner { owner_id } => {
+            let kind = match member_type {
+                MemberType::Lead => crate::assignment::OwnedKind::Lead,
+                MemberType::Contact => crate::assignment::OwnedKind::Contact,
+                MemberType::Account => crate::assignment::OwnedKind::Account,
+            };
+            crate::assignment::db::assign(pool, kind, id, version, *owner_id, user)
+                .await
+                .map(|new| new != version)
+        }
+        BulkAction::Disqualify { reason } => {
+            crate::lead::db::disqualify(pool, id, version, reason, user)
+                .await
+                .map(|()| true)
+        }
+        BulkAction::Deactivate => {
+            let kind = directory_kind(member_type).unwrap_or(DirectoryKind::Contacts);
+            crate::directory::db::set_active(pool, kind, id, version, false, user)
+                .await
+                .map(|new| new != version)
+        }
+    }
+}
+
+/// Writes a bulk job's counts; with `stopped`, its state and skipped records too. A failed
+/// write is logged: the job goes on, and its next write catches up.
+async fn save_bulk_progress(
+    pool: &SqlitePool,
+    job_id: i64,
+    done: usize,
+    report: &BulkReport,
+    stopped: Option<BulkState>,
+) {
+    let skipped = stopped.map(|_| serde_json::to_string(&report.skipped).unwrap_or_default());
+    let written = sqlx::query(
+        "UPDATE bulk_jobs SET done = ?, changed = ?, unchanged = ?, skipped_count = ?, \
+         state = COALESCE(?, state), skipped = COALESCE(?, skipped), \
+         finished_at = CASE WHEN ? IS NULL THEN finished_at ELSE ? END WHERE id = ?",
+    )
+    .bind(done as i64)
+    .bind(report.changed)
+    .bind(report.unchanged)
+    .bind(report.skipped.len() as i64)
+    .bind(stopped)
+    .bind(skipped)
+    .bind(stopped)
+    .bind(now())
+    .bind(job_id)
+    .execute(pool)
+    .await;
+    if let Err(error) = written {
+        tracing::error!(%error, job_id, "could not write a bulk action's progress");
+    }
+}
+
+/// A bulk action's progress, for the user who started it (403 for anyone else).
+pub async fn bulk_progress(
+    pool: &SqlitePool,
+    job_id: i64,
+    user: &User,
+) -> Result<BulkProgress, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        user_id: i64,
+        member_type: MemberType,
+        state: BulkState,
+        total: i64,
+        done: i64,
+        changed: i64,
+        unchanged: i64,
+        skipped_count: i64,
+        skipped: String,
+    }
+    let row: Row = sqlx::query_as(
+        "SELECT user_id, member_type, state, total, done, changed, unchanged, skipped_count, \
+         skipped FROM bulk_jobs WHERE id = ?",
+    )
+    .bind(job_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::NotFound("This bulk action".into()))?;
+    if row.user_id != user.id {
+        return Err(AppError::Forbidden);
+    }
+    Ok(BulkProgress {
+        job_id,
+        member_type: row.member_type,
+        state: row.state,
+        total: row.total,
+        done: row.done,
+        skipped: row.skipped_count,
+        report: BulkReport {
+            changed: row.changed,
+            unchanged: row.unchanged,
+            skipped: serde_json::from_str(&row.skipped).unwrap_or_default(),
+            list_id: None,
+        },
+    })
+}
+
+/// At start: bulk actions a stopped server left running are marked interrupted (their
+/// counts say how far they got); how many.
+pub async fn interrupt_unfinished_bulk(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE bulk_jobs SET state = 'interrupted', finished_at = ? WHERE state = 'running'",
+    )
+    .bind(now())
+    .execute(pool)
+    .await?
+    .rows_affected())
 }

@@ -233,6 +233,44 @@ pub struct BulkReport {
     pub list_id: Option<i64>,
 }
 
+option_set!(
+    /// Where a bulk action running on the server is.
+    BulkState { Running => "running", "Running", Finished => "finished", "Finished", Interrupted => "interrupted", "Stopped by a server restart" }
+);
+
+/// A bulk action running on the server (each record goes through its own write, so
+/// thousands take seconds): how far it has got, and its report so far (the skipped records
+/// are named once it has stopped, counted before).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkProgress {
+    pub job_id: i64,
+    pub member_type: MemberType,
+    pub state: BulkState,
+    pub total: i64,
+    pub done: i64,
+    pub skipped: i64,
+    pub report: BulkReport,
+}
+
+impl BulkProgress {
+    /// "1,200 of 10,000 leads · 3 skipped" beside its bar.
+    pub fn text(&self) -> String {
+        let mut text = format!(
+            "{} of {} {}",
+            self.done,
+            self.total,
+            self.member_type.noun(self.total)
+        );
+        if self.skipped > 0 {
+            text.push_str(&format!(" · {} skipped", self.skipped));
+        }
+        if self.state == BulkState::Interrupted {
+            text.push_str(" · stopped by a server restart: run it again on the rest");
+        }
+        text
+    }
+}
+
 /// A record a bulk action left alone, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {

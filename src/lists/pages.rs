@@ -10,7 +10,7 @@ use super::{
     AddedFrom, Consent, ListDetail, ListKind, ListRow, MemberType, RecordLists, Selection,
 };
 use crate::error::AppError;
-use crate::ui::{ErrorPage, FieldError, FormAlert, use_toasts};
+use crate::ui::{CsvDownload, ErrorPage, FieldError, FormAlert, use_toasts};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -265,9 +265,18 @@ fn ListView(
             <section class="card" aria-labelledby="list-export">
                 <h2 id="list-export">"Export"</h2>
                 <p class="list-actions">
-                    <a href=detail.export_url(false) download>"Export CSV"</a>
+                    <CsvDownload
+                        href=Signal::stored(detail.export_url(false))
+                        expected=Signal::stored(if detail.member_type.has_consent() { detail.emailable } else { detail.members })
+                        label="Export CSV".to_string()
+                    />
                     {detail.member_type.has_consent().then(|| view! {
-                        " · "<a href=detail.export_url(true) download>"Export CSV including those who opted out"</a>
+                        " · "
+                        <CsvDownload
+                            href=Signal::stored(detail.export_url(true))
+                            expected=Signal::stored(detail.members)
+                            label="Export CSV including those who opted out".to_string()
+                        />
                     })}
                 </p>
                 {detail.member_type.has_consent().then(|| view! {

@@ -3,15 +3,17 @@
 //! page), Add to list, Remove from this list, Assign owner, Disqualify, Deactivate and
 //! Export selected.
 
-use super::api::{AddToList, BulkAction, RemoveFromList, all_lists};
+use super::api::{AddToList, BulkAction, RemoveFromList, all_lists, bulk_job_progress};
 use super::{
-    AddedFrom, BulkReport, BulkVerb, ListKind, ListRow, MemberType, SKIPPED_SHOWN, Selection,
+    AddedFrom, BulkProgress, BulkReport, BulkState, BulkVerb, ListKind, ListRow, MemberType,
+    SKIPPED_SHOWN, Selection,
 };
 use crate::auth::Role;
 use crate::error::AppError;
 use crate::lead::LeadStatusReason;
-use crate::ui::{FormAlert, use_toasts};
+use crate::ui::{CsvDownload, FormAlert, ProgressMeter, ticker, use_toasts};
 use leptos::prelude::*;
+use std::time::Duration;
 
 /// A list view's chosen rows (id, version as shown), or all matching; a counter the page's
 /// list resource follows, bumped after a bulk action; and that action's report. It lives
@@ -196,11 +198,16 @@ pub fn BulkBar(selection: RowSelection, context: BulkContext) -> AnyView {
                 <AddToListControl selection member_type matching report />
                 {list.map(|list| view! { <RemoveFromListControl selection member_type matching list report /> })}
                 <BulkActionControls selection member_type matching report />
-                <a class="button secondary" download href=move || {
-                    let ids = (!selection.all_matching.get())
-                        .then(|| selection.chosen.with(|chosen| chosen.iter().map(|(id, _)| *id).collect()));
-                    export_url.run(ids)
-                }>"Export selected"</a>
+                <CsvDownload
+                    class="button secondary"
+                    href=Signal::derive(move || {
+                        let ids = (!selection.all_matching.get())
+                            .then(|| selection.chosen.with(|chosen| chosen.iter().map(|(id, _)| *id).collect()));
+                        export_url.run(ids)
+                    })
+                    expected=Signal::derive(count)
+                    label="Export selected".to_string()
+                />
                 <button type="button" class="button secondary" on:click=move |_| selection.clear()>"Clear selection"</button>
             </section>
         </Show>
@@ -369,7 +376,49 @@ fn BulkActionControls(
     report: RwSignal<Option<BulkReport>>,
 ) -> AnyView {
     let act = ServerAction::<BulkAction>::new();
-    on_done(act, selection, member_type, report);
+    // The running job's id, and its progress as last heard (from the start, then polled).
+    let running = RwSignal::new(None::<i64>);
+    let latest = RwSignal::new(None::<BulkProgress>);
+    let tick = ticker(
+        Duration::from_millis(400),
+        Signal::derive(move || running.get().is_some()),
+    );
+    let polled = Resource::new(
+        move || (running.get(), tick.get()),
+        |(job, _)| async move {
+            match job {
+                Some(job_id) => bulk_job_progress(job_id).await.ok(),
+                None => None,
+            }
+        },
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(started)) = act.value().get() {
+            running.set(Some(started.job_id));
+            latest.set(Some(started));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Some(current)) = polled.get() {
+            latest.set(Some(current));
+        }
+    });
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        let Some(current) = latest.get() else { return };
+        if current.state == BulkState::Running || running.get_untracked() != Some(current.job_id) {
+            return;
+        }
+        running.set(None);
+        toasts.show(match current.state {
+            BulkState::Interrupted => current.text(),
+            _ => current.report.summary(member_type),
+        });
+        report.set(Some(current.report));
+        selection.clear();
+        selection.changed.update(|n| *n += 1);
+    });
+    let busy = move || act.pending().get() || running.get().is_some();
     let user = crate::app::use_signed_in_user();
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
     let owner = RwSignal::new(String::new());
@@ -400,7 +449,7 @@ fn BulkActionControls(
                                 <option value="">"Choose an owner"</option>
                                 {owners.into_iter().map(|user| view! { <option value=user.id.to_string()>{user.name}</option> }).collect_view()}
                             </select>
-                            <button type="button" class="button secondary" on:click=move |_| run(BulkVerb::Assign)>"Assign owner"</button>
+                            <button type="button" class="button secondary" disabled=busy on:click=move |_| run(BulkVerb::Assign)>"Assign owner"</button>
                         </div>
                     })
                 })
@@ -414,15 +463,23 @@ fn BulkActionControls(
                         <option value=r.code()>{r.label()}</option>
                     }).collect_view()}
                 </select>
-                <button type="button" class="button secondary" on:click=move |_| run(BulkVerb::Disqualify)>"Disqualify"</button>
+                <button type="button" class="button secondary" disabled=busy on:click=move |_| run(BulkVerb::Disqualify)>"Disqualify"</button>
             </div>
         })}
         {(member_type != MemberType::Lead).then(|| view! {
-            <button type="button" class="button secondary" on:click=move |_| run(BulkVerb::Deactivate)>"Deactivate"</button>
+            <button type="button" class="button secondary" disabled=busy on:click=move |_| run(BulkVerb::Deactivate)>"Deactivate"</button>
         })}
         // Each record is written on its own: thousands take seconds.
-        {move || act.pending().get().then(|| view! {
+        {move || busy().then(|| view! {
             <p class="muted" role="status">"Working through the selection…"</p>
+        })}
+        {move || latest.get().filter(|current| current.state == BulkState::Running).map(|current| view! {
+            <ProgressMeter
+                label="Bulk action progress".to_string()
+                done=current.done as u64
+                total=current.total as u64
+                text=current.text()
+            />
         })}
         <FormAlert result=Signal::derive(move || act.value().get()) />
     }

@@ -6,8 +6,8 @@ use super::{ForecastCategory, OpportunityStatus};
 use crate::lead::Rating;
 use crate::option_set;
 use crate::process::StageInfo;
-use crate::ui::ErrorPage;
 use crate::ui::list::{Pager, option_filter, owner_filter, sort_filters, sort_headers};
+use crate::ui::{CsvDownload, ErrorPage};
 use crate::url_state::{field, read};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -372,7 +372,7 @@ fn OpportunityTable(result: OpportunityPage, query: OpportunityQuery) -> impl In
     let page_url = Callback::new(move |page| query.at_page(page).to_url());
     view! {
         <p class="row-count">{format!("{} {noun}", result.total)}</p>
-        <p class="list-actions"><a href=export_url download>"Export CSV"</a></p>
+        <p class="list-actions"><CsvDownload href=Signal::stored(export_url) expected=Signal::stored(result.total) label="Export CSV".to_string() /></p>
         {if result.total == 0 {
             view! { <div class="card empty-state"><p>"No opportunities match this view and these filters."</p></div> }.into_any()
         } else {

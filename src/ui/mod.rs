@@ -1,15 +1,19 @@
 //! Shared UI pieces: toasts, form field errors, simple page states.
 
 pub mod dialog;
+mod download;
 mod field;
 mod history;
 pub mod inputs;
 pub mod list;
+mod progress;
 pub mod tabs;
 mod toast;
 
+pub use download::CsvDownload;
 pub use field::{FieldError, FormAlert};
 pub use history::History;
+pub use progress::{ProgressMeter, ticker};
 pub use toast::{Toasts, provide_toasts, use_toasts};
 
 use leptos::prelude::*;

@@ -288,6 +288,7 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
             ("reason", "lost"),
         ],
     ),
+    ("/api/lists/bulk-progress", &[("job_id", "1")]),
     (
         "/api/records/set-consent",
         &[
@@ -422,6 +423,8 @@ const ANY_SIGNED_IN: &[&str] = &[
     "/api/lists/create",
     "/api/lists/copy-to-static",
     "/api/lists/bulk",
+    // Only its starter's: tested in lists.rs (403 for anyone else).
+    "/api/lists/bulk-progress",
 ];
 
 #[test]

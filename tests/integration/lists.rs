@@ -4,8 +4,9 @@
 use crate::common::{TestApp, error_of};
 use leadflow::error::AppError;
 use leadflow::lead::{LeadPage, LeadQuery};
-use leadflow::lists::{BulkReport, ListDetail};
+use leadflow::lists::{BulkProgress, BulkReport, BulkState, ListDetail};
 use reqwest::{Client, StatusCode};
+use std::time::Duration;
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
@@ -55,9 +56,35 @@ fn with_chosen(base: &[(&str, String)], chosen: &[(i64, i64)]) -> Vec<(String, S
     form
 }
 
-async fn bulk(app: &TestApp, client: &Client, form: &[(String, String)]) -> BulkReport {
+/// Starts a bulk action and follows its progress until it stops; every progress seen.
+async fn bulk_progress(
+    app: &TestApp,
+    client: &Client,
+    form: &[(String, String)],
+) -> Vec<BulkProgress> {
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    ok(app.call(client, "/api/lists/bulk", &pairs).await).await
+    let started: BulkProgress = ok(app.call(client, "/api/lists/bulk", &pairs).await).await;
+    let job_id = started.job_id.to_string();
+    let mut seen = vec![started];
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while seen.last().unwrap().state == BulkState::Running {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let progress = app
+                .call(client, "/api/lists/bulk-progress", &[("job_id", &job_id)])
+                .await;
+            seen.push(ok(progress).await);
+        }
+    })
+    .await
+    .expect("the bulk action finished within a minute");
+    seen
+}
+
+/// A bulk action's report once it has finished.
+async fn bulk(app: &TestApp, client: &Client, form: &[(String, String)]) -> BulkReport {
+    let last = bulk_progress(app, client, form).await.pop().unwrap();
+    assert_eq!(last.state, BulkState::Finished);
+    last.report
 }
 
 #[tokio::test]
@@ -727,5 +754,131 @@ async fn a_lead_list_counts_the_members_qualified_since_they_were_added() {
     assert_eq!(
         detail(&app, &manager, list).await.qualified_since_added,
         Some(1)
+    );
+}
+
+#[tokio::test]
+async fn a_bulk_action_runs_in_the_background_and_its_starter_follows_its_progress() {
+    let app = TestApp::spawn().await;
+    let manager = app.signed_in("manager@example.com").await;
+    let admin = scalar(
+        &app,
+        "SELECT id FROM users WHERE email = 'admin@example.com'",
+    )
+    .await;
+    let matching = scalar(
+        &app,
+        &format!("SELECT COUNT(*) FROM leads WHERE status = 'open' AND owner_id <> {admin}"),
+    )
+    .await;
+    let form: Vec<(String, String)> = [
+        ("member_type", "lead"),
+        ("selection[matching]", "view=all-open"),
+        ("verb", "assign"),
+        ("owner_id", &admin.to_string()),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let seen = bulk_progress(&app, &manager, &form).await;
+    let open = scalar(&app, "SELECT COUNT(*) FROM leads WHERE status = 'open'").await;
+    // Every progress counts the whole selection and never goes back.
+    assert!(seen.iter().all(|progress| progress.total == open));
+    assert!(seen.windows(2).all(|pair| pair[0].done <= pair[1].done));
+    let last = seen.last().unwrap();
+    assert_eq!((last.state, last.done), (BulkState::Finished, open));
+    assert_eq!(last.report.changed, matching);
+    assert_eq!(last.report.unchanged, open - matching);
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM leads WHERE status = 'open' AND owner_id <> {admin}"),
+        )
+        .await,
+        0
+    );
+
+    // Its progress is the starter's: another user gets 403, a job that does not exist 404.
+    let job_id = last.job_id.to_string();
+    let rep = app.signed_in("rep@example.com").await;
+    let response = app
+        .call(&rep, "/api/lists/bulk-progress", &[("job_id", &job_id)])
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = app
+        .call(
+            &manager,
+            "/api/lists/bulk-progress",
+            &[("job_id", "999999")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_bulk_action_refused_for_every_record_is_refused_before_it_starts() {
+    let app = TestApp::spawn().await;
+    let manager = app.signed_in("manager@example.com").await;
+    for (form, field) in [
+        ([("verb", "assign"), ("owner_id", "999999")], "owner"),
+        ([("verb", "disqualify"), ("reason", "qualified")], "reason"),
+    ] {
+        let mut form = form.to_vec();
+        form.extend([
+            ("member_type", "lead"),
+            ("selection[matching]", "view=all-open"),
+        ]);
+        let response = app.call(&manager, "/api/lists/bulk", &form).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
+        match error_of(response).await {
+            AppError::Validation(errors) => assert!(errors.contains_key(field), "{errors:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM bulk_jobs").await, 0);
+}
+
+#[tokio::test]
+async fn a_restart_marks_a_running_bulk_action_interrupted_with_how_far_it_got() {
+    let app = TestApp::spawn().await;
+    let manager = scalar(
+        &app,
+        "SELECT id FROM users WHERE email = 'manager@example.com'",
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO bulk_jobs (user_id, member_type, total, done, changed, started_at) \
+         VALUES (?, 'lead', 500, 120, 118, '2026-12-01T10:00:00Z')",
+    )
+    .bind(manager)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        leadflow::lists::db::interrupt_unfinished_bulk(&app.pool)
+            .await
+            .unwrap(),
+        1
+    );
+    let client = app.signed_in("manager@example.com").await;
+    let job_id = scalar(&app, "SELECT MAX(id) FROM bulk_jobs")
+        .await
+        .to_string();
+    let progress: BulkProgress = ok(app
+        .call(&client, "/api/lists/bulk-progress", &[("job_id", &job_id)])
+        .await)
+    .await;
+    assert_eq!(
+        (progress.state, progress.done, progress.report.changed),
+        (BulkState::Interrupted, 120, 118)
+    );
+    assert!(
+        progress.text().contains("run it again"),
+        "{}",
+        progress.text()
     );
 }
