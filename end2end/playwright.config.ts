@@ -34,10 +34,32 @@ export default defineConfig({
     launchOptions: chromium,
   },
   projects: [
-    { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
+    { name: "desktop", testIgnore: /process-designer/, use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
     // The phone reps carry: 360 × 740 CSS pixels, touch.
     {
       name: "mobile",
+      testIgnore: /process-designer/,
+      use: {
+        userAgent: devices["Pixel 7"].userAgent,
+        viewport: { width: 360, height: 740 },
+        deviceScaleFactor: 3,
+        isMobile: true,
+        hasTouch: true,
+        launchOptions: chromium,
+      },
+    },
+    // The process designer changes the default process every other spec walks through:
+    // it runs after them, desktop then phone.
+    {
+      name: "designer-desktop",
+      testMatch: /process-designer/,
+      dependencies: ["desktop", "mobile"],
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium },
+    },
+    {
+      name: "designer-mobile",
+      testMatch: /process-designer/,
+      dependencies: ["designer-desktop"],
       use: {
         userAgent: devices["Pixel 7"].userAgent,
         viewport: { width: 360, height: 740 },

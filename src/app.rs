@@ -93,6 +93,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                     <Route path=path!("settings/forms") view={Lazy::<WebFormsRoute>::new()} />
+                    <Route path=path!("settings/processes") view={Lazy::<ProcessesRoute>::new()} />
+                    <Route path=path!("settings/processes/:id") view={Lazy::<ProcessEditorRoute>::new()} />
                     <Route path=path!("settings/forms/:id") view={Lazy::<WebFormRoute>::new()} />
                     <Route path=path!("lists") view={Lazy::<ListsRoute>::new()} />
                     <Route path=path!("lists/new") view={Lazy::<NewListRoute>::new()} />
@@ -473,6 +475,32 @@ impl LazyRoute for SettingsRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <crate::settings::SettingsPage /> }.into_any()
+    }
+}
+
+pub struct ProcessesRoute;
+
+#[lazy_route]
+impl LazyRoute for ProcessesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::process::editor::ProcessesPage /> }.into_any()
+    }
+}
+
+pub struct ProcessEditorRoute;
+
+#[lazy_route]
+impl LazyRoute for ProcessEditorRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::process::editor::ProcessEditorPage /> }.into_any()
     }
 }
 

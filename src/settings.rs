@@ -225,6 +225,7 @@ pub fn SettingsPage() -> impl IntoView {
             <header class="page-header">
                 <h1>"Settings"</h1>
                 <a class="button secondary" href="/settings/forms">"Web forms"</a>
+                <a class="button secondary" href="/settings/processes">"Sales processes"</a>
             </header>
             <Suspense>
                 {move || Suspend::new(async move {

@@ -621,15 +621,19 @@ async fn customer_name(
         })
 }
 
-/// The opportunity stages of a process, in order.
+/// The opportunity stages of a process, in order: the open ones and `current` (a record
+/// may sit at a stage archived after it got there, and moves on from it).
 async fn process_stages(
     conn: &mut SqliteConnection,
     process_id: i64,
+    current: i64,
 ) -> Result<Vec<StageInfo>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, name FROM stages WHERE process_id = ? AND entity = 'opportunity' ORDER BY position",
+        "SELECT id, name FROM stages WHERE process_id = ? AND entity = 'opportunity' \
+         AND (archived = 0 OR id = ?) ORDER BY position",
     )
     .bind(process_id)
+    .bind(current)
     .fetch_all(conn)
     .await
 }
@@ -646,7 +650,7 @@ pub async fn move_stage(
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let o = for_write(&mut tx, id, version, user).await?;
     check_open(&o)?;
-    let stages = process_stages(&mut tx, o.process_id).await?;
+    let stages = process_stages(&mut tx, o.process_id, o.stage_id).await?;
     let mut steps_of = std::collections::HashMap::new();
     for stage in &stages {
         let steps =
@@ -655,6 +659,14 @@ pub async fn move_stage(
             })
             .await?;
         steps_of.insert(stage.id, steps);
+    }
+    // A stage archived under the record is read-only: its steps no longer hold it back.
+    let archived: bool = sqlx::query_scalar("SELECT archived FROM stages WHERE id = ?")
+        .bind(o.stage_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if archived {
+        steps_of.insert(o.stage_id, Vec::new());
     }
     let target = match target {
         StageTarget::Step(direction) => {
@@ -690,7 +702,7 @@ pub async fn set_stage_in(
     if target == o.stage_id {
         return Ok(version);
     }
-    let stages = process_stages(&mut *conn, o.process_id).await?;
+    let stages = process_stages(&mut *conn, o.process_id, o.stage_id).await?;
     if !stages.iter().any(|stage| stage.id == target) {
         return Err(AppError::field(
             "stage",
@@ -987,7 +999,8 @@ const CUSTOMER_NAME: &str =
 pub(crate) async fn opportunity_stages(pool: &SqlitePool) -> Result<Vec<StageInfo>, sqlx::Error> {
     sqlx::query_as(
         "SELECT s.id, s.name FROM stages s JOIN processes p ON p.id = s.process_id \
-         WHERE p.is_default = 1 AND s.entity = 'opportunity' ORDER BY s.position",
+         WHERE p.is_default = 1 AND s.entity = 'opportunity' AND s.archived = 0 \
+         ORDER BY s.position",
     )
     .fetch_all(pool)
     .await

@@ -4,14 +4,7 @@ use crate::option_set;
 
 option_set!(OpportunityStatus { Open => "open", "Open", Won => "won", "Won", Lost => "lost", "Lost" });
 
-option_set!(ForecastCategory {
-    Pipeline => "pipeline", "Pipeline",
-    BestCase => "best_case", "Best case",
-    Committed => "committed", "Committed",
-    Omitted => "omitted", "Omitted",
-    Won => "won", "Won",
-    Lost => "lost", "Lost",
-});
+pub use crate::process::ForecastCategory;
 
 option_set!(StakeholderRole {
     DecisionMaker => "decision_maker", "Decision Maker",

@@ -360,6 +360,7 @@ mod tests {
             required,
             field_bound: false,
             done,
+            guidance: None,
         }
     }
 

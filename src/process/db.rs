@@ -1,6 +1,12 @@
 //! Loading a record's stage progress and ticking checkbox steps.
 
-use super::{StageInfo, StageProgress, StepDefinition, StepState, step_states};
+use super::rules::{ValidStep, describe_changes, validate_process};
+use super::{
+    FieldChoice, ForecastCategory, ProcessDraft, ProcessEditor, ProcessRow, ProcessVersion,
+    StageDraft, StageEntity, StageInfo, StageProgress, StepDefinition, StepDraft, StepState,
+    step_states,
+};
+use crate::auth::User;
 use crate::error::AppError;
 use crate::history::FieldChange;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -18,11 +24,19 @@ pub async fn load_progress(
         .bind(process_id)
         .fetch_one(pool)
         .await?;
-    let stages: Vec<StageInfo> =
-        sqlx::query_as("SELECT id, name FROM stages WHERE process_id = ? ORDER BY position")
-            .bind(process_id)
-            .fetch_all(pool)
-            .await?;
+    // Archived stages are gone from the bar, but for the one the record is at.
+    let stages: Vec<StageInfo> = sqlx::query_as(
+        "SELECT id, name FROM stages WHERE process_id = ? AND (archived = 0 OR id = ?) \
+         ORDER BY position",
+    )
+    .bind(process_id)
+    .bind(stage_id)
+    .fetch_all(pool)
+    .await?;
+    let active_archived: bool = sqlx::query_scalar("SELECT archived FROM stages WHERE id = ?")
+        .bind(stage_id)
+        .fetch_one(pool)
+        .await?;
     let steps = step_states_of(
         &mut *pool.acquire().await?,
         stage_id,
@@ -32,9 +46,11 @@ pub async fn load_progress(
     )
     .await?;
     Ok(StageProgress {
+        process_id,
         process_name,
         stages,
         active_stage_id: stage_id,
+        active_archived,
         steps,
     })
 }
@@ -48,7 +64,8 @@ pub async fn step_states_of(
     is_filled: impl Fn(&str) -> bool,
 ) -> Result<Vec<StepState>, sqlx::Error> {
     let definitions: Vec<StepDefinition> = sqlx::query_as(
-        "SELECT id, name, required, field_name FROM steps WHERE stage_id = ? ORDER BY position",
+        "SELECT id, name, required, field_name, guidance FROM steps \
+         WHERE stage_id = ? AND removed = 0 ORDER BY position",
     )
     .bind(stage_id)
     .fetch_all(&mut *conn)
@@ -114,7 +131,9 @@ async fn checkbox_step_name(
     stage_id: i64,
     step_id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM steps WHERE id = ? AND stage_id = ? AND kind = 'checkbox'")
+    sqlx::query_scalar(
+        "SELECT name FROM steps WHERE id = ? AND stage_id = ? AND kind = 'checkbox' AND removed = 0",
+    )
         .bind(step_id)
         .bind(stage_id)
         .fetch_optional(conn)
@@ -154,4 +173,420 @@ async fn set_step(
         .await?
     };
     Ok(result.rows_affected() > 0)
+}
+
+/// The processes on `/settings/processes`, the default first; open opportunities from the
+/// monthly figures (migration 0005), never a scan of the opportunities.
+pub async fn processes(pool: &SqlitePool) -> Result<Vec<ProcessRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.id, p.name, p.version, p.is_default, \
+         (SELECT COUNT(*) FROM stages s WHERE s.process_id = p.id AND s.archived = 0) AS stages, \
+         COALESCE((SELECT SUM(m.count) FROM opportunity_monthly m JOIN stages s ON s.id = m.stage_id \
+                   WHERE m.status = 'open' AND s.process_id = p.id), 0) AS open \
+         FROM processes p ORDER BY p.is_default DESC, p.name",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// A process as the editor shows it: every stage (archived ones too), each with its live
+/// steps, in order.
+pub async fn load_draft(conn: &mut SqliteConnection, id: i64) -> Result<ProcessDraft, AppError> {
+    let (name, version): (String, i64) =
+        sqlx::query_as("SELECT name, version FROM processes WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| AppError::NotFound("This process".into()))?;
+    #[derive(sqlx::FromRow)]
+    struct StageRow {
+        id: i64,
+        entity: StageEntity,
+        name: String,
+        default_probability: i64,
+        forecast_category: ForecastCategory,
+        stalled_days: Option<i64>,
+        archived: bool,
+    }
+    let stages: Vec<StageRow> = sqlx::query_as(
+        "SELECT id, entity, name, default_probability, forecast_category, stalled_days, archived \
+         FROM stages WHERE process_id = ? ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    #[derive(sqlx::FromRow)]
+    struct StepRow {
+        id: i64,
+        stage_id: i64,
+        name: String,
+        field_name: Option<String>,
+        required: bool,
+        guidance: Option<String>,
+    }
+    let steps: Vec<StepRow> = sqlx::query_as(
+        "SELECT st.id, st.stage_id, st.name, st.field_name, st.required, st.guidance \
+         FROM steps st JOIN stages s ON s.id = st.stage_id \
+         WHERE s.process_id = ? AND st.removed = 0 ORDER BY st.stage_id, st.position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(ProcessDraft {
+        id,
+        name,
+        version,
+        stages: stages
+            .into_iter()
+            .map(|stage| StageDraft {
+                id: Some(stage.id),
+                entity: stage.entity,
+                name: stage.name,
+                probability: stage.default_probability.to_string(),
+                forecast: stage.forecast_category,
+                stalled_days: stage
+                    .stalled_days
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                archived: stage.archived,
+                move_open_to: None,
+                steps: steps
+                    .iter()
+                    .filter(|step| step.stage_id == stage.id)
+                    .map(|step| StepDraft {
+                        id: Some(step.id),
+                        name: step.name.clone(),
+                        field: step.field_name.clone(),
+                        required: step.required,
+                        guidance: step.guidance.clone().unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
+/// Open records per stage of a process: opportunities from the monthly figures, leads
+/// (which stay at the lead's stage) counted.
+async fn open_counts(
+    conn: &mut SqliteConnection,
+    process_id: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.stage_id, SUM(m.count) FROM opportunity_monthly m JOIN stages s ON s.id = m.stage_id \
+         WHERE m.status = 'open' AND s.process_id = ? GROUP BY m.stage_id HAVING SUM(m.count) > 0",
+    )
+    .bind(process_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// The fields a field-bound step can watch: each record kind's own fields.
+pub fn step_fields() -> Vec<FieldChoice> {
+    use crate::lead::rules::{LeadFields, lead_field_label};
+    use crate::opportunity::rules::{OpportunityFields, opportunity_field_label};
+    let choices = |entity: StageEntity, names: Vec<&'static str>, label: fn(&str) -> &str| {
+        names
+            .into_iter()
+            .chain(["decision_maker_identified"])
+            .map(move |name| FieldChoice {
+                entity,
+                name: name.to_string(),
+                label: label(name).to_string(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let lead: Vec<&'static str> = LeadFields::default()
+        .display_values()
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| *name != "decision_maker_identified")
+        .collect();
+    let opportunity: Vec<&'static str> = OpportunityFields::default()
+        .display_values()
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| *name != "decision_maker_identified")
+        .collect();
+    let mut fields = choices(StageEntity::Lead, lead, lead_field_label);
+    fields.extend(choices(
+        StageEntity::Opportunity,
+        opportunity,
+        opportunity_field_label,
+    ));
+    fields
+}
+
+/// The saved versions of a process, newest first.
+async fn versions(
+    conn: &mut SqliteConnection,
+    process_id: i64,
+) -> Result<Vec<ProcessVersion>, sqlx::Error> {
+    let rows: Vec<(i64, Option<String>, Option<String>, String)> = sqlx::query_as(
+        "SELECT v.version, u.name, v.saved_at, v.changes FROM process_versions v \
+         LEFT JOIN users u ON u.id = v.saved_by WHERE v.process_id = ? ORDER BY v.version DESC",
+    )
+    .bind(process_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(version, saved_by, saved_at, changes)| ProcessVersion {
+            version,
+            saved_by: saved_by.unwrap_or_else(|| "Leadflow".into()),
+            saved_at: saved_at.unwrap_or_default(),
+            changes: serde_json::from_str(&changes).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// What the process editor opens.
+pub async fn editor(pool: &SqlitePool, id: i64) -> Result<ProcessEditor, AppError> {
+    let mut conn = pool.acquire().await?;
+    let draft = load_draft(&mut conn, id).await?;
+    Ok(ProcessEditor {
+        open_counts: open_counts(&mut conn, id).await?,
+        versions: versions(&mut conn, id).await?,
+        fields: step_fields(),
+        draft,
+    })
+}
+
+/// A version's definition as it was saved (the migration's first one is written by the
+/// first save).
+async fn snapshot(
+    conn: &mut SqliteConnection,
+    process_id: i64,
+    version: i64,
+) -> Result<Option<ProcessDraft>, sqlx::Error> {
+    let definition: Option<String> = sqlx::query_scalar(
+        "SELECT definition FROM process_versions WHERE process_id = ? AND version = ?",
+    )
+    .bind(process_id)
+    .bind(version)
+    .fetch_optional(conn)
+    .await?;
+    Ok(definition.and_then(|text| serde_json::from_str(&text).ok()))
+}
+
+async fn write_snapshot(
+    conn: &mut SqliteConnection,
+    draft: &ProcessDraft,
+    changes: &[String],
+    saved: Option<(&User, &str)>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO process_versions (process_id, version, definition, changes, saved_by, saved_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(draft.id)
+    .bind(draft.version)
+    .bind(serde_json::to_string(draft).map_err(|_| AppError::Internal)?)
+    .bind(serde_json::to_string(changes).map_err(|_| AppError::Internal)?)
+    .bind(saved.map(|(user, _)| user.id))
+    .bind(saved.map(|(_, at)| at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves an edited process as its next version, in one transaction: stages and steps
+/// written (a removed step is kept, marked removed, since completions point at it), the
+/// open opportunities of each archived stage moved where the editor said (each a stage
+/// change in its history), the version and what it changed recorded. A draft made from an
+/// older version is a conflict that says what the newer one changed. Returns the new
+/// version.
+pub async fn save(pool: &SqlitePool, draft: &ProcessDraft, user: &User) -> Result<i64, AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let current = load_draft(&mut tx, draft.id).await?;
+    if current.version != draft.version {
+        let changes = snapshot(&mut tx, draft.id, draft.version)
+            .await?
+            .map(|base| describe_changes(&base, &current))
+            .unwrap_or_default();
+        let who: Option<String> = sqlx::query_scalar(
+            "SELECT u.name FROM process_versions v JOIN users u ON u.id = v.saved_by \
+             WHERE v.process_id = ? AND v.version = ?",
+        )
+        .bind(draft.id)
+        .bind(current.version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        return Err(AppError::Conflict {
+            message: format!(
+                "{} saved this process after you opened it{}. Reload to edit the new version.",
+                who.as_deref().unwrap_or("Someone"),
+                if changes.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", changes.join("; "))
+                }
+            ),
+            changed_fields: changes,
+        });
+    }
+    let counts = open_counts(&mut tx, draft.id).await?;
+    let open_at = |id: i64| {
+        counts
+            .iter()
+            .find(|(stage, _)| *stage == id)
+            .map_or(0, |(_, count)| *count)
+    };
+    let stages = validate_process(draft, &current, open_at, &step_fields())?;
+    let at = chrono::Utc::now().to_rfc3339();
+    write_snapshot(&mut tx, &current, &[], None).await?;
+    // Positions are unique within a process: park the stored ones first.
+    sqlx::query("UPDATE stages SET position = -position WHERE process_id = ?")
+        .bind(draft.id)
+        .execute(&mut *tx)
+        .await?;
+    let mut moves = Vec::new();
+    for (index, stage) in stages.iter().enumerate() {
+        let position = index as i64 + 1;
+        let id = match stage.id {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE stages SET name = ?, default_probability = ?, forecast_category = ?, \
+                     stalled_days = ?, archived = ?, position = ?, version = version + 1 \
+                     WHERE id = ? AND process_id = ?",
+                )
+                .bind(&stage.name)
+                .bind(stage.probability)
+                .bind(stage.forecast)
+                .bind(stage.stalled_days)
+                .bind(stage.archived)
+                .bind(position)
+                .bind(id)
+                .bind(draft.id)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+            None => sqlx::query_scalar(
+                "INSERT INTO stages (process_id, position, name, entity, default_probability, \
+                 forecast_category, stalled_days, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(draft.id)
+            .bind(position)
+            .bind(&stage.name)
+            .bind(stage.entity)
+            .bind(stage.probability)
+            .bind(stage.forecast)
+            .bind(stage.stalled_days)
+            .bind(stage.archived)
+            .fetch_one(&mut *tx)
+            .await?,
+        };
+        write_steps(&mut tx, id, &stage.steps).await?;
+        if let Some(target) = stage.move_open_to {
+            moves.push((id, stage.name.clone(), target));
+        }
+    }
+    let mut moved = Vec::new();
+    for (from, from_name, to) in moves {
+        let open: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, version FROM opportunities WHERE status = 'open' AND stage_id = ?",
+        )
+        .bind(from)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (opportunity, version) in &open {
+            crate::opportunity::db::set_stage_in(&mut tx, *opportunity, *version, to, user, &[])
+                .await?;
+        }
+        let to_name = stages
+            .iter()
+            .find(|stage| stage.id == Some(to))
+            .map_or(String::new(), |stage| stage.name.clone());
+        moved.push(format!(
+            "Moved {} open {} from {from_name} to {to_name}",
+            open.len(),
+            if open.len() == 1 {
+                "opportunity"
+            } else {
+                "opportunities"
+            }
+        ));
+    }
+    let version = current.version + 1;
+    sqlx::query("UPDATE processes SET version = ? WHERE id = ?")
+        .bind(version)
+        .bind(draft.id)
+        .execute(&mut *tx)
+        .await?;
+    let saved = load_draft(&mut tx, draft.id).await?;
+    let mut changes = describe_changes(&current, &saved);
+    changes.extend(moved);
+    write_snapshot(&mut tx, &saved, &changes, Some((user, &at))).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// A stage's steps as edited: the ones left out marked removed (out of the positions), the
+/// rest written in order.
+async fn write_steps(
+    conn: &mut SqliteConnection,
+    stage_id: i64,
+    steps: &[ValidStep],
+) -> Result<(), sqlx::Error> {
+    let kept: Vec<i64> = steps.iter().filter_map(|step| step.id).collect();
+    let stored: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM steps WHERE stage_id = ? AND removed = 0")
+            .bind(stage_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for id in stored.iter().filter(|id| !kept.contains(id)) {
+        // A removed step's negative id keeps positions unique.
+        sqlx::query("UPDATE steps SET removed = 1, position = -id WHERE id = ?")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE steps SET position = position + 1000000 WHERE stage_id = ? AND removed = 0",
+    )
+    .bind(stage_id)
+    .execute(&mut *conn)
+    .await?;
+    for (index, step) in steps.iter().enumerate() {
+        let kind = if step.field.is_some() {
+            "field"
+        } else {
+            "checkbox"
+        };
+        match step.id {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE steps SET name = ?, kind = ?, field_name = ?, required = ?, guidance = ?, \
+                     position = ?, version = version + 1 WHERE id = ? AND stage_id = ?",
+                )
+                .bind(&step.name)
+                .bind(kind)
+                .bind(&step.field)
+                .bind(step.required)
+                .bind(&step.guidance)
+                .bind(index as i64 + 1)
+                .bind(id)
+                .bind(stage_id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO steps (stage_id, position, name, kind, field_name, required, guidance) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(stage_id)
+                .bind(index as i64 + 1)
+                .bind(&step.name)
+                .bind(kind)
+                .bind(&step.field)
+                .bind(step.required)
+                .bind(&step.guidance)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -1,4 +1,5 @@
 use super::StageProgress;
+use crate::auth::Role;
 use leptos::prelude::*;
 
 /// The stage bar: the process's stages with the active one marked, and the active stage's
@@ -15,6 +16,9 @@ pub fn StageBar(
         .get(active_index)
         .map(|stage| stage.name.clone())
         .unwrap_or_default();
+    // An archived stage's steps are read-only.
+    let on_toggle = on_toggle.filter(|_| !progress.active_archived);
+    let active_archived = progress.active_archived;
     let stages = progress
         .stages
         .iter()
@@ -27,7 +31,10 @@ pub fn StageBar(
             };
             view! {
                 <li class=class aria-current=(index == active_index).then_some("step")>
-                    <span class="stage-name">{stage.name.clone()}</span>
+                    <span class="stage-name">
+                        {stage.name.clone()}
+                        {(index == active_index && active_archived).then_some(" (archived)")}
+                    </span>
                     <span class="visually-hidden">{format!(" ({state})")}</span>
                 </li>
             }
@@ -62,6 +69,7 @@ pub fn StageBar(
                         }
                     />
                     <label for=id>{step.name}<span class="step-note">{note}</span></label>
+                    {step.guidance.map(|guidance| view! { <p class="step-guidance">{guidance}</p> })}
                 </li>
             }
         })
@@ -73,7 +81,25 @@ pub fn StageBar(
             <div class="steps">
                 <h2 class="steps-title">{format!("{active_name} steps · {done} of {total} done")}</h2>
                 <ul>{steps}</ul>
+                <EditProcessLink process_id=progress.process_id />
             </div>
         </section>
+    }
+}
+
+/// "Edit process", for admins: the editor of the process this bar shows.
+#[component]
+fn EditProcessLink(process_id: i64) -> impl IntoView {
+    let user = crate::app::use_signed_in_user();
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                user.await
+                    .is_ok_and(|user| user.role.includes(Role::Admin))
+                    .then(|| view! {
+                        <a class="edit-process" href=format!("/settings/processes/{process_id}")>"Edit process"</a>
+                    })
+            })}
+        </Suspense>
     }
 }

@@ -289,6 +289,16 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     ("/api/lists/bulk-progress", &[("job_id", "1")]),
+    ("/api/processes/all", &[]),
+    ("/api/processes/editor", &[("id", "1")]),
+    (
+        "/api/processes/save",
+        &[
+            ("draft[id]", "1"),
+            ("draft[name]", "Lead to Opportunity Sales Process"),
+            ("draft[version]", "1"),
+        ],
+    ),
     (
         "/api/records/set-consent",
         &[
@@ -304,6 +314,9 @@ const PUBLIC_CALLS: &[&str] = &["/api/auth/login", "/api/auth/demo-credentials"]
 /// Every guarded call falls in exactly one of the lists below, each with its 403 test; the
 /// completeness test fails when a new server function is not placed in one.
 const ADMIN_ONLY: &[&str] = &[
+    "/api/processes/all",
+    "/api/processes/editor",
+    "/api/processes/save",
     "/api/users/list",
     "/api/users/create",
     "/api/users/update",

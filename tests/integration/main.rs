@@ -20,6 +20,7 @@ mod lists;
 mod opportunities;
 mod opportunity_list;
 mod pages;
+mod processes;
 mod schema;
 mod settings;
 mod users;

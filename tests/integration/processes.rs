@@ -1,0 +1,423 @@
+//! The process editor over HTTP, on the demo data: renaming, reordering, adding and
+//! archiving stages under live opportunities (board totals and the monthly tables still
+//! equal a recount), required steps applying from the next Next Stage, removed steps kept
+//! for their completions, stale edits, and bad input. Expected counts come from SQL.
+
+use crate::common::{TestApp, error_of};
+use crate::dashboard::assert_monthly_totals_match;
+use crate::opportunities::{act, new_opportunity};
+use leadflow::error::AppError;
+use leadflow::opportunity::board::{Board, ColumnKind};
+use leadflow::process::{ProcessDraft, ProcessEditor, StageDraft, StageEntity, StepDraft};
+use reqwest::{Client, StatusCode};
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+async fn editor(app: &TestApp, admin: &Client) -> ProcessEditor {
+    let response = app
+        .call(admin, "/api/processes/editor", &[("id", "1")])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn save(
+    app: &TestApp,
+    admin: &Client,
+    draft: &ProcessDraft,
+) -> Result<i64, (StatusCode, AppError)> {
+    let response = app
+        .call_with(admin, "/api/processes/save", "draft", draft)
+        .await;
+    match response.status() {
+        StatusCode::OK => Ok(response.json().await.unwrap()),
+        status => Err((status, error_of(response).await)),
+    }
+}
+
+fn stage<'d>(draft: &'d mut ProcessDraft, name: &str) -> &'d mut StageDraft {
+    draft.stages.iter_mut().find(|s| s.name == name).unwrap()
+}
+
+async fn board(app: &TestApp, client: &Client) -> Board {
+    let response = app.call(client, "/api/pipeline/board", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// The board's stage columns: name, count — and the count recounted in SQL.
+async fn stage_columns(app: &TestApp, client: &Client) -> Vec<(String, i64, i64)> {
+    let mut columns = Vec::new();
+    for column in board(app, client).await.columns {
+        let ColumnKind::Stage(id) = column.kind else {
+            continue;
+        };
+        let recount = scalar(
+            app,
+            &format!(
+                "SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND stage_id = {id}"
+            ),
+        )
+        .await;
+        columns.push((column.name, column.count, recount));
+    }
+    columns
+}
+
+fn new_stage(name: &str) -> StageDraft {
+    StageDraft {
+        id: None,
+        entity: StageEntity::Opportunity,
+        name: name.into(),
+        probability: "65".into(),
+        forecast: leadflow::process::ForecastCategory::BestCase,
+        stalled_days: "10".into(),
+        archived: false,
+        move_open_to: None,
+        steps: vec![StepDraft {
+            name: "Agree terms".into(),
+            required: true,
+            guidance: "Price, term and start date in writing.".into(),
+            ..StepDraft::default()
+        }],
+    }
+}
+
+#[tokio::test]
+async fn stages_are_renamed_added_reordered_and_archived_under_live_opportunities() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin@example.com").await;
+    let mut draft = editor(&app, &admin).await.draft;
+    assert_eq!(draft.version, 1);
+    // Propose becomes Proposal, Negotiate comes in before Close.
+    stage(&mut draft, "Propose").name = "Proposal".into();
+    let close = draft.stages.iter().position(|s| s.name == "Close").unwrap();
+    draft.stages.insert(close, new_stage("Negotiate"));
+    assert_eq!(save(&app, &admin, &draft).await, Ok(2));
+    let columns = stage_columns(&app, &admin).await;
+    let names: Vec<&str> = columns.iter().map(|(name, ..)| name.as_str()).collect();
+    assert_eq!(names, ["Develop", "Proposal", "Negotiate", "Close"]);
+    assert!(
+        columns.iter().all(|(_, shown, recount)| shown == recount),
+        "{columns:?}"
+    );
+    // The stage id an old board URL carries still filters: a rename keeps ids.
+    let proposal = scalar(&app, "SELECT id FROM stages WHERE name = 'Proposal'").await;
+    assert_eq!(proposal, 3);
+
+    // Archiving Proposal, which holds open opportunities, needs a place for them.
+    let open = scalar(
+        &app,
+        "SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND stage_id = 3",
+    )
+    .await;
+    assert!(open > 0);
+    let close_before = scalar(
+        &app,
+        "SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND stage_id = 4",
+    )
+    .await;
+    let history_before = scalar(&app, "SELECT COUNT(*) FROM stage_history").await;
+    let mut draft = editor(&app, &admin).await.draft;
+    let index = draft
+        .stages
+        .iter()
+        .position(|s| s.name == "Proposal")
+        .unwrap();
+    draft.stages[index].archived = true;
+    let (status, error) = save(&app, &admin, &draft).await.unwrap_err();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error
+            .field_message(&format!("stage-{index}-move"))
+            .is_some_and(|m| m.contains(&format!("its {open} open"))),
+        "{error:?}"
+    );
+    draft.stages[index].move_open_to = Some(4);
+    // Reordered too: Negotiate after Close.
+    let negotiate = draft
+        .stages
+        .iter()
+        .position(|s| s.name == "Negotiate")
+        .unwrap();
+    let moved = draft.stages.remove(negotiate);
+    draft.stages.push(moved);
+    assert_eq!(save(&app, &admin, &draft).await, Ok(3));
+
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND stage_id = 3"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND stage_id = 4"
+        )
+        .await,
+        close_before + open
+    );
+    // One stage change per moved opportunity, in the stage history and the record's.
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM stage_history").await,
+        history_before + open
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM record_history WHERE record_type = 'opportunity' AND field = 'stage' \
+             AND old_value = 'Proposal' AND new_value = 'Close'",
+        )
+        .await,
+        open
+    );
+    let columns = stage_columns(&app, &admin).await;
+    let names: Vec<&str> = columns.iter().map(|(name, ..)| name.as_str()).collect();
+    assert_eq!(names, ["Develop", "Close", "Negotiate"]);
+    assert!(
+        columns.iter().all(|(_, shown, recount)| shown == recount),
+        "{columns:?}"
+    );
+    assert_monthly_totals_match(&app.pool).await;
+
+    // Nothing history points at was deleted, and each version says what it changed.
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM stages WHERE process_id = 1").await,
+        5
+    );
+    let versions = editor(&app, &admin).await.versions;
+    assert_eq!(versions[0].version, 3);
+    assert!(
+        versions[0]
+            .changes
+            .contains(&"Archived stage Proposal".to_string()),
+        "{:?}",
+        versions[0]
+    );
+    assert!(
+        versions[0].changes.contains(&format!(
+            "Moved {open} open opportunities from Proposal to Close"
+        )),
+        "{:?}",
+        versions[0]
+    );
+    assert!(
+        versions[1]
+            .changes
+            .contains(&"Added stage Negotiate".to_string())
+    );
+}
+
+#[tokio::test]
+async fn a_new_required_step_applies_from_the_next_next_stage_and_a_removed_one_is_kept() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let admin = app.signed_in("admin@example.com").await;
+    let id = new_opportunity(&app, &rep).await;
+    // Develop's required fields filled: Next Stage is open.
+    let version = act(
+        &app,
+        &rep,
+        "/api/opportunities/update",
+        id,
+        1,
+        &[
+            ("opportunity[topic]", "Espresso fleet"),
+            ("opportunity[customer_need]", "Twelve machines"),
+            ("opportunity[proposed_solution]", "Lease"),
+        ],
+    )
+    .await
+    .unwrap();
+    let mut draft = editor(&app, &admin).await.draft;
+    stage(&mut draft, "Develop").steps.push(StepDraft {
+        name: "Legal review".into(),
+        required: true,
+        guidance: "Send the contract to legal.".into(),
+        ..StepDraft::default()
+    });
+    save(&app, &admin, &draft).await.unwrap();
+    let (status, error) = act(
+        &app,
+        &rep,
+        "/api/opportunities/move",
+        id,
+        version,
+        &[("direction", "next")],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        error.to_string(),
+        "Complete the required steps of Develop first: Legal review."
+    );
+    // Ticked, it lets the opportunity on; the rep's stage bar shows its guidance.
+    let step = scalar(&app, "SELECT id FROM steps WHERE name = 'Legal review'").await;
+    let response = app
+        .call(
+            &rep,
+            "/api/opportunities/step",
+            &[
+                ("id", &id.to_string()),
+                ("step_id", &step.to_string()),
+                ("done", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let summary: leadflow::opportunity::OpportunitySummary = app
+        .call(&rep, "/api/opportunities/get", &[("id", &id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shown = summary
+        .progress
+        .steps
+        .iter()
+        .find(|s| s.id == step)
+        .unwrap();
+    assert_eq!(
+        shown.guidance.as_deref(),
+        Some("Send the contract to legal.")
+    );
+    act(
+        &app,
+        &rep,
+        "/api/opportunities/move",
+        id,
+        version,
+        &[("direction", "next")],
+    )
+    .await
+    .unwrap();
+
+    // Removing the step keeps it (and its completion) for the history that points at it.
+    let mut draft = editor(&app, &admin).await.draft;
+    stage(&mut draft, "Develop")
+        .steps
+        .retain(|s| s.name != "Legal review");
+    save(&app, &admin, &draft).await.unwrap();
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT removed FROM steps WHERE id = {step}")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM step_completions WHERE step_id = {step}")
+        )
+        .await,
+        1
+    );
+    assert!(
+        !editor(&app, &admin)
+            .await
+            .draft
+            .stages
+            .iter()
+            .any(|s| s.steps.iter().any(|st| st.id == Some(step)))
+    );
+}
+
+#[tokio::test]
+async fn a_stale_edit_is_a_conflict_that_says_what_changed() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin@example.com").await;
+    let mine = editor(&app, &admin).await.draft;
+    let mut theirs = mine.clone();
+    stage(&mut theirs, "Close").name = "Closing".into();
+    save(&app, &admin, &theirs).await.unwrap();
+    let mut mine = mine;
+    stage(&mut mine, "Develop").probability = "30".into();
+    let (status, error) = save(&app, &admin, &mine).await.unwrap_err();
+    assert_eq!(status, StatusCode::CONFLICT);
+    let message = error.to_string();
+    assert!(
+        message.starts_with("Ada Admin saved this process after you opened it"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Renamed stage Close to Closing"),
+        "{message}"
+    );
+    // Nothing of the stale edit was saved.
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT default_probability FROM stages WHERE name = 'Develop'"
+        )
+        .await,
+        25
+    );
+}
+
+#[tokio::test]
+async fn bad_process_input_gets_field_errors_and_malformed_drafts_400() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin@example.com").await;
+    let draft = editor(&app, &admin).await.draft;
+    let mut bad = draft.clone();
+    bad.stages[1].name = "  ".into();
+    bad.stages[2].name = "close".into();
+    bad.stages[2].probability = "150".into();
+    bad.stages[3].steps.push(StepDraft {
+        name: "Budget".into(),
+        field: Some("shoe_size".into()),
+        ..StepDraft::default()
+    });
+    let (status, error) = save(&app, &admin, &bad).await.unwrap_err();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let AppError::Validation(errors) = error else {
+        panic!("{error:?}")
+    };
+    let keys: Vec<&str> = errors.keys().map(String::as_str).collect();
+    let field_step = format!("stage-3-step-{}-field", bad.stages[3].steps.len() - 1);
+    // The later of two stages with one name is the one flagged.
+    let mut expected = vec![
+        "stage-1-name",
+        "stage-3-name",
+        "stage-2-probability",
+        field_step.as_str(),
+    ];
+    expected.sort();
+    assert_eq!(keys, expected);
+    // Every opportunity stage archived: none left open.
+    let mut none_open = draft.clone();
+    for stage in none_open.stages.iter_mut().skip(1) {
+        stage.archived = true;
+        stage.move_open_to = None;
+    }
+    let (status, error) = save(&app, &admin, &none_open).await.unwrap_err();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error.field_message("stages").is_some(), "{error:?}");
+    // A stage left out is a bad request, not a deletion.
+    let mut dropped = draft.clone();
+    dropped.stages.pop();
+    assert_eq!(
+        save(&app, &admin, &dropped).await.unwrap_err().0,
+        StatusCode::BAD_REQUEST
+    );
+    let missing = ProcessDraft {
+        id: 999,
+        ..draft.clone()
+    };
+    assert_eq!(
+        save(&app, &admin, &missing).await.unwrap_err().0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        scalar(&app, "SELECT version FROM processes WHERE id = 1").await,
+        1
+    );
+}
