@@ -205,6 +205,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let state = AppState::new(pool, config);
             router::spawn_session_cleanup(&state);
             leadflow::webform::public::spawn_queue_worker(&state);
+            leadflow::dashboard::db::spawn_stage_flows(state.pool.clone());
             let app = router::build(state);
             let listener = router::listen(addr).await?;
             tracing::info!(

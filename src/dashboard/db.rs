@@ -3,7 +3,7 @@
 
 use super::{
     ClosedMonth, Dashboard, FunnelStage, LostReasonRow, Month, PIPELINE_CATEGORIES, PipelineMonth,
-    SourceRow, Tally, WebSourceRow, Window,
+    SourceRow, StageFlow, StageFlows, Tally, WebSourceRow, Window,
 };
 use crate::lead::{LeadSource, LeadStatus};
 use crate::opportunity::ForecastCategory;
@@ -252,19 +252,20 @@ pub async fn web_sources(
     Ok(breakdown)
 }
 
-/// The whole dashboard; the six sums run side by side.
+/// The whole dashboard; the seven reads run side by side.
 pub async fn load(
     pool: &SqlitePool,
     owner: Option<i64>,
     window: Window,
 ) -> Result<Dashboard, sqlx::Error> {
-    let (funnel, pipeline, closed, lost_reasons, sources, web_sources) = tokio::try_join!(
+    let (funnel, pipeline, closed, lost_reasons, sources, web_sources, stage_flows) = tokio::try_join!(
         funnel(pool, owner, &window),
         pipeline(pool, owner, &window),
         closed(pool, owner, &window),
         lost_reasons(pool, owner, &window),
         sources(pool, owner, &window),
         web_sources(pool, owner, &window),
+        stage_flows(pool, owner),
     )?;
     Ok(Dashboard {
         owner_id: owner,
@@ -275,5 +276,167 @@ pub async fn load(
         lost_reasons,
         sources,
         web_sources,
+        stage_flows,
+    })
+}
+
+/// The stage figures: time in stage and conversion as last recomputed (for everyone, or
+/// `owner`'s opportunities), the stalled counts now.
+pub async fn stage_flows(pool: &SqlitePool, owner: Option<i64>) -> Result<StageFlows, sqlx::Error> {
+    let mut stalled = QueryBuilder::new(
+        "SELECT s.id, s.stalled_days, (SELECT COUNT(*) FROM opportunities o \
+         WHERE o.status = 'open' AND o.stage_id = s.id AND o.stage_entered_at < \
+         strftime('%Y-%m-%dT%H:%M:%S', 'now', '-' || s.stalled_days || ' days')",
+    );
+    if let Some(owner) = owner {
+        stalled.push(" AND o.owner_id = ").push_bind(owner);
+    }
+    stalled.push(") FROM stages s WHERE s.stalled_days IS NOT NULL");
+    let (stages, flows, stalled, as_of) = tokio::try_join!(
+        crate::opportunity::db::opportunity_stages(pool),
+        sqlx::query_as::<_, StageFlow>(
+            "SELECT stage_id, entered, moved_on, won, visits, average_days_x10, median_days_x10 \
+             FROM stage_flows WHERE owner_id = ?",
+        )
+        .bind(owner.unwrap_or(0))
+        .fetch_all(pool),
+        stalled
+            .build_query_as::<(i64, Option<i64>, i64)>()
+            .fetch_all(pool),
+        sqlx::query_scalar::<_, Option<String>>("SELECT computed_at FROM stage_flows_state")
+            .fetch_one(pool),
+    )?;
+    Ok(StageFlows {
+        stages: stages
+            .into_iter()
+            .map(|stage| {
+                let flow = flows.iter().find(|f| f.stage_id == stage.id).cloned();
+                let (stalled_days, stalled) = stalled
+                    .iter()
+                    .find(|(id, ..)| *id == stage.id)
+                    .map_or((None, 0), |(_, days, count)| (*days, *count));
+                (
+                    stage.name,
+                    StageFlow {
+                        stage_id: stage.id,
+                        stalled,
+                        stalled_days,
+                        ..flow.unwrap_or_default()
+                    },
+                )
+            })
+            .collect(),
+        as_of,
+    })
+}
+
+/// Recomputes time in stage and stage conversion from the whole stage history, streamed in
+/// order of opportunity (the history's index order, no sort), for everyone and per owner;
+/// writes them in one transaction. Returns the history rows read.
+pub async fn recompute_stage_flows(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+    use super::stages::{FlowCounter, StagePath};
+    use futures_util::TryStreamExt;
+    use std::collections::HashMap;
+    let order: Vec<i64> = crate::opportunity::db::opportunity_stages(pool)
+        .await?
+        .into_iter()
+        .map(|stage| stage.id)
+        .collect();
+    let mark: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM stage_history")
+        .fetch_one(pool)
+        .await?;
+    let mut everyone = FlowCounter::new(&order);
+    let mut owners: HashMap<i64, FlowCounter> = HashMap::new();
+    let mut rows = sqlx::query_as::<_, (i64, i64, i64, bool, i64)>(
+        "SELECT h.record_id, h.to_stage_id, CAST(strftime('%s', h.changed_at) AS INTEGER), \
+         o.status = 'won', o.owner_id FROM stage_history h JOIN opportunities o ON o.id = h.record_id \
+         WHERE h.record_type = 'opportunity' AND h.id <= ? ORDER BY h.record_id, h.changed_at",
+    )
+    .bind(mark)
+    .fetch(pool);
+    let mut current: Option<(i64, i64, StagePath)> = None;
+    let mut read = 0_u64;
+    let mut finish = |path: Option<(i64, i64, StagePath)>| {
+        if let Some((_, owner, path)) = path {
+            everyone.add(&path);
+            owners
+                .entry(owner)
+                .or_insert_with(|| FlowCounter::new(&order))
+                .add(&path);
+        }
+    };
+    while let Some((record, stage, at, won, owner)) = rows.try_next().await? {
+        read += 1;
+        if current.as_ref().is_none_or(|(id, ..)| *id != record) {
+            finish(current.take());
+            current = Some((
+                record,
+                owner,
+                StagePath {
+                    entries: Vec::new(),
+                    won,
+                },
+            ));
+        }
+        if let Some((_, _, path)) = current.as_mut() {
+            path.entries.push((stage, at));
+        }
+    }
+    finish(current.take());
+    drop(rows);
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM stage_flows")
+        .execute(&mut *tx)
+        .await?;
+    let all = std::iter::once((0, everyone)).chain(owners);
+    for (owner, counter) in all {
+        for flow in counter.flows(&order) {
+            sqlx::query(
+                "INSERT INTO stage_flows (owner_id, stage_id, entered, moved_on, won, visits, \
+                 average_days_x10, median_days_x10) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(owner)
+            .bind(flow.stage_id)
+            .bind(flow.entered)
+            .bind(flow.moved_on)
+            .bind(flow.won)
+            .bind(flow.visits)
+            .bind(flow.average_days_x10)
+            .bind(flow.median_days_x10)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    sqlx::query("UPDATE stage_flows_state SET computed_at = ?, history_mark = ?")
+        .bind(chrono::Utc::now().to_rfc3339())
+        .bind(mark)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(read)
+}
+
+/// How often the server looks for new stage history to recompute the stage figures from.
+const STAGE_FLOWS_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The background task that keeps the stage figures: at start, then every ten minutes when
+/// the stage history has grown.
+pub fn spawn_stage_flows(pool: SqlitePool) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(STAGE_FLOWS_EVERY);
+        loop {
+            every.tick().await;
+            let stale: Result<bool, sqlx::Error> = sqlx::query_scalar(
+                "SELECT (SELECT COALESCE(MAX(id), 0) FROM stage_history) > history_mark \
+                 OR computed_at IS NULL FROM stage_flows_state",
+            )
+            .fetch_one(&pool)
+            .await;
+            if matches!(stale, Ok(true))
+                && let Err(error) = recompute_stage_flows(&pool).await
+            {
+                tracing::error!(%error, "could not recompute the stage figures");
+            }
+        }
     })
 }

@@ -7,6 +7,7 @@ pub mod charts;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod page;
+pub mod stages;
 
 use crate::auth::{Role, User};
 use crate::error::AppError;
@@ -342,6 +343,39 @@ pub struct WebSourceRow {
     pub counts: SourceRow,
 }
 
+/// Time in stage, stage conversion and stalled opportunities of one stage.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct StageFlow {
+    pub stage_id: i64,
+    /// Opportunities that ever entered the stage (once each).
+    pub entered: i64,
+    /// Of those, the ones that went on to a later stage or were won.
+    pub moved_on: i64,
+    pub won: i64,
+    /// Stays that ended with a move to another stage, and their average and median days.
+    pub visits: i64,
+    pub average_days_x10: Option<i64>,
+    pub median_days_x10: Option<i64>,
+    /// Open opportunities in the stage for longer than its threshold (live, not recomputed).
+    #[cfg_attr(feature = "ssr", sqlx(default))]
+    pub stalled: i64,
+    #[cfg_attr(feature = "ssr", sqlx(default))]
+    pub stalled_days: Option<i64>,
+}
+
+/// "4.5" days from tenths.
+pub fn days_text(tenths: Option<i64>) -> String {
+    tenths.map_or("—".into(), |t| format!("{}.{}", t / 10, t % 10))
+}
+
+/// The stage figures the dashboard shows, with when the recomputed part was last made.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageFlows {
+    pub stages: Vec<(String, StageFlow)>,
+    pub as_of: Option<String>,
+}
+
 /// Everything the dashboard shows for one owner filter and window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -354,6 +388,7 @@ pub struct Dashboard {
     pub sources: Vec<SourceRow>,
     /// The breakdown of Web by UTM source.
     pub web_sources: Vec<WebSourceRow>,
+    pub stage_flows: StageFlows,
 }
 
 impl Dashboard {
@@ -430,6 +465,16 @@ impl Dashboard {
             None => self.window.closed_days(),
         };
         self.opportunities(view, Some(from), Some(to)).to_url()
+    }
+
+    /// The open opportunities that have sat in one stage past its threshold.
+    pub fn stalled_link(&self, stage_id: i64) -> String {
+        OpportunityQuery {
+            stage: Some(stage_id),
+            stalled: Some(true),
+            ..self.opportunities(OpportunityView::AllOpen, None, None)
+        }
+        .to_url()
     }
 
     /// The lost list of one lost reason over the closed months.

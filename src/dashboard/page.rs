@@ -169,6 +169,7 @@ fn Figures(figures: Arc<Dashboard>, tables: RwSignal<bool>) -> impl IntoView {
                 rate_text(f.win_rate()), won.count + f.lost_count(), f.average_cycle_days().unwrap_or_else(|| "—".into())
             ), win_rate_chart, win_rate_table)}
             {card("lost-heading", "Lost reasons", format!("{} lost", f.lost_count()), lost_chart, lost_table)}
+            {card("stages-heading", "Stages", stages_summary(f), stages_table, stages_table)}
         </div>
     }
 }
@@ -544,6 +545,65 @@ fn lost_table(f: &Dashboard) -> AnyView {
     table(
         "Lost reasons",
         &["Reason", "Lost", "Estimated revenue"],
+        rows,
+    )
+}
+
+/// "Time in stage and conversion as of 2026-12-05 13:40; 12 stalled now."
+fn stages_summary(f: &Dashboard) -> String {
+    let stalled: i64 = f.stage_flows.stages.iter().map(|(_, s)| s.stalled).sum();
+    match &f.stage_flows.as_of {
+        Some(at) => format!(
+            "Time in stage and conversion as of {}; {stalled} stalled now",
+            crate::ui::short_time(at)
+        ),
+        None => format!("Time in stage and conversion are being computed; {stalled} stalled now"),
+    }
+}
+
+/// Per stage: how many entered, went on and were won, days in the stage, and the open
+/// opportunities stalled there (linked to their list).
+fn stages_table(f: &Dashboard) -> AnyView {
+    let rows = f
+        .stage_flows
+        .stages
+        .iter()
+        .map(|(name, stage)| {
+            let share = |part: i64| rate_text(super::percent(part, stage.entered));
+            let stalled = match stage.stalled_days {
+                Some(days) => view! {
+                    <a href=f.stalled_link(stage.stage_id)
+                        aria-label=format!("{} stalled in {name} (over {days} days)", stage.stalled)>
+                        {stage.stalled}
+                    </a>
+                }
+                .into_any(),
+                None => view! { <span>"—"</span> }.into_any(),
+            };
+            view! {
+                <tr>
+                    <th scope="row" data-label="Stage"><a href=f.funnel_link(stage.stage_id)>{name.clone()}</a></th>
+                    <td data-label="Entered">{stage.entered}</td>
+                    <td data-label="Went on">{format!("{} ({})", stage.moved_on, share(stage.moved_on))}</td>
+                    <td data-label="Won">{format!("{} ({})", stage.won, share(stage.won))}</td>
+                    <td data-label="Average days">{super::days_text(stage.average_days_x10)}</td>
+                    <td data-label="Median days">{super::days_text(stage.median_days_x10)}</td>
+                    <td data-label="Stalled">{stalled}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    table(
+        "Stages",
+        &[
+            "Stage",
+            "Entered",
+            "Went on",
+            "Won",
+            "Average days",
+            "Median days",
+            "Stalled",
+        ],
         rows,
     )
 }

@@ -99,6 +99,8 @@ pub struct BoardCard {
     pub revenue_minor: Option<i64>,
     pub close_date: Option<String>,
     pub owner_name: String,
+    /// In its stage longer than the stage's threshold.
+    pub stalled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,6 +268,7 @@ fn BoardColumns(
                         <li class="board-card" draggable="true"
                             on:dragstart=move |_| dragging.set(Some((id, version)))>
                             <a class="board-card-title" href=format!("/opportunities/{id}")>{card.topic.clone()}</a>
+                            {card.stalled.then(|| view! { <p class="stalled-badge">"Stalled"</p> })}
                             {card.customer.map(|c| view! { <p class="muted">{c}</p> })}
                             <p>{card.revenue_minor.map(usd).unwrap_or_else(|| "No estimate".into())}
                                {card.close_date.map(|d| format!(" · {d}"))}</p>

@@ -1007,7 +1007,7 @@ pub(crate) async fn opportunity_stages(pool: &SqlitePool) -> Result<Vec<StageInf
 }
 
 const CARD_COLUMNS: &str = "SELECT o.id, o.version, o.topic, CUSTOMER AS customer, \
-    REVENUE AS revenue_minor, DATE AS close_date, u.name AS owner_name \
+    REVENUE AS revenue_minor, DATE AS close_date, u.name AS owner_name, STALLED AS stalled \
     FROM opportunities o JOIN users u ON u.id = o.owner_id \
     LEFT JOIN accounts a ON a.id = o.account_id LEFT JOIN contacts c ON c.id = o.contact_id";
 
@@ -1068,7 +1068,8 @@ pub async fn board(
             CARD_COLUMNS
                 .replace("CUSTOMER", CUSTOMER_NAME)
                 .replace("REVENUE", "o.estimated_revenue_minor")
-                .replace("DATE", "o.estimated_close_date"),
+                .replace("DATE", "o.estimated_close_date")
+                .replace("STALLED", &format!("(1{STALLED}) IS 1")),
         );
         cards
             .push(" WHERE o.status = 'open' AND o.stage_id = ")
@@ -1108,7 +1109,8 @@ pub async fn board(
             CARD_COLUMNS
                 .replace("CUSTOMER", CUSTOMER_NAME)
                 .replace("REVENUE", revenue)
-                .replace("DATE", "o.actual_close_date"),
+                .replace("DATE", "o.actual_close_date")
+                .replace("STALLED", "0"),
         );
         cards.push(" WHERE o.status = ").push_bind(status);
         push_board_filters(&mut cards, query, "o.owner_id", "o.actual_close_date");
@@ -1160,6 +1162,11 @@ fn view_columns(query: &OpportunityQuery) -> (&'static str, &'static str) {
     (date, revenue)
 }
 
+/// Whether `o` has sat in its stage longer than the stage's threshold (none: never). Stored
+/// times are RFC 3339, compared as text to the same form.
+pub(crate) const STALLED: &str = " AND o.stage_entered_at < (SELECT strftime('%Y-%m-%dT%H:%M:%S', 'now', \
+    '-' || st.stalled_days || ' days') FROM stages st WHERE st.id = o.stage_id)";
+
 /// The tables a view's rows read.
 const VIEW_JOINS: &str = " FROM opportunities o JOIN users u ON u.id = o.owner_id \
     JOIN stages s ON s.id = o.stage_id \
@@ -1195,6 +1202,9 @@ fn push_view_filters(
     }
     if let Some(stage) = query.stage {
         sql.push(" AND o.stage_id = ").push_bind(stage);
+    }
+    if query.stalled == Some(true) {
+        sql.push(STALLED);
     }
     if let Some(owner) = query.owner {
         sql.push(" AND o.owner_id = ").push_bind(owner);

@@ -105,6 +105,12 @@ pub struct OpportunityQuery {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lost_reason: Option<i64>,
+    /// Open views: only those that have sat in their stage longer than its threshold.
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stalled: Option<bool>,
     #[serde(
         deserialize_with = "field::or_default",
         skip_serializing_if = "field::is_default"
@@ -147,6 +153,7 @@ impl OpportunityQuery {
             rating: None,
             forecast: None,
             lost_reason: None,
+            stalled: None,
             sort: OpportunitySort::default(),
             descending: None,
             page: 1,

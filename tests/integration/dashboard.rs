@@ -560,3 +560,122 @@ async fn reps_see_their_own_figures_and_bad_filters_are_named() {
         .await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn stage_figures_equal_a_recount_of_the_stage_history_and_stalled_links_list_them() {
+    let app = TestApp::spawn().await;
+    let manager = app.signed_in("manager@example.com").await;
+    // Before the first recompute the page says so; stalled counts are live from the start.
+    let before = dashboard(&app, &manager, &DashboardQuery::default()).await;
+    assert_eq!(before.stage_flows.as_of, None);
+    let read = leadflow::dashboard::db::recompute_stage_flows(&app.pool)
+        .await
+        .unwrap();
+    let history: i64 = count(
+        &app,
+        "SELECT COUNT(*) FROM stage_history WHERE record_type = 'opportunity'",
+    )
+    .await;
+    assert_eq!(read as i64, history);
+    let figures = dashboard(&app, &manager, &DashboardQuery::default()).await;
+    assert!(figures.stage_flows.as_of.is_some());
+    let names: Vec<&str> = figures
+        .stage_flows
+        .stages
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(names, ["Develop", "Propose", "Close"]);
+    let mut stalled_somewhere = 0;
+    for (name, stage) in &figures.stage_flows.stages {
+        let s = stage.stage_id;
+        let firsts = format!(
+            "SELECT record_id, MIN(changed_at) AS first FROM stage_history \
+             WHERE record_type = 'opportunity' AND to_stage_id = {s} GROUP BY record_id"
+        );
+        let entered = count(&app, &format!("SELECT COUNT(*) FROM ({firsts})")).await;
+        let won = count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM ({firsts}) f JOIN opportunities o ON o.id = f.record_id \
+                 WHERE o.status = 'won'"
+            ),
+        )
+        .await;
+        let moved_on = count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM ({firsts}) f JOIN opportunities o ON o.id = f.record_id \
+                 WHERE o.status = 'won' OR EXISTS (SELECT 1 FROM stage_history h \
+                 JOIN stages t ON t.id = h.to_stage_id WHERE h.record_type = 'opportunity' \
+                 AND h.record_id = f.record_id AND h.changed_at > f.first \
+                 AND t.position > (SELECT position FROM stages WHERE id = {s}))"
+            ),
+        )
+        .await;
+        let (visits, average): (i64, Option<f64>) = sqlx::query_as(&format!(
+            "SELECT COUNT(*), AVG(strftime('%s', next) - strftime('%s', changed_at)) FROM \
+             (SELECT to_stage_id, changed_at, LEAD(changed_at) OVER \
+              (PARTITION BY record_id ORDER BY changed_at) AS next \
+              FROM stage_history WHERE record_type = 'opportunity') \
+             WHERE next IS NOT NULL AND to_stage_id = {s}"
+        ))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            (stage.entered, stage.moved_on, stage.won, stage.visits),
+            (entered, moved_on, won, visits),
+            "{name}"
+        );
+        assert_eq!(
+            stage.average_days_x10,
+            average.map(|seconds| (seconds / 86_400.0 * 10.0).round() as i64),
+            "{name}"
+        );
+        // Stalled: open and in the stage longer than its threshold, as its list shows.
+        let days = stage.stalled_days.expect("the demo stages have thresholds");
+        let stalled = count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND stage_id = {s} \
+                 AND julianday('now') - julianday(stage_entered_at) > {days}"
+            ),
+        )
+        .await;
+        assert_eq!(stage.stalled, stalled, "{name}");
+        assert_eq!(
+            listed(&app, &manager, &figures.stalled_link(s)).await,
+            stalled,
+            "{name}"
+        );
+        stalled_somewhere += stalled;
+    }
+    assert!(
+        stalled_somewhere > 0,
+        "the demo data has stalled opportunities"
+    );
+
+    // The board marks exactly the stalled cards.
+    let board: leadflow::opportunity::board::Board = app
+        .call(&manager, "/api/pipeline/board", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    for column in &board.columns {
+        for card in &column.cards {
+            let stalled = count(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) FROM opportunities o JOIN stages s ON s.id = o.stage_id \
+                     WHERE o.id = {} AND o.status = 'open' \
+                     AND julianday('now') - julianday(o.stage_entered_at) > s.stalled_days",
+                    card.id
+                ),
+            )
+            .await;
+            assert_eq!(card.stalled, stalled == 1, "card {}", card.id);
+        }
+    }
+}
