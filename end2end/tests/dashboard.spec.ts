@@ -6,7 +6,7 @@ test("dashboard: charts, table view, and a funnel stage leads to the list with t
   await signIn(page, "manager@example.com");
   await gotoHydrated(page, "/dashboard");
   await expect(page.getByRole("heading", { name: "Dashboard", level: 1 })).toBeVisible();
-  for (const heading of ["Funnel", "Open pipeline by month", "Won revenue by month", "Lead sources", "Win rate", "Lost reasons"]) {
+  for (const heading of ["Funnel", "Open pipeline by month", "Won revenue by month", "Lead sources", "Win rate", "Lost reasons", "Stages"]) {
     await expect(page.getByRole("heading", { name: heading, level: 2 })).toBeVisible();
   }
   await expectNoHorizontalScroll(page);
@@ -49,6 +49,14 @@ test("dashboard: charts, table view, and a funnel stage leads to the list with t
   await chartLink.click();
   await expect(page).toHaveURL(/\/opportunities\?view=all-open&stage=\d+&owner=\d+$/);
   await expect(page.getByText(`${chartCount} ${noun}`, { exact: true })).toBeVisible();
+
+  // The opportunities stalled in Close lead to their list, with the same count.
+  await gotoHydrated(page, dashboardUrl);
+  const stalledLink = page.getByRole("link", { name: /stalled in Close/ });
+  const stalled = Number((await stalledLink.textContent())!.trim());
+  await stalledLink.click();
+  await expect(page).toHaveURL(/[?&]stalled=true/);
+  await expect(page.getByText(`${stalled} ${stalled === 1 ? "opportunity" : "opportunities"}`, { exact: true })).toBeVisible();
 });
 
 test("dashboard: a backwards month range is named next to its field", async ({ page, allowConsole }) => {
