@@ -1273,7 +1273,8 @@ async fn write_opportunity(
 ) -> Result<i64, AppError> {
     let (stage_id, probability, forecast): (i64, i64, String) = sqlx::query_as(
         "SELECT id, default_probability, forecast_category FROM stages \
-         WHERE process_id = ? AND entity = 'opportunity' ORDER BY position LIMIT 1",
+         WHERE process_id = ? AND entity = 'opportunity' AND archived = 0 \
+         ORDER BY position LIMIT 1",
     )
     .bind(lead.process_id)
     .fetch_optional(&mut *conn)

@@ -248,7 +248,8 @@ impl Setup {
         }
         let rows: Vec<(i64, i64, i64, crate::opportunity::ForecastCategory)> = sqlx::query_as(
             "SELECT s.process_id, s.id, s.default_probability, s.forecast_category FROM stages s \
-             JOIN processes p ON p.id = s.process_id WHERE p.is_default = 1 ORDER BY s.position",
+             JOIN processes p ON p.id = s.process_id WHERE p.is_default = 1 AND s.archived = 0 \
+             ORDER BY s.position",
         )
         .fetch_all(&mut *conn)
         .await?;

@@ -421,3 +421,28 @@ async fn bad_process_input_gets_field_errors_and_malformed_drafts_400() {
         1
     );
 }
+
+#[tokio::test]
+async fn qualify_opens_an_opportunity_at_the_first_stage_that_is_not_archived() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin@example.com").await;
+    let rep = app.signed_in("rep@example.com").await;
+    let mut draft = editor(&app, &admin).await.draft;
+    let develop = draft
+        .stages
+        .iter()
+        .position(|s| s.name == "Develop")
+        .unwrap();
+    draft.stages[develop].archived = true;
+    draft.stages[develop].move_open_to = Some(3);
+    save(&app, &admin, &draft).await.unwrap();
+    let id = new_opportunity(&app, &rep).await;
+    let stage: String = sqlx::query_scalar(
+        "SELECT s.name FROM opportunities o JOIN stages s ON s.id = o.stage_id WHERE o.id = ?",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stage, "Propose");
+}
