@@ -461,7 +461,7 @@ fn StageEditor(
                     {move || move_error().map(|m| view! { <p class="field-error">{m}</p> })}
                 </div>
             })}
-            <h3 class="steps-heading">{move || format!("Steps of {}", title())}</h3>
+            <h2 class="steps-heading">{move || format!("Steps of {}", title())}</h2>
             <ol class="step-editors">
                 <For each=move || stage.steps.get() key=|step| step.key let:step>
                     <StepEditor step stage stage_index=Signal::derive(index) fields save />
