@@ -291,12 +291,19 @@ where
     Ok((at(0.50), at(0.95)))
 }
 
-/// Times each dashboard query for everyone, for one owner, and over a 24-month range.
+/// Times each dashboard query for everyone, for one owner, and over a 24-month range, after
+/// recomputing the stage figures once from the whole stage history (timed).
 async fn bench_dashboard(
     pool: &sqlx::SqlitePool,
     runs: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use leadflow::dashboard::{Month, Window, db as dashboard};
+    let started = std::time::Instant::now();
+    let rows = dashboard::recompute_stage_flows(pool).await?;
+    println!(
+        "stage figures recomputed from {rows} stage history rows in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let today = chrono::Utc::now().date_naive();
     let this = Month::of(today);
     let (from, to) = (this.plus(-23).code(), this.code());
@@ -317,7 +324,7 @@ async fn bench_dashboard(
         let timings = [
             (
                 "funnel",
-                percentiles(runs, || dashboard::funnel(pool, owner, window)).await?,
+                percentiles(runs, || dashboard::funnel(pool, owner, window, None)).await?,
             ),
             (
                 "open pipeline",
@@ -336,8 +343,12 @@ async fn bench_dashboard(
                 percentiles(runs, || dashboard::sources(pool, owner, window)).await?,
             ),
             (
-                "all five side by side",
-                percentiles(runs, || dashboard::load(pool, owner, window.clone())).await?,
+                "stages: time, conversion, stalled",
+                percentiles(runs, || dashboard::stage_flows(pool, owner, None)).await?,
+            ),
+            (
+                "all seven side by side",
+                percentiles(runs, || dashboard::load(pool, owner, window.clone(), None)).await?,
             ),
         ];
         for (query, (p50, p95)) in timings {

@@ -30,6 +30,7 @@ pub async fn funnel(
     pool: &SqlitePool,
     owner: Option<i64>,
     window: &Window,
+    process: Option<i64>,
 ) -> Result<Vec<FunnelStage>, sqlx::Error> {
     let mut sql = QueryBuilder::new(
         "SELECT stage_id, SUM(count), SUM(revenue_minor), SUM(weighted_x100) \
@@ -43,7 +44,7 @@ pub async fn funnel(
     sql.push(" GROUP BY stage_id");
     let (sums, stages) = tokio::try_join!(
         sql.build_query_as::<(i64, i64, i64, i64)>().fetch_all(pool),
-        crate::opportunity::db::opportunity_stages(pool),
+        crate::opportunity::db::opportunity_stages(pool, process),
     )?;
     Ok(stages
         .into_iter()
@@ -257,15 +258,16 @@ pub async fn load(
     pool: &SqlitePool,
     owner: Option<i64>,
     window: Window,
+    process: Option<i64>,
 ) -> Result<Dashboard, sqlx::Error> {
     let (funnel, pipeline, closed, lost_reasons, sources, web_sources, stage_flows) = tokio::try_join!(
-        funnel(pool, owner, &window),
+        funnel(pool, owner, &window, process),
         pipeline(pool, owner, &window),
         closed(pool, owner, &window),
         lost_reasons(pool, owner, &window),
         sources(pool, owner, &window),
         web_sources(pool, owner, &window),
-        stage_flows(pool, owner),
+        stage_flows(pool, owner, process),
     )?;
     Ok(Dashboard {
         owner_id: owner,
@@ -282,7 +284,11 @@ pub async fn load(
 
 /// The stage figures: time in stage and conversion as last recomputed (for everyone, or
 /// `owner`'s opportunities), the stalled counts now.
-pub async fn stage_flows(pool: &SqlitePool, owner: Option<i64>) -> Result<StageFlows, sqlx::Error> {
+pub async fn stage_flows(
+    pool: &SqlitePool,
+    owner: Option<i64>,
+    process: Option<i64>,
+) -> Result<StageFlows, sqlx::Error> {
     let mut stalled = QueryBuilder::new(
         "SELECT s.id, s.stalled_days, (SELECT COUNT(*) FROM opportunities o \
          WHERE o.status = 'open' AND o.stage_id = s.id AND o.stage_entered_at < \
@@ -293,7 +299,7 @@ pub async fn stage_flows(pool: &SqlitePool, owner: Option<i64>) -> Result<StageF
     }
     stalled.push(") FROM stages s WHERE s.stalled_days IS NOT NULL");
     let (stages, flows, stalled, as_of) = tokio::try_join!(
-        crate::opportunity::db::opportunity_stages(pool),
+        crate::opportunity::db::opportunity_stages(pool, process),
         sqlx::query_as::<_, StageFlow>(
             "SELECT stage_id, entered, moved_on, won, visits, average_days_x10, median_days_x10 \
              FROM stage_flows WHERE owner_id = ?",
@@ -337,15 +343,26 @@ pub async fn recompute_stage_flows(pool: &SqlitePool) -> Result<u64, sqlx::Error
     use super::stages::{FlowCounter, StagePath};
     use futures_util::TryStreamExt;
     use std::collections::HashMap;
-    let order: Vec<i64> = crate::opportunity::db::opportunity_stages(pool)
-        .await?
-        .into_iter()
-        .map(|stage| stage.id)
-        .collect();
+    // Each process's open stages in order: "later" is within one process.
+    let stages: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT process_id, id FROM stages WHERE entity = 'opportunity' AND archived = 0 \
+         ORDER BY process_id, position",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut orders: Vec<Vec<i64>> = Vec::new();
+    for (index, (process, stage)) in stages.iter().enumerate() {
+        if index == 0 || stages[index - 1].0 != *process {
+            orders.push(Vec::new());
+        }
+        if let Some(order) = orders.last_mut() {
+            order.push(*stage);
+        }
+    }
     let mark: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM stage_history")
         .fetch_one(pool)
         .await?;
-    let mut everyone = FlowCounter::new(&order);
+    let mut everyone = FlowCounter::new(&orders);
     let mut owners: HashMap<i64, FlowCounter> = HashMap::new();
     let mut rows = sqlx::query_as::<_, (i64, i64, i64, bool, i64)>(
         "SELECT h.record_id, h.to_stage_id, CAST(strftime('%s', h.changed_at) AS INTEGER), \
@@ -361,7 +378,7 @@ pub async fn recompute_stage_flows(pool: &SqlitePool) -> Result<u64, sqlx::Error
             everyone.add(&path);
             owners
                 .entry(owner)
-                .or_insert_with(|| FlowCounter::new(&order))
+                .or_insert_with(|| FlowCounter::new(&orders))
                 .add(&path);
         }
     };
@@ -390,7 +407,7 @@ pub async fn recompute_stage_flows(pool: &SqlitePool) -> Result<u64, sqlx::Error
         .await?;
     let all = std::iter::once((0, everyone)).chain(owners);
     for (owner, counter) in all {
-        for flow in counter.flows(&order) {
+        for flow in counter.flows(&orders.concat()) {
             sqlx::query(
                 "INSERT INTO stage_flows (owner_id, stage_id, entered, moved_on, won, visits, \
                  average_days_x10, median_days_x10) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -142,6 +142,13 @@ pub struct DashboardQuery {
         skip_serializing_if = "Option::is_none"
     )]
     pub to: Option<String>,
+    /// The sales process whose stages the funnel and the stage figures show (None: the
+    /// default one).
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub process: Option<i64>,
 }
 
 impl DashboardQuery {
@@ -560,7 +567,7 @@ pub async fn load_dashboard(
                 query.to.as_deref(),
                 chrono::Utc::now().date_naive(),
             )?;
-            Ok(db::load(&state()?.pool, owner_id, window).await?)
+            Ok(db::load(&state()?.pool, owner_id, window, query.process).await?)
         }
         .await,
     )
@@ -692,6 +699,7 @@ mod tests {
             owner: Some("all".into()),
             from: Some("2026-01".into()),
             to: None,
+            process: None,
         };
         assert_eq!(query.to_url(), "/dashboard?owner=all&from=2026-01");
         assert_eq!(

@@ -31,6 +31,7 @@ pub fn DashboardPage() -> impl IntoView {
     });
     let figures = Resource::new(move || query.get(), load_dashboard);
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    let processes = Resource::new(|| (), |_| crate::process::api::process_choices());
     let user = use_signed_in_user();
     let tables = RwSignal::new(false);
     view! {
@@ -50,11 +51,12 @@ pub fn DashboardPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading the dashboard…"</p> }>
                 {move || Suspend::new(async move {
                     let owners = owners.await.unwrap_or_default();
+                    let processes = processes.await.unwrap_or_default();
                     let manager = user.await.is_ok_and(|u| u.role.includes(Role::Manager));
                     let result = figures.await;
                     let error = result.as_ref().err().cloned();
                     view! {
-                        <DashboardFilters query=query.get_untracked() owners manager error />
+                        <DashboardFilters query=query.get_untracked() owners processes manager error />
                         {match result {
                             Ok(figures) => view! { <Figures figures=Arc::new(figures) tables /> }.into_any(),
                             Err(AppError::Validation(_)) => ().into_any(),
@@ -71,9 +73,11 @@ pub fn DashboardPage() -> impl IntoView {
 fn DashboardFilters(
     query: DashboardQuery,
     owners: Vec<UserOption>,
+    processes: Vec<crate::process::ProcessChoice>,
     manager: bool,
     error: Option<AppError>,
 ) -> impl IntoView {
+    let process = query.process;
     let owner = query
         .owner
         .clone()
@@ -99,6 +103,7 @@ fn DashboardFilters(
         <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query) has_error=error.is_some()>
             <Form method="GET" action="/dashboard" attr:class="list-filters" attr:role="search">
                 {owner_field}
+                <crate::process::ProcessFilter id="dashboard-process" choices=processes selected=process any=false />
                 <div class="field">
                     <label for="dashboard-from">"From month"</label>
                     <input id="dashboard-from" type="month" name="from" value=query.from.clone().unwrap_or_default()

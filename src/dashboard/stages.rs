@@ -23,17 +23,26 @@ struct Tally {
     visits: Vec<i64>,
 }
 
-/// Adds up stage paths, one opportunity at a time, against the process's stages in order
-/// (`order`: a later stage is one further on).
+/// Adds up stage paths, one opportunity at a time, against each process's stages in order
+/// (`orders`: a later stage is one further on in the same process).
 pub struct FlowCounter {
-    position: HashMap<i64, usize>,
+    position: HashMap<i64, (usize, usize)>,
     tallies: HashMap<i64, Tally>,
 }
 
 impl FlowCounter {
-    pub fn new(order: &[i64]) -> Self {
+    pub fn new(orders: &[Vec<i64>]) -> Self {
         FlowCounter {
-            position: order.iter().enumerate().map(|(i, id)| (*id, i)).collect(),
+            position: orders
+                .iter()
+                .enumerate()
+                .flat_map(|(process, order)| {
+                    order
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, id)| (*id, (process, i)))
+                })
+                .collect(),
             tallies: HashMap::new(),
         }
     }
@@ -54,7 +63,10 @@ impl FlowCounter {
             tally.entered += 1;
             let here = self.position.get(stage);
             let went_on = path.entries[i + 1..].iter().any(|(later, _)| {
-                matches!((here, self.position.get(later)), (Some(here), Some(there)) if there > here)
+                matches!(
+                    (here, self.position.get(later)),
+                    (Some((process, here)), Some((same, there))) if same == process && there > here
+                )
             });
             if went_on || path.won {
                 tally.moved_on += 1;
@@ -119,7 +131,7 @@ mod tests {
     fn time_in_stage_counts_the_visits_that_ended_with_a_move() {
         // Develop (2) → Propose (3) → Close (4), in days since creation.
         let order = [2, 3, 4];
-        let mut counter = FlowCounter::new(&order);
+        let mut counter = FlowCounter::new(&[order.to_vec()]);
         counter.add(&path(&[(2, 0), (3, 4), (4, 10)], true));
         counter.add(&path(&[(2, 0), (3, 2)], false));
         counter.add(&path(&[(2, 0), (3, 9), (2, 12), (3, 13)], false));
@@ -144,7 +156,7 @@ mod tests {
     #[test]
     fn conversion_counts_each_opportunity_once_per_stage() {
         let order = [2, 3, 4];
-        let mut counter = FlowCounter::new(&order);
+        let mut counter = FlowCounter::new(&[order.to_vec()]);
         counter.add(&path(&[(2, 0), (3, 4), (4, 10)], true));
         counter.add(&path(&[(2, 0), (3, 2)], false));
         // Back to Develop and on again: entered Develop once, went on once.
@@ -161,10 +173,20 @@ mod tests {
     }
 
     #[test]
+    fn a_stage_of_another_process_is_never_later() {
+        // Switched from Develop (2) to a partner process's Recruit (7).
+        let mut counter = FlowCounter::new(&[vec![2, 3], vec![7, 8]]);
+        counter.add(&path(&[(2, 0), (7, 3)], false));
+        let flows = counter.flows(&[2, 3, 7, 8]);
+        assert_eq!((flows[0].entered, flows[0].moved_on), (1, 0));
+        assert_eq!((flows[2].entered, flows[2].moved_on), (1, 0));
+    }
+
+    #[test]
     fn a_stage_outside_the_order_is_not_shown_and_never_later() {
         // Stage 9 was archived: entries into it count for it, not for the stages shown.
         let order = [2, 4];
-        let mut counter = FlowCounter::new(&order);
+        let mut counter = FlowCounter::new(&[order.to_vec()]);
         counter.add(&path(&[(2, 0), (9, 3), (4, 5)], false));
         let flows = counter.flows(&order);
         assert_eq!(flows.len(), 2);

@@ -294,7 +294,7 @@ impl References {
     }
 }
 
-/// An opportunity stage of the default process.
+/// An open opportunity stage of a process.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Stage {
     pub id: i64,
@@ -304,9 +304,12 @@ pub struct Stage {
     pub forecast_category: ForecastCategory,
 }
 
-/// The sales process and lost reasons rows are read against.
+/// The sales processes and lost reasons rows are read against.
 pub struct Process {
+    /// The default process's open stages, in order.
     pub stages: Vec<Stage>,
+    /// The other processes' open stages (found by their exact names).
+    pub other_stages: Vec<Stage>,
     /// Active lost reasons: id, code, label.
     pub lost_reasons: Vec<(i64, String, String)>,
 }
@@ -334,25 +337,31 @@ const OTHER_SYSTEMS_STAGES: &[(&str, f64)] = &[
 
 impl Process {
     pub async fn load(pool: &SqlitePool) -> Result<Process, AppError> {
-        let stages = sqlx::query_as(
-            "SELECT s.id, s.process_id, s.name, s.default_probability, s.forecast_category \
-             FROM stages s JOIN processes p ON p.id = s.process_id \
-             WHERE p.is_default = 1 AND s.entity = 'opportunity' ORDER BY s.position",
-        )
-        .fetch_all(pool)
-        .await?;
+        let stages_where = |default: bool| {
+            sqlx::query_as::<_, Stage>(
+                "SELECT s.id, s.process_id, s.name, s.default_probability, s.forecast_category \
+                 FROM stages s JOIN processes p ON p.id = s.process_id \
+                 WHERE p.is_default = ? AND s.entity = 'opportunity' AND s.archived = 0 \
+                 ORDER BY s.process_id, s.position",
+            )
+            .bind(default)
+        };
+        let stages = stages_where(true).fetch_all(pool).await?;
+        let other_stages = stages_where(false).fetch_all(pool).await?;
         let lost_reasons =
             sqlx::query_as("SELECT id, code, label FROM lost_reasons WHERE active = 1")
                 .fetch_all(pool)
                 .await?;
         Ok(Process {
             stages,
+            other_stages,
             lost_reasons,
         })
     }
 
-    /// The stage a file's stage name means: one of the process's by name, or where a
-    /// Salesforce or Dynamics stage falls in it; blank is the first. `None` for a name it does not know.
+    /// The stage a file's stage name means: one of the default process's by name, or where
+    /// a Salesforce or Dynamics stage falls in it, or another process's by name; blank is
+    /// the default process's first. `None` for a name it does not know.
     pub fn stage(&self, name: Option<&str>) -> Option<&Stage> {
         let Some(name) = name.filter(|n| !n.trim().is_empty()) else {
             return self.stages.first();
@@ -367,6 +376,11 @@ impl Process {
                     .find(|(known, _)| normalize(known) == wanted)?;
                 let last = self.stages.len().checked_sub(1)?;
                 self.stages.get((at * last as f64).round() as usize)
+            })
+            .or_else(|| {
+                self.other_stages
+                    .iter()
+                    .find(|stage| normalize(&stage.name) == wanted)
             })
     }
 
@@ -655,9 +669,13 @@ mod tests {
         };
         let process = Process {
             stages: vec![stage(2, "Develop"), stage(3, "Propose"), stage(4, "Close")],
+            other_stages: vec![stage(8, "Recruit partner"), stage(9, "Proposal")],
             lost_reasons: vec![(7, "out_sold".into(), "Out-Sold".into())],
         };
         let id = |name: Option<&str>| process.stage(name).map(|s| s.id);
+        // Another process's stage by its name; a Salesforce name falls in the default one.
+        assert_eq!(id(Some("recruit partner")), Some(8));
+        assert_eq!(id(Some("Proposal")), Some(3));
         assert_eq!(id(Some("propose")), Some(3));
         assert_eq!(id(Some("Qualification")), Some(2));
         assert_eq!(id(Some("Proposal/Quote")), Some(3));

@@ -81,6 +81,24 @@ pub async fn move_opportunity_stage(
     )
 }
 
+/// Switch process: the opportunity goes on in another sales process (where it stood there
+/// before, else at its first stage).
+#[server(endpoint = "opportunities/switch-process")]
+pub async fn switch_opportunity_process(
+    id: i64,
+    version: i64,
+    process_id: i64,
+) -> Result<i64, AppError> {
+    use crate::server::{current_user, guard::state, respond};
+    respond(
+        async {
+            let user = current_user().await?;
+            super::db::switch_process(&state()?.pool, id, version, process_id, &user).await
+        }
+        .await,
+    )
+}
+
 /// Ticks or unticks a checkbox step on the stage bar.
 #[server(endpoint = "opportunities/step")]
 pub async fn set_opportunity_step(id: i64, step_id: i64, done: bool) -> Result<(), AppError> {

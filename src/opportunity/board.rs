@@ -39,6 +39,12 @@ pub struct BoardQuery {
     #[serde(rename = "to", alias = "close_to", deserialize_with = "field::day")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close_to: Option<String>,
+    /// The sales process whose stages are the columns (None: the default one).
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub process: Option<i64>,
     /// Cards per column (None: BOARD_CARDS).
     #[serde(
         deserialize_with = "field::optional",
@@ -73,6 +79,7 @@ impl BoardQuery {
         };
         OpportunityQuery {
             stage,
+            process: self.process,
             owner: self.owner,
             close_from: self.close_from.clone(),
             close_to: self.close_to.clone(),
@@ -134,6 +141,7 @@ pub fn PipelinePage() -> impl IntoView {
     let query = Memo::new(move |_| location.search.with(|search| read::<BoardQuery>(search)));
     let board = Resource::new(move || query.get(), super::api::pipeline_board);
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    let processes = Resource::new(|| (), |_| crate::process::api::process_choices());
     let move_card = ServerAction::<MoveOpportunityStage>::new();
     let toasts = use_toasts();
     Effect::new(move |_| {
@@ -149,10 +157,12 @@ pub fn PipelinePage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let owners = owners.await.unwrap_or_default();
+                    let processes = processes.await.unwrap_or_default();
                     let q = query.get();
                     view! {
                         <crate::ui::list::FilterFold active=crate::url_state::active_filters(&q)>
                             <Form method="GET" action="/pipeline" attr:class="list-filters" attr:role="search">
+                                <crate::process::ProcessFilter id="board-process" choices=processes selected=q.process any=false />
                                 <div class="field">
                                     <label for="board-owner">"Owner"</label>
                                     <select id="board-owner" name="owner">
@@ -343,6 +353,7 @@ mod tests {
                 owner: Some(3),
                 close_from: Some("2026-01-01".into()),
                 close_to: None,
+                process: None,
                 cards: None,
             }
         );

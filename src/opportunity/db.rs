@@ -686,6 +686,92 @@ pub async fn move_stage(
     Ok(version)
 }
 
+/// Switch process: the opportunity leaves its process where it stands (remembered) and
+/// enters `process_id` where it stood there before, else at its first open stage; a stage
+/// change in both histories, probability and forecast from the new stage unless overridden.
+/// Its ticked steps belong to their stages, so switching back finds them ticked. Returns the
+/// new version.
+pub async fn switch_process(
+    pool: &SqlitePool,
+    id: i64,
+    version: i64,
+    process_id: i64,
+    user: &User,
+) -> Result<i64, AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let version = switch_process_in(&mut tx, id, version, process_id, user).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// `switch_process` inside the caller's transaction.
+pub async fn switch_process_in(
+    conn: &mut SqliteConnection,
+    id: i64,
+    version: i64,
+    process_id: i64,
+    user: &User,
+) -> Result<i64, AppError> {
+    let o = for_write(&mut *conn, id, version, user).await?;
+    check_open(&o)?;
+    if process_id == o.process_id {
+        return Ok(version);
+    }
+    let names: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM processes WHERE id IN (?, ?)")
+            .bind(o.process_id)
+            .bind(process_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let name = |id: i64| {
+        names
+            .iter()
+            .find(|(p, _)| *p == id)
+            .map(|(_, name)| name.clone())
+    };
+    if name(process_id).is_none() {
+        return Err(AppError::field(
+            "process",
+            "Choose one of the sales processes.",
+        ));
+    }
+    let resumed: Option<i64> = sqlx::query_scalar(
+        "SELECT p.stage_id FROM opportunity_process_positions p JOIN stages s ON s.id = p.stage_id \
+         WHERE p.opportunity_id = ? AND p.process_id = ? AND s.archived = 0",
+    )
+    .bind(id)
+    .bind(process_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let first = process_stages(&mut *conn, process_id, 0).await?;
+    let target = resumed
+        .or_else(|| first.first().map(|stage| stage.id))
+        .ok_or_else(|| AppError::field("process", "That process has no open stage."))?;
+    sqlx::query(
+        "INSERT INTO opportunity_process_positions (opportunity_id, process_id, stage_id) \
+         VALUES (?, ?, ?) ON CONFLICT (opportunity_id, process_id) DO UPDATE SET stage_id = excluded.stage_id",
+    )
+    .bind(id)
+    .bind(o.process_id)
+    .bind(o.stage_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE opportunities SET process_id = ? WHERE id = ?")
+        .bind(process_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let mut stages = process_stages(&mut *conn, o.process_id, o.stage_id).await?;
+    stages.extend(first);
+    let note = [FieldChange {
+        field: "process",
+        old: name(o.process_id),
+        new: name(process_id),
+    }];
+    let version = write_stage(&mut *conn, &o, &stages, target, user, &note).await?;
+    Ok(version)
+}
+
 /// An import's stage (and its undo's): the stage the source system has the deal at, a
 /// stage of its process, taken without the step gate, which is the user's rule for moving
 /// a deal on, not a check on where another system says it is. `note` goes in the history.
@@ -983,6 +1069,11 @@ fn push_board_filters(
     if let Some(id) = query.owner {
         sql.push(format!(" AND {owner} = ")).push_bind(id);
     }
+    if let Some(process) = query.process {
+        sql.push(" AND stage_id IN (SELECT id FROM stages WHERE process_id = ")
+            .push_bind(process)
+            .push(")");
+    }
     if let Some(from) = &query.close_from {
         sql.push(format!(" AND {date} >= ")).push_bind(from.clone());
     }
@@ -995,13 +1086,18 @@ fn push_board_filters(
 const CUSTOMER_NAME: &str =
     "COALESCE(a.name, TRIM(COALESCE(c.first_name || ' ', '') || c.last_name))";
 
-/// The default process's opportunity stages, in order.
-pub(crate) async fn opportunity_stages(pool: &SqlitePool) -> Result<Vec<StageInfo>, sqlx::Error> {
+/// The open opportunity stages of `process` (None: the default process), in order.
+pub(crate) async fn opportunity_stages(
+    pool: &SqlitePool,
+    process: Option<i64>,
+) -> Result<Vec<StageInfo>, sqlx::Error> {
     sqlx::query_as(
         "SELECT s.id, s.name FROM stages s JOIN processes p ON p.id = s.process_id \
-         WHERE p.is_default = 1 AND s.entity = 'opportunity' AND s.archived = 0 \
-         ORDER BY s.position",
+         WHERE (p.id = ? OR (? IS NULL AND p.is_default = 1)) AND s.entity = 'opportunity' \
+         AND s.archived = 0 ORDER BY s.position",
     )
+    .bind(process)
+    .bind(process)
     .fetch_all(pool)
     .await
 }
@@ -1017,7 +1113,7 @@ pub async fn board(
     query: &super::board::BoardQuery,
 ) -> Result<super::board::Board, sqlx::Error> {
     use super::board::{BoardCard, BoardColumn, ColumnKind, weighted_minor};
-    let stages = opportunity_stages(pool).await?;
+    let stages = opportunity_stages(pool, query.process).await?;
     // Without a date range the open totals come from the monthly figures the triggers keep
     // (migration 0005: a few hundred rows); a day range needs the opportunities' index.
     let mut totals = if query.close_from.is_none() && query.close_to.is_none() {
@@ -1130,18 +1226,31 @@ pub async fn board(
 }
 
 /// Count and revenue of the opportunities closed with `status` that match the filters, from
-/// the per-day totals (migration 0004) rather than the opportunities themselves.
+/// the per-day totals (migration 0004) rather than the opportunities themselves, unless the
+/// board shows one process.
 async fn closed_totals(
     pool: &SqlitePool,
     status: &str,
     query: &super::board::BoardQuery,
 ) -> Result<(i64, i64), sqlx::Error> {
-    let mut totals = sqlx::QueryBuilder::new(
-        "SELECT COALESCE(SUM(count), 0), COALESCE(SUM(revenue_minor), 0) FROM closed_daily \
-         WHERE status = ",
-    );
+    // The daily figures do not know the process: a process's closes are summed from the
+    // records (the recent ones, by the closed index).
+    let (from, date) = if query.process.is_some() {
+        (
+            "SELECT COUNT(*), COALESCE(SUM(CASE status WHEN 'won' THEN actual_revenue_minor \
+             ELSE estimated_revenue_minor END), 0) FROM opportunities WHERE status = ",
+            "actual_close_date",
+        )
+    } else {
+        (
+            "SELECT COALESCE(SUM(count), 0), COALESCE(SUM(revenue_minor), 0) FROM closed_daily \
+             WHERE status = ",
+            "day",
+        )
+    };
+    let mut totals = sqlx::QueryBuilder::new(from);
     totals.push_bind(status.to_string());
-    push_board_filters(&mut totals, query, "owner_id", "day");
+    push_board_filters(&mut totals, query, "owner_id", date);
     totals.build_query_as().fetch_one(pool).await
 }
 
@@ -1205,6 +1314,11 @@ fn push_view_filters(
     }
     if query.stalled == Some(true) {
         sql.push(STALLED);
+    }
+    if let Some(process) = query.process {
+        sql.push(" AND o.stage_id IN (SELECT id FROM stages WHERE process_id = ")
+            .push_bind(process)
+            .push(")");
     }
     if let Some(owner) = query.owner {
         sql.push(" AND o.owner_id = ").push_bind(owner);
@@ -1314,7 +1428,7 @@ pub async fn list(
     let (total, rows, stages, lost_reasons) = tokio::try_join!(
         count.build_query_scalar::<i64>().fetch_one(pool),
         page.build_query_as::<OpportunityRow>().fetch_all(pool),
-        opportunity_stages(pool),
+        opportunity_stages(pool, query.process),
         sqlx::query_as("SELECT id, label AS name FROM lost_reasons ORDER BY is_system DESC, label")
             .fetch_all(pool),
     )?;

@@ -105,6 +105,12 @@ pub struct OpportunityQuery {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lost_reason: Option<i64>,
+    /// Only the opportunities in this sales process.
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub process: Option<i64>,
     /// Open views: only those that have sat in their stage longer than its threshold.
     #[serde(
         deserialize_with = "field::optional",
@@ -154,6 +160,7 @@ impl OpportunityQuery {
             forecast: None,
             lost_reason: None,
             stalled: None,
+            process: None,
             sort: OpportunitySort::default(),
             descending: None,
             page: 1,
@@ -238,6 +245,7 @@ pub fn OpportunitiesPage() -> impl IntoView {
     });
     let page = Resource::new(move || query.get(), super::api::list_opportunities);
     let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    let processes = Resource::new(|| (), |_| crate::process::api::process_choices());
     view! {
         <Title text="Opportunities" />
         <section class="page">
@@ -264,11 +272,12 @@ pub fn OpportunitiesPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading opportunities…"</p> }>
                 {move || Suspend::new(async move {
                     let owners = owners.await.unwrap_or_default();
+                    let processes = processes.await.unwrap_or_default();
                     match page.await {
                         Ok(result) => {
                             let query = query.get_untracked();
                             view! {
-                                <OpportunityFilters query=query.clone() owners stages=result.stages.clone() lost_reasons=result.lost_reasons.clone() />
+                                <OpportunityFilters query=query.clone() owners processes stages=result.stages.clone() lost_reasons=result.lost_reasons.clone() />
                                 <OpportunityTable result query />
                             }
                             .into_any()
@@ -285,6 +294,7 @@ pub fn OpportunitiesPage() -> impl IntoView {
 fn OpportunityFilters(
     query: OpportunityQuery,
     owners: Vec<crate::auth::UserOption>,
+    processes: Vec<crate::process::ProcessChoice>,
     stages: Vec<StageInfo>,
     lost_reasons: Vec<StageInfo>,
 ) -> impl IntoView {
@@ -294,6 +304,7 @@ fn OpportunityFilters(
         <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query)>
             <Form method="GET" action="/opportunities" attr:class="list-filters" attr:role="search">
                 <input type="hidden" name="view" value=query.view.code() />
+                {query.stalled.map(|stalled| view! { <input type="hidden" name="stalled" value=stalled.to_string() /> })}
                 <div class="field search-field">
                     <label for="opportunity-search">"Search"</label>
                     <input
@@ -304,6 +315,7 @@ fn OpportunityFilters(
                         value=query.search.clone().unwrap_or_default()
                     />
                 </div>
+                <crate::process::ProcessFilter id="opportunity-process" choices=processes selected=query.process any=true />
                 <div class="field">
                     <label for="opportunity-stage">"Stage"</label>
                     <select id="opportunity-stage" name="stage">

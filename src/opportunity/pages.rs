@@ -3,7 +3,7 @@
 
 use super::api::{
     CloseLost, CloseWon, MoveOpportunityStage, ReopenOpportunity, SetOpportunityStep,
-    UpdateOpportunity, get_opportunity,
+    SwitchOpportunityProcess, UpdateOpportunity, get_opportunity,
 };
 use super::parties::{PartiesCard, SetCompetitor, SetStakeholder};
 use super::rules::opportunity_field_label;
@@ -36,6 +36,9 @@ struct Actions {
     stakeholder: ServerAction<SetStakeholder>,
     competitor: ServerAction<SetCompetitor>,
     assign: ServerAction<AssignOwner>,
+    switch: ServerAction<SwitchOpportunityProcess>,
+    /// The sales processes Switch process offers.
+    processes: Resource<Result<Vec<crate::process::ProcessChoice>, AppError>>,
     won_dialog: NodeRef<Dialog>,
     lost_dialog: NodeRef<Dialog>,
     /// The newest version this page knows: from the record, or from a save that has not
@@ -60,6 +63,8 @@ impl Actions {
             stakeholder: ServerAction::new(),
             competitor: ServerAction::new(),
             assign: ServerAction::new(),
+            switch: ServerAction::new(),
+            processes: Resource::new(|| (), |_| crate::process::api::process_choices()),
             won_dialog: NodeRef::new(),
             lost_dialog: NodeRef::new(),
             version: RwSignal::new(0),
@@ -86,6 +91,7 @@ impl Actions {
                 actions.lost.value().get(),
                 actions.reopen.value().get(),
                 actions.assign.value().get(),
+                actions.switch.value().get(),
             ];
             for version in results.into_iter().flatten().flatten() {
                 seen(version);
@@ -117,6 +123,10 @@ impl Actions {
         reload_on(
             Signal::derive(move || matches!(actions.stage.value().get(), Some(Ok(_)))),
             "Stage changed.",
+        );
+        reload_on(
+            Signal::derive(move || matches!(actions.switch.value().get(), Some(Ok(_)))),
+            "Process switched.",
         );
         reload_on(
             Signal::derive(move || matches!(actions.reopen.value().get(), Some(Ok(_)))),
@@ -304,6 +314,7 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
                 <AssignControl kind=OwnedKind::Opportunity id version=s.version owner_id=s.owner_id action=actions.assign />
             })}
             <StageBar progress=s.progress.clone() on_toggle />
+            {editable.then(|| view! { <SwitchProcess id process_id=s.progress.process_id actions /> })}
             {close_info}
             <OpportunityForm summary=s.clone() actions editable>
                 <dl class="details">{links}</dl>
@@ -509,5 +520,46 @@ fn CloseLostDialog(actions: Actions, id: i64, summary: OpportunitySummary) -> im
                 </div>
             </ActionForm>
         </dialog>
+    }
+}
+
+/// Switch process: another sales process for this opportunity (where it stood there before,
+/// else its first stage). Shown when there is more than one process.
+#[component]
+fn SwitchProcess(id: i64, process_id: i64, actions: Actions) -> impl IntoView {
+    let choice = RwSignal::new(String::new());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let others: Vec<_> = actions
+                    .processes
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|process| process.id != process_id)
+                    .collect();
+                (!others.is_empty()).then(|| view! {
+                    <div class="switch-process">
+                        <label for="switch-process">"Switch process"</label>
+                        <select id="switch-process" on:change=move |ev| choice.set(event_target_value(&ev))>
+                            <option value="">"Choose a process"</option>
+                            {others.into_iter().map(|process| view! {
+                                <option value=process.id.to_string()>{process.name}</option>
+                            }).collect_view()}
+                        </select>
+                        <button type="button" class="button secondary" on:click=move |_| {
+                            if let Ok(process_id) = choice.get_untracked().parse() {
+                                actions.switch.dispatch(SwitchOpportunityProcess {
+                                    id,
+                                    version: actions.version.get_untracked(),
+                                    process_id,
+                                });
+                            }
+                        }>"Switch"</button>
+                        <FormAlert result=Signal::derive(move || actions.switch.value().get()) />
+                    </div>
+                })
+            })}
+        </Suspense>
     }
 }

@@ -643,6 +643,7 @@ pub const OPPORTUNITY_FIELD_LABELS: &[(&str, &str)] = &[
     ("close_description", "Close description"),
     ("created", "Created"),
     ("step", "Process step"),
+    ("process", "Sales process"),
 ];
 
 pub fn opportunity_field_label(field: &str) -> &str {

@@ -1,6 +1,6 @@
 //! Server functions of the process editor: admins only (403 for reps and managers).
 
-use super::{ProcessDraft, ProcessEditor, ProcessRow};
+use super::{ProcessChoice, ProcessDraft, ProcessEditor, ProcessRow};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -41,6 +41,33 @@ pub async fn save_process(draft: ProcessDraft) -> Result<i64, AppError> {
         async {
             let user = require_role(Role::Admin).await?;
             super::db::save(&state()?.pool, &draft, &user).await
+        }
+        .await,
+    )
+}
+
+/// A new opportunity process, a copy of the default one to shape; its id.
+#[server(endpoint = "processes/create")]
+pub async fn create_process(name: String) -> Result<i64, AppError> {
+    use crate::auth::Role;
+    use crate::server::{guard::state, require_role, respond};
+    respond(
+        async {
+            require_role(Role::Admin).await?;
+            super::db::create_process(&state()?.pool, &name).await
+        }
+        .await,
+    )
+}
+
+/// The processes to choose from (every signed-in user: the board's picker).
+#[server(endpoint = "processes/choices")]
+pub async fn process_choices() -> Result<Vec<ProcessChoice>, AppError> {
+    use crate::server::{current_user, guard::state, respond};
+    respond(
+        async {
+            current_user().await?;
+            Ok(super::db::choices(&state()?.pool).await?)
         }
         .await,
     )

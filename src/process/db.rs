@@ -2,9 +2,9 @@
 
 use super::rules::{ValidStep, describe_changes, validate_process};
 use super::{
-    FieldChoice, ForecastCategory, ProcessDraft, ProcessEditor, ProcessRow, ProcessVersion,
-    StageDraft, StageEntity, StageInfo, StageProgress, StepDefinition, StepDraft, StepState,
-    step_states,
+    FieldChoice, ForecastCategory, ProcessChoice, ProcessDraft, ProcessEditor, ProcessRow,
+    ProcessVersion, StageDraft, StageEntity, StageInfo, StageProgress, StepDefinition, StepDraft,
+    StepState, step_states,
 };
 use crate::auth::User;
 use crate::error::AppError;
@@ -398,9 +398,20 @@ async fn write_snapshot(
 /// version.
 pub async fn save(pool: &SqlitePool, draft: &ProcessDraft, user: &User) -> Result<i64, AppError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let current = load_draft(&mut tx, draft.id).await?;
+    let version = save_in(&mut tx, draft, user).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// `save` inside the caller's transaction.
+pub async fn save_in(
+    conn: &mut SqliteConnection,
+    draft: &ProcessDraft,
+    user: &User,
+) -> Result<i64, AppError> {
+    let current = load_draft(&mut *conn, draft.id).await?;
     if current.version != draft.version {
-        let changes = snapshot(&mut tx, draft.id, draft.version)
+        let changes = snapshot(&mut *conn, draft.id, draft.version)
             .await?
             .map(|base| describe_changes(&base, &current))
             .unwrap_or_default();
@@ -410,7 +421,7 @@ pub async fn save(pool: &SqlitePool, draft: &ProcessDraft, user: &User) -> Resul
         )
         .bind(draft.id)
         .bind(current.version)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?;
         return Err(AppError::Conflict {
             message: format!(
@@ -425,7 +436,7 @@ pub async fn save(pool: &SqlitePool, draft: &ProcessDraft, user: &User) -> Resul
             changed_fields: changes,
         });
     }
-    let counts = open_counts(&mut tx, draft.id).await?;
+    let counts = open_counts(&mut *conn, draft.id).await?;
     let open_at = |id: i64| {
         counts
             .iter()
@@ -434,11 +445,11 @@ pub async fn save(pool: &SqlitePool, draft: &ProcessDraft, user: &User) -> Resul
     };
     let stages = validate_process(draft, &current, open_at, &step_fields())?;
     let at = chrono::Utc::now().to_rfc3339();
-    write_snapshot(&mut tx, &current, &[], None).await?;
+    write_snapshot(&mut *conn, &current, &[], None).await?;
     // Positions are unique within a process: park the stored ones first.
     sqlx::query("UPDATE stages SET position = -position WHERE process_id = ?")
         .bind(draft.id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     let mut moves = Vec::new();
     for (index, stage) in stages.iter().enumerate() {
@@ -458,7 +469,7 @@ pub async fn save(pool: &SqlitePool, draft: &ProcessDraft, user: &User) -> Resul
                 .bind(position)
                 .bind(id)
                 .bind(draft.id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
                 id
             }
@@ -474,10 +485,10 @@ pub async fn save(pool: &SqlitePool, draft: &ProcessDraft, user: &User) -> Resul
             .bind(stage.forecast)
             .bind(stage.stalled_days)
             .bind(stage.archived)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?,
         };
-        write_steps(&mut tx, id, &stage.steps).await?;
+        write_steps(&mut *conn, id, &stage.steps).await?;
         if let Some(target) = stage.move_open_to {
             moves.push((id, stage.name.clone(), target));
         }
@@ -488,10 +499,10 @@ pub async fn save(pool: &SqlitePool, draft: &ProcessDraft, user: &User) -> Resul
             "SELECT id, version FROM opportunities WHERE status = 'open' AND stage_id = ?",
         )
         .bind(from)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
         for (opportunity, version) in &open {
-            crate::opportunity::db::set_stage_in(&mut tx, *opportunity, *version, to, user, &[])
+            crate::opportunity::db::set_stage_in(&mut *conn, *opportunity, *version, to, user, &[])
                 .await?;
         }
         let to_name = stages
@@ -512,13 +523,12 @@ pub async fn save(pool: &SqlitePool, draft: &ProcessDraft, user: &User) -> Resul
     sqlx::query("UPDATE processes SET version = ? WHERE id = ?")
         .bind(version)
         .bind(draft.id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    let saved = load_draft(&mut tx, draft.id).await?;
+    let saved = load_draft(&mut *conn, draft.id).await?;
     let mut changes = describe_changes(&current, &saved);
     changes.extend(moved);
-    write_snapshot(&mut tx, &saved, &changes, Some((user, &at))).await?;
-    tx.commit().await?;
+    write_snapshot(&mut *conn, &saved, &changes, Some((user, &at))).await?;
     Ok(version)
 }
 
@@ -587,6 +597,111 @@ async fn write_steps(
                 .await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Every process, the default first (what pickers offer).
+pub async fn choices(pool: &SqlitePool) -> Result<Vec<ProcessChoice>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name, is_default FROM processes ORDER BY is_default DESC, name")
+        .fetch_all(pool)
+        .await
+}
+
+/// A new opportunity process named `name`, starting as a copy of the default process's
+/// open opportunity stages and their steps (the editor shapes it from there); its id.
+pub async fn create_process(pool: &SqlitePool, name: &str) -> Result<i64, AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let id = create_process_in(&mut tx, name).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// `create_process` inside the caller's transaction.
+pub async fn create_process_in(conn: &mut SqliteConnection, name: &str) -> Result<i64, AppError> {
+    let name = super::rules::process_name(name)?;
+    let taken: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM processes WHERE name = ? COLLATE NOCASE)")
+            .bind(&name)
+            .fetch_one(&mut *conn)
+            .await?;
+    if taken {
+        return Err(AppError::field(
+            "name",
+            format!("Another process is already called {name}."),
+        ));
+    }
+    let id: i64 = sqlx::query_scalar("INSERT INTO processes (name) VALUES (?) RETURNING id")
+        .bind(&name)
+        .fetch_one(&mut *conn)
+        .await?;
+    let stages: Vec<(i64, String, i64, ForecastCategory, Option<i64>)> = sqlx::query_as(
+        "SELECT s.id, s.name, s.default_probability, s.forecast_category, s.stalled_days \
+         FROM stages s JOIN processes p ON p.id = s.process_id \
+         WHERE p.is_default = 1 AND s.entity = 'opportunity' AND s.archived = 0 ORDER BY s.position",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (position, (from, stage_name, probability, forecast, stalled)) in stages.iter().enumerate()
+    {
+        let stage: i64 = sqlx::query_scalar(
+            "INSERT INTO stages (process_id, position, name, entity, default_probability, \
+             forecast_category, stalled_days) VALUES (?, ?, ?, 'opportunity', ?, ?, ?) RETURNING id",
+        )
+        .bind(id)
+        .bind(position as i64 + 1)
+        .bind(stage_name)
+        .bind(probability)
+        .bind(forecast)
+        .bind(stalled)
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO steps (stage_id, position, name, kind, field_name, required, guidance) \
+             SELECT ?, ROW_NUMBER() OVER (ORDER BY position), name, kind, field_name, required, \
+             guidance FROM steps WHERE stage_id = ? AND removed = 0 ORDER BY position",
+        )
+        .bind(stage)
+        .bind(from)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// The demo's second process, "Partner deal", with a few open opportunities switched into
+/// it (each through Switch process, so their histories say so).
+pub async fn insert_demo_process(conn: &mut SqliteConnection) -> Result<(), AppError> {
+    let admin: User = sqlx::query_as(
+        "SELECT id, email, name, role, active, version FROM users WHERE email = 'admin@example.com'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = create_process_in(conn, "Partner deal").await?;
+    let mut draft = load_draft(conn, id).await?;
+    let shapes = [
+        ("Recruit partner", "20", "Partner agreement signed"),
+        ("Joint proposal", "50", "Partner's quote attached"),
+        ("Partner close", "80", "Partner confirmed the order"),
+    ];
+    for (stage, (name, probability, step)) in draft.stages.iter_mut().zip(shapes) {
+        stage.name = name.into();
+        stage.probability = probability.into();
+        stage.steps = vec![StepDraft {
+            name: step.into(),
+            required: true,
+            guidance: "Ask the partner manager if unsure.".into(),
+            ..StepDraft::default()
+        }];
+    }
+    save_in(conn, &draft, &admin).await?;
+    let open: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, version FROM opportunities WHERE status = 'open' ORDER BY id LIMIT 8",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (opportunity, version) in open {
+        crate::opportunity::db::switch_process_in(conn, opportunity, version, id, &admin).await?;
     }
     Ok(())
 }

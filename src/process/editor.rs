@@ -2,7 +2,7 @@
 //! with their defaults, stalled threshold and steps; add, rename, reorder, archive; one
 //! Save makes the next version).
 
-use super::api::{SaveProcess, all_processes, open_process_editor};
+use super::api::{CreateProcess, SaveProcess, all_processes, open_process_editor};
 use super::rules::{stage_key, step_key};
 use super::{
     FieldChoice, ForecastCategory, ProcessDraft, ProcessEditor, StageDraft, StageEntity, StepDraft,
@@ -17,10 +17,40 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn ProcessesPage() -> impl IntoView {
     let processes = Resource::new(|| (), |_| all_processes());
+    let create = ServerAction::<CreateProcess>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/settings/processes/{id}"), Default::default());
+        }
+    });
+    let name = RwSignal::new(String::new());
+    let name_error = move || {
+        create.value().with(|value| match value {
+            Some(Err(error)) => error.field_message("name"),
+            _ => None,
+        })
+    };
     view! {
         <Title text="Sales processes" />
         <section class="page">
             <header class="page-header"><h1>"Sales processes"</h1></header>
+            <section class="card" aria-labelledby="new-process">
+                <h2 id="new-process">"New process"</h2>
+                <p class="muted">"It starts as a copy of the default process's stages and steps; shape it in the editor. Qualify keeps opening opportunities in the default process; Switch process on an opportunity moves it to another."</p>
+                <div class="field">
+                    <label for="new-process-name">"Process name"</label>
+                    <input id="new-process-name" prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                        aria-invalid=move || name_error().is_some().then_some("true") />
+                    {move || name_error().map(|m| view! { <p class="field-error">{m}</p> })}
+                </div>
+                <button type="button" class="button primary" disabled=move || create.pending().get()
+                    on:click=move |_| { create.dispatch(CreateProcess { name: name.get_untracked() }); }>
+                    "Create process"
+                </button>
+                <FormAlert result=Signal::derive(move || create.value().get()) />
+            </section>
             <Suspense fallback=|| view! { <p class="loading">"Loading the processes…"</p> }>
                 {move || Suspend::new(async move {
                     match processes.await {

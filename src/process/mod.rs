@@ -5,9 +5,11 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod editor;
+mod picker;
 pub mod rules;
 mod stage_bar;
 
+pub use picker::ProcessFilter;
 pub use stage_bar::StageBar;
 
 use crate::option_set;
@@ -195,6 +197,16 @@ impl ProcessEditor {
             .find(|(id, _)| *id == stage_id)
             .map_or(0, |(_, count)| *count)
     }
+}
+
+/// A process to choose (the board's and the funnel's picker, Switch process).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ProcessChoice {
+    pub id: i64,
+    pub name: String,
+    /// Qualify opens opportunities in the default process.
+    pub is_default: bool,
 }
 
 /// A process on `/settings/processes`.

@@ -57,6 +57,17 @@ fn name_of(input: &str, errors: &mut FieldErrors, key: String, what: &str) -> St
     name
 }
 
+/// A new process's name, tidied: not blank, not too long.
+pub fn process_name(input: &str) -> Result<String, AppError> {
+    let mut errors = FieldErrors::new();
+    let name = name_of(input, &mut errors, "name".into(), "process");
+    if errors.is_empty() {
+        Ok(name)
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
 /// Checks an edited process against the one stored (`current`, with `open_at` its open
 /// records per stage id, `fields` what steps may watch). Structural nonsense (a stage
 /// dropped or made up, a step moved between stages) is a bad request; everything a person

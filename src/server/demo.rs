@@ -53,6 +53,9 @@ pub async fn seed_if_empty(pool: &SqlitePool, demo: bool) -> Result<bool, sqlx::
     crate::lists::db::insert_demo_lists(&mut tx)
         .await
         .map_err(|error| sqlx::Error::Protocol(format!("demo lists: {error}")))?;
+    crate::process::db::insert_demo_process(&mut tx)
+        .await
+        .map_err(|error| sqlx::Error::Protocol(format!("demo process: {error}")))?;
     tx.commit().await?;
     Ok(true)
 }

@@ -290,6 +290,12 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
     ),
     ("/api/lists/bulk-progress", &[("job_id", "1")]),
     ("/api/processes/all", &[]),
+    ("/api/processes/create", &[("name", "Renewal")]),
+    ("/api/processes/choices", &[]),
+    (
+        "/api/opportunities/switch-process",
+        &[("id", "1"), ("version", "1"), ("process_id", "2")],
+    ),
     ("/api/processes/editor", &[("id", "1")]),
     (
         "/api/processes/save",
@@ -315,6 +321,7 @@ const PUBLIC_CALLS: &[&str] = &["/api/auth/login", "/api/auth/demo-credentials"]
 /// completeness test fails when a new server function is not placed in one.
 const ADMIN_ONLY: &[&str] = &[
     "/api/processes/all",
+    "/api/processes/create",
     "/api/processes/editor",
     "/api/processes/save",
     "/api/users/list",
@@ -353,6 +360,10 @@ const OWNER_ONLY: &[(&str, &str)] = &[
     ),
     (
         "/api/opportunities/move",
+        "opportunities WHERE status = 'open'",
+    ),
+    (
+        "/api/opportunities/switch-process",
         "opportunities WHERE status = 'open'",
     ),
     (
@@ -438,6 +449,7 @@ const ANY_SIGNED_IN: &[&str] = &[
     "/api/lists/bulk",
     // Only its starter's: tested in lists.rs (403 for anyone else).
     "/api/lists/bulk-progress",
+    "/api/processes/choices",
 ];
 
 #[test]

@@ -283,6 +283,7 @@ fn query(owner: Option<&str>, from: Option<&str>, to: Option<&str>) -> Dashboard
         owner: owner.map(Into::into),
         from: from.map(Into::into),
         to: to.map(Into::into),
+        process: None,
     }
 }
 

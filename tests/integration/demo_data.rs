@@ -28,14 +28,25 @@ async fn the_demo_data_set_is_large_and_varied_enough() {
         count(&app, "SELECT COUNT(DISTINCT status) FROM leads").await,
         3
     );
-    // Open opportunities in every opportunity stage, closing within the next six months.
+    // Open opportunities in every stage of the default process, closing within the next six
+    // months, and a few in the second process.
     assert_eq!(
         count(
             &app,
-            "SELECT COUNT(DISTINCT stage_id) FROM opportunities WHERE status = 'open'"
+            "SELECT COUNT(DISTINCT stage_id) FROM opportunities WHERE status = 'open' \
+             AND process_id = 1"
         )
         .await,
         3
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM opportunities o JOIN processes p ON p.id = o.process_id \
+             WHERE o.status = 'open' AND p.name = 'Partner deal'"
+        )
+        .await,
+        8
     );
     let today = Utc::now().date_naive();
     let in_six_months = (today + Duration::days(184)).to_string();

@@ -545,8 +545,10 @@ async fn board_totals_match_the_rows_and_a_move_updates_them() {
         .await
         .unwrap();
     let reps = board(&app, &manager, &[("query[owner]", &rep_id.to_string())]).await;
+    // The board shows the default process's stages.
     let expected: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND owner_id = ?",
+        "SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND owner_id = ? \
+         AND process_id = 1",
     )
     .bind(rep_id)
     .fetch_one(&app.pool)

@@ -446,3 +446,210 @@ async fn qualify_opens_an_opportunity_at_the_first_stage_that_is_not_archived() 
     .unwrap();
     assert_eq!(stage, "Propose");
 }
+
+#[tokio::test]
+async fn switching_process_and_back_resumes_where_the_opportunity_stood() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let partner = scalar(&app, "SELECT id FROM processes WHERE name = 'Partner deal'").await;
+    // A new opportunity at Develop, moved on to Propose.
+    let id = new_opportunity(&app, &rep).await;
+    let version = act(
+        &app,
+        &rep,
+        "/api/opportunities/update",
+        id,
+        1,
+        &[
+            ("opportunity[topic]", "Espresso fleet"),
+            ("opportunity[customer_need]", "Twelve machines"),
+            ("opportunity[proposed_solution]", "Lease"),
+        ],
+    )
+    .await
+    .unwrap();
+    let version = act(
+        &app,
+        &rep,
+        "/api/opportunities/move",
+        id,
+        version,
+        &[("direction", "next")],
+    )
+    .await
+    .unwrap();
+    let stage_of = |app: &TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT p.name, s.name FROM opportunities o JOIN stages s ON s.id = o.stage_id \
+                 JOIN processes p ON p.id = o.process_id WHERE o.id = ?",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let switch = |version: i64, process: i64| {
+        let (app, rep) = (&app, &rep);
+        async move {
+            act(
+                app,
+                rep,
+                "/api/opportunities/switch-process",
+                id,
+                version,
+                &[("process_id", &process.to_string())],
+            )
+            .await
+        }
+    };
+    // Into the partner process: its first stage.
+    let version = switch(version, partner).await.unwrap();
+    assert_eq!(
+        stage_of(&app).await,
+        ("Partner deal".into(), "Recruit partner".into())
+    );
+    // Back: Propose again, not Develop.
+    let version = switch(version, 1).await.unwrap();
+    assert_eq!(
+        stage_of(&app).await,
+        ("Lead to Opportunity Sales Process".into(), "Propose".into())
+    );
+    // And forth: where it stood in the partner process.
+    switch(version, partner).await.unwrap();
+    assert_eq!(
+        stage_of(&app).await,
+        ("Partner deal".into(), "Recruit partner".into())
+    );
+    // Each switch is a stage change and a process change in the record's history.
+    assert_eq!(
+        scalar(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM record_history WHERE record_type = 'opportunity' \
+                 AND record_id = {id} AND field = 'process'"
+            ),
+        )
+        .await,
+        3
+    );
+    // A stale version or another rep's opportunity is refused like any edit.
+    let (status, _) = switch(1, 1).await.unwrap_err();
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_board_the_list_and_the_funnel_show_one_process_at_a_time() {
+    let app = TestApp::spawn().await;
+    let manager = app.signed_in("manager@example.com").await;
+    let partner = scalar(&app, "SELECT id FROM processes WHERE name = 'Partner deal'").await;
+    let response = app
+        .call(
+            &manager,
+            "/api/pipeline/board",
+            &[("query[process]", &partner.to_string())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let board: Board = response.json().await.unwrap();
+    let mut stages = Vec::new();
+    for column in &board.columns {
+        let ColumnKind::Stage(id) = column.kind else {
+            continue;
+        };
+        let recount = scalar(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND stage_id = {id}"
+            ),
+        )
+        .await;
+        assert_eq!(column.count, recount, "{}", column.name);
+        stages.push(column.name.as_str());
+    }
+    assert_eq!(
+        stages,
+        ["Recruit partner", "Joint proposal", "Partner close"]
+    );
+    // The list filtered to the process counts what is in it.
+    let query = leadflow::opportunity::list::OpportunityQuery {
+        process: Some(partner),
+        ..leadflow::opportunity::list::OpportunityQuery::of_view(
+            leadflow::opportunity::list::OpportunityView::AllOpen,
+        )
+    };
+    let page: leadflow::opportunity::list::OpportunityPage = app
+        .call_with(&manager, "/api/opportunities/list", "query", &query)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.total,
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM opportunities WHERE status = 'open' AND process_id = {partner}"),
+        )
+        .await
+    );
+    // The funnel of the process: its stages.
+    let dashboard = crate::dashboard::dashboard(
+        &app,
+        &manager,
+        &leadflow::dashboard::DashboardQuery {
+            process: Some(partner),
+            ..Default::default()
+        },
+    )
+    .await;
+    let funnel: Vec<&str> = dashboard.funnel.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        funnel,
+        ["Recruit partner", "Joint proposal", "Partner close"]
+    );
+}
+
+#[tokio::test]
+async fn a_new_process_starts_as_a_copy_of_the_default_and_names_are_checked() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin@example.com").await;
+    let response = app
+        .call(&admin, "/api/processes/create", &[("name", " Renewal ")])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let id: i64 = response.json().await.unwrap();
+    let response = app
+        .call(&admin, "/api/processes/editor", &[("id", &id.to_string())])
+        .await;
+    let editor: ProcessEditor = response.json().await.unwrap();
+    assert_eq!(editor.draft.name, "Renewal");
+    let names: Vec<&str> = editor
+        .draft
+        .stages
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["Develop", "Propose", "Close"]);
+    let steps: usize = editor.draft.stages.iter().map(|s| s.steps.len()).sum();
+    assert_eq!(
+        steps as i64,
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM steps WHERE stage_id IN (2, 3, 4) AND removed = 0"
+        )
+        .await
+    );
+    for name in ["renewal", "  "] {
+        let response = app
+            .call(&admin, "/api/processes/create", &[("name", name)])
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name:?}"
+        );
+        assert!(error_of(response).await.field_message("name").is_some());
+    }
+}
