@@ -481,7 +481,11 @@ fn StageEditor(
             })}
             {move || (stage.archived.get() && stage.open > 0).then(|| view! {
                 <div class="field">
-                    <label for=input_id("move")>{format!("Move its {} open opportunities to", stage.open)}</label>
+                    <label for=input_id("move")>{format!(
+                        "Move its {} open {} to",
+                        stage.open,
+                        if stage.open == 1 { "opportunity" } else { "opportunities" }
+                    )}</label>
                     <select id=input_id("move") on:change=move |ev| stage.move_to.set(event_target_value(&ev))>
                         <option value="">"Choose a stage"</option>
                         {targets().into_iter().map(|(id, name)| view! {
