@@ -66,6 +66,27 @@ async fn stage_columns(app: &TestApp, client: &Client) -> Vec<(String, i64, i64)
     columns
 }
 
+/// A new opportunity of `rep`'s at Develop with Develop's required fields filled (Next Stage
+/// is open): its id and version.
+async fn developed_opportunity(app: &TestApp, rep: &Client) -> (i64, i64) {
+    let id = new_opportunity(app, rep).await;
+    let version = act(
+        app,
+        rep,
+        "/api/opportunities/update",
+        id,
+        1,
+        &[
+            ("opportunity[topic]", "Espresso fleet"),
+            ("opportunity[customer_need]", "Twelve machines"),
+            ("opportunity[proposed_solution]", "Lease"),
+        ],
+    )
+    .await
+    .unwrap();
+    (id, version)
+}
+
 fn new_stage(name: &str) -> StageDraft {
     StageDraft {
         id: None,
@@ -218,22 +239,7 @@ async fn a_new_required_step_applies_from_the_next_next_stage_and_a_removed_one_
     let app = TestApp::spawn().await;
     let rep = app.signed_in("rep@example.com").await;
     let admin = app.signed_in("admin@example.com").await;
-    let id = new_opportunity(&app, &rep).await;
-    // Develop's required fields filled: Next Stage is open.
-    let version = act(
-        &app,
-        &rep,
-        "/api/opportunities/update",
-        id,
-        1,
-        &[
-            ("opportunity[topic]", "Espresso fleet"),
-            ("opportunity[customer_need]", "Twelve machines"),
-            ("opportunity[proposed_solution]", "Lease"),
-        ],
-    )
-    .await
-    .unwrap();
+    let (id, version) = developed_opportunity(&app, &rep).await;
     let mut draft = editor(&app, &admin).await.draft;
     stage(&mut draft, "Develop").steps.push(StepDraft {
         name: "Legal review".into(),
@@ -453,21 +459,7 @@ async fn switching_process_and_back_resumes_where_the_opportunity_stood() {
     let rep = app.signed_in("rep@example.com").await;
     let partner = scalar(&app, "SELECT id FROM processes WHERE name = 'Partner deal'").await;
     // A new opportunity at Develop, moved on to Propose.
-    let id = new_opportunity(&app, &rep).await;
-    let version = act(
-        &app,
-        &rep,
-        "/api/opportunities/update",
-        id,
-        1,
-        &[
-            ("opportunity[topic]", "Espresso fleet"),
-            ("opportunity[customer_need]", "Twelve machines"),
-            ("opportunity[proposed_solution]", "Lease"),
-        ],
-    )
-    .await
-    .unwrap();
+    let (id, version) = developed_opportunity(&app, &rep).await;
     let version = act(
         &app,
         &rep,
