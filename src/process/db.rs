@@ -125,19 +125,20 @@ pub async fn tick(
 }
 
 /// The name of `step_id` if it is a checkbox step of `stage_id` (the only steps ticked by
-/// hand).
+/// hand), and the stage is not archived (its steps are read-only).
 async fn checkbox_step_name(
     conn: &mut SqliteConnection,
     stage_id: i64,
     step_id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT name FROM steps WHERE id = ? AND stage_id = ? AND kind = 'checkbox' AND removed = 0",
+        "SELECT st.name FROM steps st JOIN stages s ON s.id = st.stage_id WHERE st.id = ? \
+         AND st.stage_id = ? AND st.kind = 'checkbox' AND st.removed = 0 AND s.archived = 0",
     )
-        .bind(step_id)
-        .bind(stage_id)
-        .fetch_optional(conn)
-        .await
+    .bind(step_id)
+    .bind(stage_id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Ticks or unticks a checkbox step on a record; whether that changed anything.

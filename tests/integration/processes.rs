@@ -645,3 +645,78 @@ async fn a_new_process_starts_as_a_copy_of_the_default_and_names_are_checked() {
         assert!(error_of(response).await.field_message("name").is_some());
     }
 }
+
+#[tokio::test]
+async fn a_deal_reopened_at_an_archived_stage_shows_it_read_only_and_moves_on() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin@example.com").await;
+    // A deal lost at Propose, reopened after Propose was archived.
+    let (id, version): (i64, i64) = sqlx::query_as(
+        "SELECT id, version FROM opportunities WHERE status = 'lost' AND stage_id = 3 \
+         ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut draft = editor(&app, &admin).await.draft;
+    let propose = draft
+        .stages
+        .iter()
+        .position(|s| s.name == "Propose")
+        .unwrap();
+    draft.stages[propose].archived = true;
+    draft.stages[propose].move_open_to = Some(4);
+    save(&app, &admin, &draft).await.unwrap();
+    let version = act(&app, &admin, "/api/opportunities/reopen", id, version, &[])
+        .await
+        .unwrap();
+    let summary: leadflow::opportunity::OpportunitySummary = app
+        .call(&admin, "/api/opportunities/get", &[("id", &id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(summary.progress.active_archived);
+    assert_eq!(
+        summary.progress.stages[summary.progress.active_index()].name,
+        "Propose"
+    );
+    // Its steps cannot be ticked any more…
+    let step = summary
+        .progress
+        .steps
+        .iter()
+        .find(|s| !s.field_bound && !s.done)
+        .unwrap();
+    let response = app
+        .call(
+            &admin,
+            "/api/opportunities/step",
+            &[
+                ("id", &id.to_string()),
+                ("step_id", &step.id.to_string()),
+                ("done", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // …and they no longer hold it back: Next Stage goes on to Close.
+    act(
+        &app,
+        &admin,
+        "/api/opportunities/move",
+        id,
+        version,
+        &[("direction", "next")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT stage_id FROM opportunities WHERE id = {id}")
+        )
+        .await,
+        4
+    );
+}
