@@ -127,16 +127,27 @@ mod tests {
         }
     }
 
-    #[test]
-    fn time_in_stage_counts_the_visits_that_ended_with_a_move() {
-        // Develop (2) → Propose (3) → Close (4), in days since creation.
-        let order = [2, 3, 4];
-        let mut counter = FlowCounter::new(&[order.to_vec()]);
+    /// Develop (2) → Propose (3) → Close (4).
+    const ORDER: [i64; 3] = [2, 3, 4];
+
+    /// Four opportunities through the default stages (days since creation): won after
+    /// Close; stopped at Propose; back to Develop and on again; still at Develop — and
+    /// `more`.
+    fn default_process(more: &[StagePath]) -> FlowCounter {
+        let mut counter = FlowCounter::new(&[ORDER.to_vec()]);
         counter.add(&path(&[(2, 0), (3, 4), (4, 10)], true));
         counter.add(&path(&[(2, 0), (3, 2)], false));
         counter.add(&path(&[(2, 0), (3, 9), (2, 12), (3, 13)], false));
         counter.add(&path(&[(2, 0)], false));
-        let flows = counter.flows(&order);
+        for path in more {
+            counter.add(path);
+        }
+        counter
+    }
+
+    #[test]
+    fn time_in_stage_counts_the_visits_that_ended_with_a_move() {
+        let flows = default_process(&[]).flows(&ORDER);
         // Develop's visits: 4, 2, 9 and 1 days (the last one still open is not a visit).
         assert_eq!(flows[0].visits, 4);
         assert_eq!(flows[0].average_days_x10, Some(40));
@@ -155,16 +166,8 @@ mod tests {
 
     #[test]
     fn conversion_counts_each_opportunity_once_per_stage() {
-        let order = [2, 3, 4];
-        let mut counter = FlowCounter::new(&[order.to_vec()]);
-        counter.add(&path(&[(2, 0), (3, 4), (4, 10)], true));
-        counter.add(&path(&[(2, 0), (3, 2)], false));
-        // Back to Develop and on again: entered Develop once, went on once.
-        counter.add(&path(&[(2, 0), (3, 9), (2, 12), (3, 13)], false));
-        counter.add(&path(&[(2, 0)], false));
-        // Won straight from Develop: it went on.
-        counter.add(&path(&[(2, 0)], true));
-        let flows = counter.flows(&order);
+        // Besides those: won straight from Develop, so it went on.
+        let flows = default_process(&[path(&[(2, 0)], true)]).flows(&ORDER);
         let figures: Vec<(i64, i64, i64)> = flows
             .iter()
             .map(|f| (f.entered, f.moved_on, f.won))

@@ -434,17 +434,16 @@ pub async fn save_in(
                     format!(": {}", changes.join("; "))
                 }
             ),
-            changed_fields: changes,
+            changed_fields: Vec::new(),
         });
     }
     let counts = open_counts(&mut *conn, draft.id).await?;
-    let open_at = |id: i64| {
-        counts
-            .iter()
-            .find(|(stage, _)| *stage == id)
-            .map_or(0, |(_, count)| *count)
-    };
-    let stages = validate_process(draft, &current, open_at, &step_fields())?;
+    let stages = validate_process(
+        draft,
+        &current,
+        |id| super::open_at(&counts, id),
+        &step_fields(),
+    )?;
     let at = chrono::Utc::now().to_rfc3339();
     write_snapshot(&mut *conn, &current, &[], None).await?;
     // Positions are unique within a process: park the stored ones first.

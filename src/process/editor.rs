@@ -239,12 +239,15 @@ fn shift<T: Copy + Send + Sync + 'static>(
     });
 }
 
-/// The message the last save gave the input `key`.
-fn error_of(save: ServerAction<SaveProcess>, key: String) -> impl Fn() -> Option<String> + Copy {
-    let key = StoredValue::new(key);
+/// The message the last save gave the input whose key `key` says (it follows the row's
+/// place as rows move).
+fn error_of(
+    save: ServerAction<SaveProcess>,
+    key: impl Fn() -> String + Copy + 'static,
+) -> impl Fn() -> Option<String> + Copy {
     move || {
         save.value().with(|value| match value {
-            Some(Err(error)) => error.field_message(&key.get_value()),
+            Some(Err(error)) => error.field_message(&key()),
             _ => None,
         })
     }
@@ -259,10 +262,6 @@ fn ProcessForm(editor: ProcessEditor, save: ServerAction<SaveProcess>) -> AnyVie
         fields,
         versions,
     } = editor;
-    let open_at = |id: Option<i64>| {
-        id.and_then(|id| open_counts.iter().find(|(stage, _)| *stage == id))
-            .map_or(0, |(_, count)| *count)
-    };
     let ProcessDraft {
         id,
         name,
@@ -273,7 +272,7 @@ fn ProcessForm(editor: ProcessEditor, save: ServerAction<SaveProcess>) -> AnyVie
         stages
             .into_iter()
             .map(|stage| {
-                let open = open_at(stage.id);
+                let open = stage.id.map_or(0, |id| super::open_at(&open_counts, id));
                 keys.stage(stage, open)
             })
             .collect::<Vec<_>>(),
@@ -307,7 +306,7 @@ fn ProcessForm(editor: ProcessEditor, save: ServerAction<SaveProcess>) -> AnyVie
             },
         });
     };
-    let stages_error = error_of(save, "stages".into());
+    let stages_error = error_of(save, || "stages".to_string());
     view! {
         <header class="page-header">
             <div>
@@ -361,14 +360,7 @@ fn StageEditor(
     let key = stage.key;
     let index = move || stages.with(|rows| rows.iter().position(|row| row.key == key).unwrap_or(0));
     let input_id = move |what: &str| format!("stage-{key}-{what}");
-    let error = move |what: &'static str| {
-        move || {
-            save.value().with(|value| match value {
-                Some(Err(failure)) => failure.field_message(&stage_key(index(), what)),
-                _ => None,
-            })
-        }
-    };
+    let error = move |what: &'static str| error_of(save, move || stage_key(index(), what));
     let name_error = error("name");
     let probability_error = error("probability");
     let stalled_error = error("stalled");
@@ -525,14 +517,7 @@ fn StepEditor(
     };
     let input_id = move |what: &str| format!("stage-{}-step-{key}-{what}", stage.key);
     let error = move |what: &'static str| {
-        move || {
-            save.value().with(|value| match value {
-                Some(Err(failure)) => {
-                    failure.field_message(&step_key(stage_index.get(), index(), what))
-                }
-                _ => None,
-            })
-        }
+        error_of(save, move || step_key(stage_index.get(), index(), what))
     };
     let name_error = error("name");
     let field_error = error("field");

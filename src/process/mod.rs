@@ -189,14 +189,12 @@ pub struct ProcessEditor {
     pub versions: Vec<ProcessVersion>,
 }
 
-impl ProcessEditor {
-    /// Open records at `stage_id`.
-    pub fn open_at(&self, stage_id: i64) -> i64 {
-        self.open_counts
-            .iter()
-            .find(|(id, _)| *id == stage_id)
-            .map_or(0, |(_, count)| *count)
-    }
+/// Open records at `stage_id`, from (stage id, count) pairs.
+pub fn open_at(open_counts: &[(i64, i64)], stage_id: i64) -> i64 {
+    open_counts
+        .iter()
+        .find(|(id, _)| *id == stage_id)
+        .map_or(0, |(_, count)| *count)
 }
 
 /// A process to choose (the board's and the funnel's picker, Switch process).
