@@ -484,6 +484,18 @@ impl Dashboard {
         .to_url()
     }
 
+    /// The opportunities behind a stage's conversion figures (over all time, as they are):
+    /// All with `went_on` false for those that entered it, true for those that went on;
+    /// Won for those won.
+    pub fn entered_link(&self, stage_id: i64, view: OpportunityView, went_on: bool) -> String {
+        OpportunityQuery {
+            entered: Some(stage_id),
+            went_on: went_on.then_some(true),
+            ..self.opportunities(view, None, None)
+        }
+        .to_url()
+    }
+
     /// The lost list of one lost reason over the closed months.
     pub fn lost_reason_link(&self, reason_id: i64) -> String {
         let (from, to) = self.window.closed_days();

@@ -588,9 +588,20 @@ fn stages_table(f: &Dashboard) -> AnyView {
             view! {
                 <tr>
                     <th scope="row" data-label="Stage"><a href=f.funnel_link(stage.stage_id)>{name.clone()}</a></th>
-                    <td data-label="Entered">{stage.entered}</td>
-                    <td data-label="Went on">{format!("{} ({})", stage.moved_on, share(stage.moved_on))}</td>
-                    <td data-label="Won">{format!("{} ({})", stage.won, share(stage.won))}</td>
+                    <td data-label="Entered">
+                        <a href=f.entered_link(stage.stage_id, OpportunityView::All, false)
+                            aria-label=format!("{} entered {name}", stage.entered)>{stage.entered}</a>
+                    </td>
+                    <td data-label="Went on">
+                        <a href=f.entered_link(stage.stage_id, OpportunityView::All, true)
+                            aria-label=format!("{} went on from {name}", stage.moved_on)>{stage.moved_on}</a>
+                        {format!(" ({})", share(stage.moved_on))}
+                    </td>
+                    <td data-label="Won">
+                        <a href=f.entered_link(stage.stage_id, OpportunityView::Won, false)
+                            aria-label=format!("{} won after {name}", stage.won)>{stage.won}</a>
+                        {format!(" ({})", share(stage.won))}
+                    </td>
                     <td data-label="Average days">{super::days_text(stage.average_days_x10)}</td>
                     <td data-label="Median days">{super::days_text(stage.median_days_x10)}</td>
                     <td data-label="Stalled">{stalled}</td>

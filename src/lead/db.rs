@@ -286,6 +286,7 @@ pub struct StoredLead {
     pub owner_id: i64,
     pub owner_name: String,
     pub version: i64,
+    /// The process Qualify opens the opportunity in: the default one at the time.
     pub process_id: i64,
     pub stage_id: i64,
     pub created_at: String,
@@ -306,9 +307,9 @@ const LOAD_LEAD: &str = "SELECT l.id, l.topic, l.first_name, l.last_name, l.job_
     l.currency, l.budget_status, l.purchase_timeframe, l.purchase_process, \
     l.decision_maker_identified, l.need, l.status, l.status_reason, l.owner_id, \
     owner.name AS owner_name, l.version, \
-    COALESCE(l.process_id, (SELECT id FROM processes WHERE is_default = 1)) AS process_id, \
-    COALESCE(l.stage_id, (SELECT s.id FROM stages s JOIN processes p ON p.id = s.process_id \
-        WHERE p.is_default = 1 ORDER BY s.position LIMIT 1)) AS stage_id, \
+    (SELECT id FROM processes WHERE is_default = 1) AS process_id, \
+    COALESCE(l.stage_id, (SELECT id FROM stages WHERE entity = 'lead' \
+        ORDER BY archived, position LIMIT 1)) AS stage_id, \
     l.created_at, creator.name AS created_by, l.modified_at, modifier.name AS modified_by, \
     l.qualified_account_id, a.name AS qualified_account_name, \
     l.qualified_contact_id, TRIM(COALESCE(c.first_name || ' ', '') || c.last_name) AS qualified_contact_name, \
@@ -553,9 +554,11 @@ pub async fn insert_many(
     conn: &mut SqliteConnection,
     records: &[(&LeadFields, &super::NewLeadState, &Authorship)],
 ) -> Result<Vec<i64>, AppError> {
+    // The lead's stage (Qualify) is the one lead stage, whichever process Qualify opens
+    // opportunities in (the default one).
     let (process_id, stage_id): (i64, i64) = sqlx::query_as(
-        "SELECT p.id, s.id FROM processes p JOIN stages s ON s.process_id = p.id \
-         WHERE p.is_default = 1 ORDER BY s.position LIMIT 1",
+        "SELECT p.id, s.id FROM processes p, stages s \
+         WHERE p.is_default = 1 AND s.entity = 'lead' ORDER BY s.archived, s.position LIMIT 1",
     )
     .fetch_optional(&mut *conn)
     .await?

@@ -1257,24 +1257,35 @@ async fn closed_totals(
 /// The close date and revenue columns of a view: open views show estimates; Won the actual
 /// figures; Lost what the deal was estimated at.
 fn view_columns(query: &OpportunityQuery) -> (&'static str, &'static str) {
-    let status = query.view.status();
-    let date = if status == OpportunityStatus::Open {
-        "o.estimated_close_date"
-    } else {
-        "o.actual_close_date"
-    };
-    let revenue = if status == OpportunityStatus::Won {
-        "o.actual_revenue_minor"
-    } else {
-        "o.estimated_revenue_minor"
-    };
-    (date, revenue)
+    match query.view.status() {
+        Some(OpportunityStatus::Open) => ("o.estimated_close_date", "o.estimated_revenue_minor"),
+        Some(OpportunityStatus::Won) => ("o.actual_close_date", "o.actual_revenue_minor"),
+        Some(OpportunityStatus::Lost) => ("o.actual_close_date", "o.estimated_revenue_minor"),
+        None => (
+            "COALESCE(o.actual_close_date, o.estimated_close_date)",
+            "CASE o.status WHEN 'won' THEN o.actual_revenue_minor ELSE o.estimated_revenue_minor END",
+        ),
+    }
 }
 
 /// Whether `o` has sat in its stage longer than the stage's threshold (none: never). Stored
 /// times are RFC 3339, compared as text to the same form.
 pub(crate) const STALLED: &str = " AND o.stage_entered_at < (SELECT strftime('%Y-%m-%dT%H:%M:%S', 'now', \
     '-' || st.stalled_days || ' days') FROM stages st WHERE st.id = o.stage_id)";
+
+/// Whether `o` ever entered a stage (bound next), from the stage history's stage index.
+const ENTERED: &str = " AND o.id IN (SELECT record_id FROM stage_history \
+    WHERE record_type = 'opportunity' AND to_stage_id = ";
+
+/// Whether `o` went on from a stage (bound next) it entered: was won, or entered a later
+/// open stage of the same process afterwards — as the dashboard's stage conversion counts.
+const WENT_ON: &str = " AND (o.status = 'won' OR EXISTS (SELECT 1 FROM stage_history h \
+    JOIN stages here ON here.id = h.to_stage_id \
+    JOIN stage_history later ON later.record_type = 'opportunity' AND later.record_id = h.record_id \
+        AND later.changed_at > h.changed_at \
+    JOIN stages there ON there.id = later.to_stage_id AND there.process_id = here.process_id \
+        AND there.position > here.position AND there.archived = 0 AND here.archived = 0 \
+    WHERE h.record_type = 'opportunity' AND h.record_id = o.id AND h.to_stage_id = ";
 
 /// The tables a view's rows read.
 const VIEW_JOINS: &str = " FROM opportunities o JOIN users u ON u.id = o.owner_id \
@@ -1287,9 +1298,11 @@ fn push_view_filters(
     query: &OpportunityQuery,
     user_id: i64,
 ) {
-    let status = query.view.status();
     let (date, _) = view_columns(query);
-    sql.push(" WHERE o.status = ").push_bind(status);
+    match query.view.status() {
+        Some(status) => sql.push(" WHERE o.status = ").push_bind(status),
+        None => sql.push(" WHERE 1 = 1"),
+    };
     if query.view == OpportunityView::MyOpen {
         sql.push(" AND o.owner_id = ").push_bind(user_id);
     }
@@ -1314,6 +1327,12 @@ fn push_view_filters(
     }
     if query.stalled == Some(true) {
         sql.push(STALLED);
+    }
+    if let Some(stage) = query.entered {
+        sql.push(ENTERED).push_bind(stage).push(")");
+        if query.went_on == Some(true) {
+            sql.push(WENT_ON).push_bind(stage).push("))");
+        }
     }
     if let Some(process) = query.process {
         sql.push(" AND o.stage_id IN (SELECT id FROM stages WHERE process_id = ")
@@ -1412,10 +1431,15 @@ pub async fn list(
     user_id: i64,
 ) -> Result<OpportunityPage, sqlx::Error> {
     let (date, revenue) = view_columns(query);
+    // All mixes statuses: a closed deal's "stage" is how it closed.
+    let stage = match query.view.status() {
+        Some(_) => "s.name",
+        None => "CASE o.status WHEN 'won' THEN 'Won' WHEN 'lost' THEN 'Lost' ELSE s.name END",
+    };
     let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM opportunities o");
     push_view_filters(&mut count, query, user_id);
     let mut page = sqlx::QueryBuilder::new(format!(
-        "SELECT o.id, o.topic, {CUSTOMER_NAME} AS customer, s.name AS stage_name, \
+        "SELECT o.id, o.topic, {CUSTOMER_NAME} AS customer, {stage} AS stage_name, \
          {revenue} AS revenue_minor, o.probability, {date} AS close_date, o.rating, \
          u.name AS owner_name{VIEW_JOINS}"
     ));

@@ -1,4 +1,4 @@
-//! The opportunity list: My open, All open, Won and Lost, with search, filters, sort and
+//! The opportunity list: My open, All open, Won, Lost and All, with search, filters, sort and
 //! paging, all held in the URL (the dashboard links into it with the same filters).
 
 use super::board::usd;
@@ -23,22 +23,24 @@ option_set!(
         AllOpen => "all-open", "All open opportunities",
         Won => "won", "Won opportunities",
         Lost => "lost", "Lost opportunities",
+        All => "all", "All opportunities",
     }
 );
 
 impl OpportunityView {
-    /// The status every opportunity in the view has.
-    pub fn status(self) -> OpportunityStatus {
+    /// The status every opportunity in the view has (None: All, every status).
+    pub fn status(self) -> Option<OpportunityStatus> {
         match self {
-            OpportunityView::MyOpen | OpportunityView::AllOpen => OpportunityStatus::Open,
-            OpportunityView::Won => OpportunityStatus::Won,
-            OpportunityView::Lost => OpportunityStatus::Lost,
+            OpportunityView::MyOpen | OpportunityView::AllOpen => Some(OpportunityStatus::Open),
+            OpportunityView::Won => Some(OpportunityStatus::Won),
+            OpportunityView::Lost => Some(OpportunityStatus::Lost),
+            OpportunityView::All => None,
         }
     }
 
-    /// Open views list the next close first; closed views the latest close first.
+    /// Open views list the next close first; the others the latest close first.
     fn newest_first(self) -> bool {
-        self.status() != OpportunityStatus::Open
+        self.status() != Some(OpportunityStatus::Open)
     }
 }
 
@@ -117,6 +119,19 @@ pub struct OpportunityQuery {
         skip_serializing_if = "Option::is_none"
     )]
     pub stalled: Option<bool>,
+    /// Only those that ever entered this stage (the dashboard's stage conversion).
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub entered: Option<i64>,
+    /// With `entered`: only those that went on from it to a later stage of its process, or
+    /// were won.
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub went_on: Option<bool>,
     #[serde(
         deserialize_with = "field::or_default",
         skip_serializing_if = "field::is_default"
@@ -160,6 +175,8 @@ impl OpportunityQuery {
             forecast: None,
             lost_reason: None,
             stalled: None,
+            entered: None,
+            went_on: None,
             process: None,
             sort: OpportunitySort::default(),
             descending: None,
@@ -298,13 +315,15 @@ fn OpportunityFilters(
     stages: Vec<StageInfo>,
     lost_reasons: Vec<StageInfo>,
 ) -> impl IntoView {
-    let closed = query.view.status() != OpportunityStatus::Open;
+    let closed = query.view.status() != Some(OpportunityStatus::Open);
     let lost = query.view == OpportunityView::Lost;
     view! {
         <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query)>
             <Form method="GET" action="/opportunities" attr:class="list-filters" attr:role="search">
                 <input type="hidden" name="view" value=query.view.code() />
                 {query.stalled.map(|stalled| view! { <input type="hidden" name="stalled" value=stalled.to_string() /> })}
+                {query.entered.map(|stage| view! { <input type="hidden" name="entered" value=stage /> })}
+                {query.went_on.map(|went_on| view! { <input type="hidden" name="went_on" value=went_on.to_string() /> })}
                 <div class="field search-field">
                     <label for="opportunity-search">"Search"</label>
                     <input

@@ -60,6 +60,20 @@ pub async fn create_process(name: String) -> Result<i64, AppError> {
     )
 }
 
+/// Makes a process the default: the one Qualify opens opportunities in.
+#[server(endpoint = "processes/make-default")]
+pub async fn make_default_process(id: i64) -> Result<(), AppError> {
+    use crate::auth::Role;
+    use crate::server::{guard::state, require_role, respond};
+    respond(
+        async {
+            require_role(Role::Admin).await?;
+            super::db::make_default(&state()?.pool, id).await
+        }
+        .await,
+    )
+}
+
 /// The processes to choose from (every signed-in user: the board's picker).
 #[server(endpoint = "processes/choices")]
 pub async fn process_choices() -> Result<Vec<ProcessChoice>, AppError> {

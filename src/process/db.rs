@@ -24,10 +24,11 @@ pub async fn load_progress(
         .bind(process_id)
         .fetch_one(pool)
         .await?;
-    // Archived stages are gone from the bar, but for the one the record is at.
+    // Archived stages are gone from the bar, but for the one the record is at. A lead's
+    // stage comes first, then the stages of the process it would be qualified into.
     let stages: Vec<StageInfo> = sqlx::query_as(
-        "SELECT id, name FROM stages WHERE process_id = ? AND (archived = 0 OR id = ?) \
-         ORDER BY position",
+        "SELECT id, name FROM stages WHERE (process_id = ? AND archived = 0) OR id = ? \
+         ORDER BY entity = 'opportunity', position",
     )
     .bind(process_id)
     .bind(stage_id)
@@ -598,6 +599,26 @@ async fn write_steps(
             }
         }
     }
+    Ok(())
+}
+
+/// Makes `id` the default process: Qualify opens its opportunities there from now on (the
+/// leads' Qualify stage stays where it is), and the board, the funnel and new processes
+/// start from it.
+pub async fn make_default(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM processes WHERE id = ?)")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !exists {
+        return Err(AppError::NotFound("This process".into()));
+    }
+    sqlx::query("UPDATE processes SET is_default = (id = ?)")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -2,7 +2,9 @@
 //! with their defaults, stalled threshold and steps; add, rename, reorder, archive; one
 //! Save makes the next version).
 
-use super::api::{CreateProcess, SaveProcess, all_processes, open_process_editor};
+use super::api::{
+    CreateProcess, MakeDefaultProcess, SaveProcess, all_processes, open_process_editor,
+};
 use super::rules::{stage_key, step_key};
 use super::{
     FieldChoice, ForecastCategory, ProcessDraft, ProcessEditor, StageDraft, StageEntity, StepDraft,
@@ -16,7 +18,8 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ProcessesPage() -> impl IntoView {
-    let processes = Resource::new(|| (), |_| all_processes());
+    let make_default = ServerAction::<MakeDefaultProcess>::new();
+    let processes = Resource::new(move || make_default.version().get(), |_| all_processes());
     let create = ServerAction::<CreateProcess>::new();
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
@@ -37,7 +40,7 @@ pub fn ProcessesPage() -> impl IntoView {
             <header class="page-header"><h1>"Sales processes"</h1></header>
             <section class="card" aria-labelledby="new-process">
                 <h2 id="new-process">"New process"</h2>
-                <p class="muted">"It starts as a copy of the default process's stages and steps; shape it in the editor. Qualify keeps opening opportunities in the default process; Switch process on an opportunity moves it to another."</p>
+                <p class="muted">"It starts as a copy of the default process's stages and steps; shape it in the editor. Qualify opens opportunities in the default process (Make default changes which); Switch process on an opportunity moves it to another."</p>
                 <div class="field">
                     <label for="new-process-name">"Process name"</label>
                     <input id="new-process-name" prop:value=move || name.get()
@@ -51,6 +54,7 @@ pub fn ProcessesPage() -> impl IntoView {
                 </button>
                 <FormAlert result=Signal::derive(move || create.value().get()) />
             </section>
+            <FormAlert result=Signal::derive(move || make_default.value().get()) />
             <Suspense fallback=|| view! { <p class="loading">"Loading the processes…"</p> }>
                 {move || Suspend::new(async move {
                     match processes.await {
@@ -62,17 +66,32 @@ pub fn ProcessesPage() -> impl IntoView {
                                     <th scope="col">"Stages"</th>
                                     <th scope="col">"Open opportunities"</th>
                                     <th scope="col">"Version"</th>
+                                    <th scope="col">"Qualify opens in"</th>
                                 </tr></thead>
                                 <tbody>
                                     {rows.into_iter().map(|row| view! {
                                         <tr>
                                             <td data-label="Process">
-                                                <a href=format!("/settings/processes/{}", row.id)>{row.name}</a>
-                                                {row.is_default.then_some(" (default for Qualify)")}
+                                                <a href=format!("/settings/processes/{}", row.id)>{row.name.clone()}</a>
                                             </td>
                                             <td data-label="Stages">{row.stages}</td>
                                             <td data-label="Open opportunities">{row.open}</td>
                                             <td data-label="Version">{row.version}</td>
+                                            <td data-label="Qualify opens in">
+                                                {if row.is_default {
+                                                    view! { <span>"This process (default)"</span> }.into_any()
+                                                } else {
+                                                    let id = row.id;
+                                                    view! {
+                                                        <button type="button" class="button secondary"
+                                                            aria-label=format!("Make {} the default", row.name)
+                                                            disabled=move || make_default.pending().get()
+                                                            on:click=move |_| { make_default.dispatch(MakeDefaultProcess { id }); }>
+                                                            "Make default"
+                                                        </button>
+                                                    }.into_any()
+                                                }}
+                                            </td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -248,12 +248,14 @@ impl Setup {
         }
         let rows: Vec<(i64, i64, i64, crate::opportunity::ForecastCategory)> = sqlx::query_as(
             "SELECT s.process_id, s.id, s.default_probability, s.forecast_category FROM stages s \
-             JOIN processes p ON p.id = s.process_id WHERE p.is_default = 1 AND s.archived = 0 \
-             ORDER BY s.position",
+             JOIN processes p ON p.id = s.process_id WHERE s.archived = 0 \
+             AND (s.entity = 'lead' OR (p.is_default = 1 AND s.entity = 'opportunity')) \
+             ORDER BY s.entity = 'opportunity', s.position",
         )
         .fetch_all(&mut *conn)
         .await?;
-        let process_id = rows.first().map(|r| r.0).unwrap_or(1);
+        // The lead's stage first, then the default process's (where qualified deals go).
+        let process_id = rows.get(1).map(|r| r.0).unwrap_or(1);
         let mut stages = rows
             .into_iter()
             .map(|(_, id, probability, forecast)| StageInfo {

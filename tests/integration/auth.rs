@@ -292,6 +292,7 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
     ("/api/processes/all", &[]),
     ("/api/processes/create", &[("name", "Renewal")]),
     ("/api/processes/choices", &[]),
+    ("/api/processes/make-default", &[("id", "1")]),
     (
         "/api/opportunities/switch-process",
         &[("id", "1"), ("version", "1"), ("process_id", "2")],
@@ -323,6 +324,7 @@ const ADMIN_ONLY: &[&str] = &[
     "/api/processes/all",
     "/api/processes/create",
     "/api/processes/editor",
+    "/api/processes/make-default",
     "/api/processes/save",
     "/api/users/list",
     "/api/users/create",

@@ -634,6 +634,24 @@ async fn stage_figures_equal_a_recount_of_the_stage_history_and_stalled_links_li
             average.map(|seconds| (seconds / 86_400.0 * 10.0).round() as i64),
             "{name}"
         );
+        // Each conversion figure clicks through to a list of as many opportunities.
+        for (link, expected) in [
+            (
+                figures.entered_link(s, OpportunityView::All, false),
+                entered,
+            ),
+            (
+                figures.entered_link(s, OpportunityView::All, true),
+                moved_on,
+            ),
+            (figures.entered_link(s, OpportunityView::Won, false), won),
+        ] {
+            assert_eq!(
+                listed(&app, &manager, &link).await,
+                expected,
+                "{name}: {link}"
+            );
+        }
         // Stalled: open and in the stage longer than its threshold, as its list shows.
         let days = stage.stalled_days.expect("the demo stages have thresholds");
         let stalled = count(

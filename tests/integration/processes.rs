@@ -720,3 +720,107 @@ async fn a_deal_reopened_at_an_archived_stage_shows_it_read_only_and_moves_on() 
         4
     );
 }
+
+#[tokio::test]
+async fn qualify_opens_opportunities_in_whichever_process_is_made_the_default() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin@example.com").await;
+    let rep = app.signed_in("rep@example.com").await;
+    let partner = scalar(&app, "SELECT id FROM processes WHERE name = 'Partner deal'").await;
+    let make_default = |id: i64| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.call(
+                admin,
+                "/api/processes/make-default",
+                &[("id", &id.to_string())],
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(make_default(partner).await, StatusCode::OK);
+    assert_eq!(
+        scalar(&app, "SELECT id FROM processes WHERE is_default = 1").await,
+        partner
+    );
+    // A new lead's bar: the one lead stage, then the stages of the process it would go to.
+    let lead = app
+        .call(
+            &rep,
+            "/api/leads/create",
+            &[
+                ("lead[topic]", "Ostrava trial"),
+                ("lead[last_name]", "Ostrava"),
+                ("save_anyway", "true"),
+            ],
+        )
+        .await;
+    let leadflow::lead::SaveOutcome::Saved { id: lead, .. } = lead.json().await.unwrap() else {
+        panic!("lead not saved");
+    };
+    let detail: leadflow::lead::LeadDetail = app
+        .call(&rep, "/api/leads/get", &[("id", &lead.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let expected: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM stages WHERE entity = 'lead' OR (process_id = ? AND archived = 0) \
+         ORDER BY entity = 'opportunity', position",
+    )
+    .bind(partner)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let shown: Vec<String> = detail
+        .progress
+        .stages
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    assert_eq!(shown, expected);
+    assert_eq!(detail.progress.process_id, partner);
+
+    // Qualify opens the opportunity at the default process's first stage.
+    let first_stage = |process: i64| {
+        let app = &app;
+        async move {
+            scalar(
+                app,
+                &format!(
+                    "SELECT id FROM stages WHERE process_id = {process} \
+                     AND entity = 'opportunity' AND archived = 0 ORDER BY position LIMIT 1"
+                ),
+            )
+            .await
+        }
+    };
+    let placed = |id: i64| {
+        let app = &app;
+        async move {
+            sqlx::query_as::<_, (i64, i64)>(
+                "SELECT process_id, stage_id FROM opportunities WHERE id = ?",
+            )
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+        }
+    };
+    let in_partner = new_opportunity(&app, &rep).await;
+    assert_eq!(
+        placed(in_partner).await,
+        (partner, first_stage(partner).await)
+    );
+
+    // And back: the next one opens in the first process again.
+    assert_eq!(make_default(1).await, StatusCode::OK);
+    let in_default = new_opportunity(&app, &rep).await;
+    assert_eq!(placed(in_default).await, (1, first_stage(1).await));
+    assert_eq!(make_default(999_999).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM processes WHERE is_default = 1").await,
+        1
+    );
+}
