@@ -94,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                     <Route path=path!("settings/forms") view={Lazy::<WebFormsRoute>::new()} />
                     <Route path=path!("settings/processes") view={Lazy::<ProcessesRoute>::new()} />
+                    <Route path=path!("settings/scoring") view={Lazy::<ScoringRoute>::new()} />
                     <Route path=path!("settings/processes/:id") view={Lazy::<ProcessEditorRoute>::new()} />
                     <Route path=path!("settings/forms/:id") view={Lazy::<WebFormRoute>::new()} />
                     <Route path=path!("lists") view={Lazy::<ListsRoute>::new()} />
@@ -488,6 +489,19 @@ impl LazyRoute for ProcessesRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <crate::process::editor::ProcessesPage /> }.into_any()
+    }
+}
+
+pub struct ScoringRoute;
+
+#[lazy_route]
+impl LazyRoute for ScoringRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::scoring::page::ScoringPage /> }.into_any()
     }
 }
 

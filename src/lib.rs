@@ -21,6 +21,7 @@ pub mod offline;
 pub mod opportunity;
 pub mod options;
 pub mod process;
+pub mod scoring;
 pub mod settings;
 pub mod spreadsheet;
 pub mod types;

@@ -206,6 +206,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             router::spawn_session_cleanup(&state);
             leadflow::webform::public::spawn_queue_worker(&state);
             leadflow::dashboard::db::spawn_stage_flows(state.pool.clone());
+            leadflow::scoring::db::spawn_daily(state.pool.clone());
             let app = router::build(state);
             let listener = router::listen(addr).await?;
             tracing::info!(

@@ -226,6 +226,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <h1>"Settings"</h1>
                 <a class="button secondary" href="/settings/forms">"Web forms"</a>
                 <a class="button secondary" href="/settings/processes">"Sales processes"</a>
+                <a class="button secondary" href="/settings/scoring">"Lead scoring"</a>
             </header>
             <Suspense>
                 {move || Suspend::new(async move {

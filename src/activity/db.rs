@@ -76,9 +76,11 @@ pub async fn log(
     user: &User,
 ) -> Result<i64, AppError> {
     check_exists(pool, regarding, record_id).await?;
-    let mut conn = pool.acquire().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let who = Authorship::now(user.id, user.id);
-    insert(&mut conn, regarding, record_id, activity, false, &who).await
+    let id = insert(&mut tx, regarding, record_id, activity, false, &who).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// One activity to write: what, on which record, whether it is done, by whom.
@@ -159,6 +161,15 @@ pub async fn insert_many(
         }
         ids.extend(inserted_ids(query.execute(&mut *conn).await?, batch.len()));
     }
+    // An activity on a lead is engagement: its score changes with it.
+    let mut leads: Vec<i64> = records
+        .iter()
+        .filter(|new| new.regarding == RecordType::Lead)
+        .map(|new| new.record_id)
+        .collect();
+    leads.sort_unstable();
+    leads.dedup();
+    crate::scoring::db::rescore(conn, &leads).await?;
     Ok(ids)
 }
 

@@ -26,6 +26,7 @@ fn sort_expression(sort: LeadSort) -> &'static str {
         }
         LeadSort::Status => "l.status_reason",
         LeadSort::Owner => "u.name",
+        LeadSort::Score => "l.score",
     }
 }
 
@@ -140,6 +141,9 @@ fn push_filters(
     if let Some(reason) = query.reason {
         sql.push(" AND l.status_reason = ").push_bind(reason);
     }
+    if let Some(grade) = query.grade {
+        sql.push(" AND l.grade = ").push_bind(grade);
+    }
     if let Some(owner) = query.owner {
         sql.push(" AND l.owner_id = ").push_bind(owner);
     }
@@ -216,7 +220,7 @@ pub async fn list_leads(
 
     let mut page = QueryBuilder::new(
         "SELECT l.id, l.version, l.topic, l.first_name, l.last_name, l.company_name, l.email, l.lead_source, \
-         l.rating, l.status_reason, u.name AS owner_name, l.created_at \
+         l.rating, l.status_reason, u.name AS owner_name, l.created_at, l.score, l.grade \
          FROM leads l JOIN users u ON u.id = l.owner_id",
     );
     let search_as = if query.sort == LeadSort::Created && total > INDEX_WALK_MATCHES {
@@ -412,7 +416,9 @@ pub async fn lead_detail(
     let web = crate::webform::db::lead_origin(pool, id, user, lead.owner_id).await?;
     let lists = crate::lists::db::record_lists(pool, crate::lists::MemberType::Lead, id).await?;
     let consent = crate::lists::db::consent(pool, crate::lists::MemberType::Lead, id).await?;
+    let score = crate::scoring::db::lead_score(pool, id).await?;
     Ok(Some(LeadDetail {
+        score,
         lists,
         consent,
         id: lead.id,
@@ -618,6 +624,7 @@ pub async fn insert_many(
             .zip(batch.iter().map(|(_, _, who)| *who))
             .collect();
         history::db::record_created(conn, "lead", &entries, &created).await?;
+        crate::scoring::db::rescore(conn, &written).await?;
         ids.extend(written);
     }
     Ok(ids)
@@ -749,6 +756,8 @@ pub async fn create_in(
         .bind(&origin.utm_content)
         .execute(&mut *tx)
         .await?;
+        // A web form is engagement: scored again with it.
+        crate::scoring::db::rescore(tx, &[id]).await?;
     }
     Ok(Created {
         outcome: super::SaveOutcome::Saved { id, version: 1 },
@@ -861,6 +870,7 @@ pub async fn write_fields(
         .await
         .map(history::db::changed_one_row)??;
     history::db::record(conn, "lead", lead.id, lead.version + 1, changes, by, &at).await?;
+    crate::scoring::db::rescore(conn, &[lead.id]).await?;
     Ok(())
 }
 
@@ -911,6 +921,8 @@ async fn set_status(
         &at,
     )
     .await?;
+    // Closing drops the score; reopening scores it again.
+    crate::scoring::db::rescore(conn, &[lead.id]).await?;
     Ok(())
 }
 
@@ -1130,6 +1142,7 @@ pub async fn qualify(
     )
     .collect::<Vec<_>>();
     history::db::record(&mut tx, "lead", id, version + 1, &changes, user.id, &at).await?;
+    crate::scoring::db::rescore(&mut tx, &[id]).await?;
     tx.commit().await?;
     Ok(opportunity_id)
 }

@@ -161,6 +161,7 @@ option_set!(
         Rating => "rating", "Rating",
         Status => "status", "Status",
         Owner => "owner", "Owner",
+        Score => "score", "Score",
     }
 );
 
@@ -193,6 +194,12 @@ pub struct LeadQuery {
         skip_serializing_if = "Option::is_none"
     )]
     pub reason: Option<LeadStatusReason>,
+    /// Open leads of one grade.
+    #[serde(
+        deserialize_with = "field::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grade: Option<crate::scoring::Grade>,
     /// The Closed view: qualified or disqualified only.
     #[serde(
         deserialize_with = "field::optional",
@@ -319,6 +326,7 @@ impl Default for LeadQuery {
             source: None,
             rating: None,
             reason: None,
+            grade: None,
             status: None,
             owner: None,
             created_from: None,
@@ -343,9 +351,15 @@ impl LeadQuery {
         crate::url_state::url("/leads", self)
     }
 
-    /// The same query sorted by `sort`: ascending first, descending when it already was.
+    /// The same query sorted by `sort`: a new column in its first direction, the other way
+    /// when it already was.
     pub fn sorted_by(&self, sort: LeadSort) -> LeadQuery {
-        let descending = self.sort == sort && !self.descending;
+        // Scores are read best first; the other columns ascending first.
+        let descending = if self.sort == sort {
+            !self.descending
+        } else {
+            sort == LeadSort::Score
+        };
         LeadQuery {
             sort,
             descending,
@@ -378,6 +392,9 @@ pub struct LeadRow {
     pub status_reason: LeadStatusReason,
     pub owner_name: String,
     pub created_at: String,
+    pub score: i64,
+    /// None on closed leads: they have no score.
+    pub grade: Option<crate::scoring::Grade>,
 }
 
 impl LeadRow {
@@ -417,6 +434,8 @@ pub struct LeadDetail {
     pub contact: Option<RecordLink>,
     pub opportunity: Option<RecordLink>,
     pub progress: crate::process::StageProgress,
+    /// An open lead's score and what makes it up.
+    pub score: Option<crate::scoring::LeadScore>,
     /// Whether the caller may change this lead (owner, or manager and up).
     pub can_edit: bool,
     /// Whether the caller may reassign it (managers and up).
@@ -465,6 +484,7 @@ mod query_tests {
             source: Some(SourceFilter::Is(LeadSource::TradeShow)),
             rating: Some(Rating::Hot),
             reason: Some(LeadStatusReason::CannotContact),
+            grade: Some(crate::scoring::Grade::B),
             status: Some(LeadStatus::Disqualified),
             owner: Some(3),
             created_from: Some("2026-01-01".into()),

@@ -121,6 +121,7 @@ fn LeadFilters(
                     </select>
                 </div>
                 {option_filter("lead-rating", "rating", "Rating", Rating::ALL, query.rating)}
+                {(!closed).then(|| option_filter("lead-grade", "grade", "Grade", crate::scoring::Grade::ALL, query.grade))}
                 {closed.then(|| option_filter("lead-outcome", "status", "Outcome", &LeadStatus::ALL[1..], query.status))}
                 {option_filter("lead-reason", "reason", "Status", reasons, query.reason)}
                 {owner_filter("lead-owner-filter", owners, query.owner)}
@@ -153,8 +154,9 @@ fn LeadFilters(
     }
 }
 
-const COLUMNS: [(LeadSort, &str); 8] = [
+const COLUMNS: [(LeadSort, &str); 9] = [
     (LeadSort::Topic, "Topic"),
+    (LeadSort::Score, "Score"),
     (LeadSort::Name, "Name"),
     (LeadSort::Company, "Company"),
     (LeadSort::Source, "Source"),
@@ -179,6 +181,7 @@ fn LeadTable(result: LeadPage, query: LeadQuery, selection: RowSelection) -> imp
                 <tr>
                     <RowCheck selection id=row.id version=row.version name=row.topic.clone() />
                     <td data-label="Topic"><a href=format!("/leads/{}", row.id)>{row.topic.clone()}</a></td>
+                    <td data-label="Score">{row.grade.map(|grade| format!("{} · {}", row.score, grade.label()))}</td>
                     <td data-label="Name">{row.full_name()}</td>
                     <td data-label="Company">{row.company_name.clone()}</td>
                     <td data-label="Source">{row.lead_source.map(|s| s.label())}</td>

@@ -205,6 +205,7 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                 </section>
             })}
             <StageBar progress=detail.progress.clone() on_toggle />
+            {detail.score.clone().map(|score| view! { <crate::scoring::ScoreCard score /> })}
             <div class="card">
                 <h2>"Details"</h2>
                 {read_only_note.map(|note| view! { <p class="muted">{note}</p> })}

@@ -19,6 +19,7 @@ pub async fn connect(database_url: &str) -> Result<SqlitePool, sqlx::Error> {
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
+    crate::scoring::db::ensure_published(&pool).await?;
     Ok(pool)
 }
 

@@ -643,7 +643,15 @@ async fn insert_leads(
                 detailed.then_some("Met at the spring trade show; wants a demo for the team."),
             ),
             lead_source: pick(rng, sources).code().into(),
-            rating: pick(rng, ratings).code().into(),
+            // Qualified leads were rarely cold: lead scoring's backtest has a pattern to find.
+            rating: match *pick(rng, ratings) {
+                crate::lead::Rating::Cold if status == LeadStatus::Qualified => {
+                    crate::lead::Rating::Hot
+                }
+                rating => rating,
+            }
+            .code()
+            .into(),
             // Whole dollars: 5,000 to 300,000.
             budget_amount: if detailed {
                 (rng.gen_range(5..300) * 1_000).to_string()
