@@ -34,11 +34,11 @@ export default defineConfig({
     launchOptions: chromium,
   },
   projects: [
-    { name: "desktop", testIgnore: /process-designer/, use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
+    { name: "desktop", testIgnore: /-designer/, use: { ...devices["Desktop Chrome"], launchOptions: chromium } },
     // The phone reps carry: 360 × 740 CSS pixels, touch.
     {
       name: "mobile",
-      testIgnore: /process-designer/,
+      testIgnore: /-designer/,
       use: {
         userAgent: devices["Pixel 7"].userAgent,
         viewport: { width: 360, height: 740 },
@@ -52,13 +52,13 @@ export default defineConfig({
     // it runs after them, desktop then phone.
     {
       name: "designer-desktop",
-      testMatch: /process-designer/,
+      testMatch: /-designer/,
       dependencies: ["desktop", "mobile"],
       use: { ...devices["Desktop Chrome"], launchOptions: chromium },
     },
     {
       name: "designer-mobile",
-      testMatch: /process-designer/,
+      testMatch: /-designer/,
       dependencies: ["designer-desktop"],
       use: {
         userAgent: devices["Pixel 7"].userAgent,

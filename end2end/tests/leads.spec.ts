@@ -82,6 +82,8 @@ test("quick create a lead in one tap, with field errors that keep what was typed
   await expect(page.getByRole("status")).toContainText("Lead created.");
   await expect(page).toHaveURL(/\/leads\/\d+$/);
   await expect(page.getByRole("heading", { name: "Met at booth 14", level: 1 })).toBeVisible();
+  // The new lead is scored at once: source Trade Show and an email give no points by default.
+  await expect(page.getByRole("region", { name: "Score" }).getByText(/grade [A-D]/)).toBeVisible();
   await gotoHydrated(page, "/leads?view=my-open");
   await openFilters(page);
   await page.getByLabel("Search").fill(company);

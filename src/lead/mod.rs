@@ -503,7 +503,7 @@ mod query_tests {
         let url = query.to_url();
         assert_eq!(
             url,
-            "/leads?view=closed&q=Blue+%26+Co&source=trade_show&rating=hot&reason=cannot_contact&status=disqualified&owner=3&from=2026-01-01&to=2026-01-31&form=2&utm_source=newsletter&utm_medium=email&utm_campaign=spring+sale&list=4&emailable=true&sort=company&dir=asc&page=3"
+            "/leads?view=closed&q=Blue+%26+Co&source=trade_show&rating=hot&reason=cannot_contact&grade=b&status=disqualified&owner=3&from=2026-01-01&to=2026-01-31&form=2&utm_source=newsletter&utm_medium=email&utm_campaign=spring+sale&list=4&emailable=true&sort=company&dir=asc&page=3"
         );
         assert_eq!(read::<LeadQuery>(query_of(&url)), query);
     }

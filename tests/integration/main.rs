@@ -22,6 +22,7 @@ mod opportunity_list;
 mod pages;
 mod processes;
 mod schema;
+mod scoring;
 mod settings;
 mod users;
 mod web_forms;
