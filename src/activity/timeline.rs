@@ -63,6 +63,11 @@ impl TimelineState {
         }
     }
 
+    /// The last activity logged here, once it is saved (a lead's score follows it).
+    pub fn logged(self) -> Option<Result<i64, AppError>> {
+        self.log.value().get()
+    }
+
     /// Reloads the entries (after a change to the record itself: a stage move, a close…).
     pub fn refresh(self) {
         self.changes.update(|n| *n += 1);

@@ -6,18 +6,19 @@ use sqlx::SqliteConnection;
 /// Candidates per key, each lookup on its own index; ?1 email, ?2/?3 phones, ?4 company,
 /// ?5 last name. `find_matches` then keeps the real matches, once each. The phone indexes
 /// are partial (`WHERE … IS NOT NULL`): an `IN` uses them only with that term spelled out,
-/// and `+status` / `+active` keep the planner from preferring a status scan. Contacts by
+/// and `+status` / `+active` keep the planner from preferring a status index (the lists' status
+/// and score indexes would scan every open lead). Contacts by
 /// company and last name start from the few accounts of that name, not the many contacts
 /// of that last name.
 const CANDIDATES: &str = "
 SELECT * FROM (SELECT 'lead' AS kind, l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
-    WHERE l.email_normalized = ?1 AND l.status = 'open' LIMIT 20)
+    WHERE l.email_normalized = ?1 AND +l.status = 'open' LIMIT 20)
 UNION ALL SELECT * FROM (SELECT 'lead', l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
     WHERE l.business_phone_digits IN (?2, ?3) AND l.business_phone_digits IS NOT NULL AND +l.status = 'open' LIMIT 20)
 UNION ALL SELECT * FROM (SELECT 'lead', l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
     WHERE l.mobile_phone_digits IN (?2, ?3) AND l.mobile_phone_digits IS NOT NULL AND +l.status = 'open' LIMIT 20)
 UNION ALL SELECT * FROM (SELECT 'lead', l.id, LEAD_TITLE, LEAD_KEYS FROM leads l
-    WHERE l.company_normalized = ?4 AND l.last_name_normalized = ?5 AND l.status = 'open' LIMIT 20)
+    WHERE l.company_normalized = ?4 AND l.last_name_normalized = ?5 AND +l.status = 'open' LIMIT 20)
 UNION ALL SELECT * FROM (SELECT 'contact', c.id, CONTACT_TITLE, CONTACT_KEYS FROM contacts c
     LEFT JOIN accounts a ON a.id = c.account_id WHERE c.email_normalized = ?1 AND c.active = 1 LIMIT 20)
 UNION ALL SELECT * FROM (SELECT 'contact', c.id, CONTACT_TITLE, CONTACT_KEYS FROM contacts c

@@ -100,6 +100,12 @@ impl LeadActions {
                 untrack(reload);
             }
         });
+        // An activity changes the lead's engagement: its score card reloads.
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = timeline.logged() {
+                lead.refetch();
+            }
+        });
         Effect::new(move |_| {
             if let Some(Ok(())) = actions.disqualify.value().get() {
                 close(actions.disqualify_dialog);

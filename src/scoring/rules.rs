@@ -369,16 +369,24 @@ pub fn warnings(rules: &ScoringRules) -> Vec<String> {
     }
 }
 
-/// A field's value as users read it (None: empty).
-fn value_of(fields: &LeadFields, field: &str) -> Option<String> {
-    fields
-        .display_values()
-        .into_iter()
-        .find(|(name, _)| *name == field)
-        .and_then(|(_, value)| value)
+/// A lead's fields as users read them, worked out once per lead scored.
+struct FieldValues<'a> {
+    fields: &'a LeadFields,
+    values: Vec<crate::history::FieldValue>,
 }
 
-fn field_matches(fields: &LeadFields, field: &str, test: &FieldTest) -> bool {
+impl FieldValues<'_> {
+    /// A field's value (None: empty).
+    fn get(&self, field: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(name, _)| *name == field)
+            .and_then(|(_, value)| value.as_deref())
+    }
+}
+
+fn field_matches(values: &FieldValues, field: &str, test: &FieldTest) -> bool {
+    let fields = values.fields;
     if let FieldTest::InRange(min, max) = test {
         // Whole units: a budget of 12,345.67 is in 10,000–12,345.
         return fields.budget_amount_minor.is_some_and(|minor| {
@@ -386,18 +394,14 @@ fn field_matches(fields: &LeadFields, field: &str, test: &FieldTest) -> bool {
             min.is_none_or(|min| units >= min) && max.is_none_or(|max| units <= max)
         });
     }
-    let value = value_of(fields, field);
-    let same = |wanted: &String| {
-        value
-            .as_deref()
-            .is_some_and(|value| value.eq_ignore_ascii_case(wanted))
-    };
+    let value = values.get(field);
+    let same = |wanted: &String| value.is_some_and(|value| value.eq_ignore_ascii_case(wanted));
     match test {
         FieldTest::Equals(wanted) => same(wanted),
         FieldTest::OneOf(wanted) => wanted.iter().any(same),
         FieldTest::IsSet => value.is_some(),
         FieldTest::NotSet => value.is_none(),
-        FieldTest::Contains(words) => value.as_deref().is_some_and(|value| {
+        FieldTest::Contains(words) => value.is_some_and(|value| {
             let value = value.to_lowercase();
             words
                 .iter()
@@ -408,14 +412,15 @@ fn field_matches(fields: &LeadFields, field: &str, test: &FieldTest) -> bool {
 }
 
 /// The points one rule gives a lead, and how the line reads (None: the rule does not apply).
-fn points_of(rule: &Rule, input: &ScoringInput) -> Option<(i64, String)> {
+fn points_of(rule: &Rule, input: &ScoringInput, values: &FieldValues) -> Option<(i64, String)> {
     let capped = |points: i64| match rule.cap {
         Some(cap) => points.clamp(-cap, cap),
         None => points,
     };
     match &rule.condition {
-        Condition::Field { field, test } => field_matches(input.fields, field, test)
-            .then(|| (capped(rule.points), rule.name.clone())),
+        Condition::Field { field, test } => {
+            field_matches(values, field, test).then(|| (capped(rule.points), rule.name.clone()))
+        }
         Condition::WebForm => input
             .web_form
             .then(|| (capped(rule.points), rule.name.clone())),
@@ -460,8 +465,12 @@ fn points_of(rule: &Rule, input: &ScoringInput) -> Option<(i64, String)> {
 pub fn evaluate(rules: &ScoringRules, version: i64, input: &ScoringInput) -> LeadScore {
     let mut lines = Vec::new();
     let (mut fit, mut engagement) = (0, 0);
+    let values = FieldValues {
+        fields: input.fields,
+        values: input.fields.display_values(),
+    };
     for rule in &rules.rules {
-        if let Some((points, text)) = points_of(rule, input) {
+        if let Some((points, text)) = points_of(rule, input, &values) {
             if rule.is_engagement() {
                 engagement += points;
             } else {
