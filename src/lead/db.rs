@@ -509,7 +509,7 @@ fn bind_fields<'q>(
         .bind(fields.need)
 }
 
-const LEAD_FIELD_COLUMNS: [&str; 29] = [
+pub(crate) const LEAD_FIELD_COLUMNS: [&str; 29] = [
     "topic",
     "first_name",
     "last_name",

@@ -88,15 +88,28 @@ pub async fn ensure_published(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     tx.commit().await
 }
 
-/// A lead as scoring reads it.
+/// A lead as scoring reads it, with the score it has now (a write is skipped when the new
+/// one is the same).
 #[derive(sqlx::FromRow)]
 struct ScoredLead {
     id: i64,
     status: LeadStatus,
     created_at: String,
     closed_at: Option<String>,
+    score_detail: Option<String>,
     #[sqlx(flatten)]
     fields: LeadFields,
+}
+
+/// The columns of a `ScoredLead`.
+fn scored_lead_columns() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT id, status, created_at, closed_at, score_detail, {} FROM leads WHERE ",
+            crate::lead::db::LEAD_FIELD_COLUMNS.join(", ")
+        )
+    })
 }
 
 /// What else a lead is scored on: its activities' times and whether a web form brought it.
@@ -165,46 +178,54 @@ fn push_range(sql: &mut QueryBuilder<'_, Sqlite>, column: &str, (first, last): (
         .push_bind(last);
 }
 
-/// Writes scores (None: the lead is closed, so it has none).
-async fn write_scores(
-    conn: &mut SqliteConnection,
-    scores: &[(i64, Option<LeadScore>)],
-) -> Result<(), AppError> {
-    for (id, score) in scores {
-        let detail = score
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|_| AppError::Internal)?;
-        sqlx::query(
-            "UPDATE leads SET score = ?, grade = ?, score_version = ?, score_detail = ? WHERE id = ?",
-        )
-        .bind(score.as_ref().map_or(0, |s| s.score))
-        .bind(score.as_ref().map(|s| s.grade))
-        .bind(score.as_ref().map(|s| s.version))
-        .bind(detail)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+/// Leads whose score is written per statement (five values each).
+const WRITES_PER_STATEMENT: usize = 500;
+
+/// A lead's new score and its stored form.
+type NewScore = (i64, Option<LeadScore>, Option<String>);
+
+/// Writes new scores (None: the lead is closed, so it has none), many per statement.
+async fn write_scores(conn: &mut SqliteConnection, scores: &[NewScore]) -> Result<(), AppError> {
+    for batch in scores.chunks(WRITES_PER_STATEMENT) {
+        let mut sql = QueryBuilder::new(
+            "UPDATE leads SET score = v.column2, grade = v.column3, score_version = v.column4, \
+             score_detail = v.column5 FROM (",
+        );
+        sql.push_values(batch, |mut row, (id, score, detail)| {
+            row.push_bind(*id)
+                .push_bind(score.as_ref().map_or(0, |s| s.score))
+                .push_bind(score.as_ref().map(|s| s.grade))
+                .push_bind(score.as_ref().map(|s| s.version))
+                .push_bind(detail.clone());
+        });
+        sql.push(") AS v WHERE leads.id = v.column1");
+        sql.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
 
+/// The leads' new scores, leaving out those that have not changed.
 fn score_all(
     rules: &ScoringRules,
     version: i64,
     leads: &[ScoredLead],
     engagement: &Engagement,
     now: i64,
-) -> Vec<(i64, Option<LeadScore>)> {
-    leads
-        .iter()
-        .map(|lead| {
-            let score = (lead.status == LeadStatus::Open)
-                .then(|| rules::evaluate(rules, version, &engagement.input(lead, now)));
-            (lead.id, score)
-        })
-        .collect()
+) -> Result<Vec<NewScore>, AppError> {
+    let mut changed = Vec::with_capacity(leads.len());
+    for lead in leads {
+        let score = (lead.status == LeadStatus::Open)
+            .then(|| rules::evaluate(rules, version, &engagement.input(lead, now)));
+        let detail = score
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|_| AppError::Internal)?;
+        if detail != lead.score_detail {
+            changed.push((lead.id, score, detail));
+        }
+    }
+    Ok(changed)
 }
 
 /// Scores these leads now with the published rules, in the caller's transaction: every
@@ -216,11 +237,11 @@ pub async fn rescore(conn: &mut SqliteConnection, ids: &[i64]) -> Result<(), App
     };
     let now = chrono::Utc::now().timestamp();
     for chunk in ids.chunks(CHUNK as usize) {
-        let mut leads = QueryBuilder::new("SELECT * FROM leads WHERE ");
+        let mut leads = QueryBuilder::new(scored_lead_columns());
         push_ids(&mut leads, "id", chunk);
         let leads: Vec<ScoredLead> = leads.build_query_as().fetch_all(&mut *conn).await?;
         let engagement = Engagement::load(conn, |sql| push_ids(sql, "lead_id", chunk)).await?;
-        write_scores(conn, &score_all(&rules, version, &leads, &engagement, now)).await?;
+        write_scores(conn, &score_all(&rules, version, &leads, &engagement, now)?).await?;
     }
     Ok(())
 }
@@ -240,14 +261,17 @@ pub async fn lead_score(pool: &SqlitePool, id: i64) -> Result<Option<LeadScore>,
     }))
 }
 
-/// The next chunk of leads after `after` (by id) that `status_filter` keeps.
+/// The next chunk of leads after `after` (by id) that `status_filter` keeps. The filter is
+/// written `+status` so the walk stays on the id order: a status index would read and sort
+/// every lead of that status for each chunk.
 async fn next_chunk(
     conn: &mut SqliteConnection,
     status_filter: &str,
     after: i64,
 ) -> Result<(Vec<ScoredLead>, Engagement), sqlx::Error> {
     let leads: Vec<ScoredLead> = sqlx::query_as(&format!(
-        "SELECT * FROM leads WHERE {status_filter} AND id > ? ORDER BY id LIMIT ?"
+        "{}{status_filter} AND id > ? ORDER BY id LIMIT ?",
+        scored_lead_columns()
     ))
     .bind(after)
     .bind(CHUNK)
@@ -313,7 +337,7 @@ pub async fn recompute_all(pool: &SqlitePool) -> Result<i64, AppError> {
     let (mut after, mut done) = (0, 0);
     loop {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        let (leads, engagement) = next_chunk(&mut tx, "status = 'open'", after).await?;
+        let (leads, engagement) = next_chunk(&mut tx, "+status = 'open'", after).await?;
         let Some(last) = leads.last() else {
             break;
         };
@@ -321,7 +345,7 @@ pub async fn recompute_all(pool: &SqlitePool) -> Result<i64, AppError> {
         done += leads.len() as i64;
         write_scores(
             &mut tx,
-            &score_all(&rules, version, &leads, &engagement, now),
+            &score_all(&rules, version, &leads, &engagement, now)?,
         )
         .await?;
         sqlx::query("UPDATE scoring_recompute SET done = ?")
@@ -513,7 +537,7 @@ pub async fn backtest(pool: &SqlitePool, draft: &RuleSetDraft) -> Result<Backtes
     let (mut draft_rows, mut published_rows) = (empty_rows(), empty_rows());
     let mut after = 0;
     loop {
-        let (leads, engagement) = next_chunk(&mut conn, "status <> 'open'", after).await?;
+        let (leads, engagement) = next_chunk(&mut conn, "+status <> 'open'", after).await?;
         let Some(last) = leads.last() else {
             break;
         };
