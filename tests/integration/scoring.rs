@@ -48,6 +48,15 @@ async fn backtest(app: &TestApp, admin: &Client, draft: &RuleSetDraft) -> Backte
     response.json().await.unwrap()
 }
 
+async fn publish(app: &TestApp, admin: &Client, revision: i64) -> reqwest::Response {
+    app.call(
+        admin,
+        "/api/scoring/publish",
+        &[("revision", &revision.to_string())],
+    )
+    .await
+}
+
 async fn detail(app: &TestApp, client: &Client, id: i64) -> LeadDetail {
     app.call(client, "/api/leads/get", &[("id", &id.to_string())])
         .await
@@ -294,13 +303,7 @@ async fn publishing_rescores_every_open_lead_and_the_backtest_equals_a_sql_count
     let response = save_draft(&app, &admin, &draft, revision).await;
     assert_eq!(response.status(), StatusCode::OK);
     let revision: i64 = response.json().await.unwrap();
-    let response = app
-        .call(
-            &admin,
-            "/api/scoring/publish",
-            &[("revision", &revision.to_string())],
-        )
-        .await;
+    let response = publish(&app, &admin, revision).await;
     assert_eq!(response.status(), StatusCode::OK);
     let started: RecomputeProgress = response.json().await.unwrap();
     let open = count(&app, "SELECT COUNT(*) FROM leads WHERE status = 'open'").await;
@@ -338,13 +341,7 @@ async fn publishing_rescores_every_open_lead_and_the_backtest_equals_a_sql_count
         0
     );
     // Published: the same draft again is refused, and the editor says it is live.
-    let response = app
-        .call(
-            &admin,
-            "/api/scoring/publish",
-            &[("revision", &revision.to_string())],
-        )
-        .await;
+    let response = publish(&app, &admin, revision).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let editor = editor(&app, &admin).await;
     assert_eq!(
@@ -392,13 +389,7 @@ async fn bad_rules_get_field_errors_and_a_stale_draft_is_a_conflict() {
             .to_string()
             .contains("saved the draft meanwhile")
     );
-    let response = app
-        .call(
-            &admin,
-            "/api/scoring/publish",
-            &[("revision", &revision.to_string())],
-        )
-        .await;
+    let response = publish(&app, &admin, revision).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
 
     // A rule set that cannot reach A is saved, with a warning.
