@@ -1,6 +1,6 @@
 //! Lead scoring on a generated database: rescoring every open lead (as after a publish),
-//! the cost a score adds to a lead save (rescoring one lead in its transaction), and the
-//! lead list sorted by score.
+//! the cost a score adds to a lead save (rescoring one lead in its transaction), the lead
+//! list sorted by score, and a backtest over every closed lead.
 //!
 //! cargo run --release --features ssr --example scoring_bench -- --database bench.db
 
@@ -91,6 +91,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         println!("{name} leads sorted by score: {}", percentiles(times));
     }
+    let draft = leadflow::scoring::db::editor(&pool).await?.draft;
+    let started = Instant::now();
+    let backtest = leadflow::scoring::db::backtest(&pool, &draft).await?;
+    let closed: i64 = backtest.draft.iter().map(|row| row.leads).sum();
+    println!(
+        "backtest of {closed} closed leads (draft and published): {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     if let Some(peak) = status.lines().find(|line| line.starts_with("VmHWM")) {
         println!("peak memory: {}", peak.trim_start_matches("VmHWM:").trim());
