@@ -112,11 +112,17 @@ pub fn rule_key(rule: usize, what: &str) -> String {
     format!("rule-{rule}-{what}")
 }
 
-/// The lead fields a rule can test (the record's own fields, in form order).
-pub fn scoring_fields() -> Vec<ScoringField> {
+/// The names and labels of the lead fields a rule can test (the record's own fields, in
+/// form order).
+fn field_labels() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     LEAD_FIELD_LABELS
         .iter()
         .take_while(|(name, _)| *name != "owner")
+}
+
+/// The lead fields a rule can test, with the choices of choice fields.
+pub fn scoring_fields() -> Vec<ScoringField> {
+    field_labels()
         .map(|(name, label)| ScoringField {
             name: name.to_string(),
             label: label.to_string(),
@@ -219,7 +225,7 @@ fn check_rule(index: usize, draft: &RuleDraft, errors: &mut FieldErrors) -> Opti
     if draft.test.needs_field() {
         if field.is_empty() {
             errors.insert(key("field"), "Choose a field.".into());
-        } else if !scoring_fields().iter().any(|f| f.name == field) {
+        } else if !field_labels().any(|(name, _)| *name == field) {
             errors.insert(key("field"), format!("Leads have no field \"{field}\"."));
         } else if draft.test == RuleTest::InRange && field != "budget_amount" {
             errors.insert(key("field"), "Only the budget amount is a number.".into());
@@ -492,19 +498,6 @@ pub fn evaluate(rules: &ScoringRules, version: i64, input: &ScoringInput) -> Lea
         version,
         lines,
     }
-}
-
-/// The longest look-back of the rules, in seconds: older activities cannot change a score.
-pub fn look_back(rules: &ScoringRules) -> i64 {
-    rules
-        .rules
-        .iter()
-        .map(|rule| match rule.condition {
-            Condition::RecentActivities { days } | Condition::Quiet { days } => days * DAY_SECONDS,
-            _ => 0,
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 fn draft_rule(name: &str, test: RuleTest, field: &str, value: &str, points: i64) -> RuleDraft {
