@@ -405,3 +405,51 @@ async fn bad_rules_get_field_errors_and_a_stale_draft_is_a_conflict() {
         ["No lead can reach grade A: the rules add up to 60 at most, and A starts at 70."]
     );
 }
+
+#[tokio::test]
+async fn a_missed_daily_run_rescores_every_open_lead_when_the_server_starts() {
+    let app = TestApp::spawn().await;
+    // Yesterday's run, and scores gone stale since (time-based rules move daily).
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    sqlx::query(
+        "INSERT INTO scoring_recompute (id, version, done, total, finished, day) \
+         VALUES (1, 1, 0, 0, 1, ?)",
+    )
+    .bind(&yesterday)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE leads SET score = -1, score_detail = NULL WHERE status = 'open'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let daily = leadflow::scoring::db::spawn_daily(app.pool.clone());
+    let today = chrono::Utc::now().date_naive().to_string();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let (day, finished): (String, bool) =
+                sqlx::query_as("SELECT day, finished FROM scoring_recompute")
+                    .fetch_one(&app.pool)
+                    .await
+                    .unwrap();
+            if day == today && finished {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the daily run finishes");
+    daily.abort();
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM leads WHERE status = 'open' \
+             AND (score_detail IS NULL OR score = -1 OR score_version <> 1)"
+        )
+        .await,
+        0
+    );
+}
