@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""`make bench`: what a first visit downloads per page, and each lazy chunk. Reads the
-release site (target/site/pkg, split and precompressed by the build): the shell (main WASM,
-its JS and the split loader) plus the chunks the page's route needs, per the split manifest.
+"""`make bench`: what a first visit downloads per area of pages, and each area's own files.
+Reads the release site (target/site/pkg, split and precompressed by the build): the shell
+(main WASM, its JS and the split loader) plus the split and chunks an area's pages need, per
+the split manifest (one split per `#[lazy]` area function in app.rs).
 Brotli sizes are the build's own .br files (best quality); gzip is recomputed at -9."""
 import glob, gzip, json, os, sys
 
@@ -35,15 +36,16 @@ raw, gz, br = total(shell)
 print(f"{'shell (main wasm, js, css)':44} {kib(raw)} {kib(gz)} {kib(br)} {len(shell)}")
 routes = []
 for split, chunks in manifest.items():
-    route = split.strip("_").rsplit("_", 1)[0].replace("_route_view", "")
-    names = [c for c in (chunk_file(c) for c in chunks) if c]
-    names += [f for f in files if f.startswith("split_" + split) and f.endswith(".wasm")]
-    routes.append((route, names))
-print("first visit, per page (shell + the route's chunks):")
+    route = split.strip("_").rsplit("_", 1)[0]
+    # The manifest lists the area's split itself among its chunks (older builds did not).
+    names = {c for c in (chunk_file(c) for c in chunks) if c}
+    names |= {f for f in files if f.startswith("split_" + split) and f.endswith(".wasm")}
+    routes.append((route, sorted(names)))
+print("first visit, per area (shell + the area's split and chunks):")
 for route, names in sorted(routes):
     raw, gz, br = total(shell + names)
     print(f"  {route:42} {kib(raw)} {kib(gz)} {kib(br)} {len(shell) + len(names)}")
-print("each route's own chunks (loaded on navigation):")
+print("each area's own split and chunks (loaded on navigation):")
 for route, names in sorted(routes):
     raw, gz, br = total(names)
     print(f"  {route:42} {kib(raw)} {kib(gz)} {kib(br)} {len(names)}")

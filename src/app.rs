@@ -17,22 +17,24 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::hooks::use_navigate;
-use leptos_router::{Lazy, LazyRoute, lazy_route, path};
+use leptos_router::{Lazy, LazyRoute, path};
 
 /// The page around the app, rendered on the server only. Besides the app it carries the
 /// field-mode pieces the outbox script fills in: the sync status bar and the update prompt.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    let (stylesheet, outbox_script) = use_context::<crate::server::AppState>()
+    let (stylesheet, outbox_script, hydration_script) = use_context::<crate::server::AppState>()
         .map(|state| {
             (
                 state.assets.stylesheet.clone(),
                 state.assets.outbox_script.clone(),
+                state.assets.hydration_script.clone(),
             )
         })
-        .unwrap_or_else(|| ("/pkg/leadflow.css".into(), String::new()));
+        .unwrap_or_else(|| ("/pkg/leadflow.css".into(), String::new(), String::new()));
     #[cfg(not(feature = "ssr"))]
-    let (stylesheet, outbox_script) = (String::new(), String::new());
+    let (stylesheet, outbox_script, hydration_script) =
+        (String::new(), String::new(), String::new());
     // Shown offline as "as of 10:42": when this copy of the page was made.
     let rendered_at = chrono::Utc::now().to_rfc3339();
     view! {
@@ -48,8 +50,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <script type="module" src=outbox_script></script>
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <AutoReload options />
+                <script type="module" inner_html=hydration_script></script>
                 <MetaTags />
             </head>
             <body>
@@ -242,371 +244,184 @@ fn UnreadWebLeads() -> impl IntoView {
     }
 }
 
-// Every page is a lazy route: `cargo leptos build --split` moves its code into its own WASM
-// chunk, so a first visit downloads the shell and the one page it shows.
+// The pages are grouped into a few areas; each area is one lazy function, which
+// `cargo leptos build --split` moves into its own WASM. Fewer splits mean far fewer shared
+// chunks: 28 one-page splits made a first visit fetch up to 476 files, which a phone on a
+// slow network (about six requests at a time) spent seconds on.
 
-pub struct LoginRoute;
+/// The login page: the first visit of someone signed out, alone in its split.
+#[leptos::lazy]
+fn login_page() -> AnyView {
+    view! { <LoginPage /> }.into_any()
+}
 
-#[lazy_route]
-impl LazyRoute for LoginRoute {
-    fn data() -> Self {
-        Self
-    }
+/// Leads and activities: what a rep in the field opens.
+#[derive(Clone, Copy)]
+enum LeadArea {
+    List,
+    New,
+    Record,
+    MyActivities,
+    AllActivities,
+}
 
-    fn view(_this: Self) -> AnyView {
-        view! { <LoginPage /> }.into_any()
+#[leptos::lazy]
+fn lead_pages(page: LeadArea) -> AnyView {
+    match page {
+        LeadArea::List => view! { <LeadsPage /> }.into_any(),
+        LeadArea::New => view! { <NewLeadPage /> }.into_any(),
+        LeadArea::Record => view! { <LeadRecordPage /> }.into_any(),
+        LeadArea::MyActivities => view! { <MyActivitiesPage /> }.into_any(),
+        LeadArea::AllActivities => view! { <crate::activity::list::ActivityListPage /> }.into_any(),
     }
 }
 
-pub struct LeadsRoute;
+/// Opportunities, the pipeline board and the dashboard.
+#[derive(Clone, Copy)]
+enum DealArea {
+    List,
+    Record,
+    Pipeline,
+    Dashboard,
+}
 
-#[lazy_route]
-impl LazyRoute for LeadsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <LeadsPage /> }.into_any()
+#[leptos::lazy]
+fn deal_pages(page: DealArea) -> AnyView {
+    match page {
+        DealArea::List => view! { <crate::opportunity::list::OpportunitiesPage /> }.into_any(),
+        DealArea::Record => view! { <OpportunityPage /> }.into_any(),
+        DealArea::Pipeline => view! { <crate::opportunity::board::PipelinePage /> }.into_any(),
+        DealArea::Dashboard => view! { <crate::dashboard::page::DashboardPage /> }.into_any(),
     }
 }
 
-pub struct NewLeadRoute;
+/// Accounts and contacts.
+#[derive(Clone, Copy)]
+enum CustomerArea {
+    Accounts,
+    NewAccount,
+    Account,
+    Contacts,
+    NewContact,
+    Contact,
+}
 
-#[lazy_route]
-impl LazyRoute for NewLeadRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <NewLeadPage /> }.into_any()
+#[leptos::lazy]
+fn customer_pages(page: CustomerArea) -> AnyView {
+    match page {
+        CustomerArea::Accounts => {
+            view! { <DirectoryList kind=DirectoryKind::Accounts /> }.into_any()
+        }
+        CustomerArea::NewAccount => view! { <NewAccountPage /> }.into_any(),
+        CustomerArea::Account => view! { <AccountPage /> }.into_any(),
+        CustomerArea::Contacts => {
+            view! { <DirectoryList kind=DirectoryKind::Contacts /> }.into_any()
+        }
+        CustomerArea::NewContact => view! { <NewContactPage /> }.into_any(),
+        CustomerArea::Contact => view! { <ContactPage /> }.into_any(),
     }
 }
 
-pub struct LeadRecordRoute;
+/// Marketing lists and imports.
+#[derive(Clone, Copy)]
+enum ListArea {
+    Lists,
+    NewList,
+    List,
+    Import,
+    ImportJob,
+}
 
-#[lazy_route]
-impl LazyRoute for LeadRecordRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <LeadRecordPage /> }.into_any()
+#[leptos::lazy]
+fn list_pages(page: ListArea) -> AnyView {
+    match page {
+        ListArea::Lists => view! { <crate::lists::pages::ListsPage /> }.into_any(),
+        ListArea::NewList => view! { <crate::lists::pages::NewListPage /> }.into_any(),
+        ListArea::List => view! { <crate::lists::pages::ListPage /> }.into_any(),
+        ListArea::Import => view! { <crate::import::pages::ImportPage /> }.into_any(),
+        ListArea::ImportJob => view! { <crate::import::pages::ImportJobPage /> }.into_any(),
     }
 }
 
-pub struct OpportunitiesRoute;
+/// The admins' pages: users and settings.
+#[derive(Clone, Copy)]
+enum AdminArea {
+    Users,
+    Settings,
+    WebForms,
+    WebForm,
+    Processes,
+    ProcessEditor,
+    Scoring,
+}
 
-#[lazy_route]
-impl LazyRoute for OpportunitiesRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::opportunity::list::OpportunitiesPage /> }.into_any()
+#[leptos::lazy]
+fn admin_pages(page: AdminArea) -> AnyView {
+    match page {
+        AdminArea::Users => view! { <UsersPage /> }.into_any(),
+        AdminArea::Settings => view! { <crate::settings::SettingsPage /> }.into_any(),
+        AdminArea::WebForms => view! { <crate::webform::pages::WebFormsPage /> }.into_any(),
+        AdminArea::WebForm => view! { <crate::webform::pages::WebFormPage /> }.into_any(),
+        AdminArea::Processes => view! { <crate::process::editor::ProcessesPage /> }.into_any(),
+        AdminArea::ProcessEditor => {
+            view! { <crate::process::editor::ProcessEditorPage /> }.into_any()
+        }
+        AdminArea::Scoring => view! { <crate::scoring::page::ScoringPage /> }.into_any(),
     }
 }
 
-pub struct OpportunityRoute;
+/// One router type per route, showing its page through its area's lazy function; `preload`
+/// names the function `#[lazy]` made to fetch that area's WASM ahead of the view.
+macro_rules! lazy_routes {
+    ($($route:ident => $area:ident($($page:expr)?), $preload:ident;)*) => {$(
+        pub struct $route;
 
-#[lazy_route]
-impl LazyRoute for OpportunityRoute {
-    fn data() -> Self {
-        Self
-    }
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
 
-    fn view(_this: Self) -> AnyView {
-        view! { <OpportunityPage /> }.into_any()
-    }
+            async fn view(_this: Self) -> AnyView {
+                $area($($page)?).await
+            }
+
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                $preload().await;
+            }
+        }
+    )*};
 }
 
-pub struct PipelineRoute;
-
-#[lazy_route]
-impl LazyRoute for PipelineRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::opportunity::board::PipelinePage /> }.into_any()
-    }
-}
-
-pub struct AccountsRoute;
-
-#[lazy_route]
-impl LazyRoute for AccountsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <DirectoryList kind=DirectoryKind::Accounts /> }.into_any()
-    }
-}
-
-pub struct NewAccountRoute;
-
-#[lazy_route]
-impl LazyRoute for NewAccountRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <NewAccountPage /> }.into_any()
-    }
-}
-
-pub struct AccountRoute;
-
-#[lazy_route]
-impl LazyRoute for AccountRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <AccountPage /> }.into_any()
-    }
-}
-
-pub struct ContactsRoute;
-
-#[lazy_route]
-impl LazyRoute for ContactsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <DirectoryList kind=DirectoryKind::Contacts /> }.into_any()
-    }
-}
-
-pub struct NewContactRoute;
-
-#[lazy_route]
-impl LazyRoute for NewContactRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <NewContactPage /> }.into_any()
-    }
-}
-
-pub struct ContactRoute;
-
-#[lazy_route]
-impl LazyRoute for ContactRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <ContactPage /> }.into_any()
-    }
-}
-
-pub struct MyActivitiesRoute;
-
-#[lazy_route]
-impl LazyRoute for MyActivitiesRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <MyActivitiesPage /> }.into_any()
-    }
-}
-
-pub struct ActivityListRoute;
-
-#[lazy_route]
-impl LazyRoute for ActivityListRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::activity::list::ActivityListPage /> }.into_any()
-    }
-}
-
-pub struct DashboardRoute;
-
-#[lazy_route]
-impl LazyRoute for DashboardRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::dashboard::page::DashboardPage /> }.into_any()
-    }
-}
-
-pub struct UsersRoute;
-
-#[lazy_route]
-impl LazyRoute for UsersRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <UsersPage /> }.into_any()
-    }
-}
-
-pub struct SettingsRoute;
-
-#[lazy_route]
-impl LazyRoute for SettingsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::settings::SettingsPage /> }.into_any()
-    }
-}
-
-pub struct ProcessesRoute;
-
-#[lazy_route]
-impl LazyRoute for ProcessesRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::process::editor::ProcessesPage /> }.into_any()
-    }
-}
-
-pub struct ScoringRoute;
-
-#[lazy_route]
-impl LazyRoute for ScoringRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::scoring::page::ScoringPage /> }.into_any()
-    }
-}
-
-pub struct ProcessEditorRoute;
-
-#[lazy_route]
-impl LazyRoute for ProcessEditorRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::process::editor::ProcessEditorPage /> }.into_any()
-    }
-}
-
-pub struct ListsRoute;
-
-#[lazy_route]
-impl LazyRoute for ListsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::lists::pages::ListsPage /> }.into_any()
-    }
-}
-
-pub struct NewListRoute;
-
-#[lazy_route]
-impl LazyRoute for NewListRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::lists::pages::NewListPage /> }.into_any()
-    }
-}
-
-pub struct ListRoute;
-
-#[lazy_route]
-impl LazyRoute for ListRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::lists::pages::ListPage /> }.into_any()
-    }
-}
-
-pub struct WebFormsRoute;
-
-#[lazy_route]
-impl LazyRoute for WebFormsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::webform::pages::WebFormsPage /> }.into_any()
-    }
-}
-
-pub struct WebFormRoute;
-
-#[lazy_route]
-impl LazyRoute for WebFormRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::webform::pages::WebFormPage /> }.into_any()
-    }
-}
-
-pub struct ImportRoute;
-
-#[lazy_route]
-impl LazyRoute for ImportRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::import::pages::ImportPage /> }.into_any()
-    }
-}
-
-pub struct ImportJobRoute;
-
-#[lazy_route]
-impl LazyRoute for ImportJobRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <crate::import::pages::ImportJobPage /> }.into_any()
-    }
+lazy_routes! {
+    LoginRoute => login_page(), __preload_login_page;
+    LeadsRoute => lead_pages(LeadArea::List), __preload_lead_pages;
+    NewLeadRoute => lead_pages(LeadArea::New), __preload_lead_pages;
+    LeadRecordRoute => lead_pages(LeadArea::Record), __preload_lead_pages;
+    MyActivitiesRoute => lead_pages(LeadArea::MyActivities), __preload_lead_pages;
+    ActivityListRoute => lead_pages(LeadArea::AllActivities), __preload_lead_pages;
+    OpportunitiesRoute => deal_pages(DealArea::List), __preload_deal_pages;
+    OpportunityRoute => deal_pages(DealArea::Record), __preload_deal_pages;
+    PipelineRoute => deal_pages(DealArea::Pipeline), __preload_deal_pages;
+    DashboardRoute => deal_pages(DealArea::Dashboard), __preload_deal_pages;
+    AccountsRoute => customer_pages(CustomerArea::Accounts), __preload_customer_pages;
+    NewAccountRoute => customer_pages(CustomerArea::NewAccount), __preload_customer_pages;
+    AccountRoute => customer_pages(CustomerArea::Account), __preload_customer_pages;
+    ContactsRoute => customer_pages(CustomerArea::Contacts), __preload_customer_pages;
+    NewContactRoute => customer_pages(CustomerArea::NewContact), __preload_customer_pages;
+    ContactRoute => customer_pages(CustomerArea::Contact), __preload_customer_pages;
+    ListsRoute => list_pages(ListArea::Lists), __preload_list_pages;
+    NewListRoute => list_pages(ListArea::NewList), __preload_list_pages;
+    ListRoute => list_pages(ListArea::List), __preload_list_pages;
+    ImportRoute => list_pages(ListArea::Import), __preload_list_pages;
+    ImportJobRoute => list_pages(ListArea::ImportJob), __preload_list_pages;
+    UsersRoute => admin_pages(AdminArea::Users), __preload_admin_pages;
+    SettingsRoute => admin_pages(AdminArea::Settings), __preload_admin_pages;
+    WebFormsRoute => admin_pages(AdminArea::WebForms), __preload_admin_pages;
+    WebFormRoute => admin_pages(AdminArea::WebForm), __preload_admin_pages;
+    ProcessesRoute => admin_pages(AdminArea::Processes), __preload_admin_pages;
+    ProcessEditorRoute => admin_pages(AdminArea::ProcessEditor), __preload_admin_pages;
+    ScoringRoute => admin_pages(AdminArea::Scoring), __preload_admin_pages;
 }
 
 #[component]

@@ -3,6 +3,8 @@ import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, openFilte
 // The dashboard is filtered to Ada Admin's deals: no other test creates or moves hers, so
 // the counts hold still while this test compares them with the lists.
 test("dashboard: charts, table view, and a funnel stage leads to the list with the same count", async ({ page }) => {
+  // Four fresh loads of the dashboard, each checked by axe-core, and five lists.
+  test.setTimeout(60_000);
   await signIn(page, "manager@example.com");
   await gotoHydrated(page, "/dashboard");
   await expect(page.getByRole("heading", { name: "Dashboard", level: 1 })).toBeVisible();

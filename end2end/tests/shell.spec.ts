@@ -1,5 +1,8 @@
 import { test, expect, gotoHydrated, signIn, openNavigation, expectNoHorizontalScroll } from "./fixtures";
 
+/** WASM files one page load may fetch: the shell, its area's split and their shared chunks. */
+const MAX_WASM_FILES = 40;
+
 const SECTIONS = ["Opportunities", "Pipeline", "Accounts", "Contacts", "Dashboard", "Leads"];
 
 test("the login page shows the demo credentials", async ({ page }) => {
@@ -96,4 +99,23 @@ test("the account menu closes with Escape, and signing out of an ended session s
   await menuButton.click();
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
+});
+
+test("a page is painted before its WASM starts loading, which comes in a few files", async ({ page }) => {
+  await signIn(page, "rep@example.com");
+  for (const path of ["/leads", "/dashboard", "/accounts"]) {
+    await gotoHydrated(page, path);
+    const { painted, wasm } = await page.evaluate(() => ({
+      painted: performance.getEntriesByName("first-contentful-paint")[0]?.startTime,
+      wasm: performance
+        .getEntriesByType("resource")
+        .filter((entry) => new URL(entry.name).pathname.endsWith(".wasm"))
+        .map((entry) => entry.startTime),
+    }));
+    expect(painted, `${path} has a first contentful paint`).toBeDefined();
+    // Readable at once: no WASM request (nor chunk preload) competes with the first paint.
+    expect(Math.min(...wasm), `${path}: first WASM request after the first paint`).toBeGreaterThanOrEqual(painted!);
+    // The shell and the page's area, not hundreds of one-function chunks.
+    expect(wasm.length, `${path}: WASM files`).toBeLessThanOrEqual(MAX_WASM_FILES);
+  }
 });

@@ -13,7 +13,8 @@ use leptos_meta::Title;
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let result = Signal::derive(move || login.value().get());
-    let demo = Resource::new(|| (), |_| demo_credentials());
+    // Blocking: the page is sent with its demo accounts, never grows under a first paint.
+    let demo = Resource::new_blocking(|| (), |_| demo_credentials());
     view! {
         <Title text="Sign in" />
         <main class="standalone-page" id="main">

@@ -27,6 +27,8 @@ pub struct SiteAssets {
     pub hashed: bool,
     pub stylesheet: String,
     pub outbox_script: String,
+    /// The inline module that loads the WASM and hydrates the page.
+    pub hydration_script: String,
     pub service_worker: String,
 }
 
@@ -36,11 +38,12 @@ impl SiteAssets {
         let hashes = std::env::current_exe()
             .ok()
             .and_then(|exe| std::fs::read_to_string(exe.with_file_name("hash.txt")).ok());
-        let css_hash = hashes.as_deref().and_then(|text| hash_of(text, "css"));
-        let stylesheet = match &css_hash {
-            Some(hash) => format!("/pkg/leadflow.{hash}.css"),
-            None => "/pkg/leadflow.css".into(),
+        let hash = |kind: &str| hashes.as_deref().and_then(|text| hash_of(text, kind));
+        let package_file = |kind: &str| match hash(kind) {
+            Some(hash) => format!("/pkg/leadflow.{hash}.{kind}"),
+            None => format!("/pkg/leadflow.{kind}"),
         };
+        let stylesheet = package_file("css");
         let outbox_script = format!(
             "/offline/outbox.{}.js",
             short_hash(OUTBOX_SCRIPT.as_bytes())
@@ -55,12 +58,32 @@ impl SiteAssets {
         precache.push(outbox_script.clone());
         precache.sort();
         SiteAssets {
-            hashed: css_hash.is_some(),
+            hashed: hash("css").is_some(),
             service_worker: service_worker(&precache),
+            hydration_script: hydration_script(&package_file("js"), &package_file("wasm")),
             stylesheet,
             outbox_script,
         }
     }
+}
+
+/// Starts loading the WASM once the browser has painted the server-rendered page (its first
+/// contentful paint; the second frame where paint timing is unknown), so the page is
+/// readable at once and its first paint never waits for the WASM or the page's chunks.
+/// (Leptos' own script starts them in the `<head>`, with a preload for every chunk.)
+fn hydration_script(script: &str, wasm: &str) -> String {
+    format!(
+        r#"const hydrate = () => import({script:?}).then((app) => app.default({{ module_or_path: {wasm:?} }}).then(() => app.hydrate()));
+if (PerformanceObserver.supportedEntryTypes?.includes("paint")) {{
+  new PerformanceObserver((paints, observer) => {{
+    if (paints.getEntriesByName("first-contentful-paint").length === 0) return;
+    observer.disconnect();
+    setTimeout(hydrate);
+  }}).observe({{ type: "paint", buffered: true }});
+}} else {{
+  requestAnimationFrame(() => requestAnimationFrame(hydrate));
+}}"#
+    )
 }
 
 /// The hash `hash.txt` gives one kind of file ("css: 1a2b…").
