@@ -301,3 +301,35 @@ async fn the_service_worker_and_outbox_script_are_served_with_their_cache_rules(
         .unwrap();
     assert_eq!(stale.status(), StatusCode::NOT_FOUND);
 }
+
+/// The page is readable from the server's HTML before any WASM: nothing in the `<head>`
+/// preloads it (the shell's own script fetches it after the first paint), and the login
+/// page arrives whole, its demo accounts in place rather than streamed in after the card.
+#[tokio::test]
+async fn a_page_is_sent_whole_and_loads_its_wasm_only_from_the_hydration_script() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let page = app.page(&client, "/login").await.text().await.unwrap();
+    let head = &page[..page.find("</head>").expect("the page has a head")];
+    assert!(!head.contains("preload"), "no preload in the head: {head}");
+    assert!(head.contains(r#"import("/pkg/leadflow.js")"#));
+    assert!(head.contains(r#"module_or_path: "/pkg/leadflow.wasm""#));
+    assert!(head.contains(r#"getEntriesByName("first-contentful-paint")"#));
+
+    let main = &page[..page.find("</main>").expect("the login page has a main")];
+    assert!(
+        main.contains("Demo accounts"),
+        "the demo accounts are in the card"
+    );
+    for email in [
+        "admin@example.com",
+        "manager@example.com",
+        "rep@example.com",
+    ] {
+        assert!(main.contains(email), "{email} is in the card");
+    }
+    assert!(
+        !page.contains("<template"),
+        "nothing is streamed in out of order"
+    );
+}
