@@ -41,10 +41,7 @@ pub fn hydrate() {
     wasm_bindgen_futures::spawn_local(async {
         // Hydrate in a task of its own, not in the one that instantiated the WASM: a phone's
         // main thread is blocked by two shorter tasks less than by one long one.
-        let next_task = js_sys::Promise::new(&mut |resolve, _| {
-            let _ = leptos::prelude::window().set_timeout_with_callback(&resolve);
-        });
-        let _ = wasm_bindgen_futures::JsFuture::from(next_task).await;
+        app::next_task().await;
         let body = leptos::prelude::document()
             .body()
             .expect("the page has a body");
