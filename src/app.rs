@@ -248,8 +248,8 @@ fn UnreadWebLeads() -> impl IntoView {
 // `cargo leptos build --split` moves into its own WASM. Fewer splits mean far fewer shared
 // chunks: 28 one-page splits made a first visit fetch up to 476 files, which a phone on a
 // slow network (about six requests at a time) spent seconds on, and six areas still made
-// 33 chunks. Four make 9, a first visit fetches at most 11 files, and every chunk fewer is a
-// download and an instantiation fewer while the page hydrates.
+// 33 chunks. Four make 9, a first visit fetches at most 8 WASM files, and every chunk fewer
+// is a download and an instantiation fewer while the page hydrates.
 
 /// The login page: the first visit of someone signed out, alone in its split.
 #[leptos::lazy]

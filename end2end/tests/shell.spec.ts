@@ -1,8 +1,8 @@
 import { test, expect, gotoHydrated, signIn, openNavigation, expectNoHorizontalScroll } from "./fixtures";
 
 /** WASM files one page load may fetch: the shell, its area's split and their shared chunks
- * (four areas: 11 at most; six areas made 23–25, one split per page up to 476). */
-const MAX_WASM_FILES = 12;
+ * (four areas: 6–8; six areas made 18–24, one split per page up to 476). */
+const MAX_WASM_FILES = 8;
 
 const SECTIONS = ["Opportunities", "Pipeline", "Accounts", "Contacts", "Dashboard", "Leads"];
 
