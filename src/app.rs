@@ -377,15 +377,13 @@ fn admin_pages(page: AdminArea) -> AnyView {
 
 /// Lets the browser run its other tasks (input, painting) before going on. A phone's main
 /// thread is blocked less by hydrating a page in a few shorter tasks than in one long one:
-/// the time a page is unresponsive is what each task runs beyond 50 ms. None on the server.
+/// the time a page is unresponsive is what each task runs beyond 50 ms.
+#[cfg(feature = "hydrate")]
 pub async fn next_task() {
-    #[cfg(feature = "hydrate")]
-    {
-        let next = js_sys::Promise::new(&mut |resolve, _| {
-            let _ = window().set_timeout_with_callback(&resolve);
-        });
-        let _ = wasm_bindgen_futures::JsFuture::from(next).await;
-    }
+    let next = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(next).await;
 }
 
 /// One router type per route, showing its page through its area's lazy function; `preload`
@@ -399,8 +397,9 @@ macro_rules! lazy_routes {
                 Self
             }
 
-            // The router builds the view at once once `preload` is done (a view still pending
-            // then is shown later, moving the page): the tasks are split in `preload` only.
+            // The router polls the view once, as soon as `preload` is done; a view still
+            // pending then is mounted later as new DOM, moving the page. So the tasks are
+            // split in `preload` only.
             async fn view(_this: Self) -> AnyView {
                 $area($($page)?).await
             }
