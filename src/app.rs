@@ -114,9 +114,9 @@ pub fn App() -> impl IntoView {
 /// (Pages create their own resources at their top level, never inside a `Suspend`, so the
 /// server and the browser create them in the same order.)
 #[derive(Clone, Copy)]
-pub struct SignedInUser(pub Resource<Result<User, AppError>>);
+pub struct SignedInUser(pub crate::ui::Fetched<Result<User, AppError>>);
 
-pub fn use_signed_in_user() -> Resource<Result<User, AppError>> {
+pub fn use_signed_in_user() -> crate::ui::Fetched<Result<User, AppError>> {
     expect_context::<SignedInUser>().0
 }
 
@@ -136,7 +136,7 @@ const NAV_ITEMS: [(&str, &str); 9] = [
 /// to the login page (a 302 when rendered on the server: the user resource blocks the stream).
 #[component]
 fn SignedInLayout() -> impl IntoView {
-    let user = Resource::new_blocking(|| (), |_| me());
+    let user = crate::ui::fetched_blocking(|| (), |_| me());
     provide_context(SignedInUser(user));
     let menu_open = RwSignal::new(false);
     view! {
@@ -224,7 +224,7 @@ fn UnreadWebLeads() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     // Opening a lead marks it read: count again on every navigation, except the one that
     // signing out makes to the login page (the count would be refused there).
-    let unread = Resource::new(
+    let unread = crate::ui::fetched(
         move || Some(location.pathname.get()).filter(|path| path != "/login"),
         |path| async move {
             match path {

@@ -168,7 +168,7 @@ pub fn AssignControl(
     owner_id: i64,
     action: ServerAction<AssignOwner>,
 ) -> impl IntoView {
-    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
     let result = Signal::derive(move || action.value().get());
     let select_id = format!("assign-{}-{id}", kind.code());
     let error_id = format!("{select_id}-error");

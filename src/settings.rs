@@ -201,7 +201,7 @@ pub fn SettingsPage() -> impl IntoView {
     let add_reason = ServerAction::<AddSetting>::new();
     let add_competitor = ServerAction::<AddSetting>::new();
     let toggle = ServerAction::<SetSettingActive>::new();
-    let settings = Resource::new(
+    let settings = crate::ui::fetched(
         move || {
             (
                 add_reason.version().get(),

@@ -94,7 +94,7 @@ pub fn NewAccountPage() -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let account = Resource::new(id, |id| async move {
+    let account = crate::ui::fetched(id, |id| async move {
         match id {
             Some(id) => get_account(id).await,
             None => Err(AppError::NotFound("This account".into())),

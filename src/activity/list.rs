@@ -26,7 +26,7 @@ const COLUMNS: [(ActivitySort, &str); 4] = [
 pub fn ActivityListPage() -> impl IntoView {
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<ActivityQuery>(search)));
-    let page = Resource::new(move || query.get(), list_activities);
+    let page = crate::ui::fetched(move || query.get(), list_activities);
     view! {
         <Title text="Activities" />
         <section class="page">

@@ -20,7 +20,7 @@ pub fn MyActivitiesPage() -> impl IntoView {
             finished.update(|n| *n += 1);
         }
     });
-    let mine = Resource::new(move || finished.get(), |_| get_my_activities());
+    let mine = crate::ui::fetched(move || finished.get(), |_| get_my_activities());
     let result = Signal::derive(move || done.value().get());
     view! {
         <Title text="My activities" />

@@ -19,7 +19,7 @@ pub struct TimelineState {
     changes: RwSignal<u32>,
     log: ServerAction<LogActivity>,
     done: ServerAction<SetActivityDone>,
-    page: Resource<Result<TimelinePage, AppError>>,
+    page: crate::ui::Fetched<Result<TimelinePage, AppError>>,
 }
 
 impl TimelineState {
@@ -44,7 +44,7 @@ impl TimelineState {
                 changes.update(|n| *n += 1);
             }
         });
-        let page = Resource::new(
+        let page = crate::ui::fetched(
             move || (record_id(), limit.get(), changes.get()),
             move |(id, limit, _)| async move {
                 match id {

@@ -14,7 +14,7 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let result = Signal::derive(move || login.value().get());
     // Blocking: the page is sent with its demo accounts, never grows under a first paint.
-    let demo = Resource::new_blocking(|| (), |_| demo_credentials());
+    let demo = crate::ui::fetched_blocking(|| (), |_| demo_credentials());
     view! {
         <Title text="Sign in" />
         <main class="standalone-page" id="main">
@@ -69,7 +69,7 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let update = ServerAction::<UpdateUser>::new();
     let reset = ServerAction::<ResetPassword>::new();
-    let users = Resource::new(
+    let users = crate::ui::fetched(
         move || (create.version().get(), update.version().get()),
         |_| list_users(),
     );
@@ -95,7 +95,7 @@ fn UserAdmin(
     create: ServerAction<CreateUser>,
     update: ServerAction<UpdateUser>,
     reset: ServerAction<ResetPassword>,
-    users: Resource<Result<Vec<User>, AppError>>,
+    users: crate::ui::Fetched<Result<Vec<User>, AppError>>,
 ) -> impl IntoView {
     let toasts = use_toasts();
     let form_ref = NodeRef::<Form>::new();

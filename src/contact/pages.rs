@@ -82,7 +82,7 @@ pub fn NewContactPage() -> impl IntoView {
 pub fn ContactPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let contact = Resource::new(id, |id| async move {
+    let contact = crate::ui::fetched(id, |id| async move {
         match id {
             Some(id) => get_contact(id).await,
             None => Err(AppError::NotFound("This contact".into())),

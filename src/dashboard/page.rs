@@ -29,9 +29,9 @@ pub fn DashboardPage() -> impl IntoView {
             .search
             .with(|search| crate::url_state::read::<DashboardQuery>(search))
     });
-    let figures = Resource::new(move || query.get(), load_dashboard);
-    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
-    let processes = Resource::new(|| (), |_| crate::process::api::process_choices());
+    let figures = crate::ui::fetched(move || query.get(), load_dashboard);
+    let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
+    let processes = crate::ui::fetched(|| (), |_| crate::process::api::process_choices());
     let user = use_signed_in_user();
     let tables = RwSignal::new(false);
     view! {

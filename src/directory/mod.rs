@@ -564,7 +564,7 @@ pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
             .with(|search| read::<DirectoryQuery>(search))
     });
     let selection = RowSelection::following(query);
-    let page = Resource::new(
+    let page = crate::ui::fetched(
         move || (query.get(), selection.changed.get()),
         move |(query, _)| list_directory(kind, query),
     );

@@ -47,7 +47,7 @@ fn ProgressBar(progress: Progress) -> impl IntoView {
 pub fn RunningImportBar() -> impl IntoView {
     let running = RwSignal::new(false);
     let tick = ticker(Duration::from_secs(2), running.into());
-    let progress = Resource::new(move || tick.get(), |_| running_import());
+    let progress = crate::ui::fetched(move || tick.get(), |_| running_import());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -72,7 +72,7 @@ pub fn ImportPage() -> impl IntoView {
             .search
             .with(|search| read::<ImportPageQuery>(search))
     });
-    let history = Resource::new(|| (), |_| import_history());
+    let history = crate::ui::fetched(|| (), |_| import_history());
     view! {
         <Title text="Import" />
         <section class="page">
@@ -153,7 +153,7 @@ pub fn ImportJobPage() -> impl IntoView {
     let undo = ServerAction::<UndoImport>::new();
     let running = RwSignal::new(false);
     let finished = RwSignal::new(0_u32);
-    let job = Resource::new(
+    let job = crate::ui::fetched(
         move || {
             (
                 id(),
@@ -170,7 +170,7 @@ pub fn ImportJobPage() -> impl IntoView {
         },
     );
     let tick = ticker(Duration::from_secs(1), running.into());
-    let progress = Resource::new(
+    let progress = crate::ui::fetched(
         move || (id(), tick.get()),
         |(id, _)| async move {
             match id {
@@ -203,7 +203,7 @@ fn JobPage(
     dry_run: ServerAction<CheckImport>,
     run: ServerAction<RunImport>,
     undo: ServerAction<UndoImport>,
-    progress: Resource<Option<Progress>>,
+    progress: crate::ui::Fetched<Option<Progress>>,
     running: RwSignal<bool>,
     finished: RwSignal<u32>,
 ) -> impl IntoView {

@@ -23,12 +23,12 @@ pub fn LeadsPage() -> impl IntoView {
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<LeadQuery>(search)));
     let selection = RowSelection::following(query);
-    let page = Resource::new(
+    let page = crate::ui::fetched(
         move || (query.get(), selection.changed.get()),
         |(query, _)| list_leads(query),
     );
-    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
-    let forms = Resource::new(|| (), |_| crate::webform::api::web_form_options());
+    let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
+    let forms = crate::ui::fetched(|| (), |_| crate::webform::api::web_form_options());
     view! {
         <Title text="Leads" />
         <section class="page">

@@ -25,13 +25,13 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 pub fn LeadRecordPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let lead = Resource::new(id, |id| async move {
+    let lead = crate::ui::fetched(id, |id| async move {
         match id {
             Some(id) => get_lead(id).await,
             None => Err(crate::error::AppError::NotFound("This lead".into())),
         }
     });
-    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
     let timeline = TimelineState::new(RecordType::Lead, id);
     let actions = LeadActions::new(lead, timeline);
     view! {
@@ -66,7 +66,7 @@ struct LeadActions {
 
 impl LeadActions {
     fn new(
-        lead: Resource<Result<LeadDetail, crate::error::AppError>>,
+        lead: crate::ui::Fetched<Result<LeadDetail, crate::error::AppError>>,
         timeline: TimelineState,
     ) -> LeadActions {
         let actions = LeadActions {

@@ -39,7 +39,7 @@ pub fn save_view_url(member_type: MemberType, query: &str) -> String {
 
 #[component]
 pub fn ListsPage() -> impl IntoView {
-    let lists = Resource::new(|| (), |_| all_lists(None));
+    let lists = crate::ui::fetched(|| (), |_| all_lists(None));
     view! {
         <Title text="Marketing lists" />
         <section class="page">
@@ -167,7 +167,7 @@ pub fn ListPage() -> impl IntoView {
         freeze: ServerAction::new(),
         delete: ServerAction::new(),
     };
-    let list = Resource::new(
+    let list = crate::ui::fetched(
         move || {
             (
                 id(),
@@ -183,7 +183,7 @@ pub fn ListPage() -> impl IntoView {
         },
     );
     // Every list, for the copy and remove pickers (filtered to this list's type there).
-    let others = Resource::new(move || actions.freeze.version().get(), |_| all_lists(None));
+    let others = crate::ui::fetched(move || actions.freeze.version().get(), |_| all_lists(None));
     let toasts = use_toasts();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -218,7 +218,7 @@ pub fn ListPage() -> impl IntoView {
 fn ListView(
     detail: ListDetail,
     actions: ListActions,
-    others: Resource<Result<Vec<ListRow>, AppError>>,
+    others: crate::ui::Fetched<Result<Vec<ListRow>, AppError>>,
 ) -> impl IntoView {
     let members = detail.member_type.noun(detail.members);
     let facts = [
@@ -293,7 +293,7 @@ fn ListView(
 fn ListOperations(
     detail: ListDetail,
     actions: ListActions,
-    others: Resource<Result<Vec<ListRow>, AppError>>,
+    others: crate::ui::Fetched<Result<Vec<ListRow>, AppError>>,
 ) -> impl IntoView {
     let id = detail.id;
     let into = RwSignal::new(String::new());

@@ -248,7 +248,7 @@ fn BulkReportView(report: RwSignal<Option<BulkReport>>) -> AnyView {
 /// ones only if `static_only`.
 #[component]
 pub fn ListOptions(
-    lists: Resource<Result<Vec<ListRow>, AppError>>,
+    lists: crate::ui::Fetched<Result<Vec<ListRow>, AppError>>,
     member_type: MemberType,
     except: Option<i64>,
     static_only: bool,
@@ -305,7 +305,7 @@ fn AddToListControl(
     report: RwSignal<Option<BulkReport>>,
 ) -> AnyView {
     let add = ServerAction::<AddToList>::new();
-    let lists = Resource::new(
+    let lists = crate::ui::fetched(
         move || add.version().get(),
         move |_| all_lists(Some(member_type)),
     );
@@ -383,7 +383,7 @@ fn BulkActionControls(
         Duration::from_millis(400),
         Signal::derive(move || running.get().is_some()),
     );
-    let polled = Resource::new(
+    let polled = crate::ui::fetched(
         move || (running.get(), tick.get()),
         |(job, _)| async move {
             match job {
@@ -420,7 +420,7 @@ fn BulkActionControls(
     });
     let busy = move || act.pending().get() || running.get().is_some();
     let user = crate::app::use_signed_in_user();
-    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
+    let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
     let owner = RwSignal::new(String::new());
     let reason = RwSignal::new(LeadStatusReason::Lost.code().to_string());
     let run = move |verb: BulkVerb| {

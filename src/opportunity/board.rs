@@ -139,9 +139,9 @@ pub(crate) fn usd(minor: i64) -> String {
 pub fn PipelinePage() -> impl IntoView {
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<BoardQuery>(search)));
-    let board = Resource::new(move || query.get(), super::api::pipeline_board);
-    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
-    let processes = Resource::new(|| (), |_| crate::process::api::process_choices());
+    let board = crate::ui::fetched(move || query.get(), super::api::pipeline_board);
+    let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
+    let processes = crate::ui::fetched(|| (), |_| crate::process::api::process_choices());
     let move_card = ServerAction::<MoveOpportunityStage>::new();
     let toasts = use_toasts();
     Effect::new(move |_| {

@@ -260,9 +260,9 @@ pub fn OpportunitiesPage() -> impl IntoView {
             .search
             .with(|search| read::<OpportunityQuery>(search))
     });
-    let page = Resource::new(move || query.get(), super::api::list_opportunities);
-    let owners = Resource::new(|| (), |_| crate::auth::api::user_directory());
-    let processes = Resource::new(|| (), |_| crate::process::api::process_choices());
+    let page = crate::ui::fetched(move || query.get(), super::api::list_opportunities);
+    let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
+    let processes = crate::ui::fetched(|| (), |_| crate::process::api::process_choices());
     view! {
         <Title text="Opportunities" />
         <section class="page">

@@ -38,7 +38,7 @@ struct Actions {
     assign: ServerAction<AssignOwner>,
     switch: ServerAction<SwitchOpportunityProcess>,
     /// The sales processes Switch process offers.
-    processes: Resource<Result<Vec<crate::process::ProcessChoice>, AppError>>,
+    processes: crate::ui::Fetched<Result<Vec<crate::process::ProcessChoice>, AppError>>,
     won_dialog: NodeRef<Dialog>,
     lost_dialog: NodeRef<Dialog>,
     /// The newest version this page knows: from the record, or from a save that has not
@@ -50,7 +50,7 @@ struct Actions {
 
 impl Actions {
     fn new(
-        record: Resource<Result<OpportunitySummary, AppError>>,
+        record: crate::ui::Fetched<Result<OpportunitySummary, AppError>>,
         timeline: TimelineState,
     ) -> Actions {
         let actions = Actions {
@@ -64,7 +64,7 @@ impl Actions {
             competitor: ServerAction::new(),
             assign: ServerAction::new(),
             switch: ServerAction::new(),
-            processes: Resource::new(|| (), |_| crate::process::api::process_choices()),
+            processes: crate::ui::fetched(|| (), |_| crate::process::api::process_choices()),
             won_dialog: NodeRef::new(),
             lost_dialog: NodeRef::new(),
             version: RwSignal::new(0),
@@ -162,7 +162,7 @@ impl Actions {
 pub fn OpportunityPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let opportunity = Resource::new(id, |id| async move {
+    let opportunity = crate::ui::fetched(id, |id| async move {
         match id {
             Some(id) => get_opportunity(id).await,
             None => Err(AppError::NotFound("This opportunity".into())),

@@ -19,7 +19,7 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn ProcessesPage() -> impl IntoView {
     let make_default = ServerAction::<MakeDefaultProcess>::new();
-    let processes = Resource::new(move || make_default.version().get(), |_| all_processes());
+    let processes = crate::ui::fetched(move || make_default.version().get(), |_| all_processes());
     let create = ServerAction::<CreateProcess>::new();
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
@@ -119,7 +119,7 @@ pub fn ProcessEditorPage() -> impl IntoView {
             saved.update(|n| *n += 1);
         }
     });
-    let editor = Resource::new(
+    let editor = crate::ui::fetched(
         move || (id(), saved.get()),
         |(id, _)| async move {
             match id {

@@ -33,7 +33,7 @@ pub fn ScoringPage() -> impl IntoView {
             reloads.update(|n| *n += 1);
         }
     });
-    let editor = Resource::new(move || reloads.get(), |_| open_scoring_editor());
+    let editor = crate::ui::fetched(move || reloads.get(), |_| open_scoring_editor());
     view! {
         <Title text="Lead scoring" />
         <section class="page">
@@ -64,7 +64,7 @@ fn RecomputeMeter(publish: ServerAction<PublishScoring>) -> AnyView {
         }
     });
     let tick = ticker(std::time::Duration::from_millis(400), running.into());
-    let progress = Resource::new(
+    let progress = crate::ui::fetched(
         move || (tick.get(), publish.version().get()),
         |_| scoring_progress(),
     );

@@ -2,6 +2,7 @@
 
 pub mod dialog;
 mod download;
+mod fetched;
 mod field;
 mod history;
 pub mod inputs;
@@ -11,6 +12,7 @@ pub mod tabs;
 mod toast;
 
 pub use download::CsvDownload;
+pub use fetched::{Fetched, fetched, fetched_blocking};
 pub use field::{FieldError, FormAlert};
 pub use history::History;
 pub use progress::{ProgressMeter, ticker};

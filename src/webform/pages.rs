@@ -38,8 +38,8 @@ fn admin_only(content: impl Fn() -> AnyView + Send + Sync + 'static) -> impl Int
 pub fn WebFormsPage() -> impl IntoView {
     let release = ServerAction::<ReleaseSubmission>::new();
     let delete = ServerAction::<DeleteSubmission>::new();
-    let forms = Resource::new(move || release.version().get(), |_| list_web_forms());
-    let waiting = Resource::new(
+    let forms = crate::ui::fetched(move || release.version().get(), |_| list_web_forms());
+    let waiting = crate::ui::fetched(
         move || (release.version().get(), delete.version().get()),
         |_| web_form_submissions(None, 1),
     );
@@ -170,7 +170,7 @@ pub fn WebFormPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     let save = ServerAction::<SaveWebForm>::new();
     let pause = ServerAction::<SetWebFormPaused>::new();
-    let form = Resource::new(
+    let form = crate::ui::fetched(
         move || (id(), save.version().get(), pause.version().get()),
         |(id, _, _)| async move {
             match id {
@@ -179,7 +179,7 @@ pub fn WebFormPage() -> impl IntoView {
             }
         },
     );
-    let log = Resource::new(
+    let log = crate::ui::fetched(
         move || (id(), save.version().get()),
         |(id, _)| async move {
             match id {
@@ -188,8 +188,8 @@ pub fn WebFormPage() -> impl IntoView {
             }
         },
     );
-    let people = Resource::new(|| (), |_| crate::auth::api::user_directory());
-    let lists = Resource::new(
+    let people = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
+    let lists = crate::ui::fetched(
         || (),
         |_| crate::lists::api::all_lists(Some(crate::lists::MemberType::Lead)),
     );
