@@ -1059,20 +1059,20 @@ pub async fn reopen(
     commit_change(tx, id, version, &changes, user, &at).await
 }
 
-/// Appends the board filters on the columns `owner` and `date` (a close date).
+/// Appends the board filters on the columns `owner`, `process` and `date` (a close date).
+/// Rows counted per stage pass "" for `process`: the stages are the process's own.
 fn push_board_filters(
     sql: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
     query: &super::board::BoardQuery,
     owner: &str,
+    process: &str,
     date: &str,
 ) {
     if let Some(id) = query.owner {
         sql.push(format!(" AND {owner} = ")).push_bind(id);
     }
-    if let Some(process) = query.process {
-        sql.push(" AND stage_id IN (SELECT id FROM stages WHERE process_id = ")
-            .push_bind(process)
-            .push(")");
+    if let (Some(id), false) = (query.process, process.is_empty()) {
+        sql.push(format!(" AND {process} = ")).push_bind(id);
     }
     if let Some(from) = &query.close_from {
         sql.push(format!(" AND {date} >= ")).push_bind(from.clone());
@@ -1113,6 +1113,18 @@ pub async fn board(
     query: &super::board::BoardQuery,
 ) -> Result<super::board::Board, sqlx::Error> {
     use super::board::{BoardCard, BoardColumn, ColumnKind, weighted_minor};
+    // Without a chosen process the board shows the default one, Won and Lost included.
+    let query = &super::board::BoardQuery {
+        process: match query.process {
+            Some(id) => Some(id),
+            None => Some(
+                sqlx::query_scalar("SELECT id FROM processes WHERE is_default = 1")
+                    .fetch_one(pool)
+                    .await?,
+            ),
+        },
+        ..query.clone()
+    };
     let stages = opportunity_stages(pool, query.process).await?;
     // Without a date range the open totals come from the monthly figures the triggers keep
     // (migration 0005: a few hundred rows); a day range needs the opportunities' index.
@@ -1121,7 +1133,7 @@ pub async fn board(
             "SELECT stage_id, SUM(count), SUM(revenue_minor), SUM(weighted_x100) \
              FROM opportunity_monthly WHERE status = 'open'",
         );
-        push_board_filters(&mut totals, query, "owner_id", "");
+        push_board_filters(&mut totals, query, "owner_id", "", "");
         totals
     } else {
         let mut totals = sqlx::QueryBuilder::new(
@@ -1129,7 +1141,13 @@ pub async fn board(
              COALESCE(SUM(o.estimated_revenue_minor * o.probability), 0) \
              FROM opportunities o WHERE o.status = 'open'",
         );
-        push_board_filters(&mut totals, query, "o.owner_id", "o.estimated_close_date");
+        push_board_filters(
+            &mut totals,
+            query,
+            "o.owner_id",
+            "",
+            "o.estimated_close_date",
+        );
         totals
     };
     totals.push(" GROUP BY stage_id");
@@ -1170,7 +1188,13 @@ pub async fn board(
         cards
             .push(" WHERE o.status = 'open' AND o.stage_id = ")
             .push_bind(stage.id);
-        push_board_filters(&mut cards, query, "o.owner_id", "o.estimated_close_date");
+        push_board_filters(
+            &mut cards,
+            query,
+            "o.owner_id",
+            "",
+            "o.estimated_close_date",
+        );
         cards
             .push(" ORDER BY o.estimated_close_date NULLS LAST, o.id LIMIT ")
             .push_bind(query.card_limit());
@@ -1209,7 +1233,13 @@ pub async fn board(
                 .replace("STALLED", "0"),
         );
         cards.push(" WHERE o.status = ").push_bind(status);
-        push_board_filters(&mut cards, query, "o.owner_id", "o.actual_close_date");
+        push_board_filters(
+            &mut cards,
+            query,
+            "o.owner_id",
+            "o.process_id",
+            "o.actual_close_date",
+        );
         cards
             .push(" ORDER BY o.actual_close_date DESC, o.id DESC LIMIT ")
             .push_bind(query.card_limit());
@@ -1226,31 +1256,18 @@ pub async fn board(
 }
 
 /// Count and revenue of the opportunities closed with `status` that match the filters, from
-/// the per-day totals (migration 0004) rather than the opportunities themselves, unless the
-/// board shows one process.
+/// the per-day totals (migrations 0004 and 0019) rather than the opportunities themselves.
 async fn closed_totals(
     pool: &SqlitePool,
     status: &str,
     query: &super::board::BoardQuery,
 ) -> Result<(i64, i64), sqlx::Error> {
-    // The daily figures do not know the process: a process's closes are summed from the
-    // records (the recent ones, by the closed index).
-    let (from, date) = if query.process.is_some() {
-        (
-            "SELECT COUNT(*), COALESCE(SUM(CASE status WHEN 'won' THEN actual_revenue_minor \
-             ELSE estimated_revenue_minor END), 0) FROM opportunities WHERE status = ",
-            "actual_close_date",
-        )
-    } else {
-        (
-            "SELECT COALESCE(SUM(count), 0), COALESCE(SUM(revenue_minor), 0) FROM closed_daily \
-             WHERE status = ",
-            "day",
-        )
-    };
-    let mut totals = sqlx::QueryBuilder::new(from);
+    let mut totals = sqlx::QueryBuilder::new(
+        "SELECT COALESCE(SUM(count), 0), COALESCE(SUM(revenue_minor), 0) FROM closed_daily \
+         WHERE status = ",
+    );
     totals.push_bind(status.to_string());
-    push_board_filters(&mut totals, query, "owner_id", date);
+    push_board_filters(&mut totals, query, "owner_id", "process_id", "day");
     totals.build_query_as().fetch_one(pool).await
 }
 

@@ -868,21 +868,21 @@ async fn stakeholders_and_competitors_are_added_changed_removed_and_recorded() {
     assert_eq!(status, StatusCode::CONFLICT);
 }
 
-/// The per-day Won/Lost totals the board reads, recomputed from the opportunities.
+/// The per-day Won/Lost totals (per process) the board reads, recomputed from the opportunities.
 pub async fn closed_daily_matches_the_rows(pool: &sqlx::SqlitePool) {
-    type Day = (String, String, i64, i64, i64);
+    type Day = (String, String, i64, i64, i64, i64);
     let stored: Vec<Day> = sqlx::query_as(
-        "SELECT status, day, owner_id, count, revenue_minor FROM closed_daily \
-         ORDER BY status, day, owner_id",
+        "SELECT status, day, process_id, owner_id, count, revenue_minor FROM closed_daily \
+         ORDER BY status, day, process_id, owner_id",
     )
     .fetch_all(pool)
     .await
     .unwrap();
     let recomputed: Vec<Day> = sqlx::query_as(
-        "SELECT status, actual_close_date, owner_id, COUNT(*), \
+        "SELECT status, actual_close_date, process_id, owner_id, COUNT(*), \
          COALESCE(SUM(CASE status WHEN 'won' THEN actual_revenue_minor ELSE estimated_revenue_minor END), 0) \
-         FROM opportunities WHERE status <> 'open' \
-         GROUP BY status, actual_close_date, owner_id ORDER BY status, actual_close_date, owner_id",
+         FROM opportunities WHERE status <> 'open' GROUP BY status, actual_close_date, process_id, owner_id \
+         ORDER BY status, actual_close_date, process_id, owner_id",
     )
     .fetch_all(pool)
     .await

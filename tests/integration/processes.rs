@@ -604,6 +604,80 @@ async fn the_board_the_list_and_the_funnel_show_one_process_at_a_time() {
 }
 
 #[tokio::test]
+async fn the_boards_won_and_lost_columns_count_the_process_it_shows() {
+    let app = TestApp::spawn().await;
+    let rep = app.signed_in("rep@example.com").await;
+    let manager = app.signed_in("manager@example.com").await;
+    let partner = scalar(&app, "SELECT id FROM processes WHERE name = 'Partner deal'").await;
+    let default = scalar(&app, "SELECT id FROM processes WHERE is_default = 1").await;
+    // One opportunity won and one lost in the partner process, today.
+    for close in [
+        "/api/opportunities/close-won",
+        "/api/opportunities/close-lost",
+    ] {
+        let id = new_opportunity(&app, &rep).await;
+        let process = partner.to_string();
+        let version = act(
+            &app,
+            &rep,
+            "/api/opportunities/switch-process",
+            id,
+            1,
+            &[("process_id", &process)],
+        )
+        .await
+        .unwrap();
+        let reason: &[(&str, &str)] = if close.ends_with("lost") {
+            &[("close[reason]", "canceled")]
+        } else {
+            &[]
+        };
+        act(&app, &rep, close, id, version, reason).await.unwrap();
+    }
+    let closed = |process: i64, status: &'static str| {
+        let app = &app;
+        async move {
+            scalar(
+                app,
+                &format!(
+                    "SELECT COUNT(*) FROM opportunities WHERE process_id = {process} \
+                     AND status = '{status}' AND actual_close_date >= date('now', '-90 days')"
+                ),
+            )
+            .await
+        }
+    };
+    let columns = |board: Board| {
+        let count = |kind: ColumnKind| {
+            board
+                .columns
+                .iter()
+                .find(|c| c.kind == kind)
+                .map(|c| c.count)
+                .unwrap()
+        };
+        (count(ColumnKind::Won), count(ColumnKind::Lost))
+    };
+    // No process chosen: the default process, whose stages the board shows.
+    assert_eq!(
+        columns(board(&app, &manager).await),
+        (closed(default, "won").await, closed(default, "lost").await)
+    );
+    let response = app
+        .call(
+            &manager,
+            "/api/pipeline/board",
+            &[("query[process]", &partner.to_string())],
+        )
+        .await;
+    assert_eq!(
+        columns(response.json().await.unwrap()),
+        (closed(partner, "won").await, closed(partner, "lost").await)
+    );
+    assert_eq!(closed(partner, "won").await, 1);
+}
+
+#[tokio::test]
 async fn a_new_process_starts_as_a_copy_of_the_default_and_names_are_checked() {
     let app = TestApp::spawn().await;
     let admin = app.signed_in("admin@example.com").await;
