@@ -93,7 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let draft = leadflow::scoring::db::editor(&pool).await?.draft;
     let started = Instant::now();
-    let backtest = leadflow::scoring::db::backtest(&pool, &draft).await?;
+    let backtest = leadflow::scoring::db::backtest(&pool, &draft, None).await?;
     let closed: i64 = backtest.draft.iter().map(|row| row.leads).sum();
     println!(
         "backtest of {closed} closed leads (draft and published): {:.1} s",

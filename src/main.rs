@@ -201,6 +201,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             if interrupted > 0 {
                 tracing::info!("{interrupted} bulk action(s) were stopped by the restart");
             }
+            let interrupted = leadflow::scoring::db::interrupt_unfinished_backtests(&pool).await?;
+            if interrupted > 0 {
+                tracing::info!("{interrupted} scoring backtest(s) were stopped by the restart");
+            }
             let addr = config.site_addr;
             let state = AppState::new(pool, config);
             router::spawn_session_cleanup(&state);

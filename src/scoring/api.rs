@@ -1,6 +1,6 @@
 //! Server functions of the scoring settings: admins only (403 for reps and managers).
 
-use super::{Backtest, RecomputeProgress, RuleSetDraft, ScoringEditor};
+use super::{BacktestProgress, RecomputeProgress, RuleSetDraft, ScoringEditor};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -32,15 +32,30 @@ pub async fn save_scoring_draft(draft: RuleSetDraft, revision: i64) -> Result<i6
     )
 }
 
-/// Scores the closed leads with `draft` (as typed, saved or not) and the published rules.
+/// Starts scoring the closed leads with `draft` (as typed, saved or not) and the published
+/// rules, in the background; a bad draft is refused at once, field by field.
 #[server(endpoint = "scoring/backtest")]
-pub async fn backtest_scoring(draft: RuleSetDraft) -> Result<Backtest, AppError> {
+pub async fn backtest_scoring(draft: RuleSetDraft) -> Result<BacktestProgress, AppError> {
+    use crate::auth::Role;
+    use crate::server::{guard::state, require_role, respond};
+    respond(
+        async {
+            let user = require_role(Role::Admin).await?;
+            super::db::start_backtest(&state()?.pool, &draft, &user).await
+        }
+        .await,
+    )
+}
+
+/// How far backtest `id` has got, and its result once it is done.
+#[server(endpoint = "scoring/backtest-progress")]
+pub async fn scoring_backtest_progress(id: i64) -> Result<BacktestProgress, AppError> {
     use crate::auth::Role;
     use crate::server::{guard::state, require_role, respond};
     respond(
         async {
             require_role(Role::Admin).await?;
-            super::db::backtest(&state()?.pool, &draft).await
+            super::db::backtest_progress(&state()?.pool, id).await
         }
         .await,
     )

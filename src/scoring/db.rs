@@ -5,7 +5,8 @@
 
 use super::rules::{self, ScoringInput, ScoringRules};
 use super::{
-    Backtest, BacktestRow, Grade, LeadScore, RecomputeProgress, RuleSetDraft, ScoringEditor,
+    Backtest, BacktestProgress, BacktestRow, Grade, LeadScore, RecomputeProgress, RuleSetDraft,
+    ScoringEditor,
 };
 use crate::auth::User;
 use crate::error::AppError;
@@ -526,22 +527,132 @@ fn empty_rows() -> Vec<BacktestRow> {
         .collect()
 }
 
+/// Checks `draft` and starts backtesting it in the background (`backtest` with a progress
+/// row); the run's progress, polled with `backtest_progress`.
+pub async fn start_backtest(
+    pool: &SqlitePool,
+    draft: &RuleSetDraft,
+    user: &User,
+) -> Result<BacktestProgress, AppError> {
+    rules::validate(draft)?;
+    let mut conn = pool.acquire().await?;
+    if published(&mut conn).await?.is_none() {
+        return Err(AppError::NotFound("The published rules".into()));
+    }
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE +status <> 'open'")
+        .fetch_one(&mut *conn)
+        .await?;
+    let now = chrono::Utc::now();
+    sqlx::query("DELETE FROM scoring_backtests WHERE started_at < ?")
+        .bind((now - chrono::Duration::days(1)).to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO scoring_backtests (started_by, started_at, total) VALUES (?, ?, ?) \
+         RETURNING id",
+    )
+    .bind(user.id)
+    .bind(now.to_rfc3339())
+    .bind(total)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (pool, draft) = (pool.clone(), draft.clone());
+    tokio::spawn(async move {
+        let (result, error) = match backtest(&pool, &draft, Some(id)).await {
+            Ok(result) => (serde_json::to_string(&result).ok(), None),
+            Err(error) => {
+                tracing::error!(%error, id, "a scoring backtest failed");
+                (
+                    None,
+                    Some("The backtest stopped on an error: run it again."),
+                )
+            }
+        };
+        let stored = sqlx::query("UPDATE scoring_backtests SET result = ?, error = ? WHERE id = ?")
+            .bind(result)
+            .bind(error)
+            .bind(id)
+            .execute(&pool)
+            .await;
+        if let Err(error) = stored {
+            tracing::error!(%error, id, "storing a scoring backtest's result failed");
+        }
+    });
+    Ok(BacktestProgress {
+        id,
+        done: 0,
+        total,
+        result: None,
+        error: None,
+    })
+}
+
+/// How far backtest `id` has got, and its result once it is done.
+pub async fn backtest_progress(pool: &SqlitePool, id: i64) -> Result<BacktestProgress, AppError> {
+    let row: Option<(i64, i64, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT done, total, result, error FROM scoring_backtests WHERE id = ?")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    let (done, total, result, error) =
+        row.ok_or_else(|| AppError::NotFound("The backtest".into()))?;
+    let result = result
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|error| {
+            tracing::error!(%error, id, "a stored backtest does not parse");
+            AppError::Internal
+        })?;
+    Ok(BacktestProgress {
+        id,
+        done,
+        total,
+        result,
+        error,
+    })
+}
+
+/// At start: backtests a stopped server left running never finish, so they are ended with
+/// a message; how many.
+pub async fn interrupt_unfinished_backtests(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE scoring_backtests SET error = 'The server restarted during the backtest: run it again.' \
+         WHERE result IS NULL AND error IS NULL",
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
 /// Scores every closed lead as it stood when it closed (its fields now, the activities
-/// logged until then) with `draft` and with the published rules, per grade.
-pub async fn backtest(pool: &SqlitePool, draft: &RuleSetDraft) -> Result<Backtest, AppError> {
+/// logged until then) with `draft` and with the published rules, per grade; with
+/// `progress`, counts the leads done in that backtest's row after each chunk.
+pub async fn backtest(
+    pool: &SqlitePool,
+    draft: &RuleSetDraft,
+    progress: Option<i64>,
+) -> Result<Backtest, AppError> {
     let drafted = rules::validate(draft)?;
     let mut conn = pool.acquire().await?;
     let (version, published) = published(&mut conn)
         .await?
         .ok_or_else(|| AppError::NotFound("The published rules".into()))?;
     let (mut draft_rows, mut published_rows) = (empty_rows(), empty_rows());
-    let mut after = 0;
+    let (mut after, mut done) = (0, 0);
     loop {
+        if let Some(id) = progress {
+            sqlx::query("UPDATE scoring_backtests SET done = ? WHERE id = ?")
+                .bind(done)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
         let (leads, engagement) = next_chunk(&mut conn, "+status <> 'open'", after).await?;
         let Some(last) = leads.last() else {
             break;
         };
         after = last.id;
+        done += leads.len() as i64;
         for lead in &leads {
             let closed = lead.closed_at.as_deref().map_or(0, seconds);
             let input = engagement.input(lead, closed);

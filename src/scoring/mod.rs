@@ -180,3 +180,20 @@ pub struct Backtest {
     pub published: Vec<BacktestRow>,
     pub published_version: i64,
 }
+
+/// A backtest running in the background: the closed leads it has scored so far, and once it
+/// is done its result, or why it stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BacktestProgress {
+    pub id: i64,
+    pub done: i64,
+    pub total: i64,
+    pub result: Option<Backtest>,
+    pub error: Option<String>,
+}
+
+impl BacktestProgress {
+    pub fn finished(&self) -> bool {
+        self.result.is_some() || self.error.is_some()
+    }
+}

@@ -2,7 +2,8 @@
 //! draft, Backtest beside the published rules, Publish with the rescore's progress.
 
 use super::api::{
-    BacktestScoring, PublishScoring, SaveScoringDraft, open_scoring_editor, scoring_progress,
+    BacktestScoring, PublishScoring, SaveScoringDraft, open_scoring_editor,
+    scoring_backtest_progress, scoring_progress,
 };
 use super::rules::rule_key;
 use super::{
@@ -96,6 +97,63 @@ fn RecomputeMeter(publish: ServerAction<PublishScoring>) -> AnyView {
     .into_any()
 }
 
+/// The backtest: its progress, polled while it runs, then its table (or why it stopped).
+/// A refused start (a bad draft) hides the last table: its fields say what to fix.
+#[component]
+fn BacktestMeter(backtest: ServerAction<BacktestScoring>, running: RwSignal<bool>) -> AnyView {
+    let started = RwSignal::new(None::<i64>);
+    Effect::new(move |_| match backtest.value().get() {
+        Some(Ok(progress)) => {
+            started.set(Some(progress.id));
+            running.set(!progress.finished());
+        }
+        Some(Err(_)) => started.set(None),
+        None => {}
+    });
+    let tick = ticker(std::time::Duration::from_millis(400), running.into());
+    let progress = crate::ui::fetched(
+        move || (tick.get(), started.get()),
+        |(_, id)| async move {
+            match id {
+                Some(id) => scoring_backtest_progress(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let progress = match progress.await {
+                    Ok(Some(progress)) => progress,
+                    Ok(None) => return ().into_any(),
+                    Err(error) => {
+                        running.set(false);
+                        return view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any();
+                    }
+                };
+                if progress.finished() {
+                    running.set(false);
+                }
+                match (progress.result, progress.error) {
+                    (Some(result), _) => view! { <BacktestTable result /> }.into_any(),
+                    (None, Some(error)) => view! { <p class="form-alert" role="alert">{error}</p> }.into_any(),
+                    (None, None) => {
+                        let text = format!("{} of {} closed leads scored", progress.done, progress.total);
+                        view! {
+                            <div role="status">
+                                <ProgressMeter label="Backtesting closed leads".to_string()
+                                    done=progress.done as u64 total=progress.total as u64 text />
+                            </div>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
 /// A rule being edited: its inputs as typed.
 #[derive(Clone, Copy)]
 struct RuleRow {
@@ -159,6 +217,7 @@ fn RulesForm(
     publish: ServerAction<PublishScoring>,
 ) -> AnyView {
     let backtest = ServerAction::<BacktestScoring>::new();
+    let backtesting = RwSignal::new(false);
     let ScoringEditor {
         draft,
         revision,
@@ -241,7 +300,7 @@ fn RulesForm(
         </fieldset>
         <div class="editor-actions">
             <button type="button" class="button secondary" on:click=add_rule>"Add rule"</button>
-            <button type="button" class="button secondary" disabled=move || backtest.pending().get()
+            <button type="button" class="button secondary" disabled=move || backtest.pending().get() || backtesting.get()
                 on:click=move |_| { backtest.dispatch(BacktestScoring { draft: current() }); }>
                 "Backtest"
             </button>
@@ -259,7 +318,7 @@ fn RulesForm(
         <FormAlert result=Signal::derive(move || save.value().get()) />
         <FormAlert result=Signal::derive(move || backtest.value().get()) />
         <FormAlert result=Signal::derive(move || publish.value().get()) />
-        {move || backtest.value().get().and_then(Result::ok).map(|result| view! { <BacktestTable result /> })}
+        <BacktestMeter backtest running=backtesting />
     }
     .into_any()
 }

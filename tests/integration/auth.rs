@@ -299,6 +299,7 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
         &[("draft[grade_a]", "50"), ("revision", "1")],
     ),
     ("/api/scoring/backtest", &[("draft[grade_a]", "50")]),
+    ("/api/scoring/backtest-progress", &[("id", "1")]),
     ("/api/scoring/publish", &[("revision", "1")]),
     ("/api/scoring/progress", &[]),
     (
@@ -337,6 +338,7 @@ const ADMIN_ONLY: &[&str] = &[
     "/api/scoring/editor",
     "/api/scoring/save-draft",
     "/api/scoring/backtest",
+    "/api/scoring/backtest-progress",
     "/api/scoring/publish",
     "/api/scoring/progress",
     "/api/users/list",

@@ -6,7 +6,8 @@ use crate::common::{TestApp, error_of};
 use crate::leads::count;
 use leadflow::lead::{LeadDetail, LeadPage, LeadQuery, LeadSort, LeadView, SaveOutcome};
 use leadflow::scoring::{
-    Backtest, Grade, RecomputeProgress, RuleDraft, RuleSetDraft, RuleTest, ScoringEditor,
+    Backtest, BacktestProgress, Grade, RecomputeProgress, RuleDraft, RuleSetDraft, RuleTest,
+    ScoringEditor,
 };
 use reqwest::{Client, StatusCode};
 use std::time::Duration;
@@ -40,12 +41,43 @@ async fn save_draft(
         .unwrap()
 }
 
+async fn backtest_progress(app: &TestApp, admin: &Client, id: i64) -> reqwest::Response {
+    app.call(
+        admin,
+        "/api/scoring/backtest-progress",
+        &[("id", &id.to_string())],
+    )
+    .await
+}
+
+/// Starts a backtest, polls its progress until it is done (bounded), and checks the count
+/// only grows and ends at every closed lead.
 async fn backtest(app: &TestApp, admin: &Client, draft: &RuleSetDraft) -> Backtest {
     let response = app
         .call_with(admin, "/api/scoring/backtest", "draft", draft)
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    let started: BacktestProgress = response.json().await.unwrap();
+    let closed = count(app, "SELECT COUNT(*) FROM leads WHERE status <> 'open'").await;
+    assert_eq!((started.done, started.total), (0, closed));
+    let mut seen = vec![started.done];
+    let finished = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let response = backtest_progress(app, admin, started.id).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let progress: BacktestProgress = response.json().await.unwrap();
+            seen.push(progress.done);
+            if progress.finished() {
+                return progress;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the backtest finishes");
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!((finished.done, finished.error), (closed, None));
+    finished.result.expect("a finished backtest has its result")
 }
 
 async fn publish(app: &TestApp, admin: &Client, revision: i64) -> reqwest::Response {
@@ -452,4 +484,42 @@ async fn a_missed_daily_run_rescores_every_open_lead_when_the_server_starts() {
         .await,
         0
     );
+}
+
+#[tokio::test]
+async fn a_backtest_cut_off_by_a_restart_says_so_and_an_unknown_one_is_not_found() {
+    let app = TestApp::spawn().await;
+    let admin = app.signed_in("admin@example.com").await;
+    let admin_id = count(
+        &app,
+        "SELECT id FROM users WHERE email = 'admin@example.com'",
+    )
+    .await;
+    // A run the server was in the middle of when it stopped.
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO scoring_backtests (started_by, started_at, done, total) \
+         VALUES (?, '2026-12-06T08:00:00+00:00', 2000, 9000) RETURNING id",
+    )
+    .bind(admin_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let interrupted = leadflow::scoring::db::interrupt_unfinished_backtests(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(interrupted, 1);
+    let response = backtest_progress(&app, &admin, id).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let progress: BacktestProgress = response.json().await.unwrap();
+    assert!(progress.finished());
+    assert_eq!(
+        (progress.done, progress.total, progress.result),
+        (2000, 9000, None)
+    );
+    assert_eq!(
+        progress.error.as_deref(),
+        Some("The server restarted during the backtest: run it again.")
+    );
+    let response = backtest_progress(&app, &admin, id + 1).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
