@@ -136,7 +136,7 @@ const NAV_ITEMS: [(&str, &str); 9] = [
 /// to the login page (a 302 when rendered on the server: the user resource blocks the stream).
 #[component]
 fn SignedInLayout() -> impl IntoView {
-    let user = crate::ui::fetched_blocking(|| (), |_| me());
+    let user = crate::ui::Fetched::new_with_options(|| (), |_| me(), true);
     provide_context(SignedInUser(user));
     let menu_open = RwSignal::new(false);
     view! {

@@ -14,7 +14,7 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let result = Signal::derive(move || login.value().get());
     // Blocking: the page is sent with its demo accounts, never grows under a first paint.
-    let demo = crate::ui::fetched_blocking(|| (), |_| demo_credentials());
+    let demo = crate::ui::Fetched::new_with_options(|| (), |_| demo_credentials(), true);
     view! {
         <Title text="Sign in" />
         <main class="standalone-page" id="main">

@@ -31,7 +31,8 @@ impl<T: DeserializeOwned> Decoder<T> for JsonBytesCodec {
 /// A resource loaded with a server function (or several), its value sent as JSON.
 pub type Fetched<T> = Resource<T, JsonBytesCodec>;
 
-/// `Resource::new` with this module's codec: reloads when `source` changes.
+/// `Resource::new` with this module's codec: reloads when `source` changes. (A blocking one,
+/// which the page's response waits for, is `Fetched::new_with_options(source, fetcher, true)`.)
 #[track_caller]
 pub fn fetched<T, S, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
@@ -43,20 +44,6 @@ where
     Fut: Future<Output = T> + Send + 'static,
 {
     Resource::new_with_options(source, fetcher, false)
-}
-
-/// `Resource::new_blocking` with this module's codec: the page's response waits for it.
-#[track_caller]
-pub fn fetched_blocking<T, S, Fut>(
-    source: impl Fn() -> S + Send + Sync + 'static,
-    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> Fetched<T>
-where
-    T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    S: Send + Sync + Clone + PartialEq + 'static,
-    Fut: Future<Output = T> + Send + 'static,
-{
-    Resource::new_with_options(source, fetcher, true)
 }
 
 #[cfg(test)]

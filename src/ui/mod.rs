@@ -12,7 +12,7 @@ pub mod tabs;
 mod toast;
 
 pub use download::CsvDownload;
-pub use fetched::{Fetched, fetched, fetched_blocking};
+pub use fetched::{Fetched, fetched};
 pub use field::{FieldError, FormAlert};
 pub use history::History;
 pub use progress::{ProgressMeter, ticker};

@@ -47,6 +47,19 @@ async fn board(app: &TestApp, client: &Client) -> Board {
     response.json().await.unwrap()
 }
 
+async fn process_board(app: &TestApp, client: &Client, process: i64) -> Board {
+    let process = process.to_string();
+    let response = app
+        .call(
+            client,
+            "/api/pipeline/board",
+            &[("query[process]", &process)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
 /// The board's stage columns: name, count — and the count recounted in SQL.
 async fn stage_columns(app: &TestApp, client: &Client) -> Vec<(String, i64, i64)> {
     let mut columns = Vec::new();
@@ -537,15 +550,7 @@ async fn the_board_the_list_and_the_funnel_show_one_process_at_a_time() {
     let app = TestApp::spawn().await;
     let manager = app.signed_in("manager@example.com").await;
     let partner = scalar(&app, "SELECT id FROM processes WHERE name = 'Partner deal'").await;
-    let response = app
-        .call(
-            &manager,
-            "/api/pipeline/board",
-            &[("query[process]", &partner.to_string())],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let board: Board = response.json().await.unwrap();
+    let board = process_board(&app, &manager, partner).await;
     let mut stages = Vec::new();
     for column in &board.columns {
         let ColumnKind::Stage(id) = column.kind else {
@@ -663,15 +668,8 @@ async fn the_boards_won_and_lost_columns_count_the_process_it_shows() {
         columns(board(&app, &manager).await),
         (closed(default, "won").await, closed(default, "lost").await)
     );
-    let response = app
-        .call(
-            &manager,
-            "/api/pipeline/board",
-            &[("query[process]", &partner.to_string())],
-        )
-        .await;
     assert_eq!(
-        columns(response.json().await.unwrap()),
+        columns(process_board(&app, &manager, partner).await),
         (closed(partner, "won").await, closed(partner, "lost").await)
     );
     assert_eq!(closed(partner, "won").await, 1);
