@@ -57,6 +57,8 @@ test("every page has no axe-core violations and touch targets of at least 44 px"
 
 test("on a phone every list shows its records first, its filters behind a button that counts them", async ({ page, isMobile }) => {
   test.skip(!isMobile, "the filters fold on phones only");
+  // Eight page loads: more than the default 30 s on a slow machine.
+  test.setTimeout(90_000);
   await signIn(page, "rep@example.com");
   for (const path of ["/leads", "/opportunities", "/accounts", "/contacts", "/pipeline", "/dashboard", "/activities/all"]) {
     await gotoHydrated(page, path);
