@@ -24,6 +24,7 @@ const COLUMNS: [(ActivitySort, &str); 4] = [
 
 #[component]
 pub fn ActivityListPage() -> impl IntoView {
+    crate::ui::list::provide_filters_open();
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<ActivityQuery>(search)));
     let page = crate::ui::fetched(move || query.get(), list_activities);

@@ -557,6 +557,7 @@ const HEADERS: [(DirectorySort, &str); 3] = [
 /// The account or contact list page.
 #[component]
 pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
+    crate::ui::list::provide_filters_open();
     let location = use_location();
     let query = Memo::new(move |_| {
         location

@@ -20,6 +20,7 @@ use leptos_router::hooks::use_location;
 
 #[component]
 pub fn LeadsPage() -> impl IntoView {
+    crate::ui::list::provide_filters_open();
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<LeadQuery>(search)));
     let selection = RowSelection::following(query);

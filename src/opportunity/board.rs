@@ -137,6 +137,7 @@ pub(crate) fn usd(minor: i64) -> String {
 
 #[component]
 pub fn PipelinePage() -> impl IntoView {
+    crate::ui::list::provide_filters_open();
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<BoardQuery>(search)));
     let board = crate::ui::fetched(move || query.get(), super::api::pipeline_board);

@@ -254,6 +254,7 @@ const COLUMNS: [(OpportunitySort, &str); 8] = [
 
 #[component]
 pub fn OpportunitiesPage() -> impl IntoView {
+    crate::ui::list::provide_filters_open();
     let location = use_location();
     let query = Memo::new(move |_| {
         location
