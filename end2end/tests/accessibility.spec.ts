@@ -72,6 +72,12 @@ test("on a phone every list shows its records first, its filters behind a button
   await toggle.click();
   await expect(toggle).toHaveAttribute("aria-expanded", "true");
   await expect(page.getByLabel("Rating")).toHaveValue("hot");
+  // Open filters stay open while the list reloads (here for another view).
+  await page.getByRole("navigation", { name: "Lead views" }).getByRole("link", { name: "All open leads" }).click();
+  await expect(page).toHaveURL(/view=all-open/);
+  await expect(page.getByRole("link", { name: "All open leads" })).toHaveAttribute("aria-current", "page");
+  await expect(toggle).toHaveAttribute("aria-expanded", "true");
+  await expect(page.getByRole("search")).toBeVisible();
 });
 
 test("on a desktop the sidebar's background runs the full height of a long page", async ({ page, isMobile }) => {

@@ -1115,14 +1115,14 @@ pub async fn board(
     use super::board::{BoardCard, BoardColumn, ColumnKind, weighted_minor};
     // Without a chosen process the board shows the default one, Won and Lost included.
     let query = &super::board::BoardQuery {
-        process: match query.process {
-            Some(id) => Some(id),
-            None => Some(
+        process: Some(match query.process {
+            Some(id) => id,
+            None => {
                 sqlx::query_scalar("SELECT id FROM processes WHERE is_default = 1")
                     .fetch_one(pool)
-                    .await?,
-            ),
-        },
+                    .await?
+            }
+        }),
         ..query.clone()
     };
     let stages = opportunity_stages(pool, query.process).await?;

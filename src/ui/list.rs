@@ -190,8 +190,7 @@ pub fn FilterFold(
         n => format!("Filters ({n} active)"),
     };
     view! {
-        // Applying the filters folds them again: the records they chose come first.
-        <div class="filter-fold" class:open=move || open.get() on:submit=move |_| open.set(false)>
+        <div class="filter-fold" class:open=move || open.get()>
             <button
                 type="button"
                 class="button secondary filters-toggle"
