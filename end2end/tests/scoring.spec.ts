@@ -8,6 +8,9 @@ test("a rep sorts My open leads by score, opens the top one and reads its breakd
   } else {
     await gotoHydrated(page, "/leads?view=my-open");
     await page.getByRole("link", { name: "Score" }).click();
+    // The URL changes at the click, the rows when the sorted page arrives: the header says
+    // "descending" only once it has, as it is drawn with them.
+    await expect(page.getByRole("columnheader", { name: /^Score/ })).toHaveAttribute("aria-sort", "descending");
   }
   await expect(page).toHaveURL(/sort=score&dir=desc/);
   const scores = page.locator('td[data-label="Score"]');
