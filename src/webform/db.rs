@@ -7,6 +7,7 @@ use super::{
     OwnerChoice, SubmissionLog, SubmissionOutcome, SubmissionRow, WebFormConfig, WebFormSummary,
     WebOrigin,
 };
+use crate::activity::db::NewActivity;
 use crate::activity::rules::ValidActivity;
 use crate::activity::{ActivityKind, RecordType};
 use crate::auth::User;
@@ -650,12 +651,19 @@ async fn accept_in(
             due_date: None,
             ..follow_up(String::new())
         };
-        crate::activity::db::insert(&mut *tx, kind, id, &note, false, &who).await?;
         let task = follow_up(format!(
             "Follow up: web form submission ({})",
             form.config.name
         ));
-        crate::activity::db::insert(&mut *tx, kind, id, &task, false, &who).await?;
+        // One statement for both, so a matched lead is scored once with them.
+        let activities = [&note, &task].map(|activity| NewActivity {
+            regarding: kind,
+            record_id: id,
+            activity,
+            done: false,
+            who: &who,
+        });
+        crate::activity::db::insert_many(&mut *tx, &activities).await?;
         let (lead, contact) = match kind {
             RecordType::Lead => (Some(id), None),
             _ => (None, Some(id)),
