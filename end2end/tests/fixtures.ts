@@ -123,3 +123,14 @@ export async function newOpportunity(page: Page, topic: string) {
   await expect(page).toHaveURL(/\/opportunities\/\d+$/);
   await expect(page.getByText("Open · Develop")).toBeVisible();
 }
+
+/** Ticks a checkbox step of the stage bar and waits until the saved tick comes back in the
+ * steps' count (the record reloads after the save): acting before that acts on a record
+ * that is about to be replaced. */
+export async function tickStep(page: Page, stage: string, step: string) {
+  const title = page.getByRole("heading", { name: new RegExp(`^${stage} steps · \\d+ of \\d+ done$`) });
+  const done = Number((await title.textContent())?.match(/· (\d+) of/)?.[1]);
+  await page.getByRole("checkbox", { name: step }).check();
+  await expect(title).toHaveText(new RegExp(`· ${done + 1} of \\d+ done$`));
+  await expect(page.getByRole("checkbox", { name: step })).toBeChecked();
+}

@@ -1,4 +1,4 @@
-import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, newOpportunity, openFilters } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, newOpportunity, openFilters, tickStep } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 /** The History tab's table (the tab shows again after each reload of the record). */
@@ -34,13 +34,9 @@ test("advance through every stage, close as won, reopen, close as lost to a comp
   await expect(page.getByText("50% · Best case (from the stage)")).toBeVisible();
 
   // Propose's required steps are checkboxes.
-  for (const step of ["Develop proposal", "Present proposal"]) {
-    await page.getByRole("checkbox", { name: step }).check();
-    await expect(page.getByRole("checkbox", { name: step })).toBeChecked();
-  }
+  for (const step of ["Develop proposal", "Present proposal"]) await tickStep(page, "Propose", step);
   await nextStage(page, "Close");
-  await page.getByRole("checkbox", { name: "Complete final proposal" }).check();
-  await expect(page.getByRole("checkbox", { name: "Complete final proposal" })).toBeChecked();
+  await tickStep(page, "Close", "Complete final proposal");
 
   await page.getByRole("button", { name: "Close as Won" }).click();
   const won = page.getByRole("dialog", { name: "Close as won" });

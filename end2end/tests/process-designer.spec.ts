@@ -1,4 +1,4 @@
-import { test, expect, gotoHydrated, expectAccessible, signIn, smallTouchTargets, newOpportunity } from "./fixtures";
+import { test, expect, gotoHydrated, expectAccessible, signIn, smallTouchTargets, newOpportunity, tickStep } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 // This spec changes the default sales process every other spec walks through, so it runs in
@@ -39,10 +39,7 @@ test("an admin adds a required step and a stage, and archives the stage choosing
   await expect(page.getByRole("status")).toContainText("Opportunity saved.");
   await page.getByRole("button", { name: "Next Stage" }).click();
   await expect(page.getByText("Open · Propose")).toBeVisible();
-  for (const name of ["Develop proposal", "Present proposal"]) {
-    await page.getByRole("checkbox", { name }).check();
-    await expect(page.getByRole("checkbox", { name })).toBeChecked();
-  }
+  for (const name of ["Develop proposal", "Present proposal"]) await tickStep(page, "Propose", name);
 
   // From the stage bar to the editor: Propose gets a required step with guidance.
   await openEditor(page, isMobile);
