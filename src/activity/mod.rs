@@ -35,9 +35,15 @@ option_set!(
 );
 
 impl RecordType {
-    /// The page of a record of this kind.
+    /// The page of a record of this kind (its section's address, as the router names it).
     pub fn url(self, id: i64) -> String {
-        format!("/{}s/{id}", self.code())
+        let section = match self {
+            RecordType::Lead => "leads",
+            RecordType::Opportunity => "opportunities",
+            RecordType::Account => "accounts",
+            RecordType::Contact => "contacts",
+        };
+        format!("/{section}/{id}")
     }
 }
 

@@ -189,6 +189,15 @@ mod tests {
     use super::*;
     use crate::activity::RecordType;
 
+    #[test]
+    fn each_kind_of_record_links_to_its_section() {
+        // The router's record pages (app.rs): /leads/:id, /opportunities/:id, ...
+        assert_eq!(RecordType::Lead.url(3), "/leads/3");
+        assert_eq!(RecordType::Opportunity.url(141), "/opportunities/141");
+        assert_eq!(RecordType::Account.url(7), "/accounts/7");
+        assert_eq!(RecordType::Contact.url(12), "/contacts/12");
+    }
+
     fn input(kind: &str, subject: &str) -> ActivityInput {
         ActivityInput {
             kind: kind.into(),

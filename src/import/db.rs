@@ -13,7 +13,8 @@ use super::linked_rows::{
 use super::mapping::{fields_of, suggest};
 use super::records::{
     OpportunityBefore, Process, References, Resolved, StoredRecord, detect_entity, merge_fields,
-    record_type, run_order, set_source, stored_account, stored_contact, stored_opportunity, table,
+    record_kind, record_type, run_order, set_source, stored_account, stored_contact,
+    stored_opportunity, table,
 };
 use super::rows::{Action, LeadRow, Match, RowProblems, action, lead_row, merge};
 use super::stored_file::{FileRows, shape_of, store};
@@ -1653,12 +1654,7 @@ impl Plan<'_> {
         let Some((entity, found)) = candidates.first().copied() else {
             return Ok(Err(missing("what", "record", "")));
         };
-        let regarding = match entity {
-            ImportEntity::Opportunities => RecordType::Opportunity,
-            ImportEntity::Contacts => RecordType::Contact,
-            ImportEntity::Leads => RecordType::Lead,
-            _ => RecordType::Account,
-        };
+        let regarding = record_kind(entity).unwrap_or(RecordType::Account);
         let record_id = match found {
             Resolved::Record(id) => Some(id),
             _ => None,
@@ -2636,10 +2632,9 @@ async fn title_of(
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    let url = match entity {
-        ImportEntity::Activities => String::new(),
-        _ => format!("/{}s/{id}", record_type(entity)),
-    };
+    let url = record_kind(entity)
+        .map(|kind| kind.url(id))
+        .unwrap_or_default();
     Ok((title, url))
 }
 

@@ -36,6 +36,19 @@ pub fn record_type(entity: ImportEntity) -> &'static str {
     }
 }
 
+/// The kind of record an import of `entity` writes, as activities and timelines name it
+/// (`None` for activities, which are not records of their own).
+pub fn record_kind(entity: ImportEntity) -> Option<crate::activity::RecordType> {
+    use crate::activity::RecordType;
+    match entity {
+        ImportEntity::Leads => Some(RecordType::Lead),
+        ImportEntity::Accounts => Some(RecordType::Account),
+        ImportEntity::Contacts => Some(RecordType::Contact),
+        ImportEntity::Opportunities => Some(RecordType::Opportunity),
+        ImportEntity::Activities => None,
+    }
+}
+
 /// The record a reference in Leadflow's own export names: its id, alone or typed as the
 /// export writes a reference that could be of two kinds ("lead:12", "account:5"); a typed
 /// reference to another kind names no record of this one.
@@ -593,6 +606,19 @@ pub async fn set_source(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_imported_record_links_to_its_own_page() {
+        let page = |entity| record_kind(entity).map(|kind| kind.url(5));
+        assert_eq!(page(ImportEntity::Leads).as_deref(), Some("/leads/5"));
+        assert_eq!(
+            page(ImportEntity::Opportunities).as_deref(),
+            Some("/opportunities/5")
+        );
+        assert_eq!(page(ImportEntity::Accounts).as_deref(), Some("/accounts/5"));
+        assert_eq!(page(ImportEntity::Contacts).as_deref(), Some("/contacts/5"));
+        assert_eq!(page(ImportEntity::Activities), None);
+    }
 
     #[test]
     fn leadflow_references_name_their_kind_when_they_could_be_two() {
