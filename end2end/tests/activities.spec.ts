@@ -36,6 +36,16 @@ test("the activity list filters by type in the URL and exports exactly its view"
   expect(new Set(rows.map((row) => row[header.indexOf("Activity type")]))).toEqual(new Set(["Phone call"]));
 });
 
+test("an activity about an opportunity links to that opportunity's page", async ({ page }) => {
+  await signIn(page, "manager@example.com");
+  await gotoHydrated(page, "/activities/all?view=all");
+  const link = page.getByRole("link", { name: /^Opportunity: / }).first();
+  const topic = (await link.textContent())!.replace(/^Opportunity: /, "");
+  await link.click();
+  await expect(page).toHaveURL(/\/opportunities\/\d+$/);
+  await expect(page.getByRole("heading", { name: topic, level: 1 })).toBeVisible();
+});
+
 /** The records of a CSV file (quoted values may hold commas, quotes and line breaks). */
 function csvRecords(text: string): string[][] {
   const records: string[][] = [];
