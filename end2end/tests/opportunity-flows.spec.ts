@@ -69,6 +69,42 @@ test("advance through every stage, close as won, reopen, close as lost to a comp
   await expect(timeline).toContainText("Stage changed: Propose → Close");
 });
 
+test("steps ticked while the record reloads, again and again on a slow network, are all saved", async ({ page }, testInfo) => {
+  const topic = `Slow ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await newOpportunity(page, topic);
+  await page.getByRole("textbox", { name: "Customer need", exact: true }).fill("Coffee");
+  await page.getByRole("textbox", { name: "Proposed solution", exact: true }).fill("Machines");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("Opportunity saved.");
+  await nextStage(page, "Propose");
+
+  // From here the record and its timeline take 800 ms to arrive, as on a show floor's network.
+  const record = /\/api\/opportunities\/get/;
+  await page.route(/\/api\/(opportunities\/get|activities\/timeline)/, async (route) => {
+    await new Promise((arrived) => setTimeout(arrived, 800));
+    await route.continue();
+  });
+  const tick = (step: string) => page.getByRole("checkbox", { name: step }).check();
+  let reload = page.waitForRequest(record);
+  await tick("Develop proposal");
+  const first = await reload;
+  // The second tick's save asks for the record again while the first reload is on its way.
+  reload = page.waitForRequest(record);
+  await tick("Present proposal");
+  await reload;
+  // The first reload arrives and the record is rebuilt, waiting for the second: what is on
+  // screen now is the record being replaced. A tick on it used to read a disposed value,
+  // and the page died.
+  await first.response();
+  await tick("Identify sales team");
+  await expect(page.getByRole("heading", { name: /^Propose steps · 3 of \d+ done$/ })).toBeVisible();
+  for (const step of ["Develop proposal", "Present proposal", "Identify sales team"]) {
+    await expect(page.getByRole("checkbox", { name: step })).toBeChecked();
+  }
+  await nextStage(page, "Close");
+});
+
 test("move a card on the board and see the column totals change", async ({ page, isMobile }, testInfo) => {
   const topic = `Board ${testInfo.project.name} ${Date.now()}`;
   await signIn(page, "rep@example.com");

@@ -107,7 +107,7 @@ pub fn AccountPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the account…"</p> }>
             {move || Suspend::new(async move {
                 match account.await {
-                    Ok(summary) => view! { <AccountRecord summary actions reload=Callback::new(move |()| account.refetch()) /> }.into_any(),
+                    Ok(summary) => crate::ui::shown(|| view! { <AccountRecord summary actions reload=Callback::new(move |()| account.refetch()) /> }).into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}

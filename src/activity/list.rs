@@ -52,7 +52,7 @@ pub fn ActivityListPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(result) => view! { <ActivityTable result query=query.get_untracked() /> }.into_any(),
+                        Ok(result) => crate::ui::shown(|| view! { <ActivityTable result query=query.get_untracked() /> }).into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}

@@ -33,7 +33,7 @@ pub fn MyActivitiesPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading your activities…"</p> }>
                 {move || Suspend::new(async move {
                     match mine.await {
-                        Ok(mine) => view! { <Lists mine done /> }.into_any(),
+                        Ok(mine) => crate::ui::shown(|| view! { <Lists mine done /> }).into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}

@@ -86,7 +86,7 @@ pub fn Timeline(state: TimelineState, record_id: i64) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading the timeline…"</p> }>
                 {move || Suspend::new(async move {
                     match state.page.await {
-                        Ok(page) => view! { <Entries page state record_id /> }.into_any(),
+                        Ok(page) => crate::ui::shown(|| view! { <Entries page state record_id /> }).into_any(),
                         Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}

@@ -154,11 +154,11 @@ fn UserAdmin(
             <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
                     match users.await {
-                        Ok(list) => view! {
+                        Ok(list) => crate::ui::shown(|| view! {
                             <ul class="user-list">
                                 {list.into_iter().map(|user| view! { <UserRow user update reset /> }).collect_view()}
                             </ul>
-                        }.into_any(),
+                        }).into_any(),
                         Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}

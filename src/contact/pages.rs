@@ -95,7 +95,7 @@ pub fn ContactPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the contact…"</p> }>
             {move || Suspend::new(async move {
                 match contact.await {
-                    Ok(summary) => view! { <ContactRecord summary actions reload=Callback::new(move |()| contact.refetch()) /> }.into_any(),
+                    Ok(summary) => crate::ui::shown(|| view! { <ContactRecord summary actions reload=Callback::new(move |()| contact.refetch()) /> }).into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}

@@ -55,14 +55,14 @@ pub fn DashboardPage() -> impl IntoView {
                     let manager = user.await.is_ok_and(|u| u.role.includes(Role::Manager));
                     let result = figures.await;
                     let error = result.as_ref().err().cloned();
-                    view! {
+                    crate::ui::shown(|| view! {
                         <DashboardFilters query=query.get_untracked() owners processes manager error />
                         {match result {
                             Ok(figures) => view! { <Figures figures=Arc::new(figures) tables /> }.into_any(),
                             Err(AppError::Validation(_)) => ().into_any(),
                             Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                         }}
-                    }
+                    })
                 })}
             </Transition>
         </section>

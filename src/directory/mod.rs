@@ -595,7 +595,7 @@ pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(result) => view! { <DirectoryTable kind result query=query.get_untracked() selection /> }.into_any(),
+                        Ok(result) => crate::ui::shown(|| view! { <DirectoryTable kind result query=query.get_untracked() selection /> }).into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}

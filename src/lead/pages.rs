@@ -64,7 +64,7 @@ pub fn LeadsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading leads…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(result) => view! { <LeadTable result query=query.get_untracked() selection /> }.into_any(),
+                        Ok(result) => crate::ui::shown(|| view! { <LeadTable result query=query.get_untracked() selection /> }).into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}

@@ -39,7 +39,7 @@ pub fn LeadRecordPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let owners = owners.await.unwrap_or_default();
                 match lead.await {
-                    Ok(detail) => view! { <LeadRecord detail owners actions /> }.into_any(),
+                    Ok(detail) => crate::ui::shown(|| view! { <LeadRecord detail owners actions /> }).into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}

@@ -206,7 +206,7 @@ pub fn ListPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the list…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(detail) => view! { <ListView detail actions others /> }.into_any(),
+                    Ok(detail) => crate::ui::shown(|| view! { <ListView detail actions others /> }).into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}

@@ -191,7 +191,7 @@ pub fn PipelinePage() -> impl IntoView {
                     match board.await {
                         Ok(board) => {
                             let query = query.get_untracked();
-                            view! { <BoardColumns board move_card query /> }.into_any()
+                            crate::ui::shown(|| view! { <BoardColumns board move_card query /> }).into_any()
                         }
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }

@@ -294,10 +294,10 @@ pub fn OpportunitiesPage() -> impl IntoView {
                     match page.await {
                         Ok(result) => {
                             let query = query.get_untracked();
-                            view! {
+                            crate::ui::shown(|| view! {
                                 <OpportunityFilters query=query.clone() owners processes stages=result.stages.clone() lost_reasons=result.lost_reasons.clone() />
                                 <OpportunityTable result query />
-                            }
+                            })
                             .into_any()
                         }
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),

@@ -189,7 +189,7 @@ pub fn OpportunityPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the opportunity…"</p> }>
             {move || Suspend::new(async move {
                 match opportunity.await {
-                    Ok(summary) => view! { <OpportunityRecord summary actions /> }.into_any(),
+                    Ok(summary) => crate::ui::shown(|| view! { <OpportunityRecord summary actions /> }).into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}

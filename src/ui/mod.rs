@@ -8,6 +8,7 @@ mod history;
 pub mod inputs;
 pub mod list;
 mod progress;
+mod shown;
 pub mod tabs;
 mod toast;
 
@@ -16,6 +17,7 @@ pub use fetched::{Fetched, fetched};
 pub use field::{FieldError, FormAlert};
 pub use history::History;
 pub use progress::{ProgressMeter, ticker};
+pub use shown::shown;
 pub use toast::{Toasts, provide_toasts, use_toasts};
 
 use leptos::prelude::*;
