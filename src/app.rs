@@ -12,7 +12,7 @@ use crate::import::pages::RunningImportBar;
 use crate::lead::pages::{LeadsPage, NewLeadPage};
 use crate::lead::record::LeadRecordPage;
 use crate::opportunity::pages::OpportunityPage;
-use crate::ui::{ErrorPage, NotFound, Toasts, provide_toasts};
+use crate::ui::{ErrorPage, NotFound, Toasts};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes};
@@ -69,7 +69,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_toasts();
     view! {
         <Title formatter=|page: String| format!("{page} · Leadflow") />
         <Router>

@@ -47,6 +47,8 @@ pub fn hydrate() {
             .expect("the page has a body");
         let app = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
         app.forget();
+        ui::show_carried_over();
+        ui::enhance::install();
         let _ = body.set_attribute("data-hydrated", "true");
     });
 }

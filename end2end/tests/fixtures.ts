@@ -78,6 +78,17 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/leads$/);
   await expect(page.getByRole("heading", { name: "Leads", level: 1 })).toBeVisible();
+  // Signing in loads the leads page anew: its controls answer once it is hydrated.
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Runs `action`, which makes the page load again (a form the server answers by rendering
+ * the page anew), and waits until the new page is hydrated. */
+export async function afterReload(page: Page, action: () => Promise<void>) {
+  const navigated = page.waitForEvent("framenavigated", { predicate: (frame) => frame === page.mainFrame() });
+  await action();
+  await navigated;
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }
 
 /** On a phone the navigation sits behind the Menu button. */

@@ -4,15 +4,15 @@ use super::api::{CreateUser, Login, ResetPassword, UpdateUser, demo_credentials,
 use super::{Role, User};
 use crate::app::use_signed_in_user;
 use crate::error::AppError;
-use crate::ui::{ErrorPage, FieldError, FormAlert, use_toasts};
-use leptos::html::Form;
+use crate::ui::ErrorPage;
+use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = ServerAction::<Login>::new();
-    let result = Signal::derive(move || login.value().get());
+    let action = <Login as ServerFn>::PATH;
     // Blocking: the page is sent with its demo accounts, never grows under a first paint.
     let demo = crate::ui::Fetched::new_with_options(|| (), |_| demo_credentials(), true);
     view! {
@@ -21,7 +21,8 @@ pub fn LoginPage() -> impl IntoView {
             <div class="card login-card">
                 <h1 class="brand-large">"Leadflow"</h1>
                 <p class="muted">"Sign in to your sales workspace."</p>
-                <ActionForm action=login>
+                // Sent by `ui::enhance`: a redirect to the leads, or the error in the form.
+                <ServerForm action>
                     <div class="field">
                         <label for="login-email">"Email"</label>
                         <input id="login-email" type="email" name="email" autocomplete="username" required />
@@ -30,11 +31,9 @@ pub fn LoginPage() -> impl IntoView {
                         <label for="login-password">"Password"</label>
                         <input id="login-password" type="password" name="password" autocomplete="current-password" required />
                     </div>
-                    <FormAlert result />
-                    <button type="submit" class="button primary wide" disabled=move || login.pending().get()>
-                        {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                </ActionForm>
+                    <FormMessage />
+                    <button type="submit" class="button primary wide">"Sign in"</button>
+                </ServerForm>
                 <Suspense>
                     {move || Suspend::new(async move {
                         let credentials = demo.await.unwrap_or_default();
@@ -63,16 +62,12 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+/// The admin's Users page, rendered on the server; its forms are sent in place by
+/// `ui::enhance`, and each success loads the page again with the change.
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let user = use_signed_in_user();
-    let create = ServerAction::<CreateUser>::new();
-    let update = ServerAction::<UpdateUser>::new();
-    let reset = ServerAction::<ResetPassword>::new();
-    let users = crate::ui::fetched(
-        move || (create.version().get(), update.version().get()),
-        |_| list_users(),
-    );
+    let users = crate::ui::fetched(|| (), |_| list_users());
     view! {
         <Title text="Users" />
         <section class="page">
@@ -80,7 +75,7 @@ pub fn UsersPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     if user.await.is_ok_and(|user| user.role.includes(Role::Admin)) {
-                        view! { <UserAdmin create update reset users /> }.into_any()
+                        view! { <UserAdmin users=users.await /> }.into_any()
                     } else {
                         view! { <ErrorPage message=AppError::Forbidden.to_string() /> }.into_any()
                     }
@@ -91,47 +86,21 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserAdmin(
-    create: ServerAction<CreateUser>,
-    update: ServerAction<UpdateUser>,
-    reset: ServerAction<ResetPassword>,
-    users: crate::ui::Fetched<Result<Vec<User>, AppError>>,
-) -> impl IntoView {
-    let toasts = use_toasts();
-    let form_ref = NodeRef::<Form>::new();
-    let create_result = Signal::derive(move || create.value().get());
-    Effect::new(move |_| {
-        if let Some(Ok(user)) = create.value().get() {
-            toasts.show(format!("Created {}.", user.name));
-            if let Some(form) = form_ref.get() {
-                form.reset();
-            }
-        }
-    });
-    Effect::new(move |_| match update.value().get() {
-        Some(Ok(())) => toasts.show("User updated."),
-        Some(Err(error)) => toasts.show(error.to_string()),
-        None => {}
-    });
-    Effect::new(move |_| match reset.value().get() {
-        Some(Ok(())) => toasts.show("Password changed. The user's sessions have ended."),
-        Some(Err(error)) => toasts.show(error.to_string()),
-        None => {}
-    });
+fn UserAdmin(users: Result<Vec<User>, AppError>) -> impl IntoView {
     view! {
         <div class="card">
             <h2>"Add a user"</h2>
-            <ActionForm action=create node_ref=form_ref>
+            <ServerForm action={<CreateUser as ServerFn>::PATH} done="Created {name}." reload=true>
                 <div class="form-grid">
                     <div class="field">
                         <label for="user-name">"Name"</label>
                         <input id="user-name" name="name" required aria-describedby="user-name-error" />
-                        <FieldError result=create_result field="name" id="user-name-error" />
+                        <FieldMessage field="name" id="user-name-error" />
                     </div>
                     <div class="field">
                         <label for="user-email">"Email"</label>
                         <input id="user-email" name="email" type="email" required aria-describedby="user-email-error" />
-                        <FieldError result=create_result field="email" id="user-email-error" />
+                        <FieldMessage field="email" id="user-email-error" />
                     </div>
                     <div class="field">
                         <label for="user-role">"Role"</label>
@@ -142,37 +111,30 @@ fn UserAdmin(
                     <div class="field">
                         <label for="user-password">"Initial password"</label>
                         <input id="user-password" name="password" type="password" autocomplete="new-password" required aria-describedby="user-password-error" />
-                        <FieldError result=create_result field="password" id="user-password-error" />
+                        <FieldMessage field="password" id="user-password-error" />
                     </div>
                 </div>
-                <FormAlert result=create_result />
+                <FormMessage />
                 <button type="submit" class="button primary">"Add user"</button>
-            </ActionForm>
+            </ServerForm>
         </div>
         <div class="card">
             <h2>"Everyone"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
-                {move || Suspend::new(async move {
-                    match users.await {
-                        Ok(list) => crate::ui::shown(|| view! {
-                            <ul class="user-list">
-                                {list.into_iter().map(|user| view! { <UserRow user update reset /> }).collect_view()}
-                            </ul>
-                        }).into_any(),
-                        Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {match users {
+                Ok(list) => view! {
+                    <ul class="user-list">
+                        {list.into_iter().map(|user| view! { <UserRow user /> }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
+            }}
         </div>
     }
 }
 
+/// A user's role (sent as soon as it is chosen), activation and password reset.
 #[component]
-fn UserRow(
-    user: User,
-    update: ServerAction<UpdateUser>,
-    reset: ServerAction<ResetPassword>,
-) -> impl IntoView {
+fn UserRow(user: User) -> impl IntoView {
     let User {
         id,
         name,
@@ -181,49 +143,53 @@ fn UserRow(
         active,
         version,
     } = user;
+    let update = <UpdateUser as ServerFn>::PATH;
+    let toggle = if active {
+        format!("Deactivate {name}")
+    } else {
+        format!("Activate {name}")
+    };
     let role_label = format!("Role of {name}");
     let password_label = format!("New password for {name}");
-    let password = RwSignal::new(String::new());
     view! {
         <li class="user-row" class:inactive=!active>
             <div class="user-row-who">
-                <strong>{name.clone()}</strong>
+                <strong>{name}</strong>
                 <span class="muted">{email}</span>
                 {(!active).then(|| view! { <span class="badge">"Deactivated"</span> })}
             </div>
             <div class="user-row-actions">
-                <select
-                    aria-label=role_label
-                    on:change=move |ev| {
-                        if let Some(role) = Role::from_code(&event_target_value(&ev)) {
-                            update.dispatch(UpdateUser { id, role, active, version });
-                        }
-                    }
-                >
-                    {Role::ALL.iter().map(|r| view! { <option value=r.code() selected=*r == role>{r.label()}</option> }).collect_view()}
-                </select>
-                <button
-                    type="button"
-                    class="button secondary"
-                    on:click=move |_| { update.dispatch(UpdateUser { id, role, active: !active, version }); }
-                >
-                    {if active { format!("Deactivate {name}") } else { format!("Activate {name}") }}
-                </button>
-                <form on:submit=move |ev| {
-                    ev.prevent_default();
-                    reset.dispatch(ResetPassword { id, password: password.get() });
-                    password.set(String::new());
-                }>
+                <ServerForm action=update done="User updated." reload=true>
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="active" value=active.to_string() />
+                    <input type="hidden" name="version" value=version />
+                    <select name="role" aria-label=role_label data-submit-on-change="">
+                        {Role::ALL.iter().map(|r| view! { <option value=r.code() selected=*r == role>{r.label()}</option> }).collect_view()}
+                    </select>
+                    <FieldMessage field="role" />
+                    <FormMessage />
+                </ServerForm>
+                <ServerForm action=update done="User updated." reload=true>
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="role" value=role.code() />
+                    <input type="hidden" name="active" value=(!active).to_string() />
+                    <input type="hidden" name="version" value=version />
+                    <button type="submit" class="button secondary">{toggle}</button>
+                    <FormMessage />
+                </ServerForm>
+                <ServerForm action={<ResetPassword as ServerFn>::PATH} done="Password changed. The user's sessions have ended.">
+                    <input type="hidden" name="id" value=id />
                     <input
                         type="password"
+                        name="password"
                         autocomplete="new-password"
                         aria-label=password_label
                         placeholder="New password"
-                        prop:value=password
-                        on:input=move |ev| password.set(event_target_value(&ev))
                     />
                     <button type="submit" class="button secondary">"Reset password"</button>
-                </form>
+                    <FieldMessage field="password" />
+                    <FormMessage />
+                </ServerForm>
             </div>
         </li>
     }

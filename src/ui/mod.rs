@@ -2,6 +2,7 @@
 
 pub mod dialog;
 mod download;
+pub mod enhance;
 mod fetched;
 mod field;
 mod history;
@@ -18,7 +19,9 @@ pub use field::{FieldError, FormAlert};
 pub use history::History;
 pub use progress::{ProgressMeter, ticker};
 pub use shown::shown;
-pub use toast::{Toasts, provide_toasts, use_toasts};
+#[cfg(feature = "hydrate")]
+pub use toast::show_carried_over;
+pub use toast::{Toasts, go_to, use_toasts};
 
 use leptos::prelude::*;
 

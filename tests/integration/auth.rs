@@ -624,6 +624,8 @@ async fn sign_in_sets_a_safe_session_cookie_and_me_returns_the_user() {
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "{cookie}");
     assert_eq!(response.headers().get("location").unwrap(), "/leads");
+    // What `ui::enhance` reads to load the next page itself.
+    assert!(response.headers().contains_key("serverfnredirect"));
 
     let me: User = app
         .call(&client, "/api/auth/me", &[])
@@ -633,6 +635,25 @@ async fn sign_in_sets_a_safe_session_cookie_and_me_returns_the_user() {
         .unwrap();
     assert_eq!(me.email, "rep@example.com");
     assert_eq!(me.role, leadflow::auth::Role::Rep);
+}
+
+/// The login form before the WASM has loaded is a plain form post: signed in, the browser
+/// is sent on to the leads.
+#[tokio::test]
+async fn the_login_form_works_as_a_plain_form_post() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client()
+        .post(format!("{}/api/auth/login", app.address))
+        .header("Accept", "text/html")
+        .header("Referer", format!("{}/login", app.address))
+        .form(&[("email", "rep@example.com"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(response.headers().get("location").unwrap(), "/leads");
+    assert!(response.headers().contains_key("set-cookie"));
 }
 
 #[tokio::test]

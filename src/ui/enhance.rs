@@ -1,0 +1,224 @@
+//! Forms the server renders and the browser sends without leaving the page. A
+//! `<form data-enhance>` posts its fields to its server function (`action`) the way the
+//! server-function client does; the answer then shows in place: each field's error by its
+//! field (`data-error-for`), any other error in the form's alert, the form's `data-done`
+//! message as a toast (`{name}` in it is the form's `name` field). A server function that
+//! redirects (signing in) loads that page; `data-then="reload"` loads the page again (the
+//! server renders what changed). A control marked `data-submit-on-change` sends its form when
+//! it changes. Before the WASM has loaded, the same form is an ordinary post that the server
+//! answers with a redirect.
+
+#[cfg(feature = "hydrate")]
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// An enhanced form around `children`, posting to the server function at `action`.
+#[component]
+pub fn ServerForm(
+    action: &'static str,
+    /// The toast after a success; `{field}` is replaced by that field's value.
+    #[prop(optional)]
+    done: Option<&'static str>,
+    /// Load the page again after a success.
+    #[prop(optional)]
+    reload: bool,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <form method="post" action=action data-enhance="" data-done=done data-then=reload.then_some("reload")>
+            {children()}
+        </form>
+    }
+}
+
+/// Where a field's error shows (`id` for the input's `aria-describedby`).
+#[component]
+pub fn FieldMessage(
+    field: &'static str,
+    #[prop(optional)] id: Option<&'static str>,
+) -> impl IntoView {
+    view! { <p class="field-error" id=id data-error-for=field></p> }
+}
+
+/// Where a form's other errors show.
+#[component]
+pub fn FormMessage() -> impl IntoView {
+    view! { <p class="form-alert" role="alert" hidden></p> }
+}
+
+/// Sends every enhanced form of the page (and of any page this document shows later).
+#[cfg(feature = "hydrate")]
+pub fn install() {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let on_submit = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
+        let Some(form) = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok())
+            .filter(|form| form.has_attribute("data-enhance"))
+        else {
+            return;
+        };
+        event.prevent_default();
+        // A second press while the first is on its way sends nothing.
+        if form.get_attribute("aria-busy").as_deref() == Some("true") {
+            return;
+        }
+        leptos::task::spawn_local(send(form));
+    });
+    let on_change = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
+        let form = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter(|control| control.has_attribute("data-submit-on-change"))
+            .and_then(|control| control.closest("form").ok().flatten())
+            .and_then(|form| form.dyn_into::<web_sys::HtmlFormElement>().ok());
+        if let Some(form) = form {
+            let _ = form.request_submit();
+        }
+    });
+    let document = document();
+    let _ = document.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
+    let _ = document.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+    // Both live as long as the page.
+    on_submit.forget();
+    on_change.forget();
+}
+
+#[cfg(feature = "hydrate")]
+async fn send(form: web_sys::HtmlFormElement) {
+    let _ = form.set_attribute("aria-busy", "true");
+    let done = done_message(&form);
+    let answer = post(&form).await;
+    let _ = form.remove_attribute("aria-busy");
+    let toasts = super::use_toasts();
+    match answer {
+        Ok(Answer::GoTo(url)) => {
+            if let Some(done) = done {
+                toasts.show(done);
+            }
+            super::go_to(&url);
+        }
+        Ok(Answer::Done) => {
+            show_error(&form, None);
+            if let Some(done) = done {
+                toasts.show(done);
+            }
+            if form.get_attribute("data-then").as_deref() == Some("reload") {
+                super::go_to(&window().location().href().unwrap_or_default());
+            }
+        }
+        Err(error) => show_error(&form, Some(error)),
+    }
+}
+
+#[cfg(feature = "hydrate")]
+enum Answer {
+    Done,
+    GoTo(String),
+}
+
+/// Posts the form's fields (URL-encoded, as the server-function client does).
+#[cfg(feature = "hydrate")]
+async fn post(form: &web_sys::HtmlFormElement) -> Result<Answer, AppError> {
+    use wasm_bindgen::JsCast;
+    let offline = || AppError::Transport("no connection; nothing was sent".into());
+    let fields = web_sys::FormData::new_with_form(form).map_err(|_| AppError::Internal)?;
+    let body = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&fields)
+        .map_err(|_| AppError::Internal)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&body);
+    let headers = web_sys::Headers::new().map_err(|_| AppError::Internal)?;
+    let _ = headers.set("Accept", "application/json");
+    let _ = headers.set("Content-Type", "application/x-www-form-urlencoded");
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(&form.action(), &init)
+        .map_err(|_| AppError::Internal)?;
+    let response: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(window().fetch_with_request(&request))
+            .await
+            .map_err(|_| offline())?
+            .unchecked_into();
+    let headers = response.headers();
+    if headers.has("serverfnredirect").unwrap_or(false)
+        && let Ok(Some(location)) = headers.get("location")
+    {
+        return Ok(Answer::GoTo(location));
+    }
+    if response.ok() {
+        return Ok(Answer::Done);
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(response.text().map_err(|_| offline())?)
+        .await
+        .map_err(|_| offline())?
+        .as_string()
+        .unwrap_or_default();
+    Err(serde_json::from_str(&text).unwrap_or(AppError::Internal))
+}
+
+/// Shows `error` in the form (or clears what the last answer showed).
+#[cfg(feature = "hydrate")]
+fn show_error(form: &web_sys::HtmlFormElement, error: Option<AppError>) {
+    let fields = match &error {
+        Some(AppError::Validation(fields)) => fields.clone(),
+        _ => Default::default(),
+    };
+    let each = |selector: &str, apply: &dyn Fn(web_sys::Element)| {
+        if let Ok(found) = form.query_selector_all(selector) {
+            for index in 0..found.length() {
+                if let Some(element) = found
+                    .item(index)
+                    .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+                {
+                    apply(element);
+                }
+            }
+        }
+    };
+    each("[data-error-for]", &|message| {
+        let field = message.get_attribute("data-error-for").unwrap_or_default();
+        message.set_text_content(fields.get(&field).map(String::as_str));
+    });
+    each("[name]", &|input| {
+        let name = input.get_attribute("name").unwrap_or_default();
+        if fields.contains_key(&name) {
+            let _ = input.set_attribute("aria-invalid", "true");
+        } else {
+            let _ = input.remove_attribute("aria-invalid");
+        }
+    });
+    let alert = match &error {
+        Some(AppError::Validation(_)) | None => None,
+        Some(error) => Some(error.to_string()),
+    };
+    each(".form-alert", &|element| {
+        element.set_text_content(alert.as_deref());
+        element
+            .toggle_attribute_with_force("hidden", alert.is_none())
+            .ok();
+    });
+    // The first field in error takes the focus, so its message is read out.
+    if let Some(name) = fields.keys().next()
+        && let Ok(Some(input)) = form.query_selector(&format!("[name=\"{name}\"]"))
+        && let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(input)
+    {
+        let _ = input.focus();
+    }
+}
+
+/// The form's success message with its fields filled in, read as it is sent.
+#[cfg(feature = "hydrate")]
+fn done_message(form: &web_sys::HtmlFormElement) -> Option<String> {
+    let mut message = form.get_attribute("data-done")?;
+    let fields = web_sys::FormData::new_with_form(form).ok()?;
+    while let Some(start) = message.find('{') {
+        let end = start + message[start..].find('}')?;
+        let value = fields
+            .get(&message[start + 1..end])
+            .as_string()
+            .unwrap_or_default();
+        message.replace_range(start..=end, &value);
+    }
+    Some(message)
+}
