@@ -4,8 +4,10 @@
 
 use crate::auth::Role;
 use crate::error::AppError;
-use crate::ui::{ErrorPage, FieldError, FormAlert, use_toasts};
+use crate::ui::ErrorPage;
+use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
@@ -194,31 +196,12 @@ pub mod db {
     }
 }
 
+/// Lost reasons and competitors, rendered on the server; each form is sent in place by
+/// `ui::enhance`, and a change loads the page again.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let user = crate::app::use_signed_in_user();
-    // One action per list, so each form shows only its own result.
-    let add_reason = ServerAction::<AddSetting>::new();
-    let add_competitor = ServerAction::<AddSetting>::new();
-    let toggle = ServerAction::<SetSettingActive>::new();
-    let settings = crate::ui::fetched(
-        move || {
-            (
-                add_reason.version().get(),
-                add_competitor.version().get(),
-                toggle.version().get(),
-            )
-        },
-        |_| list_settings(),
-    );
-    let toasts = use_toasts();
-    for add in [add_reason, add_competitor] {
-        Effect::new(move |_| {
-            if let Some(Ok(())) = add.value().get() {
-                toasts.show("Added.");
-            }
-        });
-    }
+    let settings = crate::ui::fetched(|| (), |_| list_settings());
     view! {
         <Title text="Settings" />
         <section class="page">
@@ -235,13 +218,12 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                     match settings.await {
                         Ok(settings) => view! {
-                            <FormAlert result=Signal::derive(move || toggle.value().get()) />
                             <SettingsList kind=ListKind::LostReasons title="Lost reasons"
                                 about="Close as Lost offers these besides the built-in ones."
-                                entries=settings.lost_reasons add=add_reason toggle />
+                                entries=settings.lost_reasons />
                             <SettingsList kind=ListKind::Competitors title="Competitors"
                                 about="Opportunities name these as competitors, and Out-Sold names the winner."
-                                entries=settings.competitors add=add_competitor toggle />
+                                entries=settings.competitors />
                         }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
@@ -257,18 +239,20 @@ fn SettingsList(
     title: &'static str,
     about: &'static str,
     entries: Vec<Entry>,
-    add: ServerAction<AddSetting>,
-    toggle: ServerAction<SetSettingActive>,
 ) -> impl IntoView {
     let slug = match kind {
         ListKind::LostReasons => "lost-reasons",
         ListKind::Competitors => "competitors",
     };
+    // The list's name as the server function reads it.
+    let kind_value = match kind {
+        ListKind::LostReasons => "LostReasons",
+        ListKind::Competitors => "Competitors",
+    };
     let heading_id = format!("{slug}-title");
     let labelled_by = heading_id.clone();
     let input_id = format!("{slug}-name");
     let error_id = format!("{slug}-name-error");
-    let result = Signal::derive(move || add.value().get());
     let rows = entries
         .into_iter()
         .map(|entry| {
@@ -290,9 +274,13 @@ fn SettingsList(
                     format!("Reactivate {name}")
                 };
                 view! {
-                    <button type="button" class="button link" on:click=move |_| {
-                        toggle.dispatch(SetSettingActive { kind, id, active: !active });
-                    }>{label}</button>
+                    <ServerForm action={<SetSettingActive as ServerFn>::PATH} reload=true>
+                        <input type="hidden" name="kind" value=kind_value />
+                        <input type="hidden" name="id" value=id />
+                        <input type="hidden" name="active" value=(!active).to_string() />
+                        <button type="submit" class="button link">{label}</button>
+                        <FormMessage />
+                    </ServerForm>
                 }
             });
             view! { <li><span>{name}</span>" · "<span class="muted">{state}</span>{action}</li> }
@@ -303,15 +291,16 @@ fn SettingsList(
             <h2 id=heading_id>{title}</h2>
             <p class="muted">{about}</p>
             <ul class="plain-list" aria-label=title>{rows}</ul>
-            <ActionForm action=add attr:novalidate=true>
-                <input type="hidden" name="kind" value=match kind { ListKind::LostReasons => "LostReasons", ListKind::Competitors => "Competitors" } />
+            <ServerForm action={<AddSetting as ServerFn>::PATH} done="Added." reload=true>
+                <input type="hidden" name="kind" value=kind_value />
                 <div class="field">
                     <label for=input_id.clone()>{format!("New {}", title.to_lowercase().trim_end_matches('s'))}</label>
                     <input id=input_id name="name" autocomplete="off" aria-describedby=error_id.clone() />
-                    <FieldError result field="name" id=error_id />
+                    <FieldMessage field="name" id=error_id />
                 </div>
+                <FormMessage />
                 <button type="submit" class="button secondary">{format!("Add to {}", title.to_lowercase())}</button>
-            </ActionForm>
+            </ServerForm>
         </section>
     }
 }

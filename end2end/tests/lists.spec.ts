@@ -157,3 +157,27 @@ test("a bulk action runs on the server with its progress, then reports what it d
   await expectAccessible(page);
   await noSmallTargets(page, isMobile);
 });
+
+test("a new list with errors keeps what was typed and names each field, then opens when saved", async ({ page, allowConsole }, testInfo) => {
+  allowConsole(/status of 422/);
+  await signIn(page, "rep@example.com");
+  await gotoHydrated(page, "/lists/new");
+  // No name, and a description over the limit: both named by their fields.
+  await page.getByLabel("Purpose").fill("Booth follow-up");
+  await page.getByLabel("Description").fill("x".repeat(2001));
+  await page.getByRole("button", { name: "Create list" }).click();
+  await expect(page.getByText("Give the list a name.")).toBeVisible();
+  await expect(page.getByText("Keep this to 2000 characters.")).toBeVisible();
+  await expect(page.getByLabel("Name")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Name")).toBeFocused();
+  await expect(page.getByLabel("Purpose")).toHaveValue("Booth follow-up");
+  await expect(page.getByLabel("Purpose")).not.toHaveAttribute("aria-invalid", "true");
+
+  const name = `Callbacks ${testInfo.project.name} ${Date.now()}`;
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Description").fill("Who asked for a call at the show.");
+  await page.getByRole("button", { name: "Create list" }).click();
+  await expect(page).toHaveURL(/\/lists\/\d+$/);
+  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText("List created.");
+});

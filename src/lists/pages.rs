@@ -10,7 +10,7 @@ use super::{
     AddedFrom, Consent, ListDetail, ListKind, ListRow, MemberType, RecordLists, Selection,
 };
 use crate::error::AppError;
-use crate::ui::{CsvDownload, ErrorPage, FieldError, FormAlert, use_toasts};
+use crate::ui::{CsvDownload, ErrorPage, FormAlert, use_toasts};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -83,39 +83,33 @@ pub fn ListsPage() -> impl IntoView {
     }
 }
 
+/// A new list, sent by `ui::enhance`: the new list opens, or the errors show by their fields.
 #[component]
 pub fn NewListPage() -> impl IntoView {
-    let create = ServerAction::<CreateList>::new();
-    let result = Signal::derive(move || create.value().get());
+    use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
+    use crate::ui::inputs::sent_text_input;
+    use leptos::server_fn::ServerFn;
     let params = use_query_map();
     let param = move |name: &str| params.with_untracked(|p| p.get(name).unwrap_or_default());
     let member_type = param("type");
     let kind = param("kind");
     let query = param("query");
-    let navigate = use_navigate();
-    let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = create.value().get() {
-            toasts.show("List created.");
-            navigate(&format!("/lists/{id}"), Default::default());
-        }
-    });
     let dynamic = kind == ListKind::Dynamic.code();
     view! {
         <Title text="New list" />
         <section class="page">
             <header class="page-header"><h1>"New list"</h1></header>
             <div class="card">
-                <ActionForm action=create attr:novalidate=true>
-                    {crate::ui::inputs::text_input("list", result, "name", "Name", "text", "off", String::new())}
+                <ServerForm action={<CreateList as ServerFn>::PATH} done="List created." open="/lists/{}">
+                    {sent_text_input("list", "name", "Name")}
                     <div class="field">
                         <label for="list-member_type">"Members are"</label>
-                        <select id="list-member_type" name="list[member_type]">
+                        <select id="list-member_type" name="list[member_type]" aria-describedby="list-member_type-error">
                             {MemberType::ALL.iter().map(|t| view! {
                                 <option value=t.code() selected=member_type == t.code()>{t.label()}</option>
                             }).collect_view()}
                         </select>
-                        <FieldError result field="member_type" id="list-member_type-error" />
+                        <FieldMessage field="member_type" id="list-member_type-error" />
                     </div>
                     <fieldset class="field">
                         <legend>"Kind"</legend>
@@ -132,17 +126,17 @@ pub fn NewListPage() -> impl IntoView {
                         <label for="list-query">"View (dynamic lists)"</label>
                         <input id="list-query" name="list[query]" value=query aria-describedby="list-query-help list-query-error" />
                         <p id="list-query-help" class="muted">"The filters of a lead, contact or account list: use Save view as list there, or paste its address."</p>
-                        <FieldError result field="query" id="list-query-error" />
+                        <FieldMessage field="query" id="list-query-error" />
                     </div>
-                    {crate::ui::inputs::text_input("list", result, "purpose", "Purpose", "text", "off", String::new())}
+                    {sent_text_input("list", "purpose", "Purpose")}
                     <div class="field">
                         <label for="list-description">"Description"</label>
-                        <textarea id="list-description" name="list[description]" rows="3"></textarea>
-                        <FieldError result field="description" id="list-description-error" />
+                        <textarea id="list-description" name="list[description]" rows="3" aria-describedby="list-description-error"></textarea>
+                        <FieldMessage field="description" id="list-description-error" />
                     </div>
-                    <FormAlert result />
-                    <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create list"</button>
-                </ActionForm>
+                    <FormMessage />
+                    <button type="submit" class="button primary">"Create list"</button>
+                </ServerForm>
             </div>
         </section>
     }

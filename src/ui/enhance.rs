@@ -4,7 +4,8 @@
 //! field (`data-error-for`), any other error in the form's alert, the form's `data-done`
 //! message as a toast (`{name}` in it is the form's `name` field). A server function that
 //! redirects (signing in) loads that page; `data-then="reload"` loads the page again (the
-//! server renders what changed). A control marked `data-submit-on-change` sends its form when
+//! server renders what changed); `data-open="/lists/{}"` opens the page of what the server
+//! function returned (the new record's id). A control marked `data-submit-on-change` sends its form when
 //! it changes. Before the WASM has loaded, the same form is an ordinary post that the server
 //! answers with a redirect.
 
@@ -22,10 +23,13 @@ pub fn ServerForm(
     /// Load the page again after a success.
     #[prop(optional)]
     reload: bool,
+    /// After a success, open this address, `{}` replaced by what the server function returned.
+    #[prop(optional)]
+    open: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <form method="post" action=action data-enhance="" data-done=done data-then=reload.then_some("reload")>
+        <form method="post" action=action data-enhance="" data-done=done data-then=reload.then_some("reload") data-open=open>
             {children()}
         </form>
     }
@@ -35,7 +39,7 @@ pub fn ServerForm(
 #[component]
 pub fn FieldMessage(
     field: &'static str,
-    #[prop(optional)] id: Option<&'static str>,
+    #[prop(optional, into)] id: Option<String>,
 ) -> impl IntoView {
     view! { <p class="field-error" id=id data-error-for=field></p> }
 }
@@ -99,12 +103,14 @@ async fn send(form: web_sys::HtmlFormElement) {
             }
             super::go_to(&url);
         }
-        Ok(Answer::Done) => {
+        Ok(Answer::Done(returned)) => {
             show_error(&form, None);
             if let Some(done) = done {
                 toasts.show(done);
             }
-            if form.get_attribute("data-then").as_deref() == Some("reload") {
+            if let Some(open) = form.get_attribute("data-open") {
+                super::go_to(&open.replace("{}", &returned));
+            } else if form.get_attribute("data-then").as_deref() == Some("reload") {
                 super::go_to(&window().location().href().unwrap_or_default());
             }
         }
@@ -114,7 +120,9 @@ async fn send(form: web_sys::HtmlFormElement) {
 
 #[cfg(feature = "hydrate")]
 enum Answer {
-    Done,
+    /// What the server function returned, as text: a number or a string (its JSON quotes
+    /// taken off).
+    Done(String),
     GoTo(String),
 }
 
@@ -146,14 +154,18 @@ async fn post(form: &web_sys::HtmlFormElement) -> Result<Answer, AppError> {
     {
         return Ok(Answer::GoTo(location));
     }
-    if response.ok() {
-        return Ok(Answer::Done);
-    }
     let text = wasm_bindgen_futures::JsFuture::from(response.text().map_err(|_| offline())?)
         .await
         .map_err(|_| offline())?
         .as_string()
         .unwrap_or_default();
+    if response.ok() {
+        let returned = match serde_json::from_str(&text) {
+            Ok(serde_json::Value::String(text)) => text,
+            _ => text,
+        };
+        return Ok(Answer::Done(returned));
+    }
     Err(serde_json::from_str(&text).unwrap_or(AppError::Internal))
 }
 
@@ -182,7 +194,7 @@ fn show_error(form: &web_sys::HtmlFormElement, error: Option<AppError>) {
     });
     each("[name]", &|input| {
         let name = input.get_attribute("name").unwrap_or_default();
-        if fields.contains_key(&name) {
+        if fields.contains_key(field_of(&name)) {
             let _ = input.set_attribute("aria-invalid", "true");
         } else {
             let _ = input.remove_attribute("aria-invalid");
@@ -199,8 +211,8 @@ fn show_error(form: &web_sys::HtmlFormElement, error: Option<AppError>) {
             .ok();
     });
     // The first field in error takes the focus, so its message is read out.
-    if let Some(name) = fields.keys().next()
-        && let Ok(Some(input)) = form.query_selector(&format!("[name=\"{name}\"]"))
+    if !fields.is_empty()
+        && let Ok(Some(input)) = form.query_selector("[aria-invalid=\"true\"]")
         && let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(input)
     {
         let _ = input.focus();
@@ -210,15 +222,63 @@ fn show_error(form: &web_sys::HtmlFormElement, error: Option<AppError>) {
 /// The form's success message with its fields filled in, read as it is sent.
 #[cfg(feature = "hydrate")]
 fn done_message(form: &web_sys::HtmlFormElement) -> Option<String> {
-    let mut message = form.get_attribute("data-done")?;
+    let message = form.get_attribute("data-done")?;
     let fields = web_sys::FormData::new_with_form(form).ok()?;
-    while let Some(start) = message.find('{') {
-        let end = start + message[start..].find('}')?;
-        let value = fields
-            .get(&message[start + 1..end])
-            .as_string()
-            .unwrap_or_default();
-        message.replace_range(start..=end, &value);
+    Some(fill_fields(&message, |name| {
+        fields.get(name).as_string().unwrap_or_default()
+    }))
+}
+
+/// The field an input's name stands for: `email`, or `name` in `list[name]`.
+pub fn field_of(input_name: &str) -> &str {
+    input_name
+        .rsplit_once('[')
+        .map_or(input_name, |(_, inner)| inner.trim_end_matches(']'))
+}
+
+/// `message` with each `{field}` replaced by that field's value ("Created {name}.").
+pub fn fill_fields(message: &str, value_of: impl Fn(&str) -> String) -> String {
+    let mut filled = String::new();
+    let mut rest = message;
+    while let Some(start) = rest.find('{') {
+        let Some(length) = rest[start..].find('}') else {
+            break;
+        };
+        filled.push_str(&rest[..start]);
+        filled.push_str(&value_of(&rest[start + 1..start + length]));
+        rest = &rest[start + length + 1..];
     }
-    Some(message)
+    filled.push_str(rest);
+    filled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_name_their_field_alone_or_inside_their_form() {
+        assert_eq!(field_of("email"), "email");
+        assert_eq!(field_of("list[name]"), "name");
+        assert_eq!(field_of("lead[member_type]"), "member_type");
+    }
+
+    #[test]
+    fn messages_name_the_fields_sent() {
+        let value_of = |name: &str| match name {
+            "name" => "Riley Rep".to_string(),
+            _ => String::new(),
+        };
+        assert_eq!(
+            fill_fields("Created {name}.", value_of),
+            "Created Riley Rep."
+        );
+        assert_eq!(fill_fields("Saved.", value_of), "Saved.");
+        assert_eq!(
+            fill_fields("{name} and {missing}!", value_of),
+            "Riley Rep and !"
+        );
+        // An unclosed brace is text.
+        assert_eq!(fill_fields("Odd {name", value_of), "Odd {name");
+    }
 }

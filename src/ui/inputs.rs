@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::options::OptionSet;
 use crate::ui::FieldError;
+use crate::ui::enhance::FieldMessage;
 use leptos::prelude::*;
 
 /// Text typed by users inside a `<textarea>` or the page `<title>`. Leptos writes the text
@@ -25,6 +26,31 @@ pub fn text_input<R: Send + Sync + 'static>(
     autocomplete: &'static str,
     value: String,
 ) -> impl IntoView {
+    let error_id = format!("{form}-{name}-error");
+    let error = view! { <FieldError result field=name id=error_id /> };
+    labelled_input(form, name, label, kind, autocomplete, value, error)
+}
+
+/// An empty text input (no autofill) in a form `ui::enhance` sends, which shows the field's
+/// error itself.
+pub fn sent_text_input(
+    form: &'static str,
+    name: &'static str,
+    label: &'static str,
+) -> impl IntoView {
+    let error = view! { <FieldMessage field=name id=format!("{form}-{name}-error") /> };
+    labelled_input(form, name, label, "text", "off", String::new(), error)
+}
+
+fn labelled_input(
+    form: &'static str,
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: String,
+    error: impl IntoView,
+) -> impl IntoView {
     let id = format!("{form}-{name}");
     let error_id = format!("{id}-error");
     view! {
@@ -36,9 +62,9 @@ pub fn text_input<R: Send + Sync + 'static>(
                 type=kind
                 autocomplete=autocomplete
                 value=value
-                aria-describedby=error_id.clone()
+                aria-describedby=error_id
             />
-            <FieldError result field=name id=error_id />
+            {error}
         </div>
     }
 }
