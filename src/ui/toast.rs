@@ -81,7 +81,7 @@ pub fn show_carried_over() {
     }
 }
 
-/// The page's toast region (in the signed-in layout, outside the islands).
+/// The page's toast region, in the signed-in layout (messages are added to it directly).
 #[component]
 pub fn Toasts() -> impl IntoView {
     view! { <div class="toasts" role="status" aria-live="polite"></div> }
