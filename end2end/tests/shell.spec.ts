@@ -54,6 +54,24 @@ test("a wrong password shows an error and keeps the email typed", async ({ page,
   await expect(page).toHaveURL(/\/login$/);
 });
 
+test("a form on its way cannot be sent again: its button waits, then the answer shows", async ({ page, allowConsole }) => {
+  allowConsole(/status of 401/);
+  await gotoHydrated(page, "/login");
+  // A slow network: the sign-in answer takes a second.
+  await page.route("**/api/auth/login", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await route.continue();
+  });
+  await page.getByLabel("Email").fill("manager@example.com");
+  await page.getByLabel("Password").fill("not-the-password");
+  const button = page.getByRole("button", { name: "Sign in" });
+  await button.click();
+  await expect(button).toBeDisabled();
+  await expect(page.locator("form[aria-busy=true]")).toHaveCount(1);
+  await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+  await expect(button).toBeEnabled();
+});
+
 test("navigation controls are large enough to tap", async ({ page }) => {
   await signIn(page, "manager@example.com");
   const nav = await openNavigation(page);

@@ -163,10 +163,10 @@ fn UserRow(user: User) -> impl IntoView {
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="active" value=active.to_string() />
                     <input type="hidden" name="version" value=version />
-                    <select name="role" aria-label=role_label data-submit-on-change="">
+                    <select name="role" aria-label=role_label aria-describedby=format!("user-{id}-role-error") data-submit-on-change="">
                         {Role::ALL.iter().map(|r| view! { <option value=r.code() selected=*r == role>{r.label()}</option> }).collect_view()}
                     </select>
-                    <FieldMessage field="role" />
+                    <FieldMessage field="role" id=format!("user-{id}-role-error") />
                     <FormMessage />
                 </ServerForm>
                 <ServerForm action=update done="User updated." reload=true>
@@ -185,9 +185,10 @@ fn UserRow(user: User) -> impl IntoView {
                         autocomplete="new-password"
                         aria-label=password_label
                         placeholder="New password"
+                        aria-describedby=format!("user-{id}-password-error")
                     />
                     <button type="submit" class="button secondary">"Reset password"</button>
-                    <FieldMessage field="password" />
+                    <FieldMessage field="password" id=format!("user-{id}-password-error") />
                     <FormMessage />
                 </ServerForm>
             </div>

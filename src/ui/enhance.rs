@@ -1,13 +1,14 @@
 //! Forms the server renders and the browser sends without leaving the page. A
 //! `<form data-enhance>` posts its fields to its server function (`action`) the way the
-//! server-function client does; the answer then shows in place: each field's error by its
+//! server-function client does; while it is on its way the form is `aria-busy` and its
+//! submit buttons are disabled. The answer then shows in place: each field's error by its
 //! field (`data-error-for`), any other error in the form's alert, the form's `data-done`
 //! message as a toast (`{name}` in it is the form's `name` field). A server function that
 //! redirects (signing in) loads that page; `data-then="reload"` loads the page again (the
 //! server renders what changed); `data-open="/lists/{}"` opens the page of what the server
-//! function returned (the new record's id). A control marked `data-submit-on-change` sends its form when
-//! it changes. Before the WASM has loaded, the same form is an ordinary post that the server
-//! answers with a redirect.
+//! function returned (the new record's id). A control marked `data-submit-on-change` sends
+//! its form when it changes. Before the WASM has loaded, the same form is an ordinary post:
+//! a success is answered with a redirect, an error (for now) with the error's JSON.
 
 #[cfg(feature = "hydrate")]
 use crate::error::AppError;
@@ -91,10 +92,10 @@ pub fn install() {
 
 #[cfg(feature = "hydrate")]
 async fn send(form: web_sys::HtmlFormElement) {
-    let _ = form.set_attribute("aria-busy", "true");
+    set_busy(&form, true);
     let done = done_message(&form);
     let answer = post(&form).await;
-    let _ = form.remove_attribute("aria-busy");
+    set_busy(&form, false);
     let toasts = super::use_toasts();
     match answer {
         Ok(Answer::GoTo(url)) => {
@@ -115,6 +116,22 @@ async fn send(form: web_sys::HtmlFormElement) {
             }
         }
         Err(error) => show_error(&form, Some(error)),
+    }
+}
+
+/// Marks a form as sent and waiting (`aria-busy`, its submit buttons disabled), or not.
+#[cfg(feature = "hydrate")]
+fn set_busy(form: &web_sys::HtmlFormElement, busy: bool) {
+    let _ = form.set_attribute("aria-busy", if busy { "true" } else { "false" });
+    if let Ok(buttons) = form.query_selector_all("button[type=submit]") {
+        for index in 0..buttons.length() {
+            if let Some(button) = buttons
+                .item(index)
+                .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+            {
+                let _ = button.toggle_attribute_with_force("disabled", busy);
+            }
+        }
     }
 }
 
@@ -230,14 +247,16 @@ fn done_message(form: &web_sys::HtmlFormElement) -> Option<String> {
 }
 
 /// The field an input's name stands for: `email`, or `name` in `list[name]`.
-pub fn field_of(input_name: &str) -> &str {
+#[cfg(any(feature = "hydrate", test))]
+fn field_of(input_name: &str) -> &str {
     input_name
         .rsplit_once('[')
         .map_or(input_name, |(_, inner)| inner.trim_end_matches(']'))
 }
 
 /// `message` with each `{field}` replaced by that field's value ("Created {name}.").
-pub fn fill_fields(message: &str, value_of: impl Fn(&str) -> String) -> String {
+#[cfg(any(feature = "hydrate", test))]
+fn fill_fields(message: &str, value_of: impl Fn(&str) -> String) -> String {
     let mut filled = String::new();
     let mut rest = message;
     while let Some(start) = rest.find('{') {
