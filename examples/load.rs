@@ -231,7 +231,7 @@ async fn create_lead(client: &Client, address: &str, topic: &str) -> Result<i64,
         return Err(format!("create lead: {}", response.status()));
     }
     match response.json().await.map_err(|e| e.to_string())? {
-        leadflow::lead::SaveOutcome::Saved { id, .. } => Ok(id),
+        leadflow::duplicates::SaveOutcome::Saved { id, .. } => Ok(id),
         other => Err(format!("create lead: {other:?}")),
     }
 }
@@ -318,8 +318,8 @@ async fn one_request(
             .await;
             return match response {
                 Ok(response) if response.status() == StatusCode::OK => {
-                    match response.json::<leadflow::lead::SaveOutcome>().await {
-                        Ok(leadflow::lead::SaveOutcome::Saved { version, .. }) => {
+                    match response.json::<leadflow::duplicates::SaveOutcome>().await {
+                        Ok(leadflow::duplicates::SaveOutcome::Saved { version, .. }) => {
                             user.lead.1 = version;
                             true
                         }

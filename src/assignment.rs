@@ -158,55 +158,56 @@ pub async fn assign_owner(
     )
 }
 
-/// "Assign to" on a record page: the users to choose from and an Assign button. The page
-/// owns `action` and reloads the record when it succeeds.
+/// "Assign to" on a record page: the users to choose from and an Assign button. A success
+/// loads the page again with the new owner.
 #[component]
-pub fn AssignControl(
-    kind: OwnedKind,
-    id: i64,
-    version: i64,
-    owner_id: i64,
-    action: ServerAction<AssignOwner>,
-) -> impl IntoView {
+pub fn AssignControl(kind: OwnedKind, id: i64, version: i64, owner_id: i64) -> impl IntoView {
+    use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
+    use leptos::server_fn::ServerFn;
     let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
-    let result = Signal::derive(move || action.value().get());
     let select_id = format!("assign-{}-{id}", kind.code());
     let error_id = format!("{select_id}-error");
-    let field_error_id = error_id.clone();
+    let message_id = error_id.clone();
+    let done = match kind {
+        OwnedKind::Lead => "Lead reassigned.",
+        OwnedKind::Opportunity => "Opportunity reassigned.",
+        OwnedKind::Account => "Account reassigned.",
+        OwnedKind::Contact => "Contact reassigned.",
+    };
     view! {
-        <ActionForm action attr:class="assign-owner" attr:novalidate=true>
-            <input type="hidden" name="kind" value=kind.code() />
-            <input type="hidden" name="id" value=id />
-            <input type="hidden" name="version" value=version />
-            <label for=select_id.clone()>"Assign to"</label>
-            <Transition fallback=|| ()>
-                {
-                    let (select_id, error_id) = (select_id.clone(), error_id.clone());
-                    move || {
+        <ServerForm action={<AssignOwner as ServerFn>::PATH} class="assign-owner" done reload=true>
+                <input type="hidden" name="kind" value=kind.code() />
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="version" value=version />
+                <label for=select_id.clone()>"Assign to"</label>
+                <Suspense fallback=|| ()>
+                    {
                         let (select_id, error_id) = (select_id.clone(), error_id.clone());
-                        Suspend::new(async move {
-                            let users = owners.await.unwrap_or_default();
-                            view! {
-                                <select id=select_id name="owner" aria-describedby=error_id>
-                                    {users
-                                        .into_iter()
-                                        .map(|user| {
-                                            view! {
-                                                <option value=user.id selected=user.id == owner_id>
-                                                    {user.name}
-                                                </option>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </select>
-                            }
-                        })
+                        move || {
+                            let (select_id, error_id) = (select_id.clone(), error_id.clone());
+                            Suspend::new(async move {
+                                let users = owners.await.unwrap_or_default();
+                                view! {
+                                    <select id=select_id name="owner" aria-describedby=error_id>
+                                        {users
+                                            .into_iter()
+                                            .map(|user| {
+                                                view! {
+                                                    <option value=user.id selected=user.id == owner_id>
+                                                        {user.name}
+                                                    </option>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </select>
+                                }
+                            })
+                        }
                     }
-                }
-            </Transition>
-            <button type="submit" class="button">"Assign"</button>
-            <crate::ui::FieldError result field="owner" id=field_error_id />
-            <crate::ui::FormAlert result />
-        </ActionForm>
+                </Suspense>
+                <button type="submit" class="button">"Assign"</button>
+                <FieldMessage field="owner" id=message_id />
+                <FormMessage />
+        </ServerForm>
     }
 }

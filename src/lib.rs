@@ -1,4 +1,6 @@
 //! Leadflow: a sales CRM. One crate, two builds: the server (`ssr`) and the browser (`hydrate`).
+// Leptos view types nest deeply; a list page's type needs more than the default 128.
+#![recursion_limit = "256"]
 
 pub mod account;
 pub mod activity;

@@ -1,4 +1,4 @@
-import { test, expect, signIn, gotoHydrated, openNavigation, expectNoHorizontalScroll, newOpportunity, openFilters } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, openNavigation, expectNoHorizontalScroll, newOpportunity, openFilters, afterReload } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 /** Creates an account and a contact of it through the forms; returns on the contact. */
@@ -6,7 +6,8 @@ async function accountWithContact(page: Page, account: string, lastName: string)
   await gotoHydrated(page, "/accounts/new");
   await page.getByLabel("Account name").fill(account);
   await page.getByLabel("Industry").fill("Robotics");
-  await page.getByRole("button", { name: "Save account" }).click();
+  // A saved account opens as a page of its own.
+  await afterReload(page, () => page.getByRole("button", { name: "Save account" }).click());
   await expect(page.getByRole("heading", { name: account, level: 1 })).toBeVisible();
 
   await gotoHydrated(page, "/contacts/new");
@@ -14,7 +15,7 @@ async function accountWithContact(page: Page, account: string, lastName: string)
   await page.getByLabel("Last name").fill(lastName);
   await page.getByLabel("Account", { exact: true }).fill(account);
   await page.getByRole("button", { name: `Choose ${account}` }).click();
-  await page.getByRole("button", { name: "Save contact" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Save contact" }).click());
   await expect(page.getByRole("heading", { name: `Ann ${lastName}`, level: 1 })).toBeVisible();
 }
 
@@ -41,7 +42,7 @@ test("from an account open a contact, log a call, see it on the account's timeli
   await page.getByRole("radio", { name: "Phone call" }).check();
   await page.getByLabel("Subject").fill("Asked for a demo");
   await page.getByLabel("Outcome").fill("Demo on Friday");
-  await page.getByRole("button", { name: "Save activity" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Save activity" }).click());
   await expect(page.getByRole("status")).toContainText("Activity logged.");
   const timeline = page.getByRole("list", { name: "Timeline entries, newest first" });
   await expect(timeline).toContainText("Asked for a demo");
@@ -61,14 +62,14 @@ test("complete an overdue task from My activities", async ({ page }, testInfo) =
   await signIn(page, "rep@example.com");
   await gotoHydrated(page, "/accounts/new");
   await page.getByLabel("Account name").fill(`Task Co ${stamp}`);
-  await page.getByRole("button", { name: "Save account" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Save account" }).click());
   await expect(page.getByRole("heading", { name: `Task Co ${stamp}`, level: 1 })).toBeVisible();
 
   const subject = `Send the quote ${stamp}`;
   await page.getByRole("radio", { name: "Task" }).check();
   await page.getByLabel("Subject").fill(subject);
   await page.getByLabel("Due date").fill("2020-01-15");
-  await page.getByRole("button", { name: "Save activity" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Save activity" }).click());
   await expect(page.getByRole("status")).toContainText("Activity logged.");
 
   const nav = await openNavigation(page);
@@ -77,7 +78,7 @@ test("complete an overdue task from My activities", async ({ page }, testInfo) =
   const task = page.getByRole("listitem").filter({ hasText: subject });
   await expect(task).toContainText("Overdue");
   await expect(task).toContainText("Due 2020-01-15");
-  await task.getByRole("button", { name: `Mark done: ${subject}` }).click();
+  await afterReload(page, () => task.getByRole("button", { name: `Mark done: ${subject}` }).click());
   await expect(page.getByRole("status")).toContainText("Task done.");
   await expect(page.getByRole("listitem").filter({ hasText: subject })).toHaveCount(0);
   await expectNoHorizontalScroll(page);
@@ -94,4 +95,66 @@ test("an account with open opportunities cannot be deactivated, and says why", a
   await page.getByRole("button", { name: "Deactivate" }).click();
   await expect(page.getByRole("alert")).toContainText("This account cannot be deactivated: 1 open opportunity is for it.");
   await expect(page.getByText("Active", { exact: true })).toBeVisible();
+});
+
+test("a new account's errors show by their fields, and a likely duplicate asks before it is saved", async ({ page, allowConsole }, testInfo) => {
+  allowConsole(/status of 422/);
+  const name = `Twin Harbour ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await gotoHydrated(page, "/accounts/new");
+  await afterReload(page, async () => {
+    await page.getByLabel("Account name").fill(name);
+    await page.getByRole("button", { name: "Save account" }).click();
+  });
+  const first = page.url();
+
+  // The same name again, with a bad number: the field says so and keeps what was typed.
+  await gotoHydrated(page, "/accounts/new");
+  await page.getByLabel("Number of employees").fill("about forty");
+  await page.getByRole("button", { name: "Save account" }).click();
+  const nameInput = page.getByLabel("Account name");
+  await expect(nameInput).toHaveAttribute("aria-invalid", "true");
+  await expect(nameInput).toBeFocused();
+  await expect(page.getByText("Enter the account name.")).toBeVisible();
+  await expect(page.getByText("Enter the number of employees as a whole number, 0 or more.")).toBeVisible();
+  await expect(page.getByLabel("Number of employees")).toHaveValue("about forty");
+
+  await nameInput.fill(name);
+  await page.getByLabel("Number of employees").fill("40");
+  await page.getByRole("button", { name: "Save account" }).click();
+  const warning = page.getByRole("alert").filter({ hasText: "Possible duplicates" });
+  await expect(warning.getByRole("link", { name: `Account ${name}` })).toBeVisible();
+  await expect(warning).toContainText("Same company name");
+  await expect(nameInput).not.toHaveAttribute("aria-invalid", "true");
+  expect(page.url()).toMatch(/\/accounts\/new$/);
+
+  // Saved anyway: a second account of that name opens.
+  await afterReload(page, () => warning.getByRole("button", { name: "Save anyway" }).click());
+  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText("Account created.");
+  expect(page.url()).toMatch(/\/accounts\/\d+$/);
+  expect(page.url()).not.toBe(first);
+  await expect(page.getByLabel("Number of employees")).toHaveValue("40");
+});
+
+test("an account changed in another tab is not overwritten: the save says what changed and keeps what was typed", async ({ page, context, allowConsole }, testInfo) => {
+  allowConsole(/status of 409/);
+  const name = `Two Tabs ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await gotoHydrated(page, "/accounts/new");
+  await page.getByLabel("Account name").fill(name);
+  await afterReload(page, () => page.getByRole("button", { name: "Save account" }).click());
+  const other = await context.newPage();
+  await gotoHydrated(other, new URL(page.url()).pathname);
+
+  await other.getByLabel("Industry").fill("Shipping");
+  await afterReload(other, () => other.getByRole("button", { name: "Save", exact: true }).click());
+  await expect(other.getByRole("status")).toContainText("Account saved.");
+  await expect(other.getByLabel("Industry")).toHaveValue("Shipping");
+
+  await page.getByLabel("Industry").fill("Logistics");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("alert")).toContainText("changed this account after you opened it. Changed: Industry.");
+  await expect(page.getByLabel("Industry")).toHaveValue("Logistics");
+  await other.close();
 });

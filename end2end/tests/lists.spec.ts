@@ -1,4 +1,4 @@
-import { test, expect, gotoHydrated, expectAccessible, openFilters, signIn, smallTouchTargets } from "./fixtures";
+import { test, expect, gotoHydrated, expectAccessible, openFilters, signIn, smallTouchTargets, afterReload } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
 
@@ -120,20 +120,24 @@ test("a record page shows the lists it is in and its consent, and both can chang
   await gotoHydrated(page, new URL(leadUrl).pathname);
   await noSmallTargets(page, isMobile);
   await memberOf.getByLabel("Add to list").selectOption({ label: name });
-  await memberOf.getByRole("button", { name: "Add", exact: true }).click();
+  await afterReload(page, () => memberOf.getByRole("button", { name: "Add", exact: true }).click());
+  await expect(page.getByRole("status")).toContainText("Added to the list.");
   await expect(memberOf.getByRole("link", { name })).toBeVisible();
   await expect(memberOf.getByText(/from Record page/)).toBeVisible();
 
   // Opting out of email is saved, with history.
   const consent = page.getByRole("region", { name: "Consent" });
   await consent.getByLabel("Do not email").check();
-  await consent.getByRole("button", { name: "Save consent" }).click();
+  await afterReload(page, () => consent.getByRole("button", { name: "Save consent" }).click());
   await expect(page.getByText("Consent saved.")).toBeVisible();
+  // As saved, the page loaded again: the box is ticked, the others are not.
+  await expect(consent.getByLabel("Do not email")).toBeChecked();
+  await expect(consent.getByLabel("Do not phone")).not.toBeChecked();
   await page.getByRole("tab", { name: "History" }).click();
   await expect(page.getByRole("cell", { name: "Do not email" })).toBeVisible();
 
   // And taken out of the list again.
-  await memberOf.getByRole("button", { name: `Remove from ${name}` }).click();
+  await afterReload(page, () => memberOf.getByRole("button", { name: `Remove from ${name}` }).click());
   await expect(memberOf.getByText("Not on any list.")).toBeVisible();
 });
 

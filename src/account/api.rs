@@ -2,8 +2,8 @@
 //! owner or a manager edits them.
 
 use super::{AccountInput, AccountSummary};
+use crate::duplicates::SaveOutcome;
 use crate::error::AppError;
-use crate::lead::SaveOutcome;
 use leptos::prelude::*;
 
 #[server(endpoint = "accounts/get")]

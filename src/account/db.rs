@@ -9,10 +9,10 @@ use crate::customer::CustomerKind;
 use crate::directory::DirectoryKind;
 use crate::directory::db::{check_active, created, for_write, record_changes, update_sql};
 use crate::duplicates::RecordKind;
+use crate::duplicates::SaveOutcome;
 use crate::error::AppError;
 use crate::history::db::{bind_authorship, insert_rows_sql, inserted_ids, rows_per_statement};
 use crate::history::{self, Authorship};
-use crate::lead::SaveOutcome;
 use crate::types::RecordLink;
 use sqlx::{SqliteConnection, SqlitePool};
 

@@ -6,85 +6,75 @@ use super::{AccountInput, AccountSummary, RelatedOpportunity, account_field_labe
 use crate::activity::RecordType;
 use crate::activity::timeline::{Timeline, TimelineState};
 use crate::customer::{CustomerKind, CustomerPicker};
-use crate::directory::{DirectoryHeader, DirectoryKind, RecordActions};
+use crate::directory::{DirectoryHeader, DirectoryKind};
 use crate::error::AppError;
-use crate::lead::SaveOutcome;
-use crate::lead::form::DuplicateWarning;
 use crate::opportunity::board::usd;
 use crate::types::RecordLink;
-use crate::ui::inputs::{address_inputs, text_input};
+use crate::ui::enhance::{DuplicateMessage, FormMessage, ServerForm};
+use crate::ui::inputs::{ErrorSource, Sent, address_inputs, text_input};
 use crate::ui::tabs::Tabs;
-use crate::ui::{ErrorPage, FieldError, FormAlert, History, use_toasts};
+use crate::ui::{ErrorPage, History};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-type SaveResult = Signal<Option<Result<SaveOutcome, AppError>>>;
-
-/// The account fields; the pickers keep the parent account and primary contact.
+/// The account fields, in a form `ui::enhance` sends; the pickers keep the parent account
+/// and primary contact.
 #[component]
 fn AccountFields(
     values: AccountInput,
-    result: SaveResult,
-    parent: RwSignal<Option<RecordLink>>,
-    primary_contact: RwSignal<Option<RecordLink>>,
+    parent: Option<RecordLink>,
+    primary_contact: Option<RecordLink>,
     #[prop(optional)] disabled: bool,
 ) -> impl IntoView {
     let v = values;
     let form = "account";
+    let errors = Sent;
+    let (parent, primary_contact) = (RwSignal::new(parent), RwSignal::new(primary_contact));
     view! {
         <fieldset class="plain" disabled=disabled>
             <legend class="visually-hidden">"Account fields"</legend>
             <div class="form-grid">
-                {text_input(form, result, "name", "Account name", "text", "organization", v.name)}
-                {text_input(form, result, "industry", "Industry", "text", "off", v.industry)}
-                {text_input(form, result, "website", "Website", "text", "url", v.website)}
-                {text_input(form, result, "phone", "Phone", "tel", "tel", v.phone)}
-                {text_input(form, result, "email", "Email", "email", "email", v.email)}
-                {text_input(form, result, "employees", "Number of employees", "text", "off", v.employees)}
-                {text_input(form, result, "annual_revenue", "Annual revenue (USD)", "text", "off", v.annual_revenue)}
-                {address_inputs(form, result, [v.street, v.city, v.state_province, v.postal_code, v.country])}
+                {text_input(form, errors, "name", "Account name", "text", "organization", v.name)}
+                {text_input(form, errors, "industry", "Industry", "text", "off", v.industry)}
+                {text_input(form, errors, "website", "Website", "text", "url", v.website)}
+                {text_input(form, errors, "phone", "Phone", "tel", "tel", v.phone)}
+                {text_input(form, errors, "email", "Email", "email", "email", v.email)}
+                {text_input(form, errors, "employees", "Number of employees", "text", "off", v.employees)}
+                {text_input(form, errors, "annual_revenue", "Annual revenue (USD)", "text", "off", v.annual_revenue)}
+                {address_inputs(form, errors, [v.street, v.city, v.state_province, v.postal_code, v.country])}
             </div>
             <div class="form-grid">
                 <div>
                     <CustomerPicker kind=CustomerKind::Account name="account[parent_account_id]".to_string()
                         label="Parent account" chosen=parent disabled described_by="account-parent-error" />
-                    <FieldError result field="parent_account_id" id="account-parent-error" />
+                    {errors.field_error("parent_account_id", "account-parent-error".into())}
                 </div>
                 <div>
                     <CustomerPicker kind=CustomerKind::Contact name="account[primary_contact_id]".to_string()
                         label="Primary contact" chosen=primary_contact disabled described_by="account-primary-error" />
-                    <FieldError result field="primary_contact_id" id="account-primary-error" />
+                    {errors.field_error("primary_contact_id", "account-primary-error".into())}
                 </div>
             </div>
         </fieldset>
     }
 }
 
+/// A new account: saved, it opens (or the save stops at likely duplicates).
 #[component]
 pub fn NewAccountPage() -> impl IntoView {
-    let create = ServerAction::<CreateAccount>::new();
-    let result = Signal::derive(move || create.value().get());
-    let toasts = use_toasts();
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(SaveOutcome::Saved { id, .. })) = create.value().get() {
-            toasts.show("Account created.");
-            navigate(&format!("/accounts/{id}"), Default::default());
-        }
-    });
-    let (parent, primary_contact) = (RwSignal::new(None), RwSignal::new(None));
     view! {
         <Title text="New account" />
         <section class="page">
             <header class="page-header"><h1>"New account"</h1></header>
             <div class="card">
-                <ActionForm action=create attr:novalidate=true>
-                    <AccountFields values=AccountInput::default() result parent primary_contact />
-                    <DuplicateWarning result />
-                    <FormAlert result />
-                    <button type="submit" class="button primary" disabled=move || create.pending().get()>"Save account"</button>
-                </ActionForm>
+                <ServerForm action={<CreateAccount as ServerFn>::PATH} done="Account created." open="/accounts/{}">
+                    <AccountFields values=AccountInput::default() parent=None primary_contact=None />
+                    <DuplicateMessage />
+                    <FormMessage />
+                    <button type="submit" class="button primary">"Save account"</button>
+                </ServerForm>
             </div>
         </section>
     }
@@ -101,13 +91,11 @@ pub fn AccountPage() -> impl IntoView {
         }
     });
     let timeline = TimelineState::new(RecordType::Account, id);
-    let actions =
-        RecordActions::<UpdateAccount>::new(move || account.refetch(), timeline, "Account");
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the account…"</p> }>
             {move || Suspend::new(async move {
                 match account.await {
-                    Ok(summary) => crate::ui::shown(|| view! { <AccountRecord summary actions reload=Callback::new(move |()| account.refetch()) /> }).into_any(),
+                    Ok(summary) => crate::ui::shown(|| view! { <AccountRecord summary timeline /> }).into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}
@@ -116,16 +104,9 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn AccountRecord(
-    summary: AccountSummary,
-    actions: RecordActions<UpdateAccount>,
-    reload: Callback<()>,
-) -> impl IntoView {
+fn AccountRecord(summary: AccountSummary, timeline: TimelineState) -> impl IntoView {
     let s = summary;
     let editable = s.active && s.can_edit;
-    let result = Signal::derive(move || actions.save.value().get());
-    let parent = RwSignal::new(s.parent.clone());
-    let primary_contact = RwSignal::new(s.primary_contact.clone());
     let t = &s.totals;
     let totals = format!(
         "Open: {} worth {} · Won: {} worth {} · Lost: {}",
@@ -162,17 +143,18 @@ fn AccountRecord(
         <section class="page">
             <DirectoryHeader kind=DirectoryKind::Accounts id name=s.fields.name.clone() active=s.active
                 owner_name=s.owner_name.clone() owner_id=s.owner_id version=s.version can_edit=s.can_edit
-                can_assign=s.can_assign action=actions.active assign=actions.assign />
+                can_assign=s.can_assign />
             <div class="card">
                 <h2>"Details"</h2>
-                <ActionForm action=actions.save attr:novalidate=true>
+                <ServerForm action={<UpdateAccount as ServerFn>::PATH} done="Account saved." reload=true>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="version" value=s.version />
-                    <AccountFields values=s.fields.to_input() result parent primary_contact disabled=!editable />
-                    <DuplicateWarning result />
-                    <FormAlert result />
+                    <AccountFields values=s.fields.to_input() parent=s.parent.clone()
+                        primary_contact=s.primary_contact.clone() disabled=!editable />
+                    <DuplicateMessage />
+                    <FormMessage />
                     {editable.then(|| view! { <button type="submit" class="button primary">"Save"</button> })}
-                </ActionForm>
+                </ServerForm>
             </div>
             <section class="card" aria-labelledby="account-contacts">
                 <h2 id="account-contacts">{format!("Contacts ({})", s.contacts.len())}</h2>
@@ -200,9 +182,9 @@ fn AccountRecord(
                 </section>
             })}
             <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Account id
-                lists=s.lists.clone() on_changed=reload />
-            <Tabs id="account" label="Account activity and history" selected=actions.tab tabs=vec![
-                ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
+                lists=s.lists.clone() />
+            <Tabs id="account" label="Account activity and history" selected=RwSignal::new(0) tabs=vec![
+                ("Timeline", view! { <Timeline state=timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=account_field_label caption="Changes to this account, newest first" /> }.into_any()),
             ] />
         </section>

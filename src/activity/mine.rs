@@ -1,27 +1,17 @@
-//! My activities: the signed-in user's open tasks, overdue first, and today's appointments,
-//! each task marked done in place.
+//! My activities: the signed-in user's open tasks, overdue first, and today's appointments;
+//! a task marked done leaves the list as the page loads again.
 
-use super::api::{SetActivityDone, get_my_activities};
+use super::api::get_my_activities;
 use super::rules::is_overdue;
 use super::timeline::ActivityEntry;
 use super::{ActivityItem, MyActivities};
-use crate::ui::{ErrorPage, FormAlert, use_toasts};
+use crate::ui::ErrorPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn MyActivitiesPage() -> impl IntoView {
-    let done = ServerAction::<SetActivityDone>::new();
-    let finished = RwSignal::new(0u32);
-    let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = done.value().get() {
-            toasts.show("Task done.");
-            finished.update(|n| *n += 1);
-        }
-    });
-    let mine = crate::ui::fetched(move || finished.get(), |_| get_my_activities());
-    let result = Signal::derive(move || done.value().get());
+    let mine = crate::ui::fetched(|| (), |_| get_my_activities());
     view! {
         <Title text="My activities" />
         <section class="page">
@@ -29,11 +19,10 @@ pub fn MyActivitiesPage() -> impl IntoView {
                 <h1>"My activities"</h1>
                 <a class="button secondary" href=super::ActivityQuery::default().url()>"All activities"</a>
             </header>
-            <FormAlert result />
             <Transition fallback=|| view! { <p class="loading">"Loading your activities…"</p> }>
                 {move || Suspend::new(async move {
                     match mine.await {
-                        Ok(mine) => crate::ui::shown(|| view! { <Lists mine done /> }).into_any(),
+                        Ok(mine) => crate::ui::shown(|| view! { <Lists mine /> }).into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}
@@ -43,7 +32,7 @@ pub fn MyActivitiesPage() -> impl IntoView {
 }
 
 #[component]
-fn Lists(mine: MyActivities, done: ServerAction<SetActivityDone>) -> impl IntoView {
+fn Lists(mine: MyActivities) -> impl IntoView {
     let today = mine.today.clone();
     let overdue = mine
         .tasks
@@ -63,7 +52,7 @@ fn Lists(mine: MyActivities, done: ServerAction<SetActivityDone>) -> impl IntoVi
             .into_iter()
             .map(|activity| {
                 let late = is_overdue(activity.due_date.as_deref(), &today);
-                view! { <ActivityEntry activity done overdue=late /> }
+                view! { <ActivityEntry activity overdue=late /> }
             })
             .collect_view();
         view! { <ol class="timeline">{rows}</ol> }.into_any()

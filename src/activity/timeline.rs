@@ -1,24 +1,26 @@
 //! A record's timeline card: quick entry of an activity and the newest entries, with the
-//! activities of related records rolled up.
+//! activities of related records rolled up. Logging an activity and marking a task done are
+//! forms `ui::enhance` sends; each success loads the page again (a lead's score follows an
+//! activity, so the whole record is rendered anew).
 
 use super::api::{LogActivity, SetActivityDone, TIMELINE_PAGE, get_timeline};
 use super::rules::event_text;
 use super::{ActivityItem, ActivityKind, CallDirection, RecordType, TimelineEntry, TimelinePage};
 use crate::error::AppError;
-use crate::ui::inputs::text_input;
-use crate::ui::{FormAlert, short_time, use_toasts};
+use crate::ui::enhance::{FormMessage, ServerForm};
+use crate::ui::inputs::{Sent, text_input};
+use crate::ui::short_time;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
-/// A timeline's data and actions. Pages create it at their top level (resources are created
-/// in the same order on the server and in the browser) and hand it to `Timeline`.
+/// A timeline's data. Pages create it at their top level (resources are created in the same
+/// order on the server and in the browser) and hand it to `Timeline`.
 #[derive(Clone, Copy)]
 pub struct TimelineState {
     regarding: RecordType,
     limit: RwSignal<i64>,
-    /// Bumped by every change that adds or alters an entry.
+    /// Bumped by every change to the record that adds an entry (a stage move, a close…).
     changes: RwSignal<u32>,
-    log: ServerAction<LogActivity>,
-    done: ServerAction<SetActivityDone>,
     page: crate::ui::Fetched<Result<TimelinePage, AppError>>,
 }
 
@@ -29,21 +31,6 @@ impl TimelineState {
     ) -> TimelineState {
         let limit = RwSignal::new(TIMELINE_PAGE);
         let changes = RwSignal::new(0u32);
-        let log = ServerAction::<LogActivity>::new();
-        let done = ServerAction::<SetActivityDone>::new();
-        let toasts = use_toasts();
-        Effect::new(move |_| {
-            if let Some(Ok(_)) = log.value().get() {
-                toasts.show("Activity logged.");
-                changes.update(|n| *n += 1);
-            }
-        });
-        Effect::new(move |_| {
-            if let Some(Ok(_)) = done.value().get() {
-                toasts.show("Task done.");
-                changes.update(|n| *n += 1);
-            }
-        });
         let page = crate::ui::fetched(
             move || (record_id(), limit.get(), changes.get()),
             move |(id, limit, _)| async move {
@@ -57,15 +44,8 @@ impl TimelineState {
             regarding,
             limit,
             changes,
-            log,
-            done,
             page,
         }
-    }
-
-    /// The last activity logged here, once it is saved (a lead's score follows it).
-    pub fn logged(self) -> Option<Result<i64, AppError>> {
-        self.log.value().get()
     }
 
     /// Reloads the entries (after a change to the record itself: a stage move, a close…).
@@ -77,12 +57,10 @@ impl TimelineState {
 /// The timeline card of the record `record_id`.
 #[component]
 pub fn Timeline(state: TimelineState, record_id: i64) -> impl IntoView {
-    let done_result = Signal::derive(move || state.done.value().get());
     view! {
         <section class="card" aria-labelledby="timeline-title">
             <h2 id="timeline-title">"Timeline"</h2>
-            <QuickEntry state record_id />
-            <FormAlert result=done_result />
+            <QuickEntry regarding=state.regarding record_id />
             <Transition fallback=|| view! { <p class="loading">"Loading the timeline…"</p> }>
                 {move || Suspend::new(async move {
                     match state.page.await {
@@ -105,7 +83,7 @@ fn Entries(page: TimelinePage, state: TimelineState, record_id: i64) -> impl Int
         .entries
         .into_iter()
         .map(|entry| match entry {
-            TimelineEntry::Activity(activity) => view! { <ActivityEntry activity own done=state.done /> }.into_any(),
+            TimelineEntry::Activity(activity) => view! { <ActivityEntry activity own /> }.into_any(),
             TimelineEntry::Event(event) => view! {
                 <li class="timeline-item timeline-event">
                     <p class="timeline-title"><span class="badge">"Update"</span>" "{event_text(&event)}</p>
@@ -133,7 +111,6 @@ pub fn ActivityEntry(
     /// The page's own record: activities on other records say where they are.
     #[prop(optional)]
     own: Option<(RecordType, i64)>,
-    done: ServerAction<SetActivityDone>,
     /// A task past its due date (My activities flags it).
     #[prop(optional)]
     overdue: bool,
@@ -160,10 +137,15 @@ pub fn ActivityEntry(
             {activity.body.clone().map(|body| view! { <p class="timeline-body">{body}</p> })}
             <p class="muted">{format!("{} · {}", activity.owner_name, short_time(&activity.created_at))}{origin}</p>
             {is_open_task.then(|| view! {
-                <button type="button" class="button secondary" aria-label=format!("Mark done: {subject}")
-                    on:click=move |_| { done.dispatch(SetActivityDone { id, version, done: true }); }>
-                    "Mark done"
-                </button>
+                <ServerForm action={<SetActivityDone as ServerFn>::PATH} done="Task done." reload=true>
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="version" value=version />
+                    <input type="hidden" name="done" value="true" />
+                    <button type="submit" class="button secondary" aria-label=format!("Mark done: {subject}")>
+                        "Mark done"
+                    </button>
+                    <FormMessage />
+                </ServerForm>
             })}
         </li>
     }
@@ -171,9 +153,9 @@ pub fn ActivityEntry(
 
 /// Logs a note (the default), call, task or appointment: pick the kind, type, save.
 #[component]
-fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
+fn QuickEntry(regarding: RecordType, record_id: i64) -> impl IntoView {
     let kind = RwSignal::new(ActivityKind::Note);
-    let result = Signal::derive(move || state.log.value().get());
+    let errors = Sent;
     let form = "activity";
     let kind_choices = ActivityKind::ALL
         .iter()
@@ -196,25 +178,16 @@ fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         utc_offset.set(js_sys::Date::new_0().get_timezone_offset().to_string());
     });
-    // A save clears what was typed (a failed one keeps it) and goes back to a note.
-    let form_ref = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = state.log.value().get() {
-            if let Some(form) = form_ref.get() {
-                form.reset();
-            }
-            kind.set(ActivityKind::Note);
-        }
-    });
+    // A save loads the page again, empty and back on a note; a failed one keeps what was typed.
     view! {
-            <ActionForm action=state.log node_ref=form_ref attr:novalidate=true attr:class="quick-entry">
-                <input type="hidden" name="regarding" value=state.regarding.code() />
+            <ServerForm action={<LogActivity as ServerFn>::PATH} class="quick-entry" done="Activity logged." reload=true>
+                <input type="hidden" name="regarding" value=regarding.code() />
                 <input type="hidden" name="record_id" value=record_id />
                 <fieldset class="plain choices">
                     <legend>"Log an activity"</legend>
                     {kind_choices}
                 </fieldset>
-                {text_input(form, result, "subject", "Subject", "text", "off", String::new())}
+                {text_input(form, errors, "subject", "Subject", "text", "off", String::new())}
                 <Show when=shows(ActivityKind::PhoneCall)>
                     <div class="form-grid">
                         <div class="field">
@@ -225,26 +198,26 @@ fn QuickEntry(state: TimelineState, record_id: i64) -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </div>
-                        {text_input(form, result, "outcome", "Outcome", "text", "off", String::new())}
+                        {text_input(form, errors, "outcome", "Outcome", "text", "off", String::new())}
                     </div>
                 </Show>
                 <Show when=shows(ActivityKind::Task)>
-                    {text_input(form, result, "due_date", "Due date", "date", "off", String::new())}
+                    {text_input(form, errors, "due_date", "Due date", "date", "off", String::new())}
                 </Show>
                 <Show when=shows(ActivityKind::Appointment)>
                     <div class="form-grid">
-                        {text_input(form, result, "starts_at", "Starts (your time)", "datetime-local", "off", String::new())}
-                        {text_input(form, result, "ends_at", "Ends (your time)", "datetime-local", "off", String::new())}
+                        {text_input(form, errors, "starts_at", "Starts (your time)", "datetime-local", "off", String::new())}
+                        {text_input(form, errors, "ends_at", "Ends (your time)", "datetime-local", "off", String::new())}
                         <input type="hidden" name="activity[utc_offset_minutes]" value=move || utc_offset.get() />
-                        {text_input(form, result, "location", "Location", "text", "off", String::new())}
+                        {text_input(form, errors, "location", "Location", "text", "off", String::new())}
                     </div>
                 </Show>
                 <div class="field">
                     <label for="activity-body">"Details"</label>
                     <textarea id="activity-body" name="activity[body]" rows="2"></textarea>
                 </div>
-                <FormAlert result />
-                <button type="submit" class="button primary" disabled=move || state.log.pending().get()>"Save activity"</button>
-            </ActionForm>
+                <FormMessage />
+                <button type="submit" class="button primary">"Save activity"</button>
+            </ServerForm>
     }
 }

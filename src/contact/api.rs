@@ -2,8 +2,8 @@
 //! owner or a manager edits them.
 
 use super::{ContactInput, ContactSummary};
+use crate::duplicates::SaveOutcome;
 use crate::error::AppError;
-use crate::lead::SaveOutcome;
 use leptos::prelude::*;
 
 #[server(endpoint = "contacts/get")]

@@ -7,72 +7,62 @@ use crate::account::pages::RelatedOpportunities;
 use crate::activity::RecordType;
 use crate::activity::timeline::{Timeline, TimelineState};
 use crate::customer::{CustomerKind, CustomerPicker};
-use crate::directory::{DirectoryHeader, DirectoryKind, RecordActions};
+use crate::directory::{DirectoryHeader, DirectoryKind};
 use crate::error::AppError;
-use crate::lead::SaveOutcome;
-use crate::lead::form::DuplicateWarning;
 use crate::types::RecordLink;
-use crate::ui::inputs::{address_inputs, text_input};
+use crate::ui::enhance::{DuplicateMessage, FormMessage, ServerForm};
+use crate::ui::inputs::{ErrorSource, Sent, address_inputs, text_input};
 use crate::ui::tabs::Tabs;
-use crate::ui::{ErrorPage, FieldError, FormAlert, History, use_toasts};
+use crate::ui::{ErrorPage, History};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-type SaveResult = Signal<Option<Result<SaveOutcome, AppError>>>;
-
+/// The contact fields, in a form `ui::enhance` sends; the picker keeps the account.
 #[component]
 fn ContactFields(
     values: ContactInput,
-    result: SaveResult,
-    account: RwSignal<Option<RecordLink>>,
+    account: Option<RecordLink>,
     #[prop(optional)] disabled: bool,
 ) -> impl IntoView {
     let v = values;
     let form = "contact";
+    let errors = Sent;
+    let account = RwSignal::new(account);
     view! {
         <fieldset class="plain" disabled=disabled>
             <legend class="visually-hidden">"Contact fields"</legend>
             <div class="form-grid">
-                {text_input(form, result, "first_name", "First name", "text", "given-name", v.first_name)}
-                {text_input(form, result, "last_name", "Last name", "text", "family-name", v.last_name)}
-                {text_input(form, result, "job_title", "Job title", "text", "organization-title", v.job_title)}
-                {text_input(form, result, "email", "Email", "email", "email", v.email)}
-                {text_input(form, result, "business_phone", "Business phone", "tel", "tel", v.business_phone)}
-                {text_input(form, result, "mobile_phone", "Mobile phone", "tel", "tel", v.mobile_phone)}
-                {address_inputs(form, result, [v.street, v.city, v.state_province, v.postal_code, v.country])}
+                {text_input(form, errors, "first_name", "First name", "text", "given-name", v.first_name)}
+                {text_input(form, errors, "last_name", "Last name", "text", "family-name", v.last_name)}
+                {text_input(form, errors, "job_title", "Job title", "text", "organization-title", v.job_title)}
+                {text_input(form, errors, "email", "Email", "email", "email", v.email)}
+                {text_input(form, errors, "business_phone", "Business phone", "tel", "tel", v.business_phone)}
+                {text_input(form, errors, "mobile_phone", "Mobile phone", "tel", "tel", v.mobile_phone)}
+                {address_inputs(form, errors, [v.street, v.city, v.state_province, v.postal_code, v.country])}
             </div>
             <CustomerPicker kind=CustomerKind::Account name="contact[account_id]".to_string()
                 label="Account" chosen=account disabled described_by="contact-account-error" />
-            <FieldError result field="account_id" id="contact-account-error" />
+            {errors.field_error("account_id", "contact-account-error".into())}
         </fieldset>
     }
 }
 
+/// A new contact: saved, it opens (or the save stops at likely duplicates).
 #[component]
 pub fn NewContactPage() -> impl IntoView {
-    let create = ServerAction::<CreateContact>::new();
-    let result = Signal::derive(move || create.value().get());
-    let toasts = use_toasts();
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(SaveOutcome::Saved { id, .. })) = create.value().get() {
-            toasts.show("Contact created.");
-            navigate(&format!("/contacts/{id}"), Default::default());
-        }
-    });
-    let account = RwSignal::new(None);
     view! {
         <Title text="New contact" />
         <section class="page">
             <header class="page-header"><h1>"New contact"</h1></header>
             <div class="card">
-                <ActionForm action=create attr:novalidate=true>
-                    <ContactFields values=ContactInput::default() result account />
-                    <DuplicateWarning result />
-                    <FormAlert result />
-                    <button type="submit" class="button primary" disabled=move || create.pending().get()>"Save contact"</button>
-                </ActionForm>
+                <ServerForm action={<CreateContact as ServerFn>::PATH} done="Contact created." open="/contacts/{}">
+                    <ContactFields values=ContactInput::default() account=None />
+                    <DuplicateMessage />
+                    <FormMessage />
+                    <button type="submit" class="button primary">"Save contact"</button>
+                </ServerForm>
             </div>
         </section>
     }
@@ -89,13 +79,11 @@ pub fn ContactPage() -> impl IntoView {
         }
     });
     let timeline = TimelineState::new(RecordType::Contact, id);
-    let actions =
-        RecordActions::<UpdateContact>::new(move || contact.refetch(), timeline, "Contact");
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the contact…"</p> }>
             {move || Suspend::new(async move {
                 match contact.await {
-                    Ok(summary) => crate::ui::shown(|| view! { <ContactRecord summary actions reload=Callback::new(move |()| contact.refetch()) /> }).into_any(),
+                    Ok(summary) => crate::ui::shown(|| view! { <ContactRecord summary timeline /> }).into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}
@@ -104,15 +92,9 @@ pub fn ContactPage() -> impl IntoView {
 }
 
 #[component]
-fn ContactRecord(
-    summary: ContactSummary,
-    actions: RecordActions<UpdateContact>,
-    reload: Callback<()>,
-) -> impl IntoView {
+fn ContactRecord(summary: ContactSummary, timeline: TimelineState) -> impl IntoView {
     let s = summary;
     let editable = s.active && s.can_edit;
-    let result = Signal::derive(move || actions.save.value().get());
-    let account = RwSignal::new(s.account.clone());
     let id = s.id;
     let name = s.fields.full_name();
     let links = [("Account", "accounts", s.account.clone()), ("Originating lead", "leads", s.originating_lead.clone())]
@@ -127,29 +109,29 @@ fn ContactRecord(
         <section class="page">
             <DirectoryHeader kind=DirectoryKind::Contacts id name=name.clone() active=s.active
                 owner_name=s.owner_name.clone() owner_id=s.owner_id version=s.version can_edit=s.can_edit
-                can_assign=s.can_assign action=actions.active assign=actions.assign />
+                can_assign=s.can_assign />
             <div class="card">
                 <h2>"Details"</h2>
                 <dl class="details">{links}</dl>
-                <ActionForm action=actions.save attr:novalidate=true>
+                <ServerForm action={<UpdateContact as ServerFn>::PATH} done="Contact saved." reload=true>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="version" value=s.version />
-                    <ContactFields values=s.fields.to_input() result account disabled=!editable />
-                    <DuplicateWarning result />
-                    <FormAlert result />
+                    <ContactFields values=s.fields.to_input() account=s.account.clone() disabled=!editable />
+                    <DuplicateMessage />
+                    <FormMessage />
                     {editable.then(|| view! { <button type="submit" class="button primary">"Save"</button> })}
-                </ActionForm>
+                </ServerForm>
             </div>
             <section class="card" aria-labelledby="contact-opportunities">
                 <h2 id="contact-opportunities">"Opportunities"</h2>
                 <RelatedOpportunities rows=s.opportunities.clone() caption="Opportunities of this contact" />
             </section>
             <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Contact id
-                lists=s.lists.clone() on_changed=reload />
+                lists=s.lists.clone() />
             <crate::lists::pages::ConsentPanel member_type=crate::lists::MemberType::Contact id version=s.version
-                consent=s.consent can_edit=s.can_edit on_saved=reload />
-            <Tabs id="contact" label="Contact activity and history" selected=actions.tab tabs=vec![
-                ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
+                consent=s.consent can_edit=s.can_edit />
+            <Tabs id="contact" label="Contact activity and history" selected=RwSignal::new(0) tabs=vec![
+                ("Timeline", view! { <Timeline state=timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=contact_field_label caption="Changes to this contact, newest first" /> }.into_any()),
             ] />
         </section>

@@ -1,17 +1,16 @@
 //! What accounts and contacts share: their lists (view, search, sort and page in the URL;
 //! cards on a phone), the checks before a write, and deactivation instead of deletion.
 
-use crate::activity::timeline::TimelineState;
 use crate::error::AppError;
-use crate::lead::SaveOutcome;
 use crate::lists::MemberType;
 use crate::lists::pages::save_view_url;
 use crate::lists::selection::{
     BulkBar, BulkContext, PageCheck, RowCheck, RowSelection, SelectHeader,
 };
 use crate::option_set;
+use crate::ui::enhance::{FormMessage, ServerForm};
 use crate::ui::list::{Pager, sort_filters, sort_headers};
-use crate::ui::{CsvDownload, ErrorPage, FormAlert, use_toasts};
+use crate::ui::{CsvDownload, ErrorPage};
 use crate::url_state::{field, read};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -385,9 +384,9 @@ pub mod db {
         changes: &[FieldChange],
         user: &User,
         at: &str,
-    ) -> Result<crate::lead::SaveOutcome, AppError> {
+    ) -> Result<crate::duplicates::SaveOutcome, AppError> {
         history::db::record(conn, kind.singular(), id, version, changes, user.id, at).await?;
-        Ok(crate::lead::SaveOutcome::Saved { id, version })
+        Ok(crate::duplicates::SaveOutcome::Saved { id, version })
     }
 
     /// The history row of a new record.
@@ -784,81 +783,25 @@ mod tests {
     }
 }
 
-/// Deactivate or Activate, for the record's owner or a manager.
+/// Deactivate or Activate, for the record's owner or a manager; the page loads again with
+/// the change, or says why it cannot be made.
 #[component]
-pub fn ActiveToggle(
-    kind: DirectoryKind,
-    id: i64,
-    version: i64,
-    active: bool,
-    action: ServerAction<SetRecordActive>,
-) -> impl IntoView {
+fn ActiveToggle(kind: DirectoryKind, id: i64, version: i64, active: bool) -> impl IntoView {
+    let done = match kind {
+        DirectoryKind::Accounts => "Account status changed.",
+        DirectoryKind::Contacts => "Contact status changed.",
+    };
     view! {
-        <button type="button" class="button secondary" on:click=move |_| {
-            action.dispatch(SetRecordActive { kind, id, version, active: !active });
-        }>
-            {if active { "Deactivate" } else { "Activate" }}
-        </button>
-    }
-}
-
-/// An account or contact page's save and activate actions: each success reloads the
-/// record (neither change is a timeline event). Also the page's timeline and tab choice.
-pub struct RecordActions<A: ServerFn + 'static> {
-    pub save: ServerAction<A>,
-    pub active: ServerAction<SetRecordActive>,
-    pub assign: ServerAction<crate::assignment::AssignOwner>,
-    pub timeline: TimelineState,
-    /// The selected record tab (Timeline, History), kept across reloads.
-    pub tab: RwSignal<usize>,
-}
-
-// Manual impls: a derive would ask the action's argument type to be `Copy` too.
-impl<A: ServerFn + 'static> Clone for RecordActions<A> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<A: ServerFn + 'static> Copy for RecordActions<A> {}
-
-impl<A> RecordActions<A>
-where
-    A: ServerFn<Output = SaveOutcome, Error = AppError> + Clone + Send + Sync + 'static,
-{
-    pub fn new(
-        reload_record: impl Fn() + Copy + Send + Sync + 'static,
-        timeline: TimelineState,
-        noun: &'static str,
-    ) -> Self {
-        let save = ServerAction::<A>::new();
-        let active = ServerAction::<SetRecordActive>::new();
-        let assign = ServerAction::<crate::assignment::AssignOwner>::new();
-        let toasts = use_toasts();
-        Effect::new(move |_| {
-            if let Some(Ok(SaveOutcome::Saved { .. })) = save.value().get() {
-                toasts.show(format!("{noun} saved."));
-                untrack(reload_record);
-            }
-        });
-        Effect::new(move |_| {
-            if let Some(Ok(_)) = active.value().get() {
-                toasts.show(format!("{noun} status changed."));
-                untrack(reload_record);
-            }
-        });
-        Effect::new(move |_| {
-            if let Some(Ok(_)) = assign.value().get() {
-                toasts.show(format!("{noun} reassigned."));
-                untrack(reload_record);
-            }
-        });
-        RecordActions {
-            save,
-            active,
-            assign,
-            timeline,
-            tab: RwSignal::new(0),
-        }
+        <ServerForm action={<SetRecordActive as ServerFn>::PATH} done reload=true>
+            <input type="hidden" name="kind" value=kind.code() />
+            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="version" value=version />
+            <input type="hidden" name="active" value=(!active).to_string() />
+            <button type="submit" class="button secondary">
+                {if active { "Deactivate" } else { "Activate" }}
+            </button>
+            <FormMessage />
+        </ServerForm>
     }
 }
 
@@ -874,11 +817,8 @@ pub fn DirectoryHeader(
     version: i64,
     can_edit: bool,
     can_assign: bool,
-    action: ServerAction<SetRecordActive>,
-    assign: ServerAction<crate::assignment::AssignOwner>,
 ) -> impl IntoView {
     use crate::assignment::{AssignControl, OwnedKind};
-    let result = Signal::derive(move || action.value().get());
     let owned_kind = match kind {
         DirectoryKind::Accounts => OwnedKind::Account,
         DirectoryKind::Contacts => OwnedKind::Contact,
@@ -894,12 +834,9 @@ pub fn DirectoryHeader(
                 </p>
             </div>
             <div class="record-actions">
-                {can_edit.then(|| view! { <ActiveToggle kind id version active action /> })}
+                {can_edit.then(|| view! { <ActiveToggle kind id version active /> })}
             </div>
         </header>
-        <FormAlert result />
-        {(active && can_assign).then(|| view! {
-            <AssignControl kind=owned_kind id version owner_id action=assign />
-        })}
+        {(active && can_assign).then(|| view! { <AssignControl kind=owned_kind id version owner_id /> })}
     }
 }

@@ -12,6 +12,7 @@
 
 #[cfg(feature = "ssr")]
 pub mod db;
+pub mod warning;
 
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +92,14 @@ impl DuplicateMatch {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// What saving a lead, contact or account did: saved it, or stopped to show likely
+/// duplicates (the user then opens one or saves anyway).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SaveOutcome {
+    Saved { id: i64, version: i64 },
+    Duplicates(Vec<DuplicateMatch>),
 }
 
 /// Most matches worth showing; more would bury the useful ones.

@@ -30,13 +30,14 @@ use crate::activity::RecordType;
 use crate::activity::rules::ValidActivity;
 use crate::auth::{Role, User};
 use crate::contact::ContactFields;
+use crate::duplicates::SaveOutcome;
 use crate::duplicates::db::{find_duplicates, find_duplicates_of_many};
 use crate::duplicates::{DuplicateMatch, MatchKeys, RecordKind};
 use crate::error::AppError;
 use crate::history::{Authorship, FieldChange};
 use crate::lead::db::{self as leads, StoredLead};
 use crate::lead::rules::{LeadFields, validate_lead};
-use crate::lead::{LeadStatus, LeadStatusReason, NewLeadState, SaveOutcome};
+use crate::lead::{LeadStatus, LeadStatusReason, NewLeadState};
 use crate::opportunity::rules::{Customer, ValidOpportunity};
 use crate::opportunity::{
     ForecastCategory, NewOpportunity, NewOpportunityOutcome, OpportunityStatus,

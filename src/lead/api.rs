@@ -3,7 +3,8 @@
 
 use super::qualify::QualifyPreview;
 use super::rules::LeadInput;
-use super::{LeadDetail, LeadPage, LeadQuery, SaveOutcome, SyncedLead};
+use super::{LeadDetail, LeadPage, LeadQuery, SyncedLead};
+use crate::duplicates::SaveOutcome;
 use crate::error::AppError;
 use leptos::prelude::*;
 

@@ -644,7 +644,7 @@ pub struct NewLeadRequest<'a> {
 /// What creating a lead did, with the likely duplicates it was saved beside (saved anyway).
 #[derive(Debug)]
 pub struct Created {
-    pub outcome: super::SaveOutcome,
+    pub outcome: crate::duplicates::SaveOutcome,
     pub possible_duplicates: Vec<crate::duplicates::DuplicateMatch>,
 }
 
@@ -699,7 +699,7 @@ pub async fn create_in(
             let possible_duplicates =
                 find_duplicates(&mut *tx, &match_keys(fields), exclude).await?;
             return Ok(Created {
-                outcome: super::SaveOutcome::Saved { id, version },
+                outcome: crate::duplicates::SaveOutcome::Saved { id, version },
                 possible_duplicates,
             });
         }
@@ -708,7 +708,7 @@ pub async fn create_in(
     let possible_duplicates = find_duplicates(&mut *tx, &match_keys(fields), None).await?;
     if !request.save_anyway && !possible_duplicates.is_empty() {
         return Ok(Created {
-            outcome: super::SaveOutcome::Duplicates(possible_duplicates),
+            outcome: crate::duplicates::SaveOutcome::Duplicates(possible_duplicates),
             possible_duplicates: Vec::new(),
         });
     }
@@ -760,7 +760,7 @@ pub async fn create_in(
         crate::scoring::db::rescore(tx, &[id]).await?;
     }
     Ok(Created {
-        outcome: super::SaveOutcome::Saved { id, version: 1 },
+        outcome: crate::duplicates::SaveOutcome::Saved { id, version: 1 },
         possible_duplicates,
     })
 }
@@ -786,7 +786,7 @@ pub async fn update_lead(
     owner: Option<i64>,
     user: &User,
     save_anyway: bool,
-) -> Result<super::SaveOutcome, AppError> {
+) -> Result<crate::duplicates::SaveOutcome, AppError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let lead = lead_for_write(&mut tx, id, user).await?;
     let owner_id = owner.unwrap_or(lead.owner_id);
@@ -805,18 +805,18 @@ pub async fn update_lead(
     };
     let changes = changes_of(&lead, fields, new_owner.as_ref());
     if changes.is_empty() {
-        return Ok(super::SaveOutcome::Saved { id, version });
+        return Ok(crate::duplicates::SaveOutcome::Saved { id, version });
     }
     if !save_anyway && match_keys(fields) != match_keys(&lead.fields) {
         let matches =
             find_duplicates(&mut tx, &match_keys(fields), Some((RecordKind::Lead, id))).await?;
         if !matches.is_empty() {
-            return Ok(super::SaveOutcome::Duplicates(matches));
+            return Ok(crate::duplicates::SaveOutcome::Duplicates(matches));
         }
     }
     write_fields(&mut tx, &lead, fields, owner_id, &changes, user.id).await?;
     tx.commit().await?;
-    Ok(super::SaveOutcome::Saved {
+    Ok(crate::duplicates::SaveOutcome::Saved {
         id,
         version: version + 1,
     })

@@ -2,10 +2,9 @@
 //! the duplicate warning shown when a save stops at likely duplicates.
 
 use super::rules::LeadInput;
-use super::{
-    BudgetStatus, LeadSource, Need, PurchaseProcess, PurchaseTimeframe, Rating, SaveOutcome,
-};
+use super::{BudgetStatus, LeadSource, Need, PurchaseProcess, PurchaseTimeframe, Rating};
 use crate::auth::UserOption;
+use crate::duplicates::SaveOutcome;
 use crate::error::AppError;
 use crate::ui::FieldError;
 use crate::ui::inputs::{option_input, text_input};
@@ -124,41 +123,15 @@ pub fn LeadFields(
     .into_any()
 }
 
-/// Shown when a save stopped at likely duplicates: each match opens in a new tab (so
-/// nothing typed here is lost), and "Save anyway" submits the same form again.
+/// The likely duplicates the last save stopped at (see `duplicates::warning`).
 #[component]
 pub fn DuplicateWarning(result: SaveResult) -> impl IntoView {
-    let matches = move || {
-        result.with(|value| match value {
-            Some(Ok(SaveOutcome::Duplicates(matches))) => Some(matches.clone()),
-            _ => None,
-        })
-    };
     move || {
-        matches().map(|matches| {
-            let items = matches
-                .into_iter()
-                .map(|m| {
-                    let reasons = m.reasons_text();
-                    view! {
-                        <li>
-                            <a href=m.kind.url(m.id) target="_blank" rel="noopener">
-                                {format!("{} {}", m.kind.label(), m.title)}
-                            </a>
-                            {m.detail.map(|detail| view! { <span class="muted">{format!(" · {detail}")}</span> })}
-                            <span class="match-reasons">{format!(" — {reasons}")}</span>
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! {
-                <section class="duplicate-warning" role="alert" aria-labelledby="duplicates-title">
-                    <h2 id="duplicates-title">"Possible duplicates"</h2>
-                    <p>"These records look like the same person or company. Open one to check (it opens in a new tab), or save anyway."</p>
-                    <ul>{items}</ul>
-                    <button type="submit" class="button secondary" name="save_anyway" value="true">"Save anyway"</button>
-                </section>
-            }
+        result.with(|value| match value {
+            Some(Ok(SaveOutcome::Duplicates(matches))) => Some(view! {
+                <crate::duplicates::warning::PossibleDuplicates matches=matches.clone() />
+            }),
+            _ => None,
         })
     }
 }

@@ -457,14 +457,6 @@ pub struct SyncedLead {
     pub possible_duplicates: Vec<crate::duplicates::DuplicateMatch>,
 }
 
-/// What saving a lead did: saved it, or stopped to show likely duplicates (the user then
-/// opens one or saves anyway).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SaveOutcome {
-    Saved { id: i64, version: i64 },
-    Duplicates(Vec<crate::duplicates::DuplicateMatch>),
-}
-
 impl LeadPage {
     pub fn page_count(&self) -> i64 {
         crate::ui::list::page_count(self.total, self.page_size)

@@ -282,9 +282,9 @@ fn CardPhotoInput(result: super::form::SaveResult) -> impl IntoView {
 /// or, with `?form=full`, every field. Saving lands on the new lead's record.
 #[component]
 pub fn NewLeadPage() -> impl IntoView {
-    use super::SaveOutcome;
     use super::api::CreateLead;
     use super::form::{DuplicateWarning, LeadFields};
+    use crate::duplicates::SaveOutcome;
     use crate::ui::{FormAlert, use_toasts};
     let params = leptos_router::hooks::use_query_map();
     let quick = move || params.with(|p| p.get("form").as_deref() != Some("full"));

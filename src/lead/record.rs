@@ -8,10 +8,11 @@ use super::api::{
 use super::form::{DuplicateWarning, LeadFields, OwnerChoice};
 use super::qualify::{Link, QualifyPreview};
 use super::rules::lead_field_label;
-use super::{LeadDetail, LeadStatus, LeadStatusReason, SaveOutcome};
+use super::{LeadDetail, LeadStatus, LeadStatusReason};
 use crate::activity::RecordType;
 use crate::activity::timeline::{Timeline, TimelineState};
 use crate::auth::UserOption;
+use crate::duplicates::SaveOutcome;
 use crate::process::StageBar;
 use crate::ui::dialog::{close, open};
 use crate::ui::tabs::Tabs;
@@ -60,8 +61,6 @@ struct LeadActions {
     disqualify_dialog: NodeRef<Dialog>,
     timeline: TimelineState,
     tab: RwSignal<usize>,
-    /// Reloads the lead (a save elsewhere on the page moved its version).
-    reload: Callback<()>,
 }
 
 impl LeadActions {
@@ -80,7 +79,6 @@ impl LeadActions {
             disqualify_dialog: NodeRef::new(),
             timeline,
             tab: RwSignal::new(0),
-            reload: Callback::new(move |()| lead.refetch()),
         };
         // The lead and its timeline (status changes) reload together.
         let reload = move || {
@@ -98,12 +96,6 @@ impl LeadActions {
         Effect::new(move |_| {
             if let Some(Ok(())) = actions.step.value().get() {
                 untrack(reload);
-            }
-        });
-        // An activity changes the lead's engagement: its score card reloads.
-        Effect::new(move |_| {
-            if let Some(Ok(_)) = timeline.logged() {
-                lead.refetch();
             }
         });
         Effect::new(move |_| {
@@ -230,9 +222,9 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                 </ActionForm>
             </div>
             <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Lead id
-                lists=detail.lists.clone() on_changed=actions.reload />
+                lists=detail.lists.clone() />
             <crate::lists::pages::ConsentPanel member_type=crate::lists::MemberType::Lead id version
-                consent=detail.consent can_edit=detail.can_edit on_saved=actions.reload />
+                consent=detail.consent can_edit=detail.can_edit />
             <Tabs id="lead" label="Lead activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=detail.history.clone() label=lead_field_label caption="Changes to this lead, newest first" /> }.into_any()),

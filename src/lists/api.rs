@@ -205,7 +205,8 @@ pub async fn set_consent(
     member_type: MemberType,
     id: i64,
     version: i64,
-    consent: Consent,
+    // No box ticked sends no `consent` at all.
+    #[server(default)] consent: Consent,
 ) -> Result<i64, AppError> {
     use crate::server::{current_user, guard::state, respond};
     respond(

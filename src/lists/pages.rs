@@ -6,12 +6,12 @@ use super::api::{
     RemoveListMembersOf, SetConsent, all_lists, get_list,
 };
 use super::selection::ListOptions;
-use super::{
-    AddedFrom, Consent, ListDetail, ListKind, ListRow, MemberType, RecordLists, Selection,
-};
+use super::{AddedFrom, Consent, ListDetail, ListKind, ListRow, MemberType, RecordLists};
 use crate::error::AppError;
+use crate::ui::enhance::{FormMessage, ServerForm};
 use crate::ui::{CsvDownload, ErrorPage, FormAlert, use_toasts};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde::Serialize;
@@ -86,9 +86,8 @@ pub fn ListsPage() -> impl IntoView {
 /// A new list, sent by `ui::enhance`: the new list opens, or the errors show by their fields.
 #[component]
 pub fn NewListPage() -> impl IntoView {
-    use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
-    use crate::ui::inputs::sent_text_input;
-    use leptos::server_fn::ServerFn;
+    use crate::ui::enhance::FieldMessage;
+    use crate::ui::inputs::{Sent, text_input};
     let params = use_query_map();
     let param = move |name: &str| params.with_untracked(|p| p.get(name).unwrap_or_default());
     let member_type = param("type");
@@ -101,7 +100,7 @@ pub fn NewListPage() -> impl IntoView {
             <header class="page-header"><h1>"New list"</h1></header>
             <div class="card">
                 <ServerForm action={<CreateList as ServerFn>::PATH} done="List created." open="/lists/{}">
-                    {sent_text_input("list", "name", "Name")}
+                    {text_input("list", Sent, "name", "Name", "text", "off", String::new())}
                     <div class="field">
                         <label for="list-member_type">"Members are"</label>
                         <select id="list-member_type" name="list[member_type]" aria-describedby="list-member_type-error">
@@ -128,7 +127,7 @@ pub fn NewListPage() -> impl IntoView {
                         <p id="list-query-help" class="muted">"The filters of a lead, contact or account list: use Save view as list there, or paste its address."</p>
                         <FieldMessage field="query" id="list-query-error" />
                     </div>
-                    {sent_text_input("list", "purpose", "Purpose")}
+                    {text_input("list", Sent, "purpose", "Purpose", "text", "off", String::new())}
                     <div class="field">
                         <label for="list-description">"Description"</label>
                         <textarea id="list-description" name="list[description]" rows="3" aria-describedby="list-description-error"></textarea>
@@ -350,35 +349,17 @@ fn ListOperations(
     }
 }
 
-/// A record page's "Member of": its static lists, with add and remove; each change reloads
-/// the record (`on_changed`), whose payload holds the lists.
+/// The static lists a lead, contact or account is on, with Remove, and "Add to list". Each
+/// change loads the page again.
 #[component]
-pub fn MemberOf(
-    member_type: MemberType,
-    id: i64,
-    lists: RecordLists,
-    on_changed: Callback<()>,
-) -> impl IntoView {
-    let add = ServerAction::<AddToList>::new();
-    let remove = ServerAction::<RemoveFromList>::new();
-    let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = add.value().get() {
-            toasts.show("Added to the list.");
-            on_changed.run(());
+pub fn MemberOf(member_type: MemberType, id: i64, lists: RecordLists) -> impl IntoView {
+    // This record alone, as a list's bulk actions take it.
+    let this = move || {
+        view! {
+            <input type="hidden" name="member_type" value=member_type.code() />
+            <input type="hidden" name="selection[ids][0]" value=id />
+            <input type="hidden" name="selection[versions][0]" value="0" />
         }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = remove.value().get() {
-            toasts.show("Removed from the list.");
-            on_changed.run(());
-        }
-    });
-    let target = RwSignal::new(String::new());
-    let this = move || Selection {
-        ids: vec![id],
-        versions: vec![0],
-        matching: None,
     };
     let member_of = if lists.member_of.is_empty() {
         view! { <p class="muted">"Not on any list."</p> }.into_any()
@@ -386,15 +367,17 @@ pub fn MemberOf(
         view! {
             <ul class="link-list">
                 {lists.member_of.into_iter().map(|list| {
-                    let list_id = list.list_id;
                     let label = format!("Remove from {}", list.name);
                     view! {
                         <li>
-                            <a href=format!("/lists/{list_id}")>{list.name}</a>
+                            <a href=format!("/lists/{}", list.list_id)>{list.name}</a>
                             <span class="muted">{format!(" added {} by {} from {}", crate::ui::short_time(&list.added_at), list.added_by, list.added_from)}</span>
-                            <button type="button" class="button secondary" aria-label=label on:click=move |_| {
-                                remove.dispatch(RemoveFromList { id: list_id, member_type, selection: this() });
-                            }>"Remove"</button>
+                            <ServerForm action={<RemoveFromList as ServerFn>::PATH} class="inline-form" done="Removed from the list." reload=true>
+                                <input type="hidden" name="id" value=list.list_id />
+                                {this()}
+                                <button type="submit" class="button secondary" aria-label=label>"Remove"</button>
+                                <FormMessage />
+                            </ServerForm>
                         </li>
                     }
                 }).collect_view()}
@@ -407,31 +390,24 @@ pub fn MemberOf(
             <h2 id="member-of-title">"Member of"</h2>
             {member_of}
             {(!lists.can_join.is_empty()).then(|| view! {
-                <div class="bulk-control">
+                <ServerForm action={<AddToList as ServerFn>::PATH} class="bulk-control" done="Added to the list." reload=true>
+                    {this()}
+                    <input type="hidden" name="from" value=AddedFrom::Record.code() />
                     <label for="member-of-add">"Add to list"</label>
-                    <select id="member-of-add" on:change=move |ev| target.set(event_target_value(&ev))>
+                    <select id="member-of-add" name="id" required>
                         <option value="">"Choose a list"</option>
                         {lists.can_join.into_iter().map(|list| view! { <option value=list.id.to_string()>{list.name}</option> }).collect_view()}
                     </select>
-                    <button type="button" class="button secondary" on:click=move |_| {
-                        add.dispatch(AddToList {
-                            id: target.get_untracked().parse().ok(),
-                            new_list: None,
-                            member_type,
-                            selection: this(),
-                            from: AddedFrom::Record,
-                        });
-                    }>"Add"</button>
-                </div>
+                    <button type="submit" class="button secondary">"Add"</button>
+                    <FormMessage />
+                </ServerForm>
             })}
-            <FormAlert result=Signal::derive(move || add.value().get()) />
-            <FormAlert result=Signal::derive(move || remove.value().get()) />
         </section>
     }
 }
 
 /// A lead's or contact's do-not-email/phone/mail flags; saving moves the record's version,
-/// so `on_saved` reloads the record.
+/// so the page loads again.
 #[component]
 pub fn ConsentPanel(
     member_type: MemberType,
@@ -439,52 +415,32 @@ pub fn ConsentPanel(
     version: i64,
     consent: Consent,
     can_edit: bool,
-    on_saved: Callback<()>,
 ) -> impl IntoView {
-    let save = ServerAction::<SetConsent>::new();
-    let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
-            toasts.show("Consent saved.");
-            on_saved.run(());
-        }
-    });
     let flags = [
-        ("email", "Do not email", RwSignal::new(consent.do_not_email)),
-        ("phone", "Do not phone", RwSignal::new(consent.do_not_phone)),
-        ("mail", "Do not mail", RwSignal::new(consent.do_not_mail)),
+        ("do_not_email", "Do not email", consent.do_not_email),
+        ("do_not_phone", "Do not phone", consent.do_not_phone),
+        ("do_not_mail", "Do not mail", consent.do_not_mail),
     ];
     view! {
         <section class="card" aria-labelledby="consent-title">
             <h2 id="consent-title">"Consent"</h2>
-            <fieldset class="plain" disabled=!can_edit>
-                <legend class="visually-hidden">"Consent"</legend>
-                {flags.iter().map(|(code, label, flag)| {
-                    let flag = *flag;
-                    view! {
-                        <label class="choice" for=format!("consent-{code}")>
-                            <input type="checkbox" id=format!("consent-{code}") prop:checked=move || flag.get()
-                                on:change=move |ev| flag.set(event_target_checked(&ev)) />
+            <ServerForm action={<SetConsent as ServerFn>::PATH} done="Consent saved." reload=true>
+                <input type="hidden" name="member_type" value=member_type.code() />
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="version" value=version />
+                <fieldset class="plain" disabled=!can_edit>
+                    <legend class="visually-hidden">"Consent"</legend>
+                    {flags.into_iter().map(|(field, label, set)| view! {
+                        <label class="choice" for=format!("consent-{field}")>
+                            <input type="checkbox" id=format!("consent-{field}") name=format!("consent[{field}]")
+                                value="true" checked=set />
                             {format!(" {label}")}
                         </label>
-                    }
-                }).collect_view()}
-                {can_edit.then(|| view! {
-                    <button type="button" class="button secondary" on:click=move |_| {
-                        save.dispatch(SetConsent {
-                            member_type,
-                            id,
-                            version,
-                            consent: Consent {
-                                do_not_email: flags[0].2.get_untracked(),
-                                do_not_phone: flags[1].2.get_untracked(),
-                                do_not_mail: flags[2].2.get_untracked(),
-                            },
-                        });
-                    }>"Save consent"</button>
-                })}
-            </fieldset>
-            <FormAlert result=Signal::derive(move || save.value().get()) />
+                    }).collect_view()}
+                    {can_edit.then(|| view! { <button type="submit" class="button secondary">"Save consent"</button> })}
+                </fieldset>
+                <FormMessage />
+            </ServerForm>
         </section>
     }
 }

@@ -10,7 +10,7 @@ use super::rules::opportunity_field_label;
 use super::{ForecastCategory, OpportunityStatus, OpportunitySummary};
 use crate::activity::RecordType;
 use crate::activity::timeline::{Timeline, TimelineState};
-use crate::assignment::{AssignControl, AssignOwner, OwnedKind};
+use crate::assignment::{AssignControl, OwnedKind};
 use crate::customer::{CustomerKind, CustomerPicker};
 use crate::error::AppError;
 use crate::lead::{Need, PurchaseProcess, PurchaseTimeframe, Rating};
@@ -35,7 +35,6 @@ struct Actions {
     reopen: ServerAction<ReopenOpportunity>,
     stakeholder: ServerAction<SetStakeholder>,
     competitor: ServerAction<SetCompetitor>,
-    assign: ServerAction<AssignOwner>,
     switch: ServerAction<SwitchOpportunityProcess>,
     /// The sales processes Switch process offers.
     processes: crate::ui::Fetched<Result<Vec<crate::process::ProcessChoice>, AppError>>,
@@ -62,7 +61,6 @@ impl Actions {
             reopen: ServerAction::new(),
             stakeholder: ServerAction::new(),
             competitor: ServerAction::new(),
-            assign: ServerAction::new(),
             switch: ServerAction::new(),
             processes: crate::ui::fetched(|| (), |_| crate::process::api::process_choices()),
             won_dialog: NodeRef::new(),
@@ -90,7 +88,6 @@ impl Actions {
                 actions.won.value().get(),
                 actions.lost.value().get(),
                 actions.reopen.value().get(),
-                actions.assign.value().get(),
                 actions.switch.value().get(),
             ];
             for version in results.into_iter().flatten().flatten() {
@@ -115,10 +112,6 @@ impl Actions {
         reload_on(
             Signal::derive(move || matches!(actions.step.value().get(), Some(Ok(_)))),
             "",
-        );
-        reload_on(
-            Signal::derive(move || matches!(actions.assign.value().get(), Some(Ok(_)))),
-            "Opportunity reassigned.",
         );
         reload_on(
             Signal::derive(move || matches!(actions.stage.value().get(), Some(Ok(_)))),
@@ -311,7 +304,7 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
             <FormAlert result=Signal::derive(move || actions.step.value().get()) />
             <FormAlert result=Signal::derive(move || actions.reopen.value().get()) />
             {(is_open && s.can_assign).then(|| view! {
-                <AssignControl kind=OwnedKind::Opportunity id version=s.version owner_id=s.owner_id action=actions.assign />
+                <AssignControl kind=OwnedKind::Opportunity id version=s.version owner_id=s.owner_id />
             })}
             <StageBar progress=s.progress.clone() on_toggle />
             {editable.then(|| view! { <SwitchProcess id process_id=s.progress.process_id actions /> })}

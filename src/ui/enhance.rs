@@ -2,14 +2,18 @@
 //! `<form data-enhance>` posts its fields to its server function (`action`) the way the
 //! server-function client does; while it is on its way the form is `aria-busy` and its
 //! submit buttons are disabled. The answer then shows in place: each field's error by its
-//! field (`data-error-for`), any other error in the form's alert, the form's `data-done`
-//! message as a toast (`{name}` in it is the form's `name` field). A server function that
+//! field (`data-error-for`), any other error in the form's alert, the likely duplicates a
+//! save stopped at (`SaveOutcome::Duplicates`) in its `DuplicateMessage`, whose "Save
+//! anyway" sends the form again, and the form's `data-done` message as a toast (`{name}`
+//! in it is the form's `name` field). A server function that
 //! redirects (signing in) loads that page; `data-then="reload"` loads the page again (the
 //! server renders what changed); `data-open="/lists/{}"` opens the page of what the server
 //! function returned (the new record's id). A control marked `data-submit-on-change` sends
 //! its form when it changes. Before the WASM has loaded, the same form is an ordinary post:
 //! a success is answered with a redirect, an error (for now) with the error's JSON.
 
+#[cfg(feature = "hydrate")]
+use crate::duplicates::{DuplicateMatch, SaveOutcome};
 #[cfg(feature = "hydrate")]
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -27,10 +31,11 @@ pub fn ServerForm(
     /// After a success, open this address, `{}` replaced by what the server function returned.
     #[prop(optional)]
     open: Option<&'static str>,
+    #[prop(optional)] class: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <form method="post" action=action data-enhance="" data-done=done data-then=reload.then_some("reload") data-open=open>
+        <form method="post" action=action class=class data-enhance="" data-done=done data-then=reload.then_some("reload") data-open=open>
             {children()}
         </form>
     }
@@ -51,6 +56,12 @@ pub fn FormMessage() -> impl IntoView {
     view! { <p class="form-alert" role="alert" hidden></p> }
 }
 
+/// Where the likely duplicates a save stopped at show.
+#[component]
+pub fn DuplicateMessage() -> impl IntoView {
+    view! { <div data-duplicates=""></div> }
+}
+
 /// Sends every enhanced form of the page (and of any page this document shows later).
 #[cfg(feature = "hydrate")]
 pub fn install() {
@@ -69,7 +80,11 @@ pub fn install() {
         if form.get_attribute("aria-busy").as_deref() == Some("true") {
             return;
         }
-        leptos::task::spawn_local(send(form));
+        // The button pressed is sent too ("Save anyway" is `save_anyway=true`).
+        let submitter = event
+            .dyn_ref::<web_sys::SubmitEvent>()
+            .and_then(web_sys::SubmitEvent::submitter);
+        leptos::task::spawn_local(send(form, submitter));
     });
     let on_change = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
         let form = event
@@ -91,13 +106,18 @@ pub fn install() {
 }
 
 #[cfg(feature = "hydrate")]
-async fn send(form: web_sys::HtmlFormElement) {
+async fn send(form: web_sys::HtmlFormElement, submitter: Option<web_sys::HtmlElement>) {
     set_busy(&form, true);
     let done = done_message(&form);
-    let answer = post(&form).await;
+    let answer = post(&form, submitter.as_ref()).await;
     set_busy(&form, false);
     let toasts = super::use_toasts();
+    show_duplicates(&form, None);
     match answer {
+        Ok(Answer::Duplicates(matches)) => {
+            show_error(&form, None);
+            show_duplicates(&form, Some(matches));
+        }
         Ok(Answer::GoTo(url)) => {
             if let Some(done) = done {
                 toasts.show(done);
@@ -123,15 +143,39 @@ async fn send(form: web_sys::HtmlFormElement) {
 #[cfg(feature = "hydrate")]
 fn set_busy(form: &web_sys::HtmlFormElement, busy: bool) {
     let _ = form.set_attribute("aria-busy", if busy { "true" } else { "false" });
-    if let Ok(buttons) = form.query_selector_all("button[type=submit]") {
-        for index in 0..buttons.length() {
-            if let Some(button) = buttons
-                .item(index)
-                .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
-            {
-                let _ = button.toggle_attribute_with_force("disabled", busy);
-            }
+    each_in(form, "button[type=submit]", |button| {
+        let _ = button.toggle_attribute_with_force("disabled", busy);
+    });
+}
+
+/// Applies `apply` to each element of `form` that matches `selector`.
+#[cfg(feature = "hydrate")]
+fn each_in(form: &web_sys::HtmlFormElement, selector: &str, apply: impl Fn(web_sys::Element)) {
+    let Ok(found) = form.query_selector_all(selector) else {
+        return;
+    };
+    for index in 0..found.length() {
+        if let Some(element) = found
+            .item(index)
+            .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+        {
+            apply(element);
         }
+    }
+}
+
+/// Shows the likely duplicates in the form's `DuplicateMessage` (or clears them).
+#[cfg(feature = "hydrate")]
+fn show_duplicates(form: &web_sys::HtmlFormElement, matches: Option<Vec<DuplicateMatch>>) {
+    use crate::duplicates::warning::PossibleDuplicates;
+    let Ok(Some(slot)) = form.query_selector("[data-duplicates]") else {
+        return;
+    };
+    slot.set_inner_html("");
+    if let Some(matches) = matches {
+        let slot = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(slot);
+        // It stays until the next answer empties the slot.
+        leptos::mount::mount_to(slot, move || view! { <PossibleDuplicates matches /> }).forget();
     }
 }
 
@@ -141,14 +185,28 @@ enum Answer {
     /// taken off).
     Done(String),
     GoTo(String),
+    /// A save stopped at likely duplicates.
+    Duplicates(Vec<DuplicateMatch>),
 }
 
 /// Posts the form's fields (URL-encoded, as the server-function client does).
 #[cfg(feature = "hydrate")]
-async fn post(form: &web_sys::HtmlFormElement) -> Result<Answer, AppError> {
+async fn post(
+    form: &web_sys::HtmlFormElement,
+    submitter: Option<&web_sys::HtmlElement>,
+) -> Result<Answer, AppError> {
     use wasm_bindgen::JsCast;
     let offline = || AppError::Transport("no connection; nothing was sent".into());
     let fields = web_sys::FormData::new_with_form(form).map_err(|_| AppError::Internal)?;
+    // As a browser's own post does: the pressed button's name and value go with the fields.
+    if let Some(button) = submitter
+        && let Some(name) = button.get_attribute("name")
+    {
+        let value = button.get_attribute("value").unwrap_or_default();
+        fields
+            .append_with_str(&name, &value)
+            .map_err(|_| AppError::Internal)?;
+    }
     let body = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&fields)
         .map_err(|_| AppError::Internal)?;
     let init = web_sys::RequestInit::new();
@@ -177,6 +235,12 @@ async fn post(form: &web_sys::HtmlFormElement) -> Result<Answer, AppError> {
         .as_string()
         .unwrap_or_default();
     if response.ok() {
+        if let Ok(outcome) = serde_json::from_str::<SaveOutcome>(&text) {
+            return Ok(match outcome {
+                SaveOutcome::Saved { id, .. } => Answer::Done(id.to_string()),
+                SaveOutcome::Duplicates(matches) => Answer::Duplicates(matches),
+            });
+        }
         let returned = match serde_json::from_str(&text) {
             Ok(serde_json::Value::String(text)) => text,
             _ => text,
@@ -193,23 +257,11 @@ fn show_error(form: &web_sys::HtmlFormElement, error: Option<AppError>) {
         Some(AppError::Validation(fields)) => fields.clone(),
         _ => Default::default(),
     };
-    let each = |selector: &str, apply: &dyn Fn(web_sys::Element)| {
-        if let Ok(found) = form.query_selector_all(selector) {
-            for index in 0..found.length() {
-                if let Some(element) = found
-                    .item(index)
-                    .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
-                {
-                    apply(element);
-                }
-            }
-        }
-    };
-    each("[data-error-for]", &|message| {
+    each_in(form, "[data-error-for]", |message| {
         let field = message.get_attribute("data-error-for").unwrap_or_default();
         message.set_text_content(fields.get(&field).map(String::as_str));
     });
-    each("[name]", &|input| {
+    each_in(form, "[name]", |input| {
         let name = input.get_attribute("name").unwrap_or_default();
         if fields.contains_key(field_of(&name)) {
             let _ = input.set_attribute("aria-invalid", "true");
@@ -221,7 +273,7 @@ fn show_error(form: &web_sys::HtmlFormElement, error: Option<AppError>) {
         Some(AppError::Validation(_)) | None => None,
         Some(error) => Some(error.to_string()),
     };
-    each(".form-alert", &|element| {
+    each_in(form, ".form-alert", |element| {
         element.set_text_content(alert.as_deref());
         element
             .toggle_attribute_with_force("hidden", alert.is_none())

@@ -1,4 +1,4 @@
-//! Labelled form inputs that show their field's error from the last action result.
+//! Labelled form inputs that show their field's error (from an action's result or `ui::enhance`).
 
 use crate::error::AppError;
 use crate::options::OptionSet;
@@ -16,40 +16,38 @@ pub fn user_text(value: String) -> String {
     value
 }
 
+/// Where a form's field errors come from: the last result of a reactive action (a
+/// `Signal` of it), or the answer `ui::enhance` writes into the page (`Sent`).
+pub trait ErrorSource: Copy + Send + Sync + 'static {
+    /// The message for `field`, with `id` for its input's `aria-describedby`.
+    fn field_error(self, field: &'static str, id: String) -> AnyView;
+}
+
+impl<R: Send + Sync + 'static> ErrorSource for Signal<Option<Result<R, AppError>>> {
+    fn field_error(self, field: &'static str, id: String) -> AnyView {
+        view! { <FieldError result=self field id /> }.into_any()
+    }
+}
+
+/// A form `ui::enhance` sends: it shows each field's error itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Sent;
+
+impl ErrorSource for Sent {
+    fn field_error(self, field: &'static str, id: String) -> AnyView {
+        view! { <FieldMessage field id /> }.into_any()
+    }
+}
+
 /// A text input named `form[name]` (id `form-name`) with its label and field error.
-pub fn text_input<R: Send + Sync + 'static>(
+pub fn text_input(
     form: &'static str,
-    result: Signal<Option<Result<R, AppError>>>,
+    errors: impl ErrorSource,
     name: &'static str,
     label: &'static str,
     kind: &'static str,
     autocomplete: &'static str,
     value: String,
-) -> impl IntoView {
-    let error_id = format!("{form}-{name}-error");
-    let error = view! { <FieldError result field=name id=error_id /> };
-    labelled_input(form, name, label, kind, autocomplete, value, error)
-}
-
-/// An empty text input (no autofill) in a form `ui::enhance` sends, which shows the field's
-/// error itself.
-pub fn sent_text_input(
-    form: &'static str,
-    name: &'static str,
-    label: &'static str,
-) -> impl IntoView {
-    let error = view! { <FieldMessage field=name id=format!("{form}-{name}-error") /> };
-    labelled_input(form, name, label, "text", "off", String::new(), error)
-}
-
-fn labelled_input(
-    form: &'static str,
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    autocomplete: &'static str,
-    value: String,
-    error: impl IntoView,
 ) -> impl IntoView {
     let id = format!("{form}-{name}");
     let error_id = format!("{id}-error");
@@ -62,17 +60,17 @@ fn labelled_input(
                 type=kind
                 autocomplete=autocomplete
                 value=value
-                aria-describedby=error_id
+                aria-describedby=error_id.clone()
             />
-            {error}
+            {errors.field_error(name, error_id)}
         </div>
     }
 }
 
 /// A select of an option set named `form[name]`, with an empty "Not known" first.
-pub fn option_input<T: OptionSet, R: Send + Sync + 'static>(
+pub fn option_input<T: OptionSet, E: ErrorSource>(
     form: &'static str,
-    result: Signal<Option<Result<R, AppError>>>,
+    errors: E,
     name: &'static str,
     label: &'static str,
     value: String,
@@ -96,22 +94,22 @@ pub fn option_input<T: OptionSet, R: Send + Sync + 'static>(
                     })
                     .collect_view()}
             </select>
-            <FieldError result field=name id=error_id />
+            {errors.field_error(name, error_id)}
         </div>
     }
 }
 
 /// The five address inputs (street, city, state/province, postal code, country).
-pub fn address_inputs<R: Send + Sync + 'static>(
+pub fn address_inputs(
     form: &'static str,
-    result: Signal<Option<Result<R, AppError>>>,
+    errors: impl ErrorSource,
     [street, city, state_province, postal_code, country]: [String; 5],
 ) -> impl IntoView {
     view! {
-        {text_input(form, result, "street", "Street", "text", "street-address", street)}
-        {text_input(form, result, "city", "City", "text", "address-level2", city)}
-        {text_input(form, result, "state_province", "State/Province", "text", "address-level1", state_province)}
-        {text_input(form, result, "postal_code", "Postal code", "text", "postal-code", postal_code)}
-        {text_input(form, result, "country", "Country", "text", "country-name", country)}
+        {text_input(form, errors, "street", "Street", "text", "street-address", street)}
+        {text_input(form, errors, "city", "City", "text", "address-level2", city)}
+        {text_input(form, errors, "state_province", "State/Province", "text", "address-level1", state_province)}
+        {text_input(form, errors, "postal_code", "Postal code", "text", "postal-code", postal_code)}
+        {text_input(form, errors, "country", "Country", "text", "country-name", country)}
     }
 }

@@ -690,7 +690,7 @@ async fn accept_in(
         ..NewLeadRequest::default()
     };
     let created = create_in(&mut *tx, &fields, owner, owner, request).await?;
-    let crate::lead::SaveOutcome::Saved { id, .. } = created.outcome else {
+    let crate::duplicates::SaveOutcome::Saved { id, .. } = created.outcome else {
         return Err(AppError::Internal);
     };
     let who = Authorship::now(owner, owner);

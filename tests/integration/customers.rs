@@ -6,9 +6,9 @@ use crate::opportunities::new_opportunity;
 use leadflow::account::AccountSummary;
 use leadflow::contact::ContactSummary;
 use leadflow::directory::DirectoryPage;
+use leadflow::duplicates::SaveOutcome;
 use leadflow::duplicates::{MatchReason, RecordKind};
 use leadflow::error::AppError;
-use leadflow::lead::SaveOutcome;
 use reqwest::{Client, StatusCode};
 
 async fn save(

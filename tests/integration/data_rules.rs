@@ -37,7 +37,7 @@ async fn new_lead(app: &TestApp, rep: &Client, last_name: &str, company: &str) -
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let leadflow::lead::SaveOutcome::Saved { id, .. } = response.json().await.unwrap() else {
+    let leadflow::duplicates::SaveOutcome::Saved { id, .. } = response.json().await.unwrap() else {
         panic!("lead not saved");
     };
     id

@@ -2,7 +2,7 @@
 //! text is a field error, never a 500.
 
 use crate::common::{TestApp, error_of};
-use leadflow::lead::SaveOutcome;
+use leadflow::duplicates::SaveOutcome;
 use reqwest::StatusCode;
 
 const PAYLOADS: [&str; 6] = [

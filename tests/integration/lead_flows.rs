@@ -4,10 +4,11 @@
 use crate::common::{TestApp, error_of};
 use crate::leads::{count, list};
 use leadflow::activity::{RecordType, TimelineEntry};
+use leadflow::duplicates::SaveOutcome;
 use leadflow::duplicates::{MatchReason, RecordKind};
 use leadflow::error::AppError;
 use leadflow::lead::qualify::{Link, QualifyPreview};
-use leadflow::lead::{LeadDetail, LeadStatus, LeadStatusReason, SaveOutcome};
+use leadflow::lead::{LeadDetail, LeadStatus, LeadStatusReason};
 use leadflow::opportunity::OpportunitySummary;
 use reqwest::{Client, StatusCode};
 

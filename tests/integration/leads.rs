@@ -245,7 +245,8 @@ async fn quick_create_validates_and_the_lead_lands_in_my_open_leads() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let leadflow::lead::SaveOutcome::Saved { id, version: 1 } = response.json().await.unwrap()
+    let leadflow::duplicates::SaveOutcome::Saved { id, version: 1 } =
+        response.json().await.unwrap()
     else {
         panic!("expected the lead to be saved");
     };

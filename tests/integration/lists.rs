@@ -882,3 +882,48 @@ async fn a_restart_marks_a_running_bulk_action_interrupted_with_how_far_it_got()
         progress.text()
     );
 }
+
+/// The record page's consent form sends only the ticked boxes: none ticked clears every flag.
+#[tokio::test]
+async fn consent_with_no_box_ticked_clears_every_flag() {
+    let app = TestApp::spawn().await;
+    let manager = app.signed_in("manager@example.com").await;
+    let (lead, version): (i64, i64) =
+        sqlx::query_as("SELECT id, version FROM leads WHERE status = 'open' ORDER BY id LIMIT 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let (lead, version) = (lead.to_string(), version.to_string());
+    let ticked: i64 = ok(app
+        .call(
+            &manager,
+            "/api/records/set-consent",
+            &[
+                ("member_type", "lead"),
+                ("id", &lead),
+                ("version", &version),
+                ("consent[do_not_email]", "true"),
+                ("consent[do_not_phone]", "true"),
+                ("consent[do_not_mail]", "true"),
+            ],
+        )
+        .await)
+    .await;
+    let flags =
+        format!("SELECT do_not_email + do_not_phone + do_not_mail FROM leads WHERE id = {lead}");
+    assert_eq!(scalar(&app, &flags).await, 3);
+    let ticked = ticked.to_string();
+    let cleared: i64 = ok(app
+        .call(
+            &manager,
+            "/api/records/set-consent",
+            &[("member_type", "lead"), ("id", &lead), ("version", &ticked)],
+        )
+        .await)
+    .await;
+    assert_eq!(
+        cleared.to_string(),
+        (ticked.parse::<i64>().unwrap() + 1).to_string()
+    );
+    assert_eq!(scalar(&app, &flags).await, 0);
+}

@@ -23,7 +23,7 @@ pub async fn new_opportunity(app: &TestApp, rep: &Client) -> i64 {
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let leadflow::lead::SaveOutcome::Saved { id, .. } = response.json().await.unwrap() else {
+    let leadflow::duplicates::SaveOutcome::Saved { id, .. } = response.json().await.unwrap() else {
         panic!("lead not saved");
     };
     let response = app

@@ -828,7 +828,8 @@ async fn qualify_opens_opportunities_in_whichever_process_is_made_the_default() 
             ],
         )
         .await;
-    let leadflow::lead::SaveOutcome::Saved { id: lead, .. } = lead.json().await.unwrap() else {
+    let leadflow::duplicates::SaveOutcome::Saved { id: lead, .. } = lead.json().await.unwrap()
+    else {
         panic!("lead not saved");
     };
     let detail: leadflow::lead::LeadDetail = app

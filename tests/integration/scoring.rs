@@ -4,7 +4,8 @@
 
 use crate::common::{TestApp, error_of};
 use crate::leads::count;
-use leadflow::lead::{LeadDetail, LeadPage, LeadQuery, LeadSort, LeadView, SaveOutcome};
+use leadflow::duplicates::SaveOutcome;
+use leadflow::lead::{LeadDetail, LeadPage, LeadQuery, LeadSort, LeadView};
 use leadflow::scoring::{
     Backtest, BacktestProgress, Grade, RecomputeProgress, RuleDraft, RuleSetDraft, RuleTest,
     ScoringEditor,
