@@ -130,18 +130,17 @@ export async function newOpportunity(page: Page, topic: string) {
   await page.getByRole("button", { name: "Qualify", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Qualify lead" });
   await dialog.getByRole("radio", { name: /Create a new account/ }).check();
-  await dialog.getByRole("button", { name: "Confirm qualify" }).click();
+  await afterReload(page, () => dialog.getByRole("button", { name: "Confirm qualify" }).click());
   await expect(page).toHaveURL(/\/opportunities\/\d+$/);
   await expect(page.getByText("Open · Develop")).toBeVisible();
 }
 
-/** Ticks a checkbox step of the stage bar and waits until the saved tick comes back in the
- * steps' count (the record reloads after the save): acting before that acts on a record
- * that is about to be replaced. */
+/** Ticks a checkbox step of the stage bar and waits until the page has loaded again with
+ * the saved tick in the steps' count: acting before that acts on a page about to be replaced. */
 export async function tickStep(page: Page, stage: string, step: string) {
   const title = page.getByRole("heading", { name: new RegExp(`^${stage} steps · \\d+ of \\d+ done$`) });
   const done = Number((await title.textContent())?.match(/· (\d+) of/)?.[1]);
-  await page.getByRole("checkbox", { name: step }).check();
+  await afterReload(page, () => page.getByRole("checkbox", { name: step }).check());
   await expect(title).toHaveText(new RegExp(`· ${done + 1} of \\d+ done$`));
   await expect(page.getByRole("checkbox", { name: step })).toBeChecked();
 }

@@ -1,4 +1,4 @@
-import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, afterReload } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 // A demo account (the demo data set is generated from a fixed seed).
@@ -42,9 +42,10 @@ test("quick-create a lead, qualify it into an existing account, land on the oppo
   await existing.check();
   await expect(dialog.getByRole("radio", { name: `Create a new contact: Visitor${run}` })).toBeChecked();
   await expect(dialog.getByRole("table", { name: "What carries over" })).toContainText(`Booth ${run}`);
-  await dialog.getByRole("button", { name: "Confirm qualify" }).click();
+  await afterReload(page, () => dialog.getByRole("button", { name: "Confirm qualify" }).click());
 
   await expect(page).toHaveURL(/\/opportunities\/\d+$/);
+  await expect(page.getByRole("status")).toContainText("Lead qualified.");
   await expect(page.getByRole("heading", { name: `Booth ${run}`, level: 1 })).toBeVisible();
   await expect(page.getByRole("listitem").filter({ hasText: "Develop" }).first()).toHaveAttribute("aria-current", "step");
   await expect(page.getByRole("link", { name: DEMO_ACCOUNT })).toBeVisible();
@@ -69,16 +70,15 @@ test("disqualify needs a reason; reactivate reopens the lead", async ({ page, al
   await dialog.getByRole("button", { name: "Confirm disqualify" }).click();
   await expect(dialog.getByText(/Choose why/)).toBeVisible();
   await dialog.getByLabel("Reason").selectOption({ label: "Cannot Contact" });
-  await dialog.getByRole("button", { name: "Confirm disqualify" }).click();
+  await afterReload(page, () => dialog.getByRole("button", { name: "Confirm disqualify" }).click());
   await expect(dialog).toBeHidden();
   await expect(page.getByText("Disqualified · Cannot Contact")).toBeVisible();
-  await page.waitForTimeout(500);
   await expect(page.getByText("Lead disqualified.")).toHaveCount(1);
 
   await gotoHydrated(page, `/leads?view=closed&q=${encodeURIComponent(`Nobody${run}`)}`);
   await expect(page.getByText(/^1 lead$/)).toBeVisible();
   await page.getByRole("link", { name: `Cold call ${run}` }).click();
-  await page.getByRole("button", { name: "Reactivate" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Reactivate" }).click());
   await expect(page.getByText("Open · New")).toBeVisible();
   await expect(page.getByRole("button", { name: "Disqualify" })).toBeVisible();
   await page.getByRole("tab", { name: "History" }).click();
@@ -120,7 +120,7 @@ test("an edit saves, and a stale edit gets a conflict naming the changed field",
   await signIn(other, "admin@example.com");
   await gotoHydrated(other, url);
   await other.getByLabel("City").fill("Bergen");
-  await other.getByRole("button", { name: "Save", exact: true }).click();
+  await afterReload(other, () => other.getByRole("button", { name: "Save", exact: true }).click());
   await expect(other.getByRole("status")).toContainText("Lead saved.");
   await otherSession.close();
 
@@ -133,7 +133,7 @@ test("an edit saves, and a stale edit gets a conflict naming the changed field",
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   await expect(page.getByLabel("City")).toHaveValue("Bergen");
   await page.getByLabel("Job title").fill("Buyer");
-  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Save", exact: true }).click());
   await expect(page.getByRole("status")).toContainText("Lead saved.");
   await page.getByRole("tab", { name: "History" }).click();
   await expect(page.getByRole("table", { name: /Changes to this lead/ })).toContainText("Buyer");

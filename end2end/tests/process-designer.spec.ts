@@ -1,4 +1,4 @@
-import { test, expect, gotoHydrated, expectAccessible, signIn, smallTouchTargets, newOpportunity, tickStep } from "./fixtures";
+import { test, expect, gotoHydrated, expectAccessible, signIn, smallTouchTargets, newOpportunity, tickStep, afterReload } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 // This spec changes the default sales process every other spec walks through, so it runs in
@@ -35,9 +35,9 @@ test("an admin adds a required step and a stage, and archives the stage choosing
   const record = new URL(page.url()).pathname;
   await page.getByRole("textbox", { name: "Customer need", exact: true }).fill("Coffee for 300 staff");
   await page.getByRole("textbox", { name: "Proposed solution", exact: true }).fill("Ten machines");
-  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Save", exact: true }).click());
   await expect(page.getByRole("status")).toContainText("Opportunity saved.");
-  await page.getByRole("button", { name: "Next Stage" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Next Stage" }).click());
   await expect(page.getByText("Open · Propose")).toBeVisible();
   for (const name of ["Develop proposal", "Present proposal"]) await tickStep(page, "Propose", name);
 
@@ -75,10 +75,10 @@ test("an admin adds a required step and a stage, and archives the stage choosing
   const steps = await legal.count();
   expect(steps).toBeGreaterThan(0);
   for (let i = 0; i < steps; i++) {
-    await legal.nth(i).check();
+    await afterReload(page, () => legal.nth(i).check());
     await expect(legal.nth(i)).toBeChecked();
   }
-  await page.getByRole("button", { name: "Next Stage" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Next Stage" }).click());
   await expect(page.getByText(`Open · ${stage}`)).toBeVisible();
 
   // Archiving the stage asks where its open opportunity goes, and moves it there.

@@ -19,8 +19,6 @@ use leptos::server_fn::ServerFn;
 pub struct TimelineState {
     regarding: RecordType,
     limit: RwSignal<i64>,
-    /// Bumped by every change to the record that adds an entry (a stage move, a close…).
-    changes: RwSignal<u32>,
     page: crate::ui::Fetched<Result<TimelinePage, AppError>>,
 }
 
@@ -30,10 +28,9 @@ impl TimelineState {
         record_id: impl Fn() -> Option<i64> + Send + Sync + 'static,
     ) -> TimelineState {
         let limit = RwSignal::new(TIMELINE_PAGE);
-        let changes = RwSignal::new(0u32);
         let page = crate::ui::fetched(
-            move || (record_id(), limit.get(), changes.get()),
-            move |(id, limit, _)| async move {
+            move || (record_id(), limit.get()),
+            move |(id, limit)| async move {
                 match id {
                     Some(id) => get_timeline(regarding, id, limit).await,
                     None => Err(AppError::NotFound(format!("This {}", regarding.code()))),
@@ -43,14 +40,8 @@ impl TimelineState {
         TimelineState {
             regarding,
             limit,
-            changes,
             page,
         }
-    }
-
-    /// Reloads the entries (after a change to the record itself: a stage move, a close…).
-    pub fn refresh(self) {
-        self.changes.update(|n| *n += 1);
     }
 }
 

@@ -6,8 +6,7 @@ use super::{BudgetStatus, LeadSource, Need, PurchaseProcess, PurchaseTimeframe, 
 use crate::auth::UserOption;
 use crate::duplicates::SaveOutcome;
 use crate::error::AppError;
-use crate::ui::FieldError;
-use crate::ui::inputs::{option_input, text_input};
+use crate::ui::inputs::{ErrorSource, option_input, text_input};
 use leptos::prelude::*;
 
 pub type SaveResult = Signal<Option<Result<SaveOutcome, AppError>>>;
@@ -20,7 +19,7 @@ pub struct OwnerChoice {
     pub can_assign: bool,
 }
 
-fn owner_input(result: SaveResult, owner: OwnerChoice) -> impl IntoView {
+fn owner_input(result: impl ErrorSource, owner: OwnerChoice) -> impl IntoView {
     view! {
         <div class="field">
             <label for="lead-owner">"Owner"</label>
@@ -31,7 +30,7 @@ fn owner_input(result: SaveResult, owner: OwnerChoice) -> impl IntoView {
                     .map(|user| view! { <option value=user.id selected=user.id == owner.selected>{user.name}</option> })
                     .collect_view()}
             </select>
-            <FieldError result field="owner" id="lead-owner-error" />
+            {result.field_error("owner", "lead-owner-error".into())}
         </div>
     }
 }
@@ -39,9 +38,10 @@ fn owner_input(result: SaveResult, owner: OwnerChoice) -> impl IntoView {
 /// The lead fields: the quick set (topic, source, name, company, email, phone) or every
 /// field grouped as Contact, Company, Qualification details and Description.
 #[component]
-pub fn LeadFields(
+pub fn LeadFields<E: ErrorSource>(
     values: LeadInput,
-    result: SaveResult,
+    /// Where the field errors come from.
+    result: E,
     #[prop(optional)] quick: bool,
     #[prop(optional)] owner: Option<OwnerChoice>,
 ) -> impl IntoView {
@@ -107,7 +107,7 @@ pub fn LeadFields(
                         <option value="yes" selected=dm == "yes">"Yes"</option>
                         <option value="no" selected=dm == "no">"No"</option>
                     </select>
-                    <FieldError result field="decision_maker_identified" id="lead-decision_maker_identified-error" />
+                    {result.field_error("decision_maker_identified", "lead-decision_maker_identified-error".into())}
                 </div>
                 {option_input::<Need, _>("lead", result, "need", "Need", v.need)}
             </div>

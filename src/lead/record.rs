@@ -5,22 +5,24 @@ use super::api::{
     DisqualifyLead, PreviewQualification, QualifyLead, ReactivateLead, SetLeadStep, UpdateLead,
     get_lead,
 };
-use super::form::{DuplicateWarning, LeadFields, OwnerChoice};
+use super::form::{LeadFields, OwnerChoice};
 use super::qualify::{Link, QualifyPreview};
 use super::rules::lead_field_label;
 use super::{LeadDetail, LeadStatus, LeadStatusReason};
 use crate::activity::RecordType;
 use crate::activity::timeline::{Timeline, TimelineState};
 use crate::auth::UserOption;
-use crate::duplicates::SaveOutcome;
 use crate::process::StageBar;
 use crate::ui::dialog::{close, open};
+use crate::ui::enhance::{DuplicateMessage, FieldMessage, FormMessage, ServerForm};
+use crate::ui::inputs::Sent;
 use crate::ui::tabs::Tabs;
-use crate::ui::{ErrorPage, FieldError, FormAlert, History, use_toasts};
+use crate::ui::{ErrorPage, History};
 use leptos::html::Dialog;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn LeadRecordPage() -> impl IntoView {
@@ -34,7 +36,7 @@ pub fn LeadRecordPage() -> impl IntoView {
     });
     let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
     let timeline = TimelineState::new(RecordType::Lead, id);
-    let actions = LeadActions::new(lead, timeline);
+    let actions = LeadActions::new(timeline);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
             {move || Suspend::new(async move {
@@ -48,15 +50,12 @@ pub fn LeadRecordPage() -> impl IntoView {
     }
 }
 
-/// The page's server actions; each successful one reloads the lead.
+/// What the page shares beyond the record: the qualification preview (fetched when Qualify
+/// opens its dialog), the two dialogs, the timeline and the chosen tab. Every change is a
+/// form `ui::enhance` sends; a success loads the page again (Qualify opens the opportunity).
 #[derive(Clone, Copy)]
 struct LeadActions {
-    update: ServerAction<UpdateLead>,
-    step: ServerAction<SetLeadStep>,
     preview: ServerAction<PreviewQualification>,
-    qualify: ServerAction<QualifyLead>,
-    disqualify: ServerAction<DisqualifyLead>,
-    reactivate: ServerAction<ReactivateLead>,
     qualify_dialog: NodeRef<Dialog>,
     disqualify_dialog: NodeRef<Dialog>,
     timeline: TimelineState,
@@ -64,61 +63,14 @@ struct LeadActions {
 }
 
 impl LeadActions {
-    fn new(
-        lead: crate::ui::Fetched<Result<LeadDetail, crate::error::AppError>>,
-        timeline: TimelineState,
-    ) -> LeadActions {
-        let actions = LeadActions {
-            update: ServerAction::new(),
-            step: ServerAction::new(),
+    fn new(timeline: TimelineState) -> LeadActions {
+        LeadActions {
             preview: ServerAction::new(),
-            qualify: ServerAction::new(),
-            disqualify: ServerAction::new(),
-            reactivate: ServerAction::new(),
             qualify_dialog: NodeRef::new(),
             disqualify_dialog: NodeRef::new(),
             timeline,
             tab: RwSignal::new(0),
-        };
-        // The lead and its timeline (status changes) reload together.
-        let reload = move || {
-            lead.refetch();
-            timeline.refresh();
-        };
-        let toasts = use_toasts();
-        let navigate = use_navigate();
-        Effect::new(move |_| {
-            if let Some(Ok(SaveOutcome::Saved { .. })) = actions.update.value().get() {
-                toasts.show("Lead saved.");
-                untrack(reload);
-            }
-        });
-        Effect::new(move |_| {
-            if let Some(Ok(())) = actions.step.value().get() {
-                untrack(reload);
-            }
-        });
-        Effect::new(move |_| {
-            if let Some(Ok(())) = actions.disqualify.value().get() {
-                close(actions.disqualify_dialog);
-                toasts.show("Lead disqualified.");
-                untrack(reload);
-            }
-        });
-        Effect::new(move |_| {
-            if let Some(Ok(())) = actions.reactivate.value().get() {
-                toasts.show("Lead reactivated.");
-                untrack(reload);
-            }
-        });
-        Effect::new(move |_| {
-            if let Some(Ok(opportunity)) = actions.qualify.value().get() {
-                close(actions.qualify_dialog);
-                toasts.show("Lead qualified.");
-                navigate(&format!("/opportunities/{opportunity}"), Default::default());
-            }
-        });
-        actions
+        }
     }
 }
 
@@ -133,12 +85,6 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
         detail.status.label(),
         detail.status_reason.label()
     );
-    let on_toggle = editable.then(|| {
-        Callback::new(move |(step_id, done): (i64, bool)| {
-            actions.step.dispatch(SetLeadStep { id, step_id, done });
-        })
-    });
-    let update_result = Signal::derive(move || actions.update.value().get());
     let owner = OwnerChoice {
         users: owners,
         selected: detail.owner_id,
@@ -156,11 +102,12 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                 </button>
             })}
             {(detail.status == LeadStatus::Disqualified && detail.can_edit).then(|| view! {
-                <ActionForm action=actions.reactivate>
+                <ServerForm action={<ReactivateLead as ServerFn>::PATH} done="Lead reactivated." reload=true>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="version" value=version />
                     <button type="submit" class="button primary">"Reactivate"</button>
-                </ActionForm>
+                    <FormMessage />
+                </ServerForm>
             })}
         </div>
     };
@@ -183,8 +130,6 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                 </div>
                 {buttons}
             </header>
-            <FormAlert result=Signal::derive(move || actions.reactivate.value().get()) />
-            <FormAlert result=Signal::derive(move || actions.step.value().get()) />
             <QualifiedLinks detail=detail.clone() />
             {detail.has_photo.then(|| view! {
                 <figure class="card card-photo-figure">
@@ -202,24 +147,23 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                     </dl>
                 </section>
             })}
-            <StageBar progress=detail.progress.clone() on_toggle />
+            <StageBar progress=detail.progress.clone() record_id=id
+                toggle=editable.then_some(<SetLeadStep as ServerFn>::PATH) />
             {detail.score.clone().map(|score| view! { <crate::scoring::ScoreCard score /> })}
             <div class="card">
                 <h2>"Details"</h2>
                 {read_only_note.map(|note| view! { <p class="muted">{note}</p> })}
-                <ActionForm action=actions.update attr:novalidate=true>
+                <ServerForm action={<UpdateLead as ServerFn>::PATH} done="Lead saved." reload=true>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="version" value=version />
                     <fieldset class="plain" disabled=!editable>
                         <legend class="visually-hidden">"Lead fields"</legend>
-                        <LeadFields values=detail.fields.to_input() result=update_result owner />
+                        <LeadFields values=detail.fields.to_input() result=Sent owner />
                     </fieldset>
-                    <DuplicateWarning result=update_result />
-                    <FormAlert result=update_result />
-                    {editable.then(|| view! {
-                        <button type="submit" class="button primary" disabled=move || actions.update.pending().get()>"Save"</button>
-                    })}
-                </ActionForm>
+                    <DuplicateMessage />
+                    <FormMessage />
+                    {editable.then(|| view! { <button type="submit" class="button primary">"Save"</button> })}
+                </ServerForm>
             </div>
             <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Lead id
                 lists=detail.lists.clone() />
@@ -267,7 +211,6 @@ fn link_choices(
     new_label: Option<String>,
     matches: Vec<crate::duplicates::DuplicateMatch>,
     default: Link,
-    result: Signal<Option<Result<i64, crate::error::AppError>>>,
 ) -> impl IntoView {
     let option = move |value: Link, label: String| {
         let id = format!("qualify-{name}-{}", value.code());
@@ -295,14 +238,13 @@ fn link_choices(
             {new_label.map(|label| option(Link::New, label))}
             {matched}
             {option(Link::None, format!("No {name}"))}
-            <FieldError result field=name id=format!("qualify-{name}-error") />
+            <FieldMessage field=name id=format!("qualify-{name}-error") />
         </fieldset>
     }
 }
 
 #[component]
 fn QualifyDialog(actions: LeadActions, lead_id: i64) -> impl IntoView {
-    let result = Signal::derive(move || actions.qualify.value().get());
     let body = move || match actions.preview.value().get() {
         None => view! { <p class="loading">"Looking for matching accounts and contacts…"</p> }
             .into_any(),
@@ -310,7 +252,7 @@ fn QualifyDialog(actions: LeadActions, lead_id: i64) -> impl IntoView {
             view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any()
         }
         Some(Ok(preview)) if preview.lead_id != lead_id => ().into_any(),
-        Some(Ok(preview)) => view! { <QualifyForm preview actions result /> }.into_any(),
+        Some(Ok(preview)) => view! { <QualifyForm preview actions /> }.into_any(),
     };
     view! {
         <dialog node_ref=actions.qualify_dialog class="dialog" aria-labelledby="qualify-title">
@@ -321,11 +263,7 @@ fn QualifyDialog(actions: LeadActions, lead_id: i64) -> impl IntoView {
 }
 
 #[component]
-fn QualifyForm(
-    preview: QualifyPreview,
-    actions: LeadActions,
-    result: Signal<Option<Result<i64, crate::error::AppError>>>,
-) -> impl IntoView {
+fn QualifyForm(preview: QualifyPreview, actions: LeadActions) -> impl IntoView {
     let carry = preview
         .carry_over
         .iter()
@@ -341,7 +279,7 @@ fn QualifyForm(
         .collect_view();
     view! {
         <p>"Qualifying creates an opportunity at the Develop stage and closes this lead as Qualified. It all happens at once: if anything fails, nothing is created."</p>
-        <ActionForm action=actions.qualify>
+        <ServerForm action={<QualifyLead as ServerFn>::PATH} done="Lead qualified." open="/opportunities/{}">
             <input type="hidden" name="id" value=preview.lead_id />
             <input type="hidden" name="version" value=preview.version />
             {link_choices(
@@ -350,7 +288,6 @@ fn QualifyForm(
                 preview.new_account_name.map(|name| format!("Create a new account: {name}")),
                 preview.account_matches,
                 preview.default_account,
-                result,
             )}
             {link_choices(
                 "contact",
@@ -358,7 +295,6 @@ fn QualifyForm(
                 preview.new_contact_name.map(|name| format!("Create a new contact: {name}")),
                 preview.contact_matches,
                 preview.default_contact,
-                result,
             )}
             <h3>{format!("New opportunity: {}", preview.topic)}</h3>
             <table class="data-table compact">
@@ -366,18 +302,17 @@ fn QualifyForm(
                 <thead><tr><th scope="col">"Lead field"</th><th scope="col">"Goes to"</th><th scope="col">"Value"</th></tr></thead>
                 <tbody>{carry}</tbody>
             </table>
-            <FormAlert result />
+            <FormMessage />
             <div class="dialog-actions">
-                <button type="submit" class="button primary" disabled=move || actions.qualify.pending().get()>"Confirm qualify"</button>
+                <button type="submit" class="button primary">"Confirm qualify"</button>
                 <button type="button" class="button secondary" on:click=move |_| close(actions.qualify_dialog)>"Cancel"</button>
             </div>
-        </ActionForm>
+        </ServerForm>
     }
 }
 
 #[component]
 fn DisqualifyDialog(actions: LeadActions, lead_id: i64, version: i64) -> impl IntoView {
-    let result = Signal::derive(move || actions.disqualify.value().get());
     let reasons = LeadStatusReason::ALL
         .iter()
         .filter(|reason| reason.status() == LeadStatus::Disqualified)
@@ -387,7 +322,7 @@ fn DisqualifyDialog(actions: LeadActions, lead_id: i64, version: i64) -> impl In
         <dialog node_ref=actions.disqualify_dialog class="dialog" aria-labelledby="disqualify-title">
             <h2 id="disqualify-title">"Disqualify lead"</h2>
             <p>"The lead leaves the open views and shows in Closed leads. You can reactivate it later."</p>
-            <ActionForm action=actions.disqualify attr:novalidate=true>
+            <ServerForm action={<DisqualifyLead as ServerFn>::PATH} done="Lead disqualified." reload=true>
                 <input type="hidden" name="id" value=lead_id />
                 <input type="hidden" name="version" value=version />
                 <div class="field">
@@ -396,14 +331,14 @@ fn DisqualifyDialog(actions: LeadActions, lead_id: i64, version: i64) -> impl In
                         <option value="">"Choose a reason"</option>
                         {reasons}
                     </select>
-                    <FieldError result field="reason" id="disqualify-reason-error" />
+                    <FieldMessage field="reason" id="disqualify-reason-error" />
                 </div>
-                <FormAlert result />
+                <FormMessage />
                 <div class="dialog-actions">
                     <button type="submit" class="button primary">"Confirm disqualify"</button>
                     <button type="button" class="button secondary" on:click=move |_| close(actions.disqualify_dialog)>"Cancel"</button>
                 </div>
-            </ActionForm>
+            </ServerForm>
         </dialog>
     }
 }

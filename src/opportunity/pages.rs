@@ -5,7 +5,7 @@ use super::api::{
     CloseLost, CloseWon, MoveOpportunityStage, ReopenOpportunity, SetOpportunityStep,
     SwitchOpportunityProcess, UpdateOpportunity, get_opportunity,
 };
-use super::parties::{PartiesCard, SetCompetitor, SetStakeholder};
+use super::parties::PartiesCard;
 use super::rules::opportunity_field_label;
 use super::{ForecastCategory, OpportunityStatus, OpportunitySummary};
 use crate::activity::RecordType;
@@ -16,138 +16,37 @@ use crate::error::AppError;
 use crate::lead::{Need, PurchaseProcess, PurchaseTimeframe, Rating};
 use crate::process::StageBar;
 use crate::ui::dialog::{close, open};
-use crate::ui::inputs::{option_input, text_input};
+use crate::ui::enhance::{FormMessage, ServerForm};
+use crate::ui::inputs::{ErrorSource, Sent, option_input, text_input};
 use crate::ui::tabs::Tabs;
-use crate::ui::{ErrorPage, FieldError, FormAlert, History, use_toasts};
+use crate::ui::{ErrorPage, History};
 use leptos::html::Dialog;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// The page's server actions; each successful one reloads the opportunity.
+/// What the page shares beyond the record: the sales processes Switch process offers, the
+/// two close dialogs, the timeline and the chosen tab. Every change is a form `ui::enhance`
+/// sends, and a success loads the page again with the record as saved.
 #[derive(Clone, Copy)]
 struct Actions {
-    update: ServerAction<UpdateOpportunity>,
-    step: ServerAction<SetOpportunityStep>,
-    stage: ServerAction<MoveOpportunityStage>,
-    won: ServerAction<CloseWon>,
-    lost: ServerAction<CloseLost>,
-    reopen: ServerAction<ReopenOpportunity>,
-    stakeholder: ServerAction<SetStakeholder>,
-    competitor: ServerAction<SetCompetitor>,
-    switch: ServerAction<SwitchOpportunityProcess>,
-    /// The sales processes Switch process offers.
     processes: crate::ui::Fetched<Result<Vec<crate::process::ProcessChoice>, AppError>>,
     won_dialog: NodeRef<Dialog>,
     lost_dialog: NodeRef<Dialog>,
-    /// The newest version this page knows: from the record, or from a save that has not
-    /// reloaded it yet (a quick Next Stage after Save must not look stale).
-    version: RwSignal<i64>,
     timeline: TimelineState,
     tab: RwSignal<usize>,
 }
 
 impl Actions {
-    fn new(
-        record: crate::ui::Fetched<Result<OpportunitySummary, AppError>>,
-        timeline: TimelineState,
-    ) -> Actions {
-        let actions = Actions {
-            update: ServerAction::new(),
-            step: ServerAction::new(),
-            stage: ServerAction::new(),
-            won: ServerAction::new(),
-            lost: ServerAction::new(),
-            reopen: ServerAction::new(),
-            stakeholder: ServerAction::new(),
-            competitor: ServerAction::new(),
-            switch: ServerAction::new(),
+    fn new(timeline: TimelineState) -> Actions {
+        Actions {
             processes: crate::ui::fetched(|| (), |_| crate::process::api::process_choices()),
             won_dialog: NodeRef::new(),
             lost_dialog: NodeRef::new(),
-            version: RwSignal::new(0),
             timeline,
             tab: RwSignal::new(0),
-        };
-        // The record and its timeline (stage changes, closes) reload together.
-        let reload = move || {
-            record.refetch();
-            timeline.refresh();
-        };
-        // Versions only grow: keep the highest seen.
-        let seen = move |version: i64| actions.version.update(|v| *v = (*v).max(version));
-        Effect::new(move |_| {
-            if let Some(Ok(summary)) = record.get() {
-                seen(summary.version);
-            }
-        });
-        Effect::new(move |_| {
-            let results = [
-                actions.update.value().get(),
-                actions.stage.value().get(),
-                actions.won.value().get(),
-                actions.lost.value().get(),
-                actions.reopen.value().get(),
-                actions.switch.value().get(),
-            ];
-            for version in results.into_iter().flatten().flatten() {
-                seen(version);
-            }
-        });
-        let toasts = use_toasts();
-        let reload_on = move |succeeded: Signal<bool>, message: &'static str| {
-            Effect::new(move |_| {
-                if succeeded.get() {
-                    if !message.is_empty() {
-                        toasts.show(message);
-                    }
-                    untrack(reload);
-                }
-            });
-        };
-        reload_on(
-            Signal::derive(move || matches!(actions.update.value().get(), Some(Ok(_)))),
-            "Opportunity saved.",
-        );
-        reload_on(
-            Signal::derive(move || matches!(actions.step.value().get(), Some(Ok(_)))),
-            "",
-        );
-        reload_on(
-            Signal::derive(move || matches!(actions.stage.value().get(), Some(Ok(_)))),
-            "Stage changed.",
-        );
-        reload_on(
-            Signal::derive(move || matches!(actions.switch.value().get(), Some(Ok(_)))),
-            "Process switched.",
-        );
-        reload_on(
-            Signal::derive(move || matches!(actions.reopen.value().get(), Some(Ok(_)))),
-            "Opportunity reopened.",
-        );
-        reload_on(
-            Signal::derive(move || matches!(actions.stakeholder.value().get(), Some(Ok(_)))),
-            "Stakeholders updated.",
-        );
-        reload_on(
-            Signal::derive(move || matches!(actions.competitor.value().get(), Some(Ok(_)))),
-            "Competitors updated.",
-        );
-        Effect::new(move |_| {
-            if let Some(Ok(_)) = actions.won.value().get() {
-                close(actions.won_dialog);
-                toasts.show("Closed as won.");
-                untrack(reload);
-            }
-        });
-        Effect::new(move |_| {
-            if let Some(Ok(_)) = actions.lost.value().get() {
-                close(actions.lost_dialog);
-                toasts.show("Closed as lost.");
-                untrack(reload);
-            }
-        });
-        actions
+        }
     }
 }
 
@@ -162,7 +61,7 @@ pub fn OpportunityPage() -> impl IntoView {
         }
     });
     let timeline = TimelineState::new(RecordType::Opportunity, id);
-    let actions = Actions::new(opportunity, timeline);
+    let actions = Actions::new(timeline);
     // The board sends Won/Lost moves here with `?close=won|lost`: open that dialog once,
     // as soon as it is on the page.
     let query = leptos_router::hooks::use_query_map();
@@ -198,9 +97,7 @@ fn record_link(path: &'static str, link: Option<crate::types::RecordLink>) -> Op
 fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl IntoView {
     let s = summary;
     let id = s.id;
-    let version = actions.version;
-    // Also on the server, so the rendered forms carry it before any effect runs.
-    version.update_untracked(|v| *v = (*v).max(s.version));
+    let version = s.version;
     let is_open = s.status == OpportunityStatus::Open;
     let editable = is_open && s.can_edit;
     let stage_name = s
@@ -213,20 +110,6 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
         format!("Open · {stage_name}")
     } else {
         s.status.label().to_string()
-    };
-    let on_toggle = editable.then(|| {
-        Callback::new(move |(step_id, done): (i64, bool)| {
-            actions
-                .step
-                .dispatch(SetOpportunityStep { id, step_id, done });
-        })
-    });
-    let move_stage = move |direction: &'static str| {
-        actions.stage.dispatch(MoveOpportunityStage {
-            id,
-            version: version.get_untracked(),
-            direction: direction.into(),
-        });
     };
     // An editable opportunity shows its customer in the form's pickers.
     let customer_links = (!editable).then(|| {
@@ -288,38 +171,44 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
                 </div>
                 <div class="record-actions">
                     {editable.then(|| view! {
-                        <button type="button" class="button secondary" on:click=move |_| move_stage("previous")>"Previous Stage"</button>
-                        <button type="button" class="button primary" on:click=move |_| move_stage("next")>"Next Stage"</button>
+                        // The button pressed is the direction.
+                        <ServerForm action={<MoveOpportunityStage as ServerFn>::PATH} class="record-actions" done="Stage changed." reload=true>
+                            <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="version" value=version />
+                            <button type="submit" class="button secondary" name="direction" value="previous">"Previous Stage"</button>
+                            <button type="submit" class="button primary" name="direction" value="next">"Next Stage"</button>
+                            <FormMessage />
+                        </ServerForm>
                         <button type="button" class="button secondary" on:click=move |_| open(actions.won_dialog)>"Close as Won"</button>
                         <button type="button" class="button secondary" on:click=move |_| open(actions.lost_dialog)>"Close as Lost"</button>
                     })}
                     {(!is_open && s.can_edit).then(|| view! {
-                        <button type="button" class="button primary" on:click=move |_| {
-                            actions.reopen.dispatch(ReopenOpportunity { id, version: version.get_untracked() });
-                        }>"Reopen"</button>
+                        <ServerForm action={<ReopenOpportunity as ServerFn>::PATH} done="Opportunity reopened." reload=true>
+                            <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="version" value=version />
+                            <button type="submit" class="button primary">"Reopen"</button>
+                            <FormMessage />
+                        </ServerForm>
                     })}
                 </div>
             </header>
-            <FormAlert result=Signal::derive(move || actions.stage.value().get()) />
-            <FormAlert result=Signal::derive(move || actions.step.value().get()) />
-            <FormAlert result=Signal::derive(move || actions.reopen.value().get()) />
             {(is_open && s.can_assign).then(|| view! {
                 <AssignControl kind=OwnedKind::Opportunity id version=s.version owner_id=s.owner_id />
             })}
-            <StageBar progress=s.progress.clone() on_toggle />
-            {editable.then(|| view! { <SwitchProcess id process_id=s.progress.process_id actions /> })}
+            <StageBar progress=s.progress.clone() record_id=id
+                toggle=editable.then_some(<SetOpportunityStep as ServerFn>::PATH) />
+            {editable.then(|| view! { <SwitchProcess id version process_id=s.progress.process_id actions /> })}
             {close_info}
-            <OpportunityForm summary=s.clone() actions editable>
+            <OpportunityForm summary=s.clone() editable>
                 <dl class="details">{links}</dl>
             </OpportunityForm>
-            <PartiesCard id parties=s.parties.clone() all_competitors=s.competitors.clone() editable
-                stakeholder=actions.stakeholder competitor=actions.competitor />
+            <PartiesCard id parties=s.parties.clone() all_competitors=s.competitors.clone() editable />
             <Tabs id="opportunity" label="Opportunity activity and history" selected=actions.tab tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=opportunity_field_label caption="Changes to this opportunity, newest first" /> }.into_any()),
             ] />
-            <CloseWonDialog actions id estimate=s.fields.estimated_revenue_minor.map(|m| crate::types::Money::from_minor(m, crate::types::Currency::USD).amount_text()) today=s.today.clone() />
-            <CloseLostDialog actions id summary=s />
+            <CloseWonDialog actions id version estimate=s.fields.estimated_revenue_minor.map(|m| crate::types::Money::from_minor(m, crate::types::Currency::USD).amount_text()) today=s.today.clone() />
+            <CloseLostDialog actions id version summary=s />
         </section>
     }
 }
@@ -327,11 +216,10 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
 #[component]
 fn OpportunityForm(
     summary: OpportunitySummary,
-    actions: Actions,
     editable: bool,
     children: Children,
 ) -> impl IntoView {
-    let result = Signal::derive(move || actions.update.value().get());
+    let result = Sent;
     let v = summary.fields.to_input(&summary.forecast);
     let account = RwSignal::new(summary.account.clone());
     let contact = RwSignal::new(summary.contact.clone());
@@ -365,9 +253,9 @@ fn OpportunityForm(
         <div class="card">
             <h2>"Details"</h2>
             {children()}
-            <ActionForm action=actions.update attr:novalidate=true>
+            <ServerForm action={<UpdateOpportunity as ServerFn>::PATH} done="Opportunity saved." reload=true>
                 <input type="hidden" name="id" value=summary.id />
-                <input type="hidden" name="version" value=move || actions.version.get() />
+                <input type="hidden" name="version" value=summary.version />
                 <fieldset class="plain" disabled=!editable>
                     <legend class="visually-hidden">"Opportunity fields"</legend>
                     <div class="form-grid">
@@ -381,7 +269,7 @@ fn OpportunityForm(
                                 placeholder=defaults.probability.to_string()
                                 aria-describedby="opportunity-probability-hint opportunity-probability-error" />
                             <p class="muted field-hint" id="opportunity-probability-hint">{probability_hint}</p>
-                            <FieldError result field="probability" id="opportunity-probability-error" />
+                            {result.field_error("probability", "opportunity-probability-error".into())}
                         </div>
                         <div class="field">
                             <label for="opportunity-forecast">"Forecast category"</label>
@@ -391,7 +279,7 @@ fn OpportunityForm(
                                 </option>
                                 {category_options}
                             </select>
-                            <FieldError result field="forecast_category" id="opportunity-forecast-error" />
+                            {result.field_error("forecast_category", "opportunity-forecast-error".into())}
                         </div>
                         {option_input::<Rating, _>(form, result, "rating", "Rating", v.rating.clone())}
                         {text_input(form, result, "budget_amount", "Budget amount (USD)", "text", "off", v.budget_amount.clone())}
@@ -405,10 +293,10 @@ fn OpportunityForm(
                             <input type="hidden" name="opportunity[with_customer]" value="true" />
                             <CustomerPicker kind=CustomerKind::Account name="opportunity[account_id]".to_string()
                                 label="Account" chosen=account described_by="opportunity-account-error" />
-                            <FieldError result field="account_id" id="opportunity-account-error" />
+                            {result.field_error("account_id", "opportunity-account-error".into())}
                             <CustomerPicker kind=CustomerKind::Contact name="opportunity[contact_id]".to_string()
                                 label="Contact" chosen=contact described_by="opportunity-contact-error" />
-                            <FieldError result field="contact_id" id="opportunity-contact-error" />
+                            {result.field_error("contact_id", "opportunity-contact-error".into())}
                         </fieldset>
                     }.into_any())}
                     {[
@@ -429,11 +317,9 @@ fn OpportunityForm(
                     })
                     .collect_view()}
                 </fieldset>
-                <FormAlert result />
-                {editable.then(|| view! {
-                    <button type="submit" class="button primary" disabled=move || actions.update.pending().get()>"Save"</button>
-                })}
-            </ActionForm>
+                <FormMessage />
+                {editable.then(|| view! { <button type="submit" class="button primary">"Save"</button> })}
+            </ServerForm>
         </div>
     }
 }
@@ -442,31 +328,37 @@ fn OpportunityForm(
 fn CloseWonDialog(
     actions: Actions,
     id: i64,
+    version: i64,
     estimate: Option<String>,
     today: String,
 ) -> impl IntoView {
-    let result = Signal::derive(move || actions.won.value().get());
+    let result = Sent;
     view! {
         <dialog node_ref=actions.won_dialog class="dialog" aria-labelledby="won-title">
             <h2 id="won-title">"Close as won"</h2>
-            <ActionForm action=actions.won attr:novalidate=true>
+            <ServerForm action={<CloseWon as ServerFn>::PATH} done="Closed as won." reload=true>
                 <input type="hidden" name="id" value=id />
-                <input type="hidden" name="version" value=move || actions.version.get() />
+                <input type="hidden" name="version" value=version />
                 {text_input("close", result, "actual_revenue", "Actual revenue (USD)", "text", "off", estimate.unwrap_or_default())}
                 {text_input("close", result, "actual_close_date", "Actual close date", "date", "off", today)}
-                <FormAlert result />
+                <FormMessage />
                 <div class="dialog-actions">
                     <button type="submit" class="button primary">"Confirm won"</button>
                     <button type="button" class="button secondary" on:click=move |_| close(actions.won_dialog)>"Cancel"</button>
                 </div>
-            </ActionForm>
+            </ServerForm>
         </dialog>
     }
 }
 
 #[component]
-fn CloseLostDialog(actions: Actions, id: i64, summary: OpportunitySummary) -> impl IntoView {
-    let result = Signal::derive(move || actions.lost.value().get());
+fn CloseLostDialog(
+    actions: Actions,
+    id: i64,
+    version: i64,
+    summary: OpportunitySummary,
+) -> impl IntoView {
+    let result = Sent;
     let today = summary.today.clone();
     let reasons = summary
         .lost_reasons
@@ -481,16 +373,16 @@ fn CloseLostDialog(actions: Actions, id: i64, summary: OpportunitySummary) -> im
     view! {
         <dialog node_ref=actions.lost_dialog class="dialog" aria-labelledby="lost-title">
             <h2 id="lost-title">"Close as lost"</h2>
-            <ActionForm action=actions.lost attr:novalidate=true>
+            <ServerForm action={<CloseLost as ServerFn>::PATH} done="Closed as lost." reload=true>
                 <input type="hidden" name="id" value=id />
-                <input type="hidden" name="version" value=move || actions.version.get() />
+                <input type="hidden" name="version" value=version />
                 <div class="field">
                     <label for="close-reason">"Reason"</label>
                     <select id="close-reason" name="close[reason]" aria-describedby="close-reason-error">
                         <option value="">"Choose a reason"</option>
                         {reasons}
                     </select>
-                    <FieldError result field="reason" id="close-reason-error" />
+                    {result.field_error("reason", "close-reason-error".into())}
                 </div>
                 <div class="field">
                     <label for="close-competitor">"Competitor (for Out-Sold)"</label>
@@ -498,20 +390,20 @@ fn CloseLostDialog(actions: Actions, id: i64, summary: OpportunitySummary) -> im
                         <option value="">"None"</option>
                         {competitors}
                     </select>
-                    <FieldError result field="competitor" id="close-competitor-error" />
+                    {result.field_error("competitor", "close-competitor-error".into())}
                 </div>
                 <div class="field">
                     <label for="close-description">"Description (required for Other)"</label>
                     <textarea id="close-description" name="close[description]" rows="3" aria-describedby="close-description-error"></textarea>
-                    <FieldError result field="description" id="close-description-error" />
+                    {result.field_error("description", "close-description-error".into())}
                 </div>
                 {text_input("close", result, "actual_close_date", "Actual close date", "date", "off", today)}
-                <FormAlert result />
+                <FormMessage />
                 <div class="dialog-actions">
                     <button type="submit" class="button primary">"Confirm lost"</button>
                     <button type="button" class="button secondary" on:click=move |_| close(actions.lost_dialog)>"Cancel"</button>
                 </div>
-            </ActionForm>
+            </ServerForm>
         </dialog>
     }
 }
@@ -519,8 +411,7 @@ fn CloseLostDialog(actions: Actions, id: i64, summary: OpportunitySummary) -> im
 /// Switch process: another sales process for this opportunity (where it stood there before,
 /// else its first stage). Shown when there is more than one process.
 #[component]
-fn SwitchProcess(id: i64, process_id: i64, actions: Actions) -> impl IntoView {
-    let choice = RwSignal::new(String::new());
+fn SwitchProcess(id: i64, version: i64, process_id: i64, actions: Actions) -> impl IntoView {
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -532,25 +423,19 @@ fn SwitchProcess(id: i64, process_id: i64, actions: Actions) -> impl IntoView {
                     .filter(|process| process.id != process_id)
                     .collect();
                 (!others.is_empty()).then(|| view! {
-                    <div class="switch-process">
+                    <ServerForm action={<SwitchOpportunityProcess as ServerFn>::PATH} class="switch-process" done="Process switched." reload=true>
+                        <input type="hidden" name="id" value=id />
+                        <input type="hidden" name="version" value=version />
                         <label for="switch-process">"Switch process"</label>
-                        <select id="switch-process" on:change=move |ev| choice.set(event_target_value(&ev))>
+                        <select id="switch-process" name="process_id" required>
                             <option value="">"Choose a process"</option>
                             {others.into_iter().map(|process| view! {
                                 <option value=process.id.to_string()>{process.name}</option>
                             }).collect_view()}
                         </select>
-                        <button type="button" class="button secondary" on:click=move |_| {
-                            if let Ok(process_id) = choice.get_untracked().parse() {
-                                actions.switch.dispatch(SwitchOpportunityProcess {
-                                    id,
-                                    version: actions.version.get_untracked(),
-                                    process_id,
-                                });
-                            }
-                        }>"Switch"</button>
-                        <FormAlert result=Signal::derive(move || actions.switch.value().get()) />
-                    </div>
+                        <button type="submit" class="button secondary">"Switch"</button>
+                        <FormMessage />
+                    </ServerForm>
                 })
             })}
         </Suspense>

@@ -5,8 +5,9 @@ use super::StakeholderRole;
 use crate::customer::{CustomerKind, CustomerPicker};
 use crate::error::AppError;
 use crate::types::RecordLink;
-use crate::ui::{FieldError, FormAlert};
+use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 /// A contact with a part in the decision.
@@ -255,7 +256,8 @@ pub mod db {
     }
 }
 
-/// The stakeholders and competitors card: lists with Remove, and small add forms.
+/// The stakeholders and competitors card: lists with Remove, and small add forms. Each
+/// change loads the page again.
 #[component]
 pub fn PartiesCard(
     id: i64,
@@ -263,23 +265,26 @@ pub fn PartiesCard(
     /// Every active competitor (the add form's choices).
     all_competitors: Vec<RecordLink>,
     editable: bool,
-    stakeholder: ServerAction<SetStakeholder>,
-    competitor: ServerAction<SetCompetitor>,
 ) -> impl IntoView {
+    let stakeholder_path = <SetStakeholder as ServerFn>::PATH;
+    let competitor_path = <SetCompetitor as ServerFn>::PATH;
     let stakeholders = parties
         .stakeholders
         .iter()
         .map(|s| {
-            let contact_id = s.contact.id.to_string();
             let label = format!("Remove stakeholder {}", s.contact.name);
+            let contact_id = s.contact.id;
             view! {
                 <li>
                     <a href=format!("/contacts/{}", s.contact.id)>{s.contact.name.clone()}</a>
                     " · "{s.role.label()}
                     {editable.then(|| view! {
-                        <button type="button" class="button link" on:click=move |_| {
-                            stakeholder.dispatch(SetStakeholder { id, contact_id: contact_id.clone(), role: String::new() });
-                        }>{label}</button>
+                        <ServerForm action=stakeholder_path class="inline-form" done="Stakeholders updated." reload=true>
+                            <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="contact_id" value=contact_id />
+                            <button type="submit" class="button link">{label}</button>
+                            <FormMessage />
+                        </ServerForm>
                     })}
                 </li>
             }
@@ -289,15 +294,19 @@ pub fn PartiesCard(
         .competitors
         .iter()
         .map(|c| {
-            let competitor_id = c.id.to_string();
             let label = format!("Remove competitor {}", c.name);
+            let competitor_id = c.id;
             view! {
                 <li>
                     {c.name.clone()}
                     {editable.then(|| view! {
-                        <button type="button" class="button link" on:click=move |_| {
-                            competitor.dispatch(SetCompetitor { id, competitor_id: competitor_id.clone(), present: false });
-                        }>{label}</button>
+                        <ServerForm action=competitor_path class="inline-form" done="Competitors updated." reload=true>
+                            <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="competitor_id" value=competitor_id />
+                            <input type="hidden" name="present" value="false" />
+                            <button type="submit" class="button link">{label}</button>
+                            <FormMessage />
+                        </ServerForm>
                     })}
                 </li>
             }
@@ -309,8 +318,6 @@ pub fn PartiesCard(
         .map(|c| view! { <option value=c.id>{c.name}</option> })
         .collect_view();
     let chosen_contact = RwSignal::new(None::<RecordLink>);
-    let stakeholder_result = Signal::derive(move || stakeholder.value().get());
-    let competitor_result = Signal::derive(move || competitor.value().get());
     view! {
         <section class="card" aria-labelledby="parties-title">
             <h2 id="parties-title">"Stakeholders and competitors"</h2>
@@ -323,20 +330,20 @@ pub fn PartiesCard(
                         view! { <ul class="plain-list" aria-label="Stakeholders">{stakeholders}</ul> }.into_any()
                     }}
                     {editable.then(|| view! {
-                        <ActionForm action=stakeholder attr:novalidate=true>
+                        <ServerForm action=stakeholder_path done="Stakeholders updated." reload=true>
                             <input type="hidden" name="id" value=id />
                             <CustomerPicker kind=CustomerKind::Contact name="contact_id".to_string()
                                 label="Stakeholder contact" chosen=chosen_contact described_by="stakeholder-contact-error" />
-                            <FieldError result=stakeholder_result field="contact_id" id="stakeholder-contact-error" />
+                            <FieldMessage field="contact_id" id="stakeholder-contact-error" />
                             <div class="field">
                                 <label for="stakeholder-role">"Role"</label>
                                 <select id="stakeholder-role" name="role">
                                     {StakeholderRole::ALL.iter().map(|role| view! { <option value=role.code()>{role.label()}</option> }).collect_view()}
                                 </select>
                             </div>
-                            <FormAlert result=stakeholder_result />
+                            <FormMessage />
                             <button type="submit" class="button secondary">"Add stakeholder"</button>
-                        </ActionForm>
+                        </ServerForm>
                     }.into_any())}
                 </div>
                 <div>
@@ -347,17 +354,17 @@ pub fn PartiesCard(
                         view! { <ul class="plain-list" aria-label="Competitors">{competitors}</ul> }.into_any()
                     }}
                     {editable.then(|| view! {
-                        <ActionForm action=competitor attr:novalidate=true>
+                        <ServerForm action=competitor_path done="Competitors updated." reload=true>
                             <input type="hidden" name="id" value=id />
                             <input type="hidden" name="present" value="true" />
                             <div class="field">
                                 <label for="competitor-choice">"Competitor"</label>
                                 <select id="competitor-choice" name="competitor_id" aria-describedby="competitor-choice-error">{choices}</select>
-                                <FieldError result=competitor_result field="competitor_id" id="competitor-choice-error" />
+                                <FieldMessage field="competitor_id" id="competitor-choice-error" />
                             </div>
-                            <FormAlert result=competitor_result />
+                            <FormMessage />
                             <button type="submit" class="button secondary">"Add competitor"</button>
-                        </ActionForm>
+                        </ServerForm>
                     }.into_any())}
                 </div>
             </div>

@@ -1,14 +1,18 @@
 use super::StageProgress;
 use crate::auth::Role;
+use crate::ui::enhance::{FormMessage, ServerForm};
 use leptos::prelude::*;
 
 /// The stage bar: the process's stages with the active one marked, and the active stage's
-/// steps as a checklist. Field-bound steps tick themselves from the form; checkbox steps
-/// call `on_toggle(step_id, done)` (read-only when it is absent).
+/// steps as a checklist. Field-bound steps tick themselves from the form; a checkbox step
+/// is sent as soon as it is ticked or cleared, to the server function at `toggle` (with the
+/// record's `id`, `step_id` and `done`), and the page loads again; without `toggle` the
+/// steps are read-only.
 #[component]
 pub fn StageBar(
     progress: StageProgress,
-    on_toggle: Option<Callback<(i64, bool)>>,
+    record_id: i64,
+    toggle: Option<&'static str>,
 ) -> impl IntoView {
     let active_index = progress.active_index();
     let active_name = progress
@@ -17,7 +21,7 @@ pub fn StageBar(
         .map(|stage| stage.name.clone())
         .unwrap_or_default();
     // An archived stage's steps are read-only.
-    let on_toggle = on_toggle.filter(|_| !progress.active_archived);
+    let toggle = toggle.filter(|_| !progress.active_archived);
     let active_archived = progress.active_archived;
     let stages = progress
         .stages
@@ -48,30 +52,39 @@ pub fn StageBar(
         .map(|step| {
             let id = format!("step-{}", step.id);
             let step_id = step.id;
-            let disabled = step.field_bound || on_toggle.is_none();
+            let action = toggle.filter(|_| !step.field_bound);
             let note = match (step.required, step.field_bound) {
                 (true, true) => " · required · from the form",
                 (true, false) => " · required",
                 (false, true) => " · from the form",
                 (false, false) => "",
             };
-            view! {
-                <li class:done=step.done>
-                    <input
-                        type="checkbox"
-                        id=id.clone()
-                        checked=step.done
-                        disabled=disabled
-                        on:change=move |event| {
-                            if let Some(toggle) = on_toggle {
-                                toggle.run((step_id, event_target_checked(&event)));
-                            }
-                        }
-                    />
-                    <label for=id>{step.name}<span class="step-note">{note}</span></label>
-                    {step.guidance.map(|guidance| view! { <p class="step-guidance">{guidance}</p> })}
-                </li>
-            }
+            let label = view! { <label for=id.clone()>{step.name}<span class="step-note">{note}</span></label> };
+            let guidance = step
+                .guidance
+                .map(|guidance| view! { <p class="step-guidance">{guidance}</p> });
+            let item = match action {
+                // The box itself sends nothing: `done` is what ticking or clearing it asks for.
+                Some(action) => view! {
+                    <ServerForm action class="step-form" reload=true>
+                        <input type="hidden" name="id" value=record_id />
+                        <input type="hidden" name="step_id" value=step_id />
+                        <input type="hidden" name="done" value=(!step.done).to_string() />
+                        <input type="checkbox" id=id checked=step.done data-submit-on-change="" />
+                        {label}
+                        {guidance}
+                        <FormMessage />
+                    </ServerForm>
+                }
+                .into_any(),
+                None => view! {
+                    <input type="checkbox" id=id checked=step.done disabled=true />
+                    {label}
+                    {guidance}
+                }
+                .into_any(),
+            };
+            view! { <li class:done=step.done>{item}</li> }
         })
         .collect_view();
     view! {

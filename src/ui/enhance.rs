@@ -8,8 +8,10 @@
 //! in it is the form's `name` field). A server function that
 //! redirects (signing in) loads that page; `data-then="reload"` loads the page again (the
 //! server renders what changed); `data-open="/lists/{}"` opens the page of what the server
-//! function returned (the new record's id). A control marked `data-submit-on-change` sends
-//! its form when it changes. Before the WASM has loaded, the same form is an ordinary post:
+//! function returned (the new record's id). While other forms of the page are still on
+//! their way, leaving waits for the last answer (leaving would cancel them), and stays put
+//! if any of them failed, so its error can be read. A control marked
+//! `data-submit-on-change` sends its form when it changes. Before the WASM has loaded, the same form is an ordinary post:
 //! a success is answered with a redirect, an error (for now) with the error's JSON.
 
 #[cfg(feature = "hydrate")]
@@ -105,14 +107,32 @@ pub fn install() {
     on_change.forget();
 }
 
+/// The forms of this page on their way, and where to go once the last has its answer.
+#[cfg(feature = "hydrate")]
+#[derive(Default)]
+struct InFlight {
+    sending: u32,
+    then_go_to: Option<String>,
+    /// An answer in this burst was an error: the page stays, so it can be read.
+    failed: bool,
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static IN_FLIGHT: std::cell::RefCell<InFlight> = std::cell::RefCell::new(InFlight::default());
+}
+
 #[cfg(feature = "hydrate")]
 async fn send(form: web_sys::HtmlFormElement, submitter: Option<web_sys::HtmlElement>) {
     set_busy(&form, true);
+    IN_FLIGHT.with_borrow_mut(|in_flight| in_flight.sending += 1);
     let done = done_message(&form);
     let answer = post(&form, submitter.as_ref()).await;
     set_busy(&form, false);
     let toasts = super::use_toasts();
     show_duplicates(&form, None);
+    let mut go_to = None;
+    let mut failed = false;
     match answer {
         Ok(Answer::Duplicates(matches)) => {
             show_error(&form, None);
@@ -122,7 +142,7 @@ async fn send(form: web_sys::HtmlFormElement, submitter: Option<web_sys::HtmlEle
             if let Some(done) = done {
                 toasts.show(done);
             }
-            super::go_to(&url);
+            go_to = Some(url);
         }
         Ok(Answer::Done(returned)) => {
             show_error(&form, None);
@@ -130,12 +150,31 @@ async fn send(form: web_sys::HtmlFormElement, submitter: Option<web_sys::HtmlEle
                 toasts.show(done);
             }
             if let Some(open) = form.get_attribute("data-open") {
-                super::go_to(&open.replace("{}", &returned));
+                go_to = Some(open.replace("{}", &returned));
             } else if form.get_attribute("data-then").as_deref() == Some("reload") {
-                super::go_to(&window().location().href().unwrap_or_default());
+                go_to = Some(window().location().href().unwrap_or_default());
             }
         }
-        Err(error) => show_error(&form, Some(error)),
+        Err(error) => {
+            show_error(&form, Some(error));
+            failed = true;
+        }
+    }
+    // Leaving the page would cancel the forms still on their way (two steps ticked in
+    // quick succession): the last answer of a burst decides.
+    let leave = IN_FLIGHT.with_borrow_mut(|in_flight| {
+        in_flight.sending -= 1;
+        in_flight.then_go_to = go_to.or(in_flight.then_go_to.take());
+        in_flight.failed |= failed;
+        if in_flight.sending > 0 {
+            return None;
+        }
+        let url = in_flight.then_go_to.take();
+        let failed = std::mem::take(&mut in_flight.failed);
+        if failed { None } else { url }
+    });
+    if let Some(url) = leave {
+        super::go_to(&url);
     }
 }
 
