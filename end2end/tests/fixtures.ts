@@ -125,7 +125,7 @@ export async function newOpportunity(page: Page, topic: string) {
   await page.getByLabel("Topic").fill(topic);
   await page.getByLabel("Last name").fill(`Buyer ${topic}`);
   await page.getByLabel("Company").fill(`Company ${topic}`);
-  await page.getByRole("button", { name: "Save lead" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Save lead" }).click());
   await expect(page.getByRole("heading", { name: topic, level: 1 })).toBeVisible();
   await page.getByRole("button", { name: "Qualify", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Qualify lead" });

@@ -1,4 +1,4 @@
-import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, openFilters } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, expectNoHorizontalScroll, openFilters, afterReload } from "./fixtures";
 
 const total = async (page: import("@playwright/test").Page) => {
   const text = await page.getByText(/^\d+ leads?$/).textContent();
@@ -78,7 +78,7 @@ test("quick create a lead in one tap, with field errors that keep what was typed
   await page.getByLabel("Last name").fill("Visitor");
   await page.getByLabel("Email").fill(`visitor-${testInfo.project.name}@booth.example`);
   await page.getByLabel("Lead source").selectOption("trade_show");
-  await page.getByRole("button", { name: "Save lead" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Save lead" }).click());
   await expect(page.getByRole("status")).toContainText("Lead created.");
   await expect(page).toHaveURL(/\/leads\/\d+$/);
   await expect(page.getByRole("heading", { name: "Met at booth 14", level: 1 })).toBeVisible();

@@ -74,10 +74,10 @@ test("select all matching, add to a new list, open it, remove two, copy to anoth
   // Back on the list, copy its members into a new static list.
   await page.getByRole("link", { name: "Back to the list" }).click();
   await expect(await fact(page, "Members")).toHaveText(`${total - 2} leads`);
-  await page.getByLabel("Copy members into").selectOption("new");
-  await page.getByLabel("New list name").fill(second);
-  await page.getByRole("button", { name: "Copy", exact: true }).click();
+  await page.getByLabel("New static list named").fill(second);
+  await afterReload(page, () => page.getByRole("button", { name: "Make a static copy" }).click());
   await expect(page.getByRole("heading", { name: second, level: 1 })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText("Static copy made.");
   await expect(await fact(page, "Members")).toHaveText(`${total - 2} leads`);
 
   // The export for a mailing tool: every member who can be emailed, one row each.
@@ -104,7 +104,7 @@ test("a record page shows the lists it is in and its consent, and both can chang
   const topic = `List member ${testInfo.project.name} ${Date.now()}`;
   await page.getByLabel("Topic").fill(topic);
   await page.getByLabel("Last name").fill("Moreau");
-  await page.getByRole("button", { name: "Save lead" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Save lead" }).click());
   await expect(page.getByRole("heading", { name: topic, level: 1 })).toBeVisible();
   const memberOf = page.getByRole("region", { name: "Member of" });
   await expect(memberOf.getByText("Not on any list.")).toBeVisible();
@@ -184,4 +184,49 @@ test("a new list with errors keeps what was typed and names each field, then ope
   await expect(page).toHaveURL(/\/lists\/\d+$/);
   await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
   await expect(page.getByRole("status")).toContainText("List created.");
+});
+
+test("a list's members copied into another list, taken out of it again, and the list deleted", async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  const run = `${testInfo.project.name} ${Date.now()}`;
+  const source = `Two cold leads (${run})`;
+  const target = `Copy target (${run})`;
+  await signIn(page, "manager@example.com");
+
+  // A list of two leads, from the lead list's bulk bar.
+  await gotoHydrated(page, "/leads?view=all-open&rating=cold");
+  const rows = page.locator("table.data-table tbody tr");
+  await rows.nth(0).getByRole("checkbox").check();
+  await rows.nth(1).getByRole("checkbox").check();
+  const bar = page.getByRole("region", { name: "Bulk actions" });
+  await bar.getByLabel("Add to list").selectOption("new");
+  await bar.getByLabel("New list name").fill(source);
+  await bar.getByRole("button", { name: "Add", exact: true }).click();
+  await page.getByRole("link", { name: "Open the list" }).click();
+  await expect(page.getByRole("heading", { name: source, level: 1 })).toBeVisible();
+  const sourceUrl = new URL(page.url()).pathname;
+
+  // An empty static list to copy into.
+  await gotoHydrated(page, "/lists/new?type=lead&kind=static");
+  await page.getByLabel("Name").fill(target);
+  await afterReload(page, () => page.getByRole("button", { name: "Create list" }).click());
+  const targetUrl = new URL(page.url()).pathname;
+
+  await gotoHydrated(page, sourceUrl);
+  await page.getByLabel("Copy members into").selectOption({ label: target });
+  await page.getByRole("button", { name: "Copy", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("2 added to the other list.");
+
+  await gotoHydrated(page, targetUrl);
+  await expect(await fact(page, "Members")).toHaveText("2 leads");
+  await page.getByLabel("Remove the members of").selectOption({ label: source });
+  await afterReload(page, () => page.getByRole("button", { name: "Remove", exact: true }).click());
+  await expect(page.getByRole("status")).toContainText("2 removed from this list.");
+  await expect(await fact(page, "Members")).toHaveText("0 leads");
+
+  await afterReload(page, () => page.getByRole("button", { name: "Delete list" }).click());
+  await expect(page).toHaveURL(/\/lists$/);
+  await expect(page.getByRole("status")).toContainText("List deleted.");
+  await expect(page.getByRole("link", { name: target })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: source })).toBeVisible();
 });

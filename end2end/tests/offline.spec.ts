@@ -1,4 +1,4 @@
-import { test, expect, gotoHydrated, signIn } from "./fixtures";
+import { test, expect, gotoHydrated, signIn, afterReload } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { deflateSync } from "node:zlib";
 
@@ -79,7 +79,7 @@ test("leads captured offline wait in the outbox, survive a reload, and sync exac
   await page.getByLabel("Topic").fill(`${tag} known`);
   await page.getByLabel("Last name").fill(person("Known"));
   await page.getByLabel("Email").fill(`${tag.toLowerCase()}@example.com`);
-  await page.getByRole("button", { name: "Save lead" }).click();
+  await afterReload(page, () => page.getByRole("button", { name: "Save lead" }).click());
   await expect(page.getByRole("heading", { name: `${tag} known`, level: 1 })).toBeVisible();
   await gotoHydrated(page, "/leads/new");
   await waitForOfflineReady(page);

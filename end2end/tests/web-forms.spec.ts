@@ -1,4 +1,4 @@
-import { test, expect, signIn, gotoHydrated, expectAccessible, openNavigation, expectNoHorizontalScroll } from "./fixtures";
+import { test, expect, signIn, gotoHydrated, expectAccessible, openNavigation, expectNoHorizontalScroll, afterReload } from "./fixtures";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -126,4 +126,43 @@ test("a website's plain form and iframe create leads routed round-robin, and a r
   await expect(page.getByRole("heading", { name: "My activities", level: 1 })).toBeVisible();
   await expect(page.getByText(`Follow up: new web lead (${formName})`)).toBeVisible();
   await expect(page.getByText(`Follow up: web form submission (${formName})`)).toBeVisible();
+});
+
+test("a paused form is resumed; a submission sent too fast waits in quarantine until released", async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  const project = testInfo.project.name;
+  const formName = `Quarantine ${project} ${Date.now()}`;
+  const lastName = `Hasty${project}${Date.now()}`;
+  await signIn(page, "admin@example.com");
+  await gotoHydrated(page, "/settings/forms/new");
+  await page.getByLabel("Name", { exact: true }).fill(formName);
+  await page.getByRole("group", { name: "Reps taking turns" }).getByLabel("Riley Rep").check();
+  await page.getByRole("button", { name: "Save form" }).click();
+  await expect(page.getByRole("heading", { name: "Edit web form" })).toBeVisible();
+  const formPage = new URL(page.url()).pathname;
+
+  await gotoHydrated(page, formPage);
+  await afterReload(page, () => page.getByRole("button", { name: "Pause form" }).click());
+  await expect(page.getByRole("status")).toContainText("Form paused.");
+  await expect(page.getByText("Paused: visitors see that the form is not taking submissions.")).toBeVisible();
+  await afterReload(page, () => page.getByRole("button", { name: "Resume form" }).click());
+  await expect(page.getByRole("status")).toContainText("Form resumed.");
+  await expect(page.getByText("Live: submissions create leads.")).toBeVisible();
+
+  // Sent within the form's minimum fill time (3 s by default): it looks like a bot.
+  const hosted = await page.getByLabel("Hosted page address", { exact: true }).inputValue();
+  await page.goto(hosted);
+  await page.getByLabel("Last name (required)").fill(lastName);
+  await page.getByLabel("Email (required)").fill(`${lastName.toLowerCase()}@buyer.example`);
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByRole("status")).toContainText("Thank you");
+
+  await gotoHydrated(page, "/settings/forms");
+  const quarantine = page.getByRole("region", { name: "Quarantine" });
+  const release = quarantine.getByRole("button", { name: new RegExp(`^Release .*${lastName}`, "i") });
+  await afterReload(page, () => release.click());
+  await expect(page.getByRole("status")).toContainText("Released: a lead was created.");
+  await expect(release).toHaveCount(0);
+  await gotoHydrated(page, `/leads?view=all-open&q=${lastName}`);
+  await expect(page.getByRole("link", { name: formName })).toHaveCount(1);
 });

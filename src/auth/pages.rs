@@ -22,7 +22,7 @@ pub fn LoginPage() -> impl IntoView {
                 <h1 class="brand-large">"Leadflow"</h1>
                 <p class="muted">"Sign in to your sales workspace."</p>
                 // Sent by `ui::enhance`: a redirect to the leads, or the error in the form.
-                <ServerForm action>
+                <ServerForm action browser_checks=true>
                     <div class="field">
                         <label for="login-email">"Email"</label>
                         <input id="login-email" type="email" name="email" autocomplete="username" required />

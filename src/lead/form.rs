@@ -1,15 +1,10 @@
-//! The lead form's fields (shared by quick create, the full form and the record page) and
-//! the duplicate warning shown when a save stops at likely duplicates.
+//! The lead form's fields, shared by quick create, the full form and the record page.
 
 use super::rules::LeadInput;
 use super::{BudgetStatus, LeadSource, Need, PurchaseProcess, PurchaseTimeframe, Rating};
 use crate::auth::UserOption;
-use crate::duplicates::SaveOutcome;
-use crate::error::AppError;
 use crate::ui::inputs::{ErrorSource, option_input, text_input};
 use leptos::prelude::*;
-
-pub type SaveResult = Signal<Option<Result<SaveOutcome, AppError>>>;
 
 /// Who may own the lead: managers pick anyone; others see the owner but cannot change it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,17 +116,4 @@ pub fn LeadFields<E: ErrorSource>(
         </fieldset>
     }
     .into_any()
-}
-
-/// The likely duplicates the last save stopped at (see `duplicates::warning`).
-#[component]
-pub fn DuplicateWarning(result: SaveResult) -> impl IntoView {
-    move || {
-        result.with(|value| match value {
-            Some(Ok(SaveOutcome::Duplicates(matches))) => Some(view! {
-                <crate::duplicates::warning::PossibleDuplicates matches=matches.clone() />
-            }),
-            _ => None,
-        })
-    }
 }

@@ -254,13 +254,7 @@ fn LeadTable(result: LeadPage, query: LeadQuery, selection: RowSelection) -> imp
 /// "Photo of card": the phone's camera; outbox.js downscales the picture into the hidden
 /// `card_photo` field (a data URL) so it travels with the form or waits in the outbox.
 #[component]
-fn CardPhotoInput(result: super::form::SaveResult) -> impl IntoView {
-    let error = move || {
-        result
-            .get()
-            .and_then(|r| r.err())
-            .and_then(|e| e.field_message("card_photo"))
-    };
+fn CardPhotoInput() -> impl IntoView {
     view! {
         <div class="field card-photo">
             <label for="card-photo-file">"Photo of card"</label>
@@ -273,40 +267,22 @@ fn CardPhotoInput(result: super::form::SaveResult) -> impl IntoView {
             />
             <input type="hidden" name="card_photo" />
             <img id="card-photo-preview" alt="The card photo to save" hidden />
-            <p id="card-photo-error" class="field-error">{error}</p>
+            <crate::ui::enhance::FieldMessage field="card_photo" id="card-photo-error" />
         </div>
     }
 }
 
 /// A new lead: quick create (the few fields a rep types at a trade-show booth, on a phone)
-/// or, with `?form=full`, every field. Saving lands on the new lead's record.
+/// or, with `?form=full`, every field. Saving opens the new lead's record.
 #[component]
 pub fn NewLeadPage() -> impl IntoView {
     use super::api::CreateLead;
-    use super::form::{DuplicateWarning, LeadFields};
-    use crate::duplicates::SaveOutcome;
-    use crate::ui::{FormAlert, use_toasts};
+    use super::form::LeadFields;
+    use crate::ui::enhance::{DuplicateMessage, FormMessage, ServerForm};
+    use crate::ui::inputs::Sent;
+    use leptos::server_fn::ServerFn;
     let params = leptos_router::hooks::use_query_map();
     let quick = move || params.with(|p| p.get("form").as_deref() != Some("full"));
-    let create = ServerAction::<CreateLead>::new();
-    let result = Signal::derive(move || create.value().get());
-    let toasts = use_toasts();
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(SaveOutcome::Saved { id, .. })) = create.value().get() {
-            toasts.show("Lead created.");
-            navigate(&format!("/leads/{id}"), Default::default());
-        }
-    });
-    // A save that never reached the server goes to the device's outbox (outbox.js) instead.
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if let Some(Err(crate::error::AppError::Transport(_))) = create.value().get()
-            && let Ok(event) = web_sys::Event::new("leadflow-network-failed")
-        {
-            let _ = window().dispatch_event(&event);
-        }
-    });
     view! {
         <Title text="New lead" />
         <section class="page">
@@ -319,15 +295,16 @@ pub fn NewLeadPage() -> impl IntoView {
                 }}
             </header>
             <div class="card">
-                // The server's field messages replace the browser's own validation bubbles.
-                // Offline, outbox.js keeps the quick form's lead on the device (data-outbox).
-                <ActionForm action=create attr:novalidate=true attr:data-outbox=move || quick().then_some("lead")>
-                    {move || view! { <LeadFields values=Default::default() result quick=quick() /> }}
-                    {move || quick().then(|| view! { <CardPhotoInput result /> })}
-                    <DuplicateWarning result />
-                    <FormAlert result />
-                    <button type="submit" class="button primary" disabled=move || create.pending().get()>"Save lead"</button>
-                </ActionForm>
+                // Offline, or when a save never reaches the server, outbox.js keeps the quick
+                // form's lead on the device (data-outbox).
+                <ServerForm action={<CreateLead as ServerFn>::PATH} done="Lead created." open="/leads/{}"
+                    attr:data-outbox=move || quick().then_some("lead")>
+                    {move || view! { <LeadFields values=Default::default() result=Sent quick=quick() /> }}
+                    {move || quick().then(|| view! { <CardPhotoInput /> })}
+                    <DuplicateMessage />
+                    <FormMessage />
+                    <button type="submit" class="button primary">"Save lead"</button>
+                </ServerForm>
             </div>
             <section id="outbox" class="card outbox" aria-labelledby="outbox-title">
                 <h2 id="outbox-title">"Outbox"</h2>

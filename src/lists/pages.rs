@@ -8,12 +8,12 @@ use super::api::{
 use super::selection::ListOptions;
 use super::{AddedFrom, Consent, ListDetail, ListKind, ListRow, MemberType, RecordLists};
 use crate::error::AppError;
-use crate::ui::enhance::{FormMessage, ServerForm};
-use crate::ui::{CsvDownload, ErrorPage, FormAlert, use_toasts};
+use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
+use crate::ui::{CsvDownload, ErrorPage};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::Serialize;
 
 /// The link that starts a dynamic list from a list view's query string.
@@ -86,7 +86,6 @@ pub fn ListsPage() -> impl IntoView {
 /// A new list, sent by `ui::enhance`: the new list opens, or the errors show by their fields.
 #[component]
 pub fn NewListPage() -> impl IntoView {
-    use crate::ui::enhance::FieldMessage;
     use crate::ui::inputs::{Sent, text_input};
     let params = use_query_map();
     let param = move |name: &str| params.with_untracked(|p| p.get(name).unwrap_or_default());
@@ -141,65 +140,23 @@ pub fn NewListPage() -> impl IntoView {
     }
 }
 
-/// The page's actions; each one done reloads the list.
-#[derive(Clone, Copy)]
-struct ListActions {
-    copy: ServerAction<CopyListMembers>,
-    suppress: ServerAction<RemoveListMembersOf>,
-    freeze: ServerAction<CopyListToStatic>,
-    delete: ServerAction<DeleteList>,
-}
-
 #[component]
 pub fn ListPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let actions = ListActions {
-        copy: ServerAction::new(),
-        suppress: ServerAction::new(),
-        freeze: ServerAction::new(),
-        delete: ServerAction::new(),
-    };
-    let list = crate::ui::fetched(
-        move || {
-            (
-                id(),
-                actions.copy.version().get(),
-                actions.suppress.version().get(),
-            )
-        },
-        |(id, _, _)| async move {
-            match id {
-                Some(id) => get_list(id).await,
-                None => Err(AppError::NotFound("This list".into())),
-            }
-        },
-    );
+    let list = crate::ui::fetched(id, |id| async move {
+        match id {
+            Some(id) => get_list(id).await,
+            None => Err(AppError::NotFound("This list".into())),
+        }
+    });
     // Every list, for the copy and remove pickers (filtered to this list's type there).
-    let others = crate::ui::fetched(move || actions.freeze.version().get(), |_| all_lists(None));
-    let toasts = use_toasts();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(added)) = actions.copy.value().get() {
-            toasts.show(format!("{added} added to the other list."));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(removed)) = actions.suppress.value().get() {
-            toasts.show(format!("{removed} removed from this list."));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(new_id)) = actions.freeze.value().get() {
-            toasts.show("Static copy made.");
-            navigate(&format!("/lists/{new_id}"), Default::default());
-        }
-    });
+    let others = crate::ui::fetched(|| (), |_| all_lists(None));
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the list…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(detail) => crate::ui::shown(|| view! { <ListView detail actions others /> }).into_any(),
+                    Ok(detail) => crate::ui::shown(|| view! { <ListView detail others /> }).into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}
@@ -210,7 +167,6 @@ pub fn ListPage() -> impl IntoView {
 #[component]
 fn ListView(
     detail: ListDetail,
-    actions: ListActions,
     others: crate::ui::Fetched<Result<Vec<ListRow>, AppError>>,
 ) -> impl IntoView {
     let members = detail.member_type.noun(detail.members);
@@ -276,74 +232,60 @@ fn ListView(
                     <p class="muted">"The export leaves out members without an email address or who asked not to be emailed."</p>
                 })}
             </section>
-            <ListOperations detail=detail.clone() actions others />
+            <ListOperations detail=detail.clone() others />
         </section>
     }
 }
 
-/// Copy into another list (or a new static one), remove the members of another list, delete.
+/// Copy into another list or a new static one, remove the members of another list, delete;
+/// each a form `ui::enhance` sends.
 #[component]
 fn ListOperations(
     detail: ListDetail,
-    actions: ListActions,
     others: crate::ui::Fetched<Result<Vec<ListRow>, AppError>>,
 ) -> impl IntoView {
     let id = detail.id;
-    let into = RwSignal::new(String::new());
-    let new_name = RwSignal::new(String::new());
-    let other = RwSignal::new(String::new());
     let is_static = detail.kind == ListKind::Static;
     let member_type = detail.member_type;
-    let copy_error =
-        Signal::derive(
-            move || match (actions.copy.value().get(), actions.freeze.value().get()) {
-                (Some(Err(error)), _) | (_, Some(Err(error))) => Some(Err::<(), _>(error)),
-                _ => None,
-            },
-        );
     view! {
         <section class="card" aria-labelledby="list-operations">
             <h2 id="list-operations">"Copy and combine"</h2>
-            <div class="bulk-control">
+            <ServerForm action={<CopyListMembers as ServerFn>::PATH} class="bulk-control" done="{} added to the other list." browser_checks=true>
+                <input type="hidden" name="from" value=id />
                 <label for="copy-into">"Copy members into"</label>
-                <select id="copy-into" on:change=move |ev| into.set(event_target_value(&ev))>
+                <select id="copy-into" name="id" required>
                     <option value="">"Choose a list"</option>
                     <ListOptions lists=others member_type except=Some(id) static_only=true />
-                    <option value="new">"New static list…"</option>
                 </select>
-                <Show when=move || into.get() == "new">
-                    <label for="copy-new-name">"New list name"</label>
-                    <input id="copy-new-name" on:input=move |ev| new_name.set(event_target_value(&ev)) />
-                </Show>
-                <button type="button" class="button secondary" on:click=move |_| {
-                    let target = into.get_untracked();
-                    if target == "new" {
-                        actions.freeze.dispatch(CopyListToStatic { id, name: new_name.get_untracked() });
-                    } else {
-                        actions.copy.dispatch(CopyListMembers { id: target.parse().unwrap_or_default(), from: id });
-                    }
-                }>"Copy"</button>
-                <FormAlert result=copy_error />
-            </div>
+                <button type="submit" class="button secondary">"Copy"</button>
+                <FormMessage />
+            </ServerForm>
+            <ServerForm action={<CopyListToStatic as ServerFn>::PATH} class="bulk-control" done="Static copy made." open="/lists/{}">
+                <input type="hidden" name="id" value=id />
+                <label for="copy-new-name">"New static list named"</label>
+                <input id="copy-new-name" name="name" required aria-describedby="copy-new-name-error" />
+                <button type="submit" class="button secondary">"Make a static copy"</button>
+                <FieldMessage field="name" id="copy-new-name-error" />
+                <FormMessage />
+            </ServerForm>
             {(is_static && detail.can_change).then(|| view! {
-                <div class="bulk-control">
+                <ServerForm action={<RemoveListMembersOf as ServerFn>::PATH} class="bulk-control" done="{} removed from this list." reload=true browser_checks=true>
+                    <input type="hidden" name="id" value=id />
                     <label for="suppress-list">"Remove the members of"</label>
-                    <select id="suppress-list" on:change=move |ev| other.set(event_target_value(&ev))>
+                    <select id="suppress-list" name="other" required>
                         <option value="">"Choose a list"</option>
                         <ListOptions lists=others member_type except=Some(id) static_only=false />
                     </select>
-                    <button type="button" class="button secondary" on:click=move |_| {
-                        actions.suppress.dispatch(RemoveListMembersOf { id, other: other.get_untracked().parse().unwrap_or_default() });
-                    }>"Remove"</button>
-                    <FormAlert result=Signal::derive(move || actions.suppress.value().get()) />
-                </div>
+                    <button type="submit" class="button secondary">"Remove"</button>
+                    <FormMessage />
+                </ServerForm>
             })}
             {detail.can_change.then(|| view! {
-                <ActionForm action=actions.delete>
+                <ServerForm action={<DeleteList as ServerFn>::PATH} done="List deleted.">
                     <input type="hidden" name="id" value=id />
                     <button type="submit" class="button secondary">"Delete list"</button>
-                </ActionForm>
-                <FormAlert result=Signal::derive(move || actions.delete.value().get()) />
+                    <FormMessage />
+                </ServerForm>
             })}
         </section>
     }
@@ -390,7 +332,7 @@ pub fn MemberOf(member_type: MemberType, id: i64, lists: RecordLists) -> impl In
             <h2 id="member-of-title">"Member of"</h2>
             {member_of}
             {(!lists.can_join.is_empty()).then(|| view! {
-                <ServerForm action={<AddToList as ServerFn>::PATH} class="bulk-control" done="Added to the list." reload=true>
+                <ServerForm action={<AddToList as ServerFn>::PATH} class="bulk-control" done="Added to the list." reload=true browser_checks=true>
                     {this()}
                     <input type="hidden" name="from" value=AddedFrom::Record.code() />
                     <label for="member-of-add">"Add to list"</label>

@@ -423,7 +423,7 @@ fn SwitchProcess(id: i64, version: i64, process_id: i64, actions: Actions) -> im
                     .filter(|process| process.id != process_id)
                     .collect();
                 (!others.is_empty()).then(|| view! {
-                    <ServerForm action={<SwitchOpportunityProcess as ServerFn>::PATH} class="switch-process" done="Process switched." reload=true>
+                    <ServerForm action={<SwitchOpportunityProcess as ServerFn>::PATH} class="switch-process" done="Process switched." reload=true browser_checks=true>
                         <input type="hidden" name="id" value=id />
                         <input type="hidden" name="version" value=version />
                         <label for="switch-process">"Switch process"</label>

@@ -5,7 +5,7 @@
 //! field (`data-error-for`), any other error in the form's alert, the likely duplicates a
 //! save stopped at (`SaveOutcome::Duplicates`) in its `DuplicateMessage`, whose "Save
 //! anyway" sends the form again, and the form's `data-done` message as a toast (`{name}`
-//! in it is the form's `name` field). A server function that
+//! in it is the form's `name` field, `{}` what the server function returned). A server function that
 //! redirects (signing in) loads that page; `data-then="reload"` loads the page again (the
 //! server renders what changed); `data-open="/lists/{}"` opens the page of what the server
 //! function returned (the new record's id). While other forms of the page are still on
@@ -24,7 +24,8 @@ use leptos::prelude::*;
 #[component]
 pub fn ServerForm(
     action: &'static str,
-    /// The toast after a success; `{field}` is replaced by that field's value.
+    /// The toast after a success; `{field}` is replaced by that field's value, `{}` by what
+    /// the server function returned (a count).
     #[prop(optional)]
     done: Option<&'static str>,
     /// Load the page again after a success.
@@ -34,10 +35,15 @@ pub fn ServerForm(
     #[prop(optional)]
     open: Option<&'static str>,
     #[prop(optional)] class: Option<&'static str>,
+    /// Let the browser check the form's `required` choices before it is sent. Without it
+    /// the server checks everything, and its messages name each field (an email the browser
+    /// would reject gets the server's words, by its field).
+    #[prop(optional)]
+    browser_checks: bool,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <form method="post" action=action class=class data-enhance="" data-done=done data-then=reload.then_some("reload") data-open=open>
+        <form method="post" action=action class=class novalidate=!browser_checks data-enhance="" data-done=done data-then=reload.then_some("reload") data-open=open>
             {children()}
         </form>
     }
@@ -126,7 +132,8 @@ thread_local! {
 async fn send(form: web_sys::HtmlFormElement, submitter: Option<web_sys::HtmlElement>) {
     set_busy(&form, true);
     IN_FLIGHT.with_borrow_mut(|in_flight| in_flight.sending += 1);
-    let done = done_message(&form);
+    // The fields as sent, for the success message.
+    let sent = web_sys::FormData::new_with_form(&form).ok();
     let answer = post(&form, submitter.as_ref()).await;
     set_busy(&form, false);
     let toasts = super::use_toasts();
@@ -139,14 +146,14 @@ async fn send(form: web_sys::HtmlFormElement, submitter: Option<web_sys::HtmlEle
             show_duplicates(&form, Some(matches));
         }
         Ok(Answer::GoTo(url)) => {
-            if let Some(done) = done {
+            if let Some(done) = done_message(&form, sent.as_ref(), "") {
                 toasts.show(done);
             }
             go_to = Some(url);
         }
         Ok(Answer::Done(returned)) => {
             show_error(&form, None);
-            if let Some(done) = done {
+            if let Some(done) = done_message(&form, sent.as_ref(), &returned) {
                 toasts.show(done);
             }
             if let Some(open) = form.get_attribute("data-open") {
@@ -156,6 +163,13 @@ async fn send(form: web_sys::HtmlFormElement, submitter: Option<web_sys::HtmlEle
             }
         }
         Err(error) => {
+            // A save that never reached the server: outbox.js keeps a quick-create lead on
+            // the device.
+            if let AppError::Transport(_) = error
+                && let Ok(event) = web_sys::Event::new("leadflow-network-failed")
+            {
+                let _ = window().dispatch_event(&event);
+            }
             show_error(&form, Some(error));
             failed = true;
         }
@@ -327,13 +341,17 @@ fn show_error(form: &web_sys::HtmlFormElement, error: Option<AppError>) {
     }
 }
 
-/// The form's success message with its fields filled in, read as it is sent.
+/// The form's success message with the fields `sent` and what the server `returned`.
 #[cfg(feature = "hydrate")]
-fn done_message(form: &web_sys::HtmlFormElement) -> Option<String> {
+fn done_message(
+    form: &web_sys::HtmlFormElement,
+    sent: Option<&web_sys::FormData>,
+    returned: &str,
+) -> Option<String> {
     let message = form.get_attribute("data-done")?;
-    let fields = web_sys::FormData::new_with_form(form).ok()?;
-    Some(fill_fields(&message, |name| {
-        fields.get(name).as_string().unwrap_or_default()
+    Some(fill_fields(&message, returned, |name| {
+        sent.and_then(|fields| fields.get(name).as_string())
+            .unwrap_or_default()
     }))
 }
 
@@ -345,9 +363,10 @@ fn field_of(input_name: &str) -> &str {
         .map_or(input_name, |(_, inner)| inner.trim_end_matches(']'))
 }
 
-/// `message` with each `{field}` replaced by that field's value ("Created {name}.").
+/// `message` with each `{field}` replaced by that field's value ("Created {name}.") and `{}`
+/// by `returned` ("{} added to the other list.").
 #[cfg(any(feature = "hydrate", test))]
-fn fill_fields(message: &str, value_of: impl Fn(&str) -> String) -> String {
+fn fill_fields(message: &str, returned: &str, value_of: impl Fn(&str) -> String) -> String {
     let mut filled = String::new();
     let mut rest = message;
     while let Some(start) = rest.find('{') {
@@ -355,7 +374,10 @@ fn fill_fields(message: &str, value_of: impl Fn(&str) -> String) -> String {
             break;
         };
         filled.push_str(&rest[..start]);
-        filled.push_str(&value_of(&rest[start + 1..start + length]));
+        match &rest[start + 1..start + length] {
+            "" => filled.push_str(returned),
+            field => filled.push_str(&value_of(field)),
+        }
         rest = &rest[start + length + 1..];
     }
     filled.push_str(rest);
@@ -380,15 +402,19 @@ mod tests {
             _ => String::new(),
         };
         assert_eq!(
-            fill_fields("Created {name}.", value_of),
+            fill_fields("Created {name}.", "", value_of),
             "Created Riley Rep."
         );
-        assert_eq!(fill_fields("Saved.", value_of), "Saved.");
+        assert_eq!(fill_fields("Saved.", "", value_of), "Saved.");
         assert_eq!(
-            fill_fields("{name} and {missing}!", value_of),
+            fill_fields("{} added by {name}.", "12", value_of),
+            "12 added by Riley Rep."
+        );
+        assert_eq!(
+            fill_fields("{name} and {missing}!", "", value_of),
             "Riley Rep and !"
         );
         // An unclosed brace is text.
-        assert_eq!(fill_fields("Odd {name", value_of), "Odd {name");
+        assert_eq!(fill_fields("Odd {name", "", value_of), "Odd {name");
     }
 }

@@ -10,8 +10,10 @@ use super::{FormField, OwnerRule, SubmissionLog, SubmissionOutcome, WebFormDetai
 use crate::auth::Role;
 use crate::error::AppError;
 use crate::lead::LeadSource;
+use crate::ui::enhance::{FormMessage, ServerForm};
 use crate::ui::{ErrorPage, FieldError, FormAlert, use_toasts};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
@@ -36,19 +38,8 @@ fn admin_only(content: impl Fn() -> AnyView + Send + Sync + 'static) -> impl Int
 
 #[component]
 pub fn WebFormsPage() -> impl IntoView {
-    let release = ServerAction::<ReleaseSubmission>::new();
-    let delete = ServerAction::<DeleteSubmission>::new();
-    let forms = crate::ui::fetched(move || release.version().get(), |_| list_web_forms());
-    let waiting = crate::ui::fetched(
-        move || (release.version().get(), delete.version().get()),
-        |_| web_form_submissions(None, 1),
-    );
-    let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(Ok(message)) = release.value().get() {
-            toasts.show(message);
-        }
-    });
+    let forms = crate::ui::fetched(|| (), |_| list_web_forms());
+    let waiting = crate::ui::fetched(|| (), |_| web_form_submissions(None, 1));
     view! {
         <Title text="Web forms" />
         <section class="page">
@@ -91,12 +82,10 @@ pub fn WebFormsPage() -> impl IntoView {
                 <section class="card" aria-labelledby="quarantine-title">
                     <h2 id="quarantine-title">"Quarantine"</h2>
                     <p class="muted">"Submissions that looked like spam, or that wait for an owner or for the form's rate limit. Release one to handle it like any other submission; delete it to drop its details."</p>
-                    <FormAlert result=Signal::derive(move || release.value().get()) />
-                    <FormAlert result=Signal::derive(move || delete.value().get()) />
                     <Suspense>
                         {move || Suspend::new(async move {
                             match waiting.await {
-                                Ok(log) => view! { <SubmissionTable log actions=Some((release, delete)) /> }.into_any(),
+                                Ok(log) => view! { <SubmissionTable log actions=true /> }.into_any(),
                                 Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
                             }
                         })}
@@ -110,10 +99,8 @@ pub fn WebFormsPage() -> impl IntoView {
 #[component]
 fn SubmissionTable(
     log: SubmissionLog,
-    actions: Option<(
-        ServerAction<ReleaseSubmission>,
-        ServerAction<DeleteSubmission>,
-    )>,
+    /// Release and Delete on the waiting submissions (each loads the page again).
+    actions: bool,
 ) -> impl IntoView {
     if log.rows.is_empty() {
         return view! { <p>"Nothing here."</p> }.into_any();
@@ -124,12 +111,22 @@ fn SubmissionTable(
         .map(|row| {
             let id = row.id;
             let who = if row.sender.is_empty() { "(no name)".to_string() } else { row.sender.clone() };
-            let buttons = actions.filter(|_| matches!(row.outcome, SubmissionOutcome::Quarantined | SubmissionOutcome::Queued)).map(|(release, delete)| {
+            let waiting = matches!(row.outcome, SubmissionOutcome::Quarantined | SubmissionOutcome::Queued);
+            let buttons = (actions && waiting).then(|| {
                 let release_label = format!("Release {who}");
                 let delete_label = format!("Delete {who}");
+                // The release's answer says what became of the submission.
                 view! {
-                    <button type="button" class="button secondary" aria-label=release_label on:click=move |_| { release.dispatch(ReleaseSubmission { id }); }>"Release"</button>
-                    <button type="button" class="button link" aria-label=delete_label on:click=move |_| { delete.dispatch(DeleteSubmission { id }); }>"Delete"</button>
+                    <ServerForm action={<ReleaseSubmission as ServerFn>::PATH} class="inline-form" done="{}" reload=true>
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" class="button secondary" aria-label=release_label>"Release"</button>
+                        <FormMessage />
+                    </ServerForm>
+                    <ServerForm action={<DeleteSubmission as ServerFn>::PATH} class="inline-form" done="Submission deleted." reload=true>
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" class="button link" aria-label=delete_label>"Delete"</button>
+                        <FormMessage />
+                    </ServerForm>
                 }
             });
             let values = (!row.values.is_empty()).then(|| view! {
@@ -144,7 +141,7 @@ fn SubmissionTable(
                     <td data-label="From">{row.sender}{values}</td>
                     <td data-label="Record">{row.record.map(|(name, href)| view! { <a href=href>{name}</a> })}</td>
                     <td data-label="Reason">{row.reason}</td>
-                    {actions.map(|_| view! { <td data-label="Actions">{buttons}</td> })}
+                    {actions.then(|| view! { <td data-label="Actions">{buttons}</td> })}
                 </tr>
             }
         })
@@ -156,7 +153,7 @@ fn SubmissionTable(
             <thead><tr>
                 <th scope="col">"Received"</th><th scope="col">"Outcome"</th><th scope="col">"From"</th>
                 <th scope="col">"Record"</th><th scope="col">"Reason"</th>
-                {actions.map(|_| view! { <th scope="col">"Actions"</th> })}
+                {actions.then(|| view! { <th scope="col">"Actions"</th> })}
             </tr></thead>
             <tbody>{rows}</tbody>
         </table>
@@ -169,10 +166,9 @@ pub fn WebFormPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     let save = ServerAction::<SaveWebForm>::new();
-    let pause = ServerAction::<SetWebFormPaused>::new();
     let form = crate::ui::fetched(
-        move || (id(), save.version().get(), pause.version().get()),
-        |(id, _, _)| async move {
+        move || (id(), save.version().get()),
+        |(id, _)| async move {
             match id {
                 Some(id) => get_web_form(id).await.map(Some),
                 None => Ok(None),
@@ -215,7 +211,7 @@ pub fn WebFormPage() -> impl IntoView {
                         match form.await {
                             Ok(detail) => view! {
                                 <FormEditor detail=detail.clone() people lists save />
-                                {detail.map(|detail| view! { <EmbedAndStatus detail pause /> })}
+                                {detail.map(|detail| view! { <EmbedAndStatus detail /> })}
                             }.into_any(),
                             Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                         }
@@ -227,7 +223,7 @@ pub fn WebFormPage() -> impl IntoView {
                             Ok(Some(log)) => view! {
                                 <section class="card" aria-labelledby="log-title">
                                     <h2 id="log-title">"Submissions"</h2>
-                                    <SubmissionTable log actions=None />
+                                    <SubmissionTable log actions=false />
                                 </section>
                             }.into_any(),
                             Ok(None) => ().into_any(),
@@ -489,7 +485,7 @@ fn FormEditor(
 }
 
 #[component]
-fn EmbedAndStatus(detail: WebFormDetail, pause: ServerAction<SetWebFormPaused>) -> AnyView {
+fn EmbedAndStatus(detail: WebFormDetail) -> AnyView {
     let id = detail.id;
     let paused = detail.paused;
     let embed = detail.embed;
@@ -512,10 +508,13 @@ fn EmbedAndStatus(detail: WebFormDetail, pause: ServerAction<SetWebFormPaused>) 
         <section class="card" aria-labelledby="embed-title">
             <h2 id="embed-title">"Put it on your website"</h2>
             <p>{if paused { "Paused: visitors see that the form is not taking submissions." } else { "Live: submissions create leads." }}</p>
-            <button type="button" class="button secondary" on:click=move |_| { pause.dispatch(SetWebFormPaused { id, paused: !paused }); }>
-                {if paused { "Resume form" } else { "Pause form" }}
-            </button>
-            <FormAlert result=Signal::derive(move || pause.value().get()) />
+            <ServerForm action={<SetWebFormPaused as ServerFn>::PATH}
+                done=if paused { "Form resumed." } else { "Form paused." } reload=true>
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="paused" value=(!paused).to_string() />
+                <button type="submit" class="button secondary">{if paused { "Resume form" } else { "Pause form" }}</button>
+                <FormMessage />
+            </ServerForm>
             <p><a href=embed.hosted_url.clone() target="_blank" rel="noopener">"Open the hosted page"</a></p>
             {snippet("Hosted page address", "embed-hosted", embed.hosted_url)}
             {snippet("HTML form (works with JavaScript off)", "embed-html", embed.html_form)}
