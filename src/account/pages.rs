@@ -10,8 +10,8 @@ use crate::directory::{DirectoryHeader, DirectoryKind};
 use crate::error::AppError;
 use crate::opportunity::board::usd;
 use crate::types::RecordLink;
-use crate::ui::enhance::{DuplicateMessage, FormMessage, ServerForm};
-use crate::ui::inputs::{ErrorSource, Sent, address_inputs, text_input};
+use crate::ui::enhance::{DuplicateMessage, FieldMessage, FormMessage, ServerForm};
+use crate::ui::inputs::{address_inputs, text_input};
 use crate::ui::tabs::Tabs;
 use crate::ui::{ErrorPage, History};
 use leptos::prelude::*;
@@ -30,31 +30,30 @@ fn AccountFields(
 ) -> impl IntoView {
     let v = values;
     let form = "account";
-    let errors = Sent;
     let (parent, primary_contact) = (RwSignal::new(parent), RwSignal::new(primary_contact));
     view! {
         <fieldset class="plain" disabled=disabled>
             <legend class="visually-hidden">"Account fields"</legend>
             <div class="form-grid">
-                {text_input(form, errors, "name", "Account name", "text", "organization", v.name)}
-                {text_input(form, errors, "industry", "Industry", "text", "off", v.industry)}
-                {text_input(form, errors, "website", "Website", "text", "url", v.website)}
-                {text_input(form, errors, "phone", "Phone", "tel", "tel", v.phone)}
-                {text_input(form, errors, "email", "Email", "email", "email", v.email)}
-                {text_input(form, errors, "employees", "Number of employees", "text", "off", v.employees)}
-                {text_input(form, errors, "annual_revenue", "Annual revenue (USD)", "text", "off", v.annual_revenue)}
-                {address_inputs(form, errors, [v.street, v.city, v.state_province, v.postal_code, v.country])}
+                {text_input(form, "name", "Account name", "text", "organization", v.name)}
+                {text_input(form, "industry", "Industry", "text", "off", v.industry)}
+                {text_input(form, "website", "Website", "text", "url", v.website)}
+                {text_input(form, "phone", "Phone", "tel", "tel", v.phone)}
+                {text_input(form, "email", "Email", "email", "email", v.email)}
+                {text_input(form, "employees", "Number of employees", "text", "off", v.employees)}
+                {text_input(form, "annual_revenue", "Annual revenue (USD)", "text", "off", v.annual_revenue)}
+                {address_inputs(form, [v.street, v.city, v.state_province, v.postal_code, v.country])}
             </div>
             <div class="form-grid">
                 <div>
                     <CustomerPicker kind=CustomerKind::Account name="account[parent_account_id]".to_string()
                         label="Parent account" chosen=parent disabled described_by="account-parent-error" />
-                    {errors.field_error("parent_account_id", "account-parent-error".into())}
+                    <FieldMessage field="parent_account_id" id="account-parent-error" />
                 </div>
                 <div>
                     <CustomerPicker kind=CustomerKind::Contact name="account[primary_contact_id]".to_string()
                         label="Primary contact" chosen=primary_contact disabled described_by="account-primary-error" />
-                    {errors.field_error("primary_contact_id", "account-primary-error".into())}
+                    <FieldMessage field="primary_contact_id" id="account-primary-error" />
                 </div>
             </div>
         </fieldset>

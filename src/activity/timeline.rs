@@ -8,7 +8,7 @@ use super::rules::event_text;
 use super::{ActivityItem, ActivityKind, CallDirection, RecordType, TimelineEntry, TimelinePage};
 use crate::error::AppError;
 use crate::ui::enhance::{FormMessage, ServerForm};
-use crate::ui::inputs::{Sent, text_input};
+use crate::ui::inputs::text_input;
 use crate::ui::short_time;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -146,7 +146,6 @@ pub fn ActivityEntry(
 #[component]
 fn QuickEntry(regarding: RecordType, record_id: i64) -> impl IntoView {
     let kind = RwSignal::new(ActivityKind::Note);
-    let errors = Sent;
     let form = "activity";
     let kind_choices = ActivityKind::ALL
         .iter()
@@ -178,7 +177,7 @@ fn QuickEntry(regarding: RecordType, record_id: i64) -> impl IntoView {
                     <legend>"Log an activity"</legend>
                     {kind_choices}
                 </fieldset>
-                {text_input(form, errors, "subject", "Subject", "text", "off", String::new())}
+                {text_input(form, "subject", "Subject", "text", "off", String::new())}
                 <Show when=shows(ActivityKind::PhoneCall)>
                     <div class="form-grid">
                         <div class="field">
@@ -189,18 +188,18 @@ fn QuickEntry(regarding: RecordType, record_id: i64) -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </div>
-                        {text_input(form, errors, "outcome", "Outcome", "text", "off", String::new())}
+                        {text_input(form, "outcome", "Outcome", "text", "off", String::new())}
                     </div>
                 </Show>
                 <Show when=shows(ActivityKind::Task)>
-                    {text_input(form, errors, "due_date", "Due date", "date", "off", String::new())}
+                    {text_input(form, "due_date", "Due date", "date", "off", String::new())}
                 </Show>
                 <Show when=shows(ActivityKind::Appointment)>
                     <div class="form-grid">
-                        {text_input(form, errors, "starts_at", "Starts (your time)", "datetime-local", "off", String::new())}
-                        {text_input(form, errors, "ends_at", "Ends (your time)", "datetime-local", "off", String::new())}
+                        {text_input(form, "starts_at", "Starts (your time)", "datetime-local", "off", String::new())}
+                        {text_input(form, "ends_at", "Ends (your time)", "datetime-local", "off", String::new())}
                         <input type="hidden" name="activity[utc_offset_minutes]" value=move || utc_offset.get() />
-                        {text_input(form, errors, "location", "Location", "text", "off", String::new())}
+                        {text_input(form, "location", "Location", "text", "off", String::new())}
                     </div>
                 </Show>
                 <div class="field">

@@ -10,8 +10,8 @@ use crate::customer::{CustomerKind, CustomerPicker};
 use crate::directory::{DirectoryHeader, DirectoryKind};
 use crate::error::AppError;
 use crate::types::RecordLink;
-use crate::ui::enhance::{DuplicateMessage, FormMessage, ServerForm};
-use crate::ui::inputs::{ErrorSource, Sent, address_inputs, text_input};
+use crate::ui::enhance::{DuplicateMessage, FieldMessage, FormMessage, ServerForm};
+use crate::ui::inputs::{address_inputs, text_input};
 use crate::ui::tabs::Tabs;
 use crate::ui::{ErrorPage, History};
 use leptos::prelude::*;
@@ -28,23 +28,22 @@ fn ContactFields(
 ) -> impl IntoView {
     let v = values;
     let form = "contact";
-    let errors = Sent;
     let account = RwSignal::new(account);
     view! {
         <fieldset class="plain" disabled=disabled>
             <legend class="visually-hidden">"Contact fields"</legend>
             <div class="form-grid">
-                {text_input(form, errors, "first_name", "First name", "text", "given-name", v.first_name)}
-                {text_input(form, errors, "last_name", "Last name", "text", "family-name", v.last_name)}
-                {text_input(form, errors, "job_title", "Job title", "text", "organization-title", v.job_title)}
-                {text_input(form, errors, "email", "Email", "email", "email", v.email)}
-                {text_input(form, errors, "business_phone", "Business phone", "tel", "tel", v.business_phone)}
-                {text_input(form, errors, "mobile_phone", "Mobile phone", "tel", "tel", v.mobile_phone)}
-                {address_inputs(form, errors, [v.street, v.city, v.state_province, v.postal_code, v.country])}
+                {text_input(form, "first_name", "First name", "text", "given-name", v.first_name)}
+                {text_input(form, "last_name", "Last name", "text", "family-name", v.last_name)}
+                {text_input(form, "job_title", "Job title", "text", "organization-title", v.job_title)}
+                {text_input(form, "email", "Email", "email", "email", v.email)}
+                {text_input(form, "business_phone", "Business phone", "tel", "tel", v.business_phone)}
+                {text_input(form, "mobile_phone", "Mobile phone", "tel", "tel", v.mobile_phone)}
+                {address_inputs(form, [v.street, v.city, v.state_province, v.postal_code, v.country])}
             </div>
             <CustomerPicker kind=CustomerKind::Account name="contact[account_id]".to_string()
                 label="Account" chosen=account disabled described_by="contact-account-error" />
-            {errors.field_error("account_id", "contact-account-error".into())}
+            <FieldMessage field="account_id" id="contact-account-error" />
         </fieldset>
     }
 }

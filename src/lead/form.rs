@@ -3,7 +3,8 @@
 use super::rules::LeadInput;
 use super::{BudgetStatus, LeadSource, Need, PurchaseProcess, PurchaseTimeframe, Rating};
 use crate::auth::UserOption;
-use crate::ui::inputs::{ErrorSource, option_input, text_input};
+use crate::ui::enhance::FieldMessage;
+use crate::ui::inputs::{option_input, text_input};
 use leptos::prelude::*;
 
 /// Who may own the lead: managers pick anyone; others see the owner but cannot change it.
@@ -14,7 +15,7 @@ pub struct OwnerChoice {
     pub can_assign: bool,
 }
 
-fn owner_input(result: impl ErrorSource, owner: OwnerChoice) -> impl IntoView {
+fn owner_input(owner: OwnerChoice) -> impl IntoView {
     view! {
         <div class="field">
             <label for="lead-owner">"Owner"</label>
@@ -25,7 +26,7 @@ fn owner_input(result: impl ErrorSource, owner: OwnerChoice) -> impl IntoView {
                     .map(|user| view! { <option value=user.id selected=user.id == owner.selected>{user.name}</option> })
                     .collect_view()}
             </select>
-            {result.field_error("owner", "lead-owner-error".into())}
+            <FieldMessage field="owner" id="lead-owner-error" />
         </div>
     }
 }
@@ -33,31 +34,29 @@ fn owner_input(result: impl ErrorSource, owner: OwnerChoice) -> impl IntoView {
 /// The lead fields: the quick set (topic, source, name, company, email, phone) or every
 /// field grouped as Contact, Company, Qualification details and Description.
 #[component]
-pub fn LeadFields<E: ErrorSource>(
+pub fn LeadFields(
     values: LeadInput,
-    /// Where the field errors come from.
-    result: E,
     #[prop(optional)] quick: bool,
     #[prop(optional)] owner: Option<OwnerChoice>,
 ) -> impl IntoView {
     let v = values;
     let topic_and_source = view! {
         <div class="form-grid">
-            {text_input("lead", result, "topic", "Topic", "text", "off", v.topic.clone())}
-            {option_input::<LeadSource, _>("lead", result, "lead_source", "Lead source", v.lead_source.clone())}
-            {(!quick).then(|| option_input::<Rating, _>("lead", result, "rating", "Rating", v.rating.clone()))}
-            {owner.map(|owner| owner_input(result, owner))}
+            {text_input("lead", "topic", "Topic", "text", "off", v.topic.clone())}
+            {option_input::<LeadSource>("lead", "lead_source", "Lead source", v.lead_source.clone())}
+            {(!quick).then(|| option_input::<Rating>("lead", "rating", "Rating", v.rating.clone()))}
+            {owner.map(owner_input)}
         </div>
     };
     if quick {
         return view! {
             {topic_and_source}
             <div class="form-grid">
-                {text_input("lead", result, "first_name", "First name", "text", "given-name", v.first_name)}
-                {text_input("lead", result, "last_name", "Last name", "text", "family-name", v.last_name)}
-                {text_input("lead", result, "company_name", "Company", "text", "organization", v.company_name)}
-                {text_input("lead", result, "email", "Email", "email", "email", v.email)}
-                {text_input("lead", result, "business_phone", "Phone", "tel", "tel", v.business_phone)}
+                {text_input("lead", "first_name", "First name", "text", "given-name", v.first_name)}
+                {text_input("lead", "last_name", "Last name", "text", "family-name", v.last_name)}
+                {text_input("lead", "company_name", "Company", "text", "organization", v.company_name)}
+                {text_input("lead", "email", "Email", "email", "email", v.email)}
+                {text_input("lead", "business_phone", "Phone", "tel", "tel", v.business_phone)}
             </div>
         }
         .into_any();
@@ -68,33 +67,33 @@ pub fn LeadFields<E: ErrorSource>(
         <fieldset class="form-group">
             <legend>"Contact"</legend>
             <div class="form-grid">
-                {text_input("lead", result, "first_name", "First name", "text", "given-name", v.first_name)}
-                {text_input("lead", result, "last_name", "Last name", "text", "family-name", v.last_name)}
-                {text_input("lead", result, "job_title", "Job title", "text", "organization-title", v.job_title)}
-                {text_input("lead", result, "email", "Email", "email", "email", v.email)}
-                {text_input("lead", result, "business_phone", "Business phone", "tel", "tel", v.business_phone)}
-                {text_input("lead", result, "mobile_phone", "Mobile phone", "tel", "tel", v.mobile_phone)}
+                {text_input("lead", "first_name", "First name", "text", "given-name", v.first_name)}
+                {text_input("lead", "last_name", "Last name", "text", "family-name", v.last_name)}
+                {text_input("lead", "job_title", "Job title", "text", "organization-title", v.job_title)}
+                {text_input("lead", "email", "Email", "email", "email", v.email)}
+                {text_input("lead", "business_phone", "Business phone", "tel", "tel", v.business_phone)}
+                {text_input("lead", "mobile_phone", "Mobile phone", "tel", "tel", v.mobile_phone)}
             </div>
         </fieldset>
         <fieldset class="form-group">
             <legend>"Company"</legend>
             <div class="form-grid">
-                {text_input("lead", result, "company_name", "Company name", "text", "organization", v.company_name)}
-                {text_input("lead", result, "website", "Website", "text", "url", v.website)}
-                {text_input("lead", result, "street", "Street", "text", "street-address", v.street)}
-                {text_input("lead", result, "city", "City", "text", "address-level2", v.city)}
-                {text_input("lead", result, "state_province", "State/Province", "text", "address-level1", v.state_province)}
-                {text_input("lead", result, "postal_code", "Postal code", "text", "postal-code", v.postal_code)}
-                {text_input("lead", result, "country", "Country", "text", "country-name", v.country)}
+                {text_input("lead", "company_name", "Company name", "text", "organization", v.company_name)}
+                {text_input("lead", "website", "Website", "text", "url", v.website)}
+                {text_input("lead", "street", "Street", "text", "street-address", v.street)}
+                {text_input("lead", "city", "City", "text", "address-level2", v.city)}
+                {text_input("lead", "state_province", "State/Province", "text", "address-level1", v.state_province)}
+                {text_input("lead", "postal_code", "Postal code", "text", "postal-code", v.postal_code)}
+                {text_input("lead", "country", "Country", "text", "country-name", v.country)}
             </div>
         </fieldset>
         <fieldset class="form-group">
             <legend>"Qualification details"</legend>
             <div class="form-grid">
-                {text_input("lead", result, "budget_amount", "Budget amount (USD)", "text", "off", v.budget_amount)}
-                {option_input::<BudgetStatus, _>("lead", result, "budget_status", "Budget status", v.budget_status)}
-                {option_input::<PurchaseTimeframe, _>("lead", result, "purchase_timeframe", "Purchase timeframe", v.purchase_timeframe)}
-                {option_input::<PurchaseProcess, _>("lead", result, "purchase_process", "Purchase process", v.purchase_process)}
+                {text_input("lead", "budget_amount", "Budget amount (USD)", "text", "off", v.budget_amount)}
+                {option_input::<BudgetStatus>("lead", "budget_status", "Budget status", v.budget_status)}
+                {option_input::<PurchaseTimeframe>("lead", "purchase_timeframe", "Purchase timeframe", v.purchase_timeframe)}
+                {option_input::<PurchaseProcess>("lead", "purchase_process", "Purchase process", v.purchase_process)}
                 <div class="field">
                     <label for="lead-decision_maker_identified">"Decision maker identified"</label>
                     <select id="lead-decision_maker_identified" name="lead[decision_maker_identified]" aria-describedby="lead-decision_maker_identified-error">
@@ -102,9 +101,9 @@ pub fn LeadFields<E: ErrorSource>(
                         <option value="yes" selected=dm == "yes">"Yes"</option>
                         <option value="no" selected=dm == "no">"No"</option>
                     </select>
-                    {result.field_error("decision_maker_identified", "lead-decision_maker_identified-error".into())}
+                    <FieldMessage field="decision_maker_identified" id="lead-decision_maker_identified-error" />
                 </div>
-                {option_input::<Need, _>("lead", result, "need", "Need", v.need)}
+                {option_input::<Need>("lead", "need", "Need", v.need)}
             </div>
         </fieldset>
         <fieldset class="form-group">

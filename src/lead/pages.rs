@@ -279,7 +279,6 @@ pub fn NewLeadPage() -> impl IntoView {
     use super::api::CreateLead;
     use super::form::LeadFields;
     use crate::ui::enhance::{DuplicateMessage, FormMessage, ServerForm};
-    use crate::ui::inputs::Sent;
     use leptos::server_fn::ServerFn;
     let params = leptos_router::hooks::use_query_map();
     let quick = move || params.with(|p| p.get("form").as_deref() != Some("full"));
@@ -299,7 +298,7 @@ pub fn NewLeadPage() -> impl IntoView {
                 // form's lead on the device (data-outbox).
                 <ServerForm action={<CreateLead as ServerFn>::PATH} done="Lead created." open="/leads/{}"
                     attr:data-outbox=move || quick().then_some("lead")>
-                    {move || view! { <LeadFields values=Default::default() result=Sent quick=quick() /> }}
+                    {move || view! { <LeadFields values=Default::default() quick=quick() /> }}
                     {move || quick().then(|| view! { <CardPhotoInput /> })}
                     <DuplicateMessage />
                     <FormMessage />

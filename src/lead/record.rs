@@ -15,7 +15,6 @@ use crate::auth::UserOption;
 use crate::process::StageBar;
 use crate::ui::dialog::{close, open};
 use crate::ui::enhance::{DuplicateMessage, FieldMessage, FormMessage, ServerForm};
-use crate::ui::inputs::Sent;
 use crate::ui::tabs::Tabs;
 use crate::ui::{ErrorPage, History};
 use leptos::html::Dialog;
@@ -158,7 +157,7 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                     <input type="hidden" name="version" value=version />
                     <fieldset class="plain" disabled=!editable>
                         <legend class="visually-hidden">"Lead fields"</legend>
-                        <LeadFields values=detail.fields.to_input() result=Sent owner />
+                        <LeadFields values=detail.fields.to_input() owner />
                     </fieldset>
                     <DuplicateMessage />
                     <FormMessage />

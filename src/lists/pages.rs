@@ -86,7 +86,7 @@ pub fn ListsPage() -> impl IntoView {
 /// A new list, sent by `ui::enhance`: the new list opens, or the errors show by their fields.
 #[component]
 pub fn NewListPage() -> impl IntoView {
-    use crate::ui::inputs::{Sent, text_input};
+    use crate::ui::inputs::text_input;
     let params = use_query_map();
     let param = move |name: &str| params.with_untracked(|p| p.get(name).unwrap_or_default());
     let member_type = param("type");
@@ -99,7 +99,7 @@ pub fn NewListPage() -> impl IntoView {
             <header class="page-header"><h1>"New list"</h1></header>
             <div class="card">
                 <ServerForm action={<CreateList as ServerFn>::PATH} done="List created." open="/lists/{}">
-                    {text_input("list", Sent, "name", "Name", "text", "off", String::new())}
+                    {text_input("list", "name", "Name", "text", "off", String::new())}
                     <div class="field">
                         <label for="list-member_type">"Members are"</label>
                         <select id="list-member_type" name="list[member_type]" aria-describedby="list-member_type-error">
@@ -126,7 +126,7 @@ pub fn NewListPage() -> impl IntoView {
                         <p id="list-query-help" class="muted">"The filters of a lead, contact or account list: use Save view as list there, or paste its address."</p>
                         <FieldMessage field="query" id="list-query-error" />
                     </div>
-                    {text_input("list", Sent, "purpose", "Purpose", "text", "off", String::new())}
+                    {text_input("list", "purpose", "Purpose", "text", "off", String::new())}
                     <div class="field">
                         <label for="list-description">"Description"</label>
                         <textarea id="list-description" name="list[description]" rows="3" aria-describedby="list-description-error"></textarea>

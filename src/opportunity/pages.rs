@@ -16,8 +16,8 @@ use crate::error::AppError;
 use crate::lead::{Need, PurchaseProcess, PurchaseTimeframe, Rating};
 use crate::process::StageBar;
 use crate::ui::dialog::{close, open};
-use crate::ui::enhance::{FormMessage, ServerForm};
-use crate::ui::inputs::{ErrorSource, Sent, option_input, text_input};
+use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
+use crate::ui::inputs::{option_input, text_input};
 use crate::ui::tabs::Tabs;
 use crate::ui::{ErrorPage, History};
 use leptos::html::Dialog;
@@ -219,7 +219,6 @@ fn OpportunityForm(
     editable: bool,
     children: Children,
 ) -> impl IntoView {
-    let result = Sent;
     let v = summary.fields.to_input(&summary.forecast);
     let account = RwSignal::new(summary.account.clone());
     let contact = RwSignal::new(summary.contact.clone());
@@ -259,9 +258,9 @@ fn OpportunityForm(
                 <fieldset class="plain" disabled=!editable>
                     <legend class="visually-hidden">"Opportunity fields"</legend>
                     <div class="form-grid">
-                        {text_input(form, result, "topic", "Topic", "text", "off", v.topic.clone())}
-                        {text_input(form, result, "estimated_revenue", "Estimated revenue (USD)", "text", "off", v.estimated_revenue.clone())}
-                        {text_input(form, result, "estimated_close_date", "Estimated close date", "date", "off", v.estimated_close_date.clone())}
+                        {text_input(form, "topic", "Topic", "text", "off", v.topic.clone())}
+                        {text_input(form, "estimated_revenue", "Estimated revenue (USD)", "text", "off", v.estimated_revenue.clone())}
+                        {text_input(form, "estimated_close_date", "Estimated close date", "date", "off", v.estimated_close_date.clone())}
                         <div class="field">
                             <label for="opportunity-probability">"Probability (%)"</label>
                             <input id="opportunity-probability" name="opportunity[probability]" inputmode="numeric"
@@ -269,7 +268,7 @@ fn OpportunityForm(
                                 placeholder=defaults.probability.to_string()
                                 aria-describedby="opportunity-probability-hint opportunity-probability-error" />
                             <p class="muted field-hint" id="opportunity-probability-hint">{probability_hint}</p>
-                            {result.field_error("probability", "opportunity-probability-error".into())}
+                            <FieldMessage field="probability" id="opportunity-probability-error" />
                         </div>
                         <div class="field">
                             <label for="opportunity-forecast">"Forecast category"</label>
@@ -279,13 +278,13 @@ fn OpportunityForm(
                                 </option>
                                 {category_options}
                             </select>
-                            {result.field_error("forecast_category", "opportunity-forecast-error".into())}
+                            <FieldMessage field="forecast_category" id="opportunity-forecast-error" />
                         </div>
-                        {option_input::<Rating, _>(form, result, "rating", "Rating", v.rating.clone())}
-                        {text_input(form, result, "budget_amount", "Budget amount (USD)", "text", "off", v.budget_amount.clone())}
-                        {option_input::<PurchaseTimeframe, _>(form, result, "purchase_timeframe", "Purchase timeframe", v.purchase_timeframe.clone())}
-                        {option_input::<PurchaseProcess, _>(form, result, "purchase_process", "Purchase process", v.purchase_process.clone())}
-                        {option_input::<Need, _>(form, result, "need", "Need", v.need.clone())}
+                        {option_input::<Rating>(form, "rating", "Rating", v.rating.clone())}
+                        {text_input(form, "budget_amount", "Budget amount (USD)", "text", "off", v.budget_amount.clone())}
+                        {option_input::<PurchaseTimeframe>(form, "purchase_timeframe", "Purchase timeframe", v.purchase_timeframe.clone())}
+                        {option_input::<PurchaseProcess>(form, "purchase_process", "Purchase process", v.purchase_process.clone())}
+                        {option_input::<Need>(form, "need", "Need", v.need.clone())}
                     </div>
                     {editable.then(|| view! {
                         <fieldset class="plain customer-fields">
@@ -293,10 +292,10 @@ fn OpportunityForm(
                             <input type="hidden" name="opportunity[with_customer]" value="true" />
                             <CustomerPicker kind=CustomerKind::Account name="opportunity[account_id]".to_string()
                                 label="Account" chosen=account described_by="opportunity-account-error" />
-                            {result.field_error("account_id", "opportunity-account-error".into())}
+                            <FieldMessage field="account_id" id="opportunity-account-error" />
                             <CustomerPicker kind=CustomerKind::Contact name="opportunity[contact_id]".to_string()
                                 label="Contact" chosen=contact described_by="opportunity-contact-error" />
-                            {result.field_error("contact_id", "opportunity-contact-error".into())}
+                            <FieldMessage field="contact_id" id="opportunity-contact-error" />
                         </fieldset>
                     }.into_any())}
                     {[
@@ -332,15 +331,14 @@ fn CloseWonDialog(
     estimate: Option<String>,
     today: String,
 ) -> impl IntoView {
-    let result = Sent;
     view! {
         <dialog node_ref=actions.won_dialog class="dialog" aria-labelledby="won-title">
             <h2 id="won-title">"Close as won"</h2>
             <ServerForm action={<CloseWon as ServerFn>::PATH} done="Closed as won." reload=true>
                 <input type="hidden" name="id" value=id />
                 <input type="hidden" name="version" value=version />
-                {text_input("close", result, "actual_revenue", "Actual revenue (USD)", "text", "off", estimate.unwrap_or_default())}
-                {text_input("close", result, "actual_close_date", "Actual close date", "date", "off", today)}
+                {text_input("close", "actual_revenue", "Actual revenue (USD)", "text", "off", estimate.unwrap_or_default())}
+                {text_input("close", "actual_close_date", "Actual close date", "date", "off", today)}
                 <FormMessage />
                 <div class="dialog-actions">
                     <button type="submit" class="button primary">"Confirm won"</button>
@@ -358,7 +356,6 @@ fn CloseLostDialog(
     version: i64,
     summary: OpportunitySummary,
 ) -> impl IntoView {
-    let result = Sent;
     let today = summary.today.clone();
     let reasons = summary
         .lost_reasons
@@ -382,7 +379,7 @@ fn CloseLostDialog(
                         <option value="">"Choose a reason"</option>
                         {reasons}
                     </select>
-                    {result.field_error("reason", "close-reason-error".into())}
+                    <FieldMessage field="reason" id="close-reason-error" />
                 </div>
                 <div class="field">
                     <label for="close-competitor">"Competitor (for Out-Sold)"</label>
@@ -390,14 +387,14 @@ fn CloseLostDialog(
                         <option value="">"None"</option>
                         {competitors}
                     </select>
-                    {result.field_error("competitor", "close-competitor-error".into())}
+                    <FieldMessage field="competitor" id="close-competitor-error" />
                 </div>
                 <div class="field">
                     <label for="close-description">"Description (required for Other)"</label>
                     <textarea id="close-description" name="close[description]" rows="3" aria-describedby="close-description-error"></textarea>
-                    {result.field_error("description", "close-description-error".into())}
+                    <FieldMessage field="description" id="close-description-error" />
                 </div>
-                {text_input("close", result, "actual_close_date", "Actual close date", "date", "off", today)}
+                {text_input("close", "actual_close_date", "Actual close date", "date", "off", today)}
                 <FormMessage />
                 <div class="dialog-actions">
                     <button type="submit" class="button primary">"Confirm lost"</button>

@@ -1,8 +1,6 @@
-//! Labelled form inputs that show their field's error (from an action's result or `ui::enhance`).
+//! Labelled form inputs for the forms `ui::enhance` sends, each with the place its field's error shows.
 
-use crate::error::AppError;
 use crate::options::OptionSet;
-use crate::ui::FieldError;
 use crate::ui::enhance::FieldMessage;
 use leptos::prelude::*;
 
@@ -16,33 +14,9 @@ pub fn user_text(value: String) -> String {
     value
 }
 
-/// Where a form's field errors come from: the last result of a reactive action (a
-/// `Signal` of it), or the answer `ui::enhance` writes into the page (`Sent`).
-pub trait ErrorSource: Copy + Send + Sync + 'static {
-    /// The message for `field`, with `id` for its input's `aria-describedby`.
-    fn field_error(self, field: &'static str, id: String) -> AnyView;
-}
-
-impl<R: Send + Sync + 'static> ErrorSource for Signal<Option<Result<R, AppError>>> {
-    fn field_error(self, field: &'static str, id: String) -> AnyView {
-        view! { <FieldError result=self field id /> }.into_any()
-    }
-}
-
-/// A form `ui::enhance` sends: it shows each field's error itself.
-#[derive(Debug, Clone, Copy)]
-pub struct Sent;
-
-impl ErrorSource for Sent {
-    fn field_error(self, field: &'static str, id: String) -> AnyView {
-        view! { <FieldMessage field id /> }.into_any()
-    }
-}
-
 /// A text input named `form[name]` (id `form-name`) with its label and field error.
 pub fn text_input(
     form: &'static str,
-    errors: impl ErrorSource,
     name: &'static str,
     label: &'static str,
     kind: &'static str,
@@ -62,15 +36,14 @@ pub fn text_input(
                 value=value
                 aria-describedby=error_id.clone()
             />
-            {errors.field_error(name, error_id)}
+            <FieldMessage field=name id=error_id />
         </div>
     }
 }
 
 /// A select of an option set named `form[name]`, with an empty "Not known" first.
-pub fn option_input<T: OptionSet, E: ErrorSource>(
+pub fn option_input<T: OptionSet>(
     form: &'static str,
-    errors: E,
     name: &'static str,
     label: &'static str,
     value: String,
@@ -94,7 +67,7 @@ pub fn option_input<T: OptionSet, E: ErrorSource>(
                     })
                     .collect_view()}
             </select>
-            {errors.field_error(name, error_id)}
+            <FieldMessage field=name id=error_id />
         </div>
     }
 }
@@ -102,14 +75,13 @@ pub fn option_input<T: OptionSet, E: ErrorSource>(
 /// The five address inputs (street, city, state/province, postal code, country).
 pub fn address_inputs(
     form: &'static str,
-    errors: impl ErrorSource,
     [street, city, state_province, postal_code, country]: [String; 5],
 ) -> impl IntoView {
     view! {
-        {text_input(form, errors, "street", "Street", "text", "street-address", street)}
-        {text_input(form, errors, "city", "City", "text", "address-level2", city)}
-        {text_input(form, errors, "state_province", "State/Province", "text", "address-level1", state_province)}
-        {text_input(form, errors, "postal_code", "Postal code", "text", "postal-code", postal_code)}
-        {text_input(form, errors, "country", "Country", "text", "country-name", country)}
+        {text_input(form, "street", "Street", "text", "street-address", street)}
+        {text_input(form, "city", "City", "text", "address-level2", city)}
+        {text_input(form, "state_province", "State/Province", "text", "address-level1", state_province)}
+        {text_input(form, "postal_code", "Postal code", "text", "postal-code", postal_code)}
+        {text_input(form, "country", "Country", "text", "country-name", country)}
     }
 }
