@@ -51,6 +51,8 @@ pub fn hydrate() {
         app.forget();
         ui::show_carried_over();
         ui::enhance::install();
+        ui::dialog::install();
+        ui::tabs::install();
         let _ = body.set_attribute("data-hydrated", "true");
     });
 }

@@ -203,3 +203,41 @@ test("a rep sees no Assign control", async ({ page }, testInfo) => {
   await newOpportunity(page, topic);
   await expect(page.getByLabel("Assign to")).toHaveCount(0);
 });
+
+test("Move to Won on the board opens the record with Close as won; Cancel closes it, the tabs answer the arrow keys", async ({ page }, testInfo) => {
+  const topic = `Board won ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await newOpportunity(page, topic);
+  const record = new URL(page.url()).pathname;
+  // A close date of its own keeps this card on a board of its own.
+  const day = testInfo.project.name === "mobile" ? "2019-03-02" : "2019-03-01";
+  await page.getByLabel("Estimated close date").fill(day);
+  await afterReload(page, () => page.getByRole("button", { name: "Save", exact: true }).click());
+
+  await gotoHydrated(page, `/pipeline?from=${day}&to=${day}`);
+  const card = page.getByRole("listitem").filter({ hasText: topic });
+  await card.getByRole("combobox", { name: `Move ${topic} to` }).selectOption({ label: "Won" });
+  await afterReload(page, () => card.getByRole("button", { name: "Move" }).click());
+  await expect(page).toHaveURL(new RegExp(`${record}\\?close=won$`));
+  const won = page.getByRole("dialog", { name: "Close as won" });
+  await expect(won).toBeVisible();
+  await won.getByRole("button", { name: "Cancel" }).click();
+  await expect(won).toBeHidden();
+  await expect(page.getByText("Open · Develop")).toBeVisible();
+
+  // Timeline first; the arrow keys move between the tabs and show each one's panel.
+  const timelineTab = page.getByRole("tab", { name: "Timeline" });
+  const historyTab = page.getByRole("tab", { name: "History" });
+  const history = page.getByRole("table", { name: /Changes to this opportunity/ });
+  await expect(timelineTab).toHaveAttribute("aria-selected", "true");
+  await expect(history).toBeHidden();
+  await timelineTab.focus();
+  await page.keyboard.press("ArrowRight");
+  await expect(historyTab).toBeFocused();
+  await expect(historyTab).toHaveAttribute("aria-selected", "true");
+  await expect(history).toBeVisible();
+  await expect(page.getByRole("list", { name: "Timeline entries, newest first" })).toBeHidden();
+  await page.keyboard.press("ArrowLeft");
+  await expect(timelineTab).toHaveAttribute("aria-selected", "true");
+  await expect(history).toBeHidden();
+});

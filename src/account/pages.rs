@@ -182,7 +182,7 @@ fn AccountRecord(summary: AccountSummary, timeline: TimelineState) -> impl IntoV
             })}
             <crate::lists::pages::MemberOf member_type=crate::lists::MemberType::Account id
                 lists=s.lists.clone() />
-            <Tabs id="account" label="Account activity and history" selected=RwSignal::new(0) tabs=vec![
+            <Tabs id="account" label="Account activity and history" tabs=vec![
                 ("Timeline", view! { <Timeline state=timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=account_field_label caption="Changes to this account, newest first" /> }.into_any()),
             ] />

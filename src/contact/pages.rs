@@ -129,7 +129,7 @@ fn ContactRecord(summary: ContactSummary, timeline: TimelineState) -> impl IntoV
                 lists=s.lists.clone() />
             <crate::lists::pages::ConsentPanel member_type=crate::lists::MemberType::Contact id version=s.version
                 consent=s.consent can_edit=s.can_edit />
-            <Tabs id="contact" label="Contact activity and history" selected=RwSignal::new(0) tabs=vec![
+            <Tabs id="contact" label="Contact activity and history" tabs=vec![
                 ("Timeline", view! { <Timeline state=timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=contact_field_label caption="Changes to this contact, newest first" /> }.into_any()),
             ] />

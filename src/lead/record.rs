@@ -13,11 +13,9 @@ use crate::activity::RecordType;
 use crate::activity::timeline::{Timeline, TimelineState};
 use crate::auth::UserOption;
 use crate::process::StageBar;
-use crate::ui::dialog::{close, open};
 use crate::ui::enhance::{DuplicateMessage, FieldMessage, FormMessage, ServerForm};
 use crate::ui::tabs::Tabs;
 use crate::ui::{ErrorPage, History};
-use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -49,26 +47,20 @@ pub fn LeadRecordPage() -> impl IntoView {
     }
 }
 
-/// What the page shares beyond the record: the qualification preview (fetched when Qualify
-/// opens its dialog), the two dialogs, the timeline and the chosen tab. Every change is a
-/// form `ui::enhance` sends; a success loads the page again (Qualify opens the opportunity).
+/// What the page loads beyond the record: the qualification preview (fetched when Qualify
+/// opens its dialog) and the timeline. Every change is a form `ui::enhance` sends; a success
+/// loads the page again (Qualify opens the opportunity).
 #[derive(Clone, Copy)]
 struct LeadActions {
     preview: ServerAction<PreviewQualification>,
-    qualify_dialog: NodeRef<Dialog>,
-    disqualify_dialog: NodeRef<Dialog>,
     timeline: TimelineState,
-    tab: RwSignal<usize>,
 }
 
 impl LeadActions {
     fn new(timeline: TimelineState) -> LeadActions {
         LeadActions {
             preview: ServerAction::new(),
-            qualify_dialog: NodeRef::new(),
-            disqualify_dialog: NodeRef::new(),
             timeline,
-            tab: RwSignal::new(0),
         }
     }
 }
@@ -92,13 +84,10 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
     let buttons = view! {
         <div class="record-actions">
             {(editable).then(|| view! {
-                <button type="button" class="button primary" on:click=move |_| {
+                <button type="button" class="button primary" data-show-dialog="qualify-dialog" on:click=move |_| {
                     actions.preview.dispatch(PreviewQualification { id });
-                    open(actions.qualify_dialog);
                 }>"Qualify"</button>
-                <button type="button" class="button secondary" on:click=move |_| open(actions.disqualify_dialog)>
-                    "Disqualify"
-                </button>
+                <button type="button" class="button secondary" data-show-dialog="disqualify-dialog">"Disqualify"</button>
             })}
             {(detail.status == LeadStatus::Disqualified && detail.can_edit).then(|| view! {
                 <ServerForm action={<ReactivateLead as ServerFn>::PATH} done="Lead reactivated." reload=true>
@@ -168,12 +157,12 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                 lists=detail.lists.clone() />
             <crate::lists::pages::ConsentPanel member_type=crate::lists::MemberType::Lead id version
                 consent=detail.consent can_edit=detail.can_edit />
-            <Tabs id="lead" label="Lead activity and history" selected=actions.tab tabs=vec![
+            <Tabs id="lead" label="Lead activity and history" tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=detail.history.clone() label=lead_field_label caption="Changes to this lead, newest first" /> }.into_any()),
             ] />
             <QualifyDialog actions lead_id=id />
-            <DisqualifyDialog actions lead_id=id version />
+            <DisqualifyDialog lead_id=id version />
         </section>
     }
 }
@@ -251,10 +240,10 @@ fn QualifyDialog(actions: LeadActions, lead_id: i64) -> impl IntoView {
             view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any()
         }
         Some(Ok(preview)) if preview.lead_id != lead_id => ().into_any(),
-        Some(Ok(preview)) => view! { <QualifyForm preview actions /> }.into_any(),
+        Some(Ok(preview)) => view! { <QualifyForm preview /> }.into_any(),
     };
     view! {
-        <dialog node_ref=actions.qualify_dialog class="dialog" aria-labelledby="qualify-title">
+        <dialog id="qualify-dialog" class="dialog" aria-labelledby="qualify-title">
             <h2 id="qualify-title">"Qualify lead"</h2>
             {body}
         </dialog>
@@ -262,7 +251,7 @@ fn QualifyDialog(actions: LeadActions, lead_id: i64) -> impl IntoView {
 }
 
 #[component]
-fn QualifyForm(preview: QualifyPreview, actions: LeadActions) -> impl IntoView {
+fn QualifyForm(preview: QualifyPreview) -> impl IntoView {
     let carry = preview
         .carry_over
         .iter()
@@ -304,21 +293,21 @@ fn QualifyForm(preview: QualifyPreview, actions: LeadActions) -> impl IntoView {
             <FormMessage />
             <div class="dialog-actions">
                 <button type="submit" class="button primary">"Confirm qualify"</button>
-                <button type="button" class="button secondary" on:click=move |_| close(actions.qualify_dialog)>"Cancel"</button>
+                <button type="button" class="button secondary" data-close-dialog="">"Cancel"</button>
             </div>
         </ServerForm>
     }
 }
 
 #[component]
-fn DisqualifyDialog(actions: LeadActions, lead_id: i64, version: i64) -> impl IntoView {
+fn DisqualifyDialog(lead_id: i64, version: i64) -> impl IntoView {
     let reasons = LeadStatusReason::ALL
         .iter()
         .filter(|reason| reason.status() == LeadStatus::Disqualified)
         .map(|reason| view! { <option value=reason.code()>{reason.label()}</option> })
         .collect_view();
     view! {
-        <dialog node_ref=actions.disqualify_dialog class="dialog" aria-labelledby="disqualify-title">
+        <dialog id="disqualify-dialog" class="dialog" aria-labelledby="disqualify-title">
             <h2 id="disqualify-title">"Disqualify lead"</h2>
             <p>"The lead leaves the open views and shows in Closed leads. You can reactivate it later."</p>
             <ServerForm action={<DisqualifyLead as ServerFn>::PATH} done="Lead disqualified." reload=true>
@@ -335,7 +324,7 @@ fn DisqualifyDialog(actions: LeadActions, lead_id: i64, version: i64) -> impl In
                 <FormMessage />
                 <div class="dialog-actions">
                     <button type="submit" class="button primary">"Confirm disqualify"</button>
-                    <button type="button" class="button secondary" on:click=move |_| close(actions.disqualify_dialog)>"Cancel"</button>
+                    <button type="button" class="button secondary" data-close-dialog="">"Cancel"</button>
                 </div>
             </ServerForm>
         </dialog>

@@ -10,7 +10,7 @@ use crate::url_state::{field, read};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_location;
 use serde::{Deserialize, Serialize};
 
 /// Cards shown per column at first, and how many more each "Show more" adds (the totals
@@ -225,16 +225,13 @@ fn BoardColumns(
 ) -> impl IntoView {
     // No close-date range: the closed columns show recent closes only.
     let recent = query.close_from.is_none() && query.close_to.is_none();
-    let navigate = use_navigate();
     let destinations = destinations(&board);
     // What is being dragged: (id, version).
     let dragging = RwSignal::new(None::<(i64, i64)>);
     let go = StoredValue::new(
         move |id: i64, version: i64, target: String| match target.as_str() {
-            "won" | "lost" => navigate(
-                &format!("/opportunities/{id}?close={target}"),
-                Default::default(),
-            ),
+            // A page load of its own: the record opens with that close dialog showing.
+            "won" | "lost" => crate::ui::go_to(&format!("/opportunities/{id}?close={target}")),
             stage => {
                 move_card.dispatch(MoveOpportunityStage {
                     id,

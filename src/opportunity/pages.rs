@@ -15,37 +15,29 @@ use crate::customer::{CustomerKind, CustomerPicker};
 use crate::error::AppError;
 use crate::lead::{Need, PurchaseProcess, PurchaseTimeframe, Rating};
 use crate::process::StageBar;
-use crate::ui::dialog::{close, open};
 use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
 use crate::ui::inputs::{option_input, text_input};
 use crate::ui::tabs::Tabs;
 use crate::ui::{ErrorPage, History};
-use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// What the page shares beyond the record: the sales processes Switch process offers, the
-/// two close dialogs, the timeline and the chosen tab. Every change is a form `ui::enhance`
-/// sends, and a success loads the page again with the record as saved.
+/// What the page loads beyond the record: the sales processes Switch process offers, and
+/// the timeline. Every change is a form `ui::enhance` sends, and a success loads the page
+/// again with the record as saved.
 #[derive(Clone, Copy)]
 struct Actions {
     processes: crate::ui::Fetched<Result<Vec<crate::process::ProcessChoice>, AppError>>,
-    won_dialog: NodeRef<Dialog>,
-    lost_dialog: NodeRef<Dialog>,
     timeline: TimelineState,
-    tab: RwSignal<usize>,
 }
 
 impl Actions {
     fn new(timeline: TimelineState) -> Actions {
         Actions {
             processes: crate::ui::fetched(|| (), |_| crate::process::api::process_choices()),
-            won_dialog: NodeRef::new(),
-            lost_dialog: NodeRef::new(),
             timeline,
-            tab: RwSignal::new(0),
         }
     }
 }
@@ -62,21 +54,6 @@ pub fn OpportunityPage() -> impl IntoView {
     });
     let timeline = TimelineState::new(RecordType::Opportunity, id);
     let actions = Actions::new(timeline);
-    // The board sends Won/Lost moves here with `?close=won|lost`: open that dialog once,
-    // as soon as it is on the page.
-    let query = leptos_router::hooks::use_query_map();
-    let opened = StoredValue::new(false);
-    Effect::new(move |_| {
-        let dialog = match query.with(|q| q.get("close")).as_deref() {
-            Some("won") => actions.won_dialog,
-            Some("lost") => actions.lost_dialog,
-            _ => return,
-        };
-        if dialog.get().is_some() && !opened.get_value() {
-            opened.set_value(true);
-            open(dialog);
-        }
-    });
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the opportunity…"</p> }>
             {move || Suspend::new(async move {
@@ -100,6 +77,8 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
     let version = s.version;
     let is_open = s.status == OpportunityStatus::Open;
     let editable = is_open && s.can_edit;
+    // The board sends Won and Lost moves here with `?close=won|lost`: that dialog opens.
+    let close_now = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("close"));
     let stage_name = s
         .progress
         .stages
@@ -179,8 +158,8 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
                             <button type="submit" class="button primary" name="direction" value="next">"Next Stage"</button>
                             <FormMessage />
                         </ServerForm>
-                        <button type="button" class="button secondary" on:click=move |_| open(actions.won_dialog)>"Close as Won"</button>
-                        <button type="button" class="button secondary" on:click=move |_| open(actions.lost_dialog)>"Close as Lost"</button>
+                        <button type="button" class="button secondary" data-show-dialog="won-dialog">"Close as Won"</button>
+                        <button type="button" class="button secondary" data-show-dialog="lost-dialog">"Close as Lost"</button>
                     })}
                     {(!is_open && s.can_edit).then(|| view! {
                         <ServerForm action={<ReopenOpportunity as ServerFn>::PATH} done="Opportunity reopened." reload=true>
@@ -203,12 +182,12 @@ fn OpportunityRecord(summary: OpportunitySummary, actions: Actions) -> impl Into
                 <dl class="details">{links}</dl>
             </OpportunityForm>
             <PartiesCard id parties=s.parties.clone() all_competitors=s.competitors.clone() editable />
-            <Tabs id="opportunity" label="Opportunity activity and history" selected=actions.tab tabs=vec![
+            <Tabs id="opportunity" label="Opportunity activity and history" tabs=vec![
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=s.history.clone() label=opportunity_field_label caption="Changes to this opportunity, newest first" /> }.into_any()),
             ] />
-            <CloseWonDialog actions id version estimate=s.fields.estimated_revenue_minor.map(|m| crate::types::Money::from_minor(m, crate::types::Currency::USD).amount_text()) today=s.today.clone() />
-            <CloseLostDialog actions id version summary=s />
+            <CloseWonDialog show_now=close_now.as_deref() == Some("won") id version estimate=s.fields.estimated_revenue_minor.map(|m| crate::types::Money::from_minor(m, crate::types::Currency::USD).amount_text()) today=s.today.clone() />
+            <CloseLostDialog show_now=close_now.as_deref() == Some("lost") id version summary=s />
         </section>
     }
 }
@@ -325,14 +304,15 @@ fn OpportunityForm(
 
 #[component]
 fn CloseWonDialog(
-    actions: Actions,
+    /// Open as the page loads (the board's move to Won).
+    show_now: bool,
     id: i64,
     version: i64,
     estimate: Option<String>,
     today: String,
 ) -> impl IntoView {
     view! {
-        <dialog node_ref=actions.won_dialog class="dialog" aria-labelledby="won-title">
+        <dialog id="won-dialog" class="dialog" aria-labelledby="won-title" data-show-now=show_now.then_some("")>
             <h2 id="won-title">"Close as won"</h2>
             <ServerForm action={<CloseWon as ServerFn>::PATH} done="Closed as won." reload=true>
                 <input type="hidden" name="id" value=id />
@@ -342,7 +322,7 @@ fn CloseWonDialog(
                 <FormMessage />
                 <div class="dialog-actions">
                     <button type="submit" class="button primary">"Confirm won"</button>
-                    <button type="button" class="button secondary" on:click=move |_| close(actions.won_dialog)>"Cancel"</button>
+                    <button type="button" class="button secondary" data-close-dialog="">"Cancel"</button>
                 </div>
             </ServerForm>
         </dialog>
@@ -351,7 +331,8 @@ fn CloseWonDialog(
 
 #[component]
 fn CloseLostDialog(
-    actions: Actions,
+    /// Open as the page loads (the board's move to Lost).
+    show_now: bool,
     id: i64,
     version: i64,
     summary: OpportunitySummary,
@@ -368,7 +349,7 @@ fn CloseLostDialog(
         .map(|competitor| view! { <option value=competitor.id>{competitor.name.clone()}</option> })
         .collect_view();
     view! {
-        <dialog node_ref=actions.lost_dialog class="dialog" aria-labelledby="lost-title">
+        <dialog id="lost-dialog" class="dialog" aria-labelledby="lost-title" data-show-now=show_now.then_some("")>
             <h2 id="lost-title">"Close as lost"</h2>
             <ServerForm action={<CloseLost as ServerFn>::PATH} done="Closed as lost." reload=true>
                 <input type="hidden" name="id" value=id />
@@ -398,7 +379,7 @@ fn CloseLostDialog(
                 <FormMessage />
                 <div class="dialog-actions">
                     <button type="submit" class="button primary">"Confirm lost"</button>
-                    <button type="button" class="button secondary" on:click=move |_| close(actions.lost_dialog)>"Cancel"</button>
+                    <button type="button" class="button secondary" data-close-dialog="">"Cancel"</button>
                 </div>
             </ServerForm>
         </dialog>

@@ -1,18 +1,44 @@
-//! Opening and closing native `<dialog>` elements (focus trap and Escape come with them).
+//! Native `<dialog>`s opened and closed by buttons the server renders (the focus trap and
+//! Escape come with the element): a button marked `data-show-dialog="{id}"` opens the dialog
+//! with that id, one marked `data-close-dialog` closes the dialog it sits in, and a dialog
+//! marked `data-show-now` opens as the page loads (the board's Won and Lost moves land on the
+//! record that way).
 
-use leptos::html::Dialog;
-use leptos::prelude::*;
-
-// Untracked: an effect that closes a dialog must not re-run when the page re-renders the
-// dialog element.
-pub fn open(dialog: NodeRef<Dialog>) {
-    if let Some(dialog) = dialog.get_untracked() {
-        let _ = dialog.show_modal();
-    }
-}
-
-pub fn close(dialog: NodeRef<Dialog>) {
-    if let Some(dialog) = dialog.get_untracked() {
-        dialog.close();
+/// Makes the page's dialog buttons work, now and on any page this document shows later.
+#[cfg(feature = "hydrate")]
+pub fn install() {
+    use leptos::prelude::document;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let show = |dialog: web_sys::Element| {
+        if let Ok(dialog) = dialog.dyn_into::<web_sys::HtmlDialogElement>() {
+            let _ = dialog.show_modal();
+        }
+    };
+    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let Some(target) = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        if let Ok(Some(button)) = target.closest("[data-show-dialog]") {
+            let id = button.get_attribute("data-show-dialog").unwrap_or_default();
+            if let Some(dialog) = document().get_element_by_id(&id) {
+                show(dialog);
+            }
+        } else if let Ok(Some(dialog)) = target
+            .closest("[data-close-dialog]")
+            .and_then(|button| button.map_or(Ok(None), |button| button.closest("dialog")))
+            && let Ok(dialog) = dialog.dyn_into::<web_sys::HtmlDialogElement>()
+        {
+            dialog.close();
+        }
+    });
+    let _ = document().add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    // It lives as long as the page.
+    on_click.forget();
+    if let Ok(Some(dialog)) = document().query_selector("dialog[data-show-now]") {
+        show(dialog);
     }
 }

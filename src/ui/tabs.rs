@@ -1,6 +1,6 @@
-//! Tabs for the lower part of a record page (Timeline, History): every panel is rendered,
-//! one shows at a time. The page owns the selection, so a reload of the record (which
-//! renders the tabs again) keeps the tab the user chose.
+//! Tabs for the lower part of a record page (Timeline, History): the server renders every
+//! panel with the first showing; in the browser a tab shows its panel when it is pressed, and
+//! the arrow keys move between tabs.
 
 use leptos::prelude::*;
 
@@ -10,9 +10,7 @@ pub fn Tabs(
     id: &'static str,
     label: &'static str,
     tabs: Vec<(&'static str, AnyView)>,
-    selected: RwSignal<usize>,
 ) -> impl IntoView {
-    let count = tabs.len();
     let buttons = tabs
         .iter()
         .enumerate()
@@ -21,13 +19,7 @@ pub fn Tabs(
                 <button type="button" role="tab" class="tab"
                     id=format!("{id}-tab-{index}")
                     aria-controls=format!("{id}-panel-{index}")
-                    aria-selected=move || (selected.get() == index).to_string()
-                    on:click=move |_| selected.set(index)
-                    on:keydown=move |event| match event.key().as_str() {
-                        "ArrowRight" => selected.set((index + 1) % count),
-                        "ArrowLeft" => selected.set((index + count - 1) % count),
-                        _ => {}
-                    }>
+                    aria-selected=(index == 0).to_string()>
                     {*name}
                 </button>
             }
@@ -39,8 +31,7 @@ pub fn Tabs(
         .map(|(index, (_, panel))| {
             view! {
                 <div role="tabpanel" id=format!("{id}-panel-{index}")
-                    aria-labelledby=format!("{id}-tab-{index}")
-                    hidden=move || selected.get() != index>
+                    aria-labelledby=format!("{id}-tab-{index}") hidden=index != 0>
                     {panel}
                 </div>
             }
@@ -51,5 +42,81 @@ pub fn Tabs(
             <div role="tablist" aria-label=label>{buttons}</div>
             {panels}
         </div>
+    }
+}
+
+/// Makes every set of tabs on the page, and on any page this document shows later, answer
+/// presses and the arrow keys.
+#[cfg(feature = "hydrate")]
+pub fn install() {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let tab_of = |event: &web_sys::Event| {
+        event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .and_then(|target| target.closest("[role=tab]").ok().flatten())
+    };
+    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        if let Some(tab) = tab_of(&event) {
+            select(&tab);
+        }
+    });
+    let on_keydown =
+        Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |event: web_sys::KeyboardEvent| {
+            let step = match event.key().as_str() {
+                "ArrowRight" => 1,
+                "ArrowLeft" => -1,
+                _ => return,
+            };
+            let Some(tab) = tab_of(&event) else {
+                return;
+            };
+            let tabs = siblings(&tab);
+            let Some(at) = tabs.iter().position(|other| *other == tab) else {
+                return;
+            };
+            let next = &tabs[(at as i64 + step).rem_euclid(tabs.len() as i64) as usize];
+            select(next);
+            if let Some(next) = next.dyn_ref::<web_sys::HtmlElement>() {
+                let _ = next.focus();
+            }
+        });
+    let document = document();
+    let _ = document.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    let _ =
+        document.add_event_listener_with_callback("keydown", on_keydown.as_ref().unchecked_ref());
+    // Both live as long as the page.
+    on_click.forget();
+    on_keydown.forget();
+}
+
+/// The tabs of `tab`'s tab list, in order.
+#[cfg(feature = "hydrate")]
+fn siblings(tab: &web_sys::Element) -> Vec<web_sys::Element> {
+    use wasm_bindgen::JsCast;
+    let Some(list) = tab.parent_element() else {
+        return Vec::new();
+    };
+    let Ok(found) = list.query_selector_all("[role=tab]") else {
+        return Vec::new();
+    };
+    (0..found.length())
+        .filter_map(|index| found.item(index)?.dyn_into::<web_sys::Element>().ok())
+        .collect()
+}
+
+/// Shows `tab`'s panel and hides the others of its set.
+#[cfg(feature = "hydrate")]
+fn select(tab: &web_sys::Element) {
+    for other in siblings(tab) {
+        let chosen = other == *tab;
+        let _ = other.set_attribute("aria-selected", &chosen.to_string());
+        if let Some(panel) = other
+            .get_attribute("aria-controls")
+            .and_then(|id| document().get_element_by_id(&id))
+        {
+            let _ = panel.toggle_attribute_with_force("hidden", !chosen);
+        }
     }
 }
