@@ -4,7 +4,7 @@ use super::rules::LeadInput;
 use super::{BudgetStatus, LeadSource, Need, PurchaseProcess, PurchaseTimeframe, Rating};
 use crate::auth::UserOption;
 use crate::ui::enhance::FieldMessage;
-use crate::ui::inputs::{option_input, text_input};
+use crate::ui::inputs::{address_inputs, option_input, text_input};
 use leptos::prelude::*;
 
 /// Who may own the lead: managers pick anyone; others see the owner but cannot change it.
@@ -80,11 +80,7 @@ pub fn LeadFields(
             <div class="form-grid">
                 {text_input("lead", "company_name", "Company name", "text", "organization", v.company_name)}
                 {text_input("lead", "website", "Website", "text", "url", v.website)}
-                {text_input("lead", "street", "Street", "text", "street-address", v.street)}
-                {text_input("lead", "city", "City", "text", "address-level2", v.city)}
-                {text_input("lead", "state_province", "State/Province", "text", "address-level1", v.state_province)}
-                {text_input("lead", "postal_code", "Postal code", "text", "postal-code", v.postal_code)}
-                {text_input("lead", "country", "Country", "text", "country-name", v.country)}
+                {address_inputs("lead", [v.street, v.city, v.state_province, v.postal_code, v.country])}
             </div>
         </fieldset>
         <fieldset class="form-group">
