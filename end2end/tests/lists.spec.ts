@@ -128,8 +128,13 @@ test("a record page shows the lists it is in and its consent, and both can chang
   // Opting out of email is saved, with history.
   const consent = page.getByRole("region", { name: "Consent" });
   await consent.getByLabel("Do not email").check();
+  // The consent card sits below the fold: the page loads again where it was.
+  await consent.getByRole("button", { name: "Save consent" }).scrollIntoViewIfNeeded();
+  const scrolled = await page.evaluate(() => window.scrollY);
+  expect(scrolled).toBeGreaterThan(0);
   await afterReload(page, () => consent.getByRole("button", { name: "Save consent" }).click());
   await expect(page.getByText("Consent saved.")).toBeVisible();
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(scrolled / 2);
   // As saved, the page loaded again: the box is ticked, the others are not.
   await expect(consent.getByLabel("Do not email")).toBeChecked();
   await expect(consent.getByLabel("Do not phone")).not.toBeChecked();

@@ -1,8 +1,8 @@
 //! Native `<dialog>`s opened and closed by buttons the server renders (the focus trap and
 //! Escape come with the element): a button marked `data-show-dialog="{id}"` opens the dialog
 //! with that id, one marked `data-close-dialog` closes the dialog it sits in, and a dialog
-//! marked `data-show-now` opens as the page loads (the board's Won and Lost moves land on the
-//! record that way).
+//! marked `data-show-now` opens as the page loads, once (the board's Won and Lost moves land
+//! on the record that way).
 
 /// Makes the page's dialog buttons work, now and on any page this document shows later.
 #[cfg(feature = "hydrate")]
@@ -40,5 +40,12 @@ pub fn install() {
     on_click.forget();
     if let Ok(Some(dialog)) = document().query_selector("dialog[data-show-now]") {
         show(dialog);
+        // Once: the address loses the query that asked for it (`?close=won`), so loading
+        // the page again after a save does not open it again.
+        let location = leptos::prelude::window().location();
+        if let (Ok(history), Ok(path)) = (leptos::prelude::window().history(), location.pathname())
+        {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+        }
     }
 }

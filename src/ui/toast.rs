@@ -44,7 +44,7 @@ fn show_in_page(message: String) {
     set_timeout(move || toast.remove(), SHOWN_FOR);
 }
 
-/// Loads another page; the messages on screen go with it.
+/// Loads another page, or this one again; the messages on screen go with it.
 pub fn go_to(url: &str) {
     #[cfg(feature = "hydrate")]
     {
@@ -61,7 +61,14 @@ pub fn go_to(url: &str) {
         {
             let _ = storage.set_item(CARRIED_OVER, &json);
         }
-        let _ = window().location().assign(url);
+        let location = window().location();
+        // The same page is reloaded, not navigated to: the browser keeps the scroll position
+        // (a step ticked halfway down a record stays in view).
+        if location.href().is_ok_and(|here| here == url) {
+            let _ = location.reload();
+        } else {
+            let _ = location.assign(url);
+        }
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = url;
