@@ -100,23 +100,23 @@ pub mod db {
 }
 
 /// A search-and-choose field for an account or contact. The choice travels in the hidden
-/// input `name` (empty: none); `on_choose` hears each choice when given.
-#[component]
+/// input `name` (empty: none). An island: the one part of its form the browser runs.
+#[island]
 pub fn CustomerPicker(
     kind: CustomerKind,
     /// The form field's name, e.g. `opportunity[account_id]`.
     name: String,
-    label: &'static str,
-    chosen: RwSignal<Option<RecordLink>>,
-    #[prop(optional)] disabled: bool,
-    /// Describes the field (its error message).
-    #[prop(optional, into)]
-    described_by: Option<String>,
+    label: String,
+    /// The choice as the page opened.
+    chosen: Option<RecordLink>,
+    disabled: bool,
+    /// Describes the field (the id of its error message).
+    described_by: String,
 ) -> impl IntoView {
+    let chosen = RwSignal::new(chosen);
     let id = format!("picker-{}", name.replace(['[', ']'], "-"));
     let term = RwSignal::new(String::new());
-    // Matches arrive from a task, not a Resource under Suspense: the form re-renders on each
-    // save, and a pending suspense would then wake up reading signals already disposed.
+    // Matches arrive from a task: only the answer to what is typed now counts.
     let found = RwSignal::new(Vec::<RecordLink>::new());
     let search = move |text: String| {
         term.set(text.clone());

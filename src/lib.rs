@@ -34,25 +34,19 @@ pub mod webform;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The browser entry point: hydrate the server-rendered page (loading the page's lazy WASM
-/// chunk first), then mark the body so tests (and people) know clicks will now be handled.
+/// The browser entry point, called before the page's islands hydrate: start the reactive
+/// system for them, and the behaviours every server-rendered page shares (forms sent in
+/// place, dialogs, tabs, toggles, carried-over messages).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    wasm_bindgen_futures::spawn_local(async {
-        // Hydrate in a task of its own, not in the one that instantiated the WASM: a phone's
-        // main thread is blocked by two shorter tasks less than by one long one.
-        app::next_task().await;
-        let body = leptos::prelude::document()
-            .body()
-            .expect("the page has a body");
-        let app = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
-        app.forget();
-        ui::show_carried_over();
-        ui::enhance::install();
-        ui::dialog::install();
-        ui::tabs::install();
-        let _ = body.set_attribute("data-hydrated", "true");
-    });
+    leptos::mount::hydrate_islands();
+    ui::show_carried_over();
+    ui::enhance::install();
+    ui::dialog::install();
+    ui::tabs::install();
+    ui::toggle::install();
+    activity::timeline::install();
+    opportunity::board::install();
 }

@@ -158,3 +158,28 @@ test("an account changed in another tab is not overwritten: the save says what c
   await expect(page.getByLabel("Industry")).toHaveValue("Logistics");
   await other.close();
 });
+
+test("a long timeline shows its newest entries, and Show older loads the page with more", async ({ page }, testInfo) => {
+  const account = `Busy Co ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, "rep@example.com");
+  await gotoHydrated(page, "/accounts/new");
+  await page.getByLabel("Account name").fill(account);
+  await afterReload(page, () => page.getByRole("button", { name: "Save account" }).click());
+  const id = page.url().match(/\/accounts\/(\d+)$/)![1];
+  // 26 notes and the account's creation: one more than a timeline shows at first (25).
+  for (let n = 1; n <= 26; n++) {
+    const form = { regarding: "account", record_id: id, "activity[kind]": "note", "activity[subject]": `Note ${n}` };
+    expect((await page.request.post("/api/activities/log", { form })).ok()).toBe(true);
+  }
+  await gotoHydrated(page, `/accounts/${id}`);
+  const entries = page.getByRole("list", { name: "Timeline entries, newest first" }).getByRole("listitem");
+  const firstNote = page.locator(".timeline-title", { hasText: /Note 1$/ });
+  await expect(entries).toHaveCount(25);
+  await expect(entries.first()).toContainText("Note 26");
+  await expect(firstNote).toHaveCount(0);
+  await afterReload(page, () => page.getByRole("link", { name: "Show older" }).click());
+  await expect(page).toHaveURL(new RegExp(`/accounts/${id}\\?timeline=50#timeline-title$`));
+  await expect(firstNote).toHaveCount(1);
+  expect(await entries.count()).toBeGreaterThan(25);
+  await expect(page.getByRole("link", { name: "Show older" })).toHaveCount(0);
+});

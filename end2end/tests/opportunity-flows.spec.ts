@@ -131,7 +131,7 @@ test("move a card on the board and see the column totals change", async ({ page,
     await card.getByRole("button", { name: "Move" }).click();
   } else {
     // Drag by the card's own text, in small steps, as a hand would.
-    const from = await card.locator("p").last().boundingBox();
+    const from = await card.locator(":scope > p").last().boundingBox();
     const to = await propose.locator(".column-totals").boundingBox();
     if (!from || !to) throw new Error("card or column not on screen");
     await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);

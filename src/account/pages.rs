@@ -30,7 +30,6 @@ fn AccountFields(
 ) -> impl IntoView {
     let v = values;
     let form = "account";
-    let (parent, primary_contact) = (RwSignal::new(parent), RwSignal::new(primary_contact));
     view! {
         <fieldset class="plain" disabled=disabled>
             <legend class="visually-hidden">"Account fields"</legend>
@@ -47,12 +46,12 @@ fn AccountFields(
             <div class="form-grid">
                 <div>
                     <CustomerPicker kind=CustomerKind::Account name="account[parent_account_id]".to_string()
-                        label="Parent account" chosen=parent disabled described_by="account-parent-error" />
+                        label="Parent account".to_string() chosen=parent.clone() disabled=disabled described_by="account-parent-error".to_string() />
                     <FieldMessage field="parent_account_id" id="account-parent-error" />
                 </div>
                 <div>
                     <CustomerPicker kind=CustomerKind::Contact name="account[primary_contact_id]".to_string()
-                        label="Primary contact" chosen=primary_contact disabled described_by="account-primary-error" />
+                        label="Primary contact".to_string() chosen=primary_contact.clone() disabled=disabled described_by="account-primary-error".to_string() />
                     <FieldMessage field="primary_contact_id" id="account-primary-error" />
                 </div>
             </div>
@@ -94,7 +93,7 @@ pub fn AccountPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the account…"</p> }>
             {move || Suspend::new(async move {
                 match account.await {
-                    Ok(summary) => crate::ui::shown(|| view! { <AccountRecord summary timeline /> }).into_any(),
+                    Ok(summary) => view! { <AccountRecord summary timeline /> }.into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}

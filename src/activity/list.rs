@@ -24,7 +24,6 @@ const COLUMNS: [(ActivitySort, &str); 4] = [
 
 #[component]
 pub fn ActivityListPage() -> impl IntoView {
-    crate::ui::list::provide_filters_open();
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<ActivityQuery>(search)));
     let page = crate::ui::fetched(move || query.get(), list_activities);
@@ -52,7 +51,7 @@ pub fn ActivityListPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(result) => crate::ui::shown(|| view! { <ActivityTable result query=query.get_untracked() /> }).into_any(),
+                        Ok(result) => view! { <ActivityTable result query=query.get_untracked() /> }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}
@@ -122,7 +121,7 @@ fn ActivityTable(result: ActivityPage, query: ActivityQuery) -> impl IntoView {
             </Form>
         </crate::ui::list::FilterFold>
         <p class="row-count">{count}</p>
-        <p class="list-actions"><CsvDownload href=Signal::stored(export_url) expected=Signal::stored(result.total) label="Export CSV".to_string() /></p>
+        <p class="list-actions"><CsvDownload href=export_url expected=result.total label="Export CSV".to_string() /></p>
         {if result.total == 0 {
             view! { <div class="card empty-state"><p>"Nothing matches this view and search."</p></div> }.into_any()
         } else {

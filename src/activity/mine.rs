@@ -22,7 +22,7 @@ pub fn MyActivitiesPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading your activities…"</p> }>
                 {move || Suspend::new(async move {
                     match mine.await {
-                        Ok(mine) => crate::ui::shown(|| view! { <Lists mine /> }).into_any(),
+                        Ok(mine) => view! { <Lists mine /> }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}

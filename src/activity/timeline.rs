@@ -13,12 +13,13 @@ use crate::ui::short_time;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-/// A timeline's data. Pages create it at their top level (resources are created in the same
-/// order on the server and in the browser) and hand it to `Timeline`.
+/// A timeline's data: the newest entries, as many as the address asks for
+/// (`?timeline=50` after two presses of "Show older"). Pages create it at their top level
+/// and hand it to `Timeline`.
 #[derive(Clone, Copy)]
 pub struct TimelineState {
     regarding: RecordType,
-    limit: RwSignal<i64>,
+    limit: i64,
     page: crate::ui::Fetched<Result<TimelinePage, AppError>>,
 }
 
@@ -27,16 +28,17 @@ impl TimelineState {
         regarding: RecordType,
         record_id: impl Fn() -> Option<i64> + Send + Sync + 'static,
     ) -> TimelineState {
-        let limit = RwSignal::new(TIMELINE_PAGE);
-        let page = crate::ui::fetched(
-            move || (record_id(), limit.get()),
-            move |(id, limit)| async move {
-                match id {
-                    Some(id) => get_timeline(regarding, id, limit).await,
-                    None => Err(AppError::NotFound(format!("This {}", regarding.code()))),
-                }
-            },
-        );
+        let query = leptos_router::hooks::use_query_map();
+        let limit = query
+            .with_untracked(|query| query.get("timeline")?.parse::<i64>().ok())
+            .unwrap_or(TIMELINE_PAGE)
+            .max(TIMELINE_PAGE);
+        let page = crate::ui::fetched(record_id, move |id| async move {
+            match id {
+                Some(id) => get_timeline(regarding, id, limit).await,
+                None => Err(AppError::NotFound(format!("This {}", regarding.code()))),
+            }
+        });
         TimelineState {
             regarding,
             limit,
@@ -55,7 +57,7 @@ pub fn Timeline(state: TimelineState, record_id: i64) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading the timeline…"</p> }>
                 {move || Suspend::new(async move {
                     match state.page.await {
-                        Ok(page) => crate::ui::shown(|| view! { <Entries page state record_id /> }).into_any(),
+                        Ok(page) => view! { <Entries page state record_id /> }.into_any(),
                         Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -87,9 +89,9 @@ fn Entries(page: TimelinePage, state: TimelineState, record_id: i64) -> impl Int
     view! {
         <ol class="timeline" aria-label="Timeline entries, newest first">{items}</ol>
         {page.more.then(|| view! {
-            <button type="button" class="button secondary" on:click=move |_| state.limit.update(|l| *l += TIMELINE_PAGE)>
+            <a class="button secondary" href=format!("?timeline={}#timeline-title", state.limit + TIMELINE_PAGE)>
                 "Show older"
-            </button>
+            </a>
         })}
     }
     .into_any()
@@ -145,29 +147,21 @@ pub fn ActivityEntry(
 /// Logs a note (the default), call, task or appointment: pick the kind, type, save.
 #[component]
 fn QuickEntry(regarding: RecordType, record_id: i64) -> impl IntoView {
-    let kind = RwSignal::new(ActivityKind::Note);
     let form = "activity";
     let kind_choices = ActivityKind::ALL
         .iter()
         .map(|choice| {
-            let choice = *choice;
             view! {
                 <label class="choice">
                     <input type="radio" name="activity[kind]" value=choice.code()
-                        checked=choice == ActivityKind::Note
-                        on:change=move |_| kind.set(choice) />
+                        checked=*choice == ActivityKind::Note />
                     {choice.label()}
                 </label>
             }
         })
         .collect_view();
-    let shows = move |which: ActivityKind| move || kind.get() == which;
-    // The browser's time zone, read once hydrated (the server cannot know it).
-    let utc_offset = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        utc_offset.set(js_sys::Date::new_0().get_timezone_offset().to_string());
-    });
+    // The parts of one kind only: shown, and sent, while that kind is chosen (ui::toggle).
+    let only_for = |kind: ActivityKind| format!("activity[kind]={}", kind.code());
     // A save loads the page again, empty and back on a note; a failed one keeps what was typed.
     view! {
             <ServerForm action={<LogActivity as ServerFn>::PATH} class="quick-entry" done="Activity logged." reload=true>
@@ -178,7 +172,7 @@ fn QuickEntry(regarding: RecordType, record_id: i64) -> impl IntoView {
                     {kind_choices}
                 </fieldset>
                 {text_input(form, "subject", "Subject", "text", "off", String::new())}
-                <Show when=shows(ActivityKind::PhoneCall)>
+                <fieldset class="plain" data-when=only_for(ActivityKind::PhoneCall) hidden disabled>
                     <div class="form-grid">
                         <div class="field">
                             <label for="activity-direction">"Direction"</label>
@@ -190,18 +184,18 @@ fn QuickEntry(regarding: RecordType, record_id: i64) -> impl IntoView {
                         </div>
                         {text_input(form, "outcome", "Outcome", "text", "off", String::new())}
                     </div>
-                </Show>
-                <Show when=shows(ActivityKind::Task)>
+                </fieldset>
+                <fieldset class="plain" data-when=only_for(ActivityKind::Task) hidden disabled>
                     {text_input(form, "due_date", "Due date", "date", "off", String::new())}
-                </Show>
-                <Show when=shows(ActivityKind::Appointment)>
+                </fieldset>
+                <fieldset class="plain" data-when=only_for(ActivityKind::Appointment) hidden disabled>
                     <div class="form-grid">
                         {text_input(form, "starts_at", "Starts (your time)", "datetime-local", "off", String::new())}
                         {text_input(form, "ends_at", "Ends (your time)", "datetime-local", "off", String::new())}
-                        <input type="hidden" name="activity[utc_offset_minutes]" value=move || utc_offset.get() />
+                        <input type="hidden" name="activity[utc_offset_minutes]" data-utc-offset="" />
                         {text_input(form, "location", "Location", "text", "off", String::new())}
                     </div>
-                </Show>
+                </fieldset>
                 <div class="field">
                     <label for="activity-body">"Details"</label>
                     <textarea id="activity-body" name="activity[body]" rows="2"></textarea>
@@ -209,5 +203,26 @@ fn QuickEntry(regarding: RecordType, record_id: i64) -> impl IntoView {
                 <FormMessage />
                 <button type="submit" class="button primary">"Save activity"</button>
             </ServerForm>
+    }
+}
+
+/// Gives the appointment forms of the page the browser's time zone (the server cannot know
+/// it): the minutes `Date.getTimezoneOffset` says.
+#[cfg(feature = "hydrate")]
+pub fn install() {
+    use wasm_bindgen::JsCast;
+    // Whole minutes, formatted as an integer: formatting the f64 would bring float printing
+    // into the WASM for nothing.
+    let offset = (js_sys::Date::new_0().get_timezone_offset() as i32).to_string();
+    let Ok(inputs) = document().query_selector_all("input[data-utc-offset]") else {
+        return;
+    };
+    for index in 0..inputs.length() {
+        if let Some(input) = inputs
+            .item(index)
+            .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.set_value(&offset);
+        }
     }
 }

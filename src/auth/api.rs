@@ -136,7 +136,11 @@ pub async fn logout() -> Result<(), AppError> {
     use crate::server::{current_user, guard::session, respond};
     respond(
         async {
-            current_user().await?;
+            // A session that already ended is signed out: it goes to the login page too.
+            match current_user().await {
+                Ok(_) | Err(AppError::Unauthenticated) => {}
+                Err(error) => return Err(error),
+            }
             session()
                 .await?
                 .flush()

@@ -28,7 +28,6 @@ fn ContactFields(
 ) -> impl IntoView {
     let v = values;
     let form = "contact";
-    let account = RwSignal::new(account);
     view! {
         <fieldset class="plain" disabled=disabled>
             <legend class="visually-hidden">"Contact fields"</legend>
@@ -42,7 +41,7 @@ fn ContactFields(
                 {address_inputs(form, [v.street, v.city, v.state_province, v.postal_code, v.country])}
             </div>
             <CustomerPicker kind=CustomerKind::Account name="contact[account_id]".to_string()
-                label="Account" chosen=account disabled described_by="contact-account-error" />
+                label="Account".to_string() chosen=account.clone() disabled=disabled described_by="contact-account-error".to_string() />
             <FieldMessage field="account_id" id="contact-account-error" />
         </fieldset>
     }
@@ -82,7 +81,7 @@ pub fn ContactPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the contact…"</p> }>
             {move || Suspend::new(async move {
                 match contact.await {
-                    Ok(summary) => crate::ui::shown(|| view! { <ContactRecord summary timeline /> }).into_any(),
+                    Ok(summary) => view! { <ContactRecord summary timeline /> }.into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}

@@ -33,18 +33,14 @@ pub fn DashboardPage() -> impl IntoView {
     let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
     let processes = crate::ui::fetched(|| (), |_| crate::process::api::process_choices());
     let user = use_signed_in_user();
-    let tables = RwSignal::new(false);
     view! {
         <Title text="Dashboard" />
         <section class="page dashboard">
             <header class="page-header">
                 <h1>"Dashboard"</h1>
-                <button
-                    type="button"
-                    class="button secondary"
-                    aria-pressed=move || tables.get().to_string()
-                    on:click=move |_| tables.update(|on| *on = !*on)
-                >
+                // Shows every chart's table instead (ui::toggle).
+                <button type="button" class="button secondary" aria-pressed="false"
+                    data-toggle="dashboard-grid">
                     "Table view"
                 </button>
             </header>
@@ -55,14 +51,14 @@ pub fn DashboardPage() -> impl IntoView {
                     let manager = user.await.is_ok_and(|u| u.role.includes(Role::Manager));
                     let result = figures.await;
                     let error = result.as_ref().err().cloned();
-                    crate::ui::shown(|| view! {
+                    view! {
                         <DashboardFilters query=query.get_untracked() owners processes manager error />
                         {match result {
-                            Ok(figures) => view! { <Figures figures=Arc::new(figures) tables /> }.into_any(),
+                            Ok(figures) => view! { <Figures figures=Arc::new(figures) /> }.into_any(),
                             Err(AppError::Validation(_)) => ().into_any(),
                             Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                         }}
-                    })
+                    }
                 })}
             </Transition>
         </section>
@@ -122,38 +118,43 @@ fn DashboardFilters(
     }
 }
 
-/// A chart card: heading, a one-line summary, and the chart or its table.
+/// A chart card: heading, a one-line summary, and the chart and its table (the Table view
+/// switch shows one or the other); a card whose chart is a table already has no second one.
 #[component]
 fn ChartCard(
     id: &'static str,
     heading: &'static str,
     summary: String,
-    tables: RwSignal<bool>,
-    #[prop(into)] chart: ViewFn,
-    #[prop(into)] table: ViewFn,
+    chart: AnyView,
+    table: Option<AnyView>,
 ) -> impl IntoView {
+    let chart = match table {
+        Some(table) => view! {
+            <div class="chart-view">{chart}</div>
+            <div class="table-view">{table}</div>
+        }
+        .into_any(),
+        None => chart,
+    };
     view! {
         <section class="card chart-card" aria-labelledby=id>
             <h2 id=id>{heading}</h2>
             <p class="muted chart-summary">{summary}</p>
-            {move || if tables.get() { table.run() } else { chart.run() }}
+            {chart}
         </section>
     }
 }
 
 #[component]
-fn Figures(figures: Arc<Dashboard>, tables: RwSignal<bool>) -> impl IntoView {
+fn Figures(figures: Arc<Dashboard>) -> impl IntoView {
     let card = |id,
                 heading,
                 summary: String,
                 chart: fn(&Dashboard) -> AnyView,
-                table: fn(&Dashboard) -> AnyView| {
-        let (for_chart, for_table) = (figures.clone(), figures.clone());
-        view! {
-            <ChartCard id heading summary tables
-                chart=move || chart(&for_chart)
-                table=move || table(&for_table) />
-        }
+                table: Option<fn(&Dashboard) -> AnyView>| {
+        let chart = chart(&figures);
+        let table = table.map(|table| table(&figures));
+        view! { <ChartCard id heading summary chart table /> }
     };
     let f = &figures;
     let open = f.funnel.iter().fold((0, 0), |(c, r), s| {
@@ -164,17 +165,17 @@ fn Figures(figures: Arc<Dashboard>, tables: RwSignal<bool>) -> impl IntoView {
     let leads: i64 = f.sources.iter().map(|s| s.total()).sum();
     let qualified: i64 = f.sources.iter().map(|s| s.qualified).sum();
     view! {
-        <div class="dashboard-grid" class:tables=move || tables.get()>
-            {card("funnel-heading", "Funnel", format!("{} open opportunities, {}", open.0, usd(open.1)), funnel_chart, funnel_table)}
-            {card("pipeline-heading", "Open pipeline by month", format!("Weighted total {}", usd(weighted)), pipeline_chart, pipeline_table)}
-            {card("won-heading", "Won revenue by month", format!("{} won, {}", won.count, usd(won.revenue_minor)), won_chart, won_table)}
-            {card("sources-heading", "Lead sources", format!("{leads} leads, {} qualified", rate_text(super::percent(qualified, leads))), sources_chart, sources_table)}
+        <div id="dashboard-grid" class="dashboard-grid">
+            {card("funnel-heading", "Funnel", format!("{} open opportunities, {}", open.0, usd(open.1)), funnel_chart, Some(funnel_table))}
+            {card("pipeline-heading", "Open pipeline by month", format!("Weighted total {}", usd(weighted)), pipeline_chart, Some(pipeline_table))}
+            {card("won-heading", "Won revenue by month", format!("{} won, {}", won.count, usd(won.revenue_minor)), won_chart, Some(won_table))}
+            {card("sources-heading", "Lead sources", format!("{leads} leads, {} qualified", rate_text(super::percent(qualified, leads))), sources_chart, Some(sources_table))}
             {card("win-rate-heading", "Win rate", format!(
                 "{} won of {} closed; average {} days from creation to won",
                 rate_text(f.win_rate()), won.count + f.lost_count(), f.average_cycle_days().unwrap_or_else(|| "—".into())
-            ), win_rate_chart, win_rate_table)}
-            {card("lost-heading", "Lost reasons", format!("{} lost", f.lost_count()), lost_chart, lost_table)}
-            {card("stages-heading", "Stages", stages_summary(f), stages_table, stages_table)}
+            ), win_rate_chart, Some(win_rate_table))}
+            {card("lost-heading", "Lost reasons", format!("{} lost", f.lost_count()), lost_chart, Some(lost_table))}
+            {card("stages-heading", "Stages", stages_summary(f), stages_table, None)}
         </div>
     }
 }

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::lists::MemberType;
 use crate::lists::pages::save_view_url;
 use crate::lists::selection::{
-    BulkBar, BulkContext, PageCheck, RowCheck, RowSelection, SelectHeader,
+    BulkBar, BulkChoices, BulkChoicesLoad, BulkContext, RowCheck, SelectHeader,
 };
 use crate::option_set;
 use crate::ui::enhance::{FormMessage, ServerForm};
@@ -25,6 +25,14 @@ option_set!(
 );
 
 impl DirectoryKind {
+    /// What the records are as list members.
+    pub fn member_type(self) -> MemberType {
+        match self {
+            DirectoryKind::Accounts => MemberType::Account,
+            DirectoryKind::Contacts => MemberType::Contact,
+        }
+    }
+
     /// The record type in history and URLs ("account", "contact").
     pub fn singular(self) -> &'static str {
         match self {
@@ -556,18 +564,17 @@ const HEADERS: [(DirectorySort, &str); 3] = [
 /// The account or contact list page.
 #[component]
 pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
-    crate::ui::list::provide_filters_open();
     let location = use_location();
     let query = Memo::new(move |_| {
         location
             .search
             .with(|search| read::<DirectoryQuery>(search))
     });
-    let selection = RowSelection::following(query);
     let page = crate::ui::fetched(
-        move || (query.get(), selection.changed.get()),
-        move |(query, _)| list_directory(kind, query),
+        move || query.get(),
+        move |query| list_directory(kind, query),
     );
+    let bulk = BulkChoicesLoad::new(kind.member_type());
     let noun = kind.singular();
     view! {
         <Title text=kind.label() />
@@ -593,8 +600,9 @@ pub fn DirectoryList(kind: DirectoryKind) -> impl IntoView {
             </nav>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    let choices = bulk.loaded().await;
                     match page.await {
-                        Ok(result) => crate::ui::shown(|| view! { <DirectoryTable kind result query=query.get_untracked() selection /> }).into_any(),
+                        Ok(result) => view! { <DirectoryTable kind result query=query.get_untracked() choices /> }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}
@@ -608,7 +616,7 @@ fn DirectoryTable(
     kind: DirectoryKind,
     result: DirectoryPage,
     query: DirectoryQuery,
-    selection: RowSelection,
+    choices: BulkChoices,
 ) -> impl IntoView {
     let search_id = format!("{}-search", kind.singular());
     let headers = sort_headers(&HEADERS, query.sort, query.descending, |sort| {
@@ -629,7 +637,7 @@ fn DirectoryTable(
         .map(|row| {
             view! {
                 <tr>
-                    <RowCheck selection id=row.id version=row.version name=row.name.clone() />
+                    <RowCheck id=row.id version=row.version name=row.name.clone() />
                     <td data-label="Name"><a href=format!("{}/{}", kind.path(), row.id)>{row.name}</a></td>
                     <td data-label="City">{row.city}</td>
                     <td data-label="Owner">{row.owner_name}</td>
@@ -658,28 +666,18 @@ fn DirectoryTable(
         &query.at_page(1),
     );
     let page_url = Callback::new(move |page| page_query.at_page(page).url(kind));
-    let member_type = match kind {
-        DirectoryKind::Accounts => MemberType::Account,
-        DirectoryKind::Contacts => MemberType::Contact,
-    };
+    let member_type = kind.member_type();
     let matching = crate::url_state::query_string(&query.at_page(1));
-    let export_selected = {
-        let query = query.at_page(1);
-        Callback::new(move |ids: Option<Vec<i64>>| {
-            let query = DirectoryQuery {
-                ids: ids.map(crate::url_state::IdList),
-                ..query.clone()
-            };
-            crate::url_state::url(&format!("/api/{}/export.csv", kind.code()), &query)
-        })
-    };
     let bulk = BulkContext {
         member_type,
         matching: matching.clone(),
         total: result.total,
-        page_rows: page_rows.len(),
+        rows: page_rows,
         list: query.list,
-        export_url: export_selected,
+        export_path: format!("/api/{}/export.csv", kind.code()),
+        manager: choices.manager,
+        owners: choices.owners,
+        lists: choices.lists,
     };
     view! {
         <crate::ui::list::FilterFold active=crate::url_state::active_filters(&query)>
@@ -701,12 +699,11 @@ fn DirectoryTable(
         })}
         <p class="row-count">{count}</p>
         <p class="list-actions">
-            <CsvDownload href=Signal::stored(export_url) expected=Signal::stored(result.total) label="Export CSV".to_string() />
+            <CsvDownload href=export_url expected=result.total label="Export CSV".to_string() />
             " · "
             <a href=save_view_url(member_type, &matching)>"Save view as list"</a>
         </p>
-        <BulkBar selection context=bulk />
-        {(result.total > 0).then(|| view! { <PageCheck selection rows=page_rows.clone() /> })}
+        <BulkBar context=bulk />
         {if result.total == 0 {
             view! { <div class="card empty-state"><p>"Nothing matches this view and search."</p></div> }.into_any()
         } else {

@@ -5,11 +5,15 @@
 use super::api::{
     CheckImport, RunImport, UndoImport, import_history, import_job, import_progress, running_import,
 };
-use super::{DryRun, DuplicateMode, ImportEntity, ImportPageQuery, JobStatus, JobView, Progress};
+use super::{
+    DryRun, DuplicateMode, ImportEntity, ImportPageQuery, JobStatus, JobView, Progress, UndoReport,
+};
 use crate::error::AppError;
-use crate::ui::{ErrorPage, FormAlert, ProgressMeter, short_time, ticker};
+use crate::ui::enhance::{FormMessage, send_in_place};
+use crate::ui::{ErrorPage, ProgressMeter, short_time};
 use crate::url_state::read;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
 use std::time::Duration;
@@ -45,22 +49,38 @@ fn ProgressBar(progress: Progress) -> impl IntoView {
 /// because the job's state is on the server.
 #[component]
 pub fn RunningImportBar() -> impl IntoView {
-    let running = RwSignal::new(false);
-    let tick = ticker(Duration::from_secs(2), running.into());
-    let progress = crate::ui::fetched(move || tick.get(), |_| running_import());
+    let progress = crate::ui::fetched(|| (), |_| running_import());
     view! {
-        <Transition fallback=|| ()>
+        <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let current = progress.await.ok().flatten();
-                running.set(current.is_some());
-                current.map(|progress| view! {
-                    <aside class="running-import" aria-label="Running import">
-                        <a href=format!("/import/{}", progress.job_id)>{format!("Import #{} running", progress.job_id)}</a>
-                        <ProgressBar progress />
-                    </aside>
-                })
+                progress.await.ok().flatten().map(|initial| view! { <RunningImportProgress initial /> })
             })}
-        </Transition>
+        </Suspense>
+    }
+}
+
+/// The running import's bar, polled until the import ends (then it goes).
+#[island]
+fn RunningImportProgress(initial: Progress) -> impl IntoView {
+    let running = RwSignal::new(true);
+    let polled = crate::ui::polled(Duration::from_secs(2), running.into(), running_import);
+    let current = move || match polled.get() {
+        Some(Ok(now)) => now,
+        Some(Err(_)) => None,
+        None => Some(initial),
+    };
+    Effect::new(move |_| {
+        if current().is_none() {
+            running.set(false);
+        }
+    });
+    move || {
+        current().map(|progress| view! {
+            <aside class="running-import" aria-label="Running import">
+                <a href=format!("/import/{}", progress.job_id)>{format!("Import #{} running", progress.job_id)}</a>
+                <ProgressBar progress />
+            </aside>
+        })
     }
 }
 
@@ -148,47 +168,19 @@ pub fn ImportPage() -> impl IntoView {
 pub fn ImportJobPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let dry_run = ServerAction::<CheckImport>::new();
-    let run = ServerAction::<RunImport>::new();
-    let undo = ServerAction::<UndoImport>::new();
-    let running = RwSignal::new(false);
-    let finished = RwSignal::new(0_u32);
-    let job = crate::ui::fetched(
-        move || {
-            (
-                id(),
-                run.version().get(),
-                undo.version().get(),
-                finished.get(),
-            )
-        },
-        |(id, ..)| async move {
-            match id {
-                Some(id) => import_job(id).await,
-                None => Err(AppError::NotFound("This import".into())),
-            }
-        },
-    );
-    let tick = ticker(Duration::from_secs(1), running.into());
-    let progress = crate::ui::fetched(
-        move || (id(), tick.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => import_progress(id).await.ok(),
-                None => None,
-            }
-        },
-    );
+    let job = crate::ui::fetched(id, |id| async move {
+        match id {
+            Some(id) => import_job(id).await,
+            None => Err(AppError::NotFound("This import".into())),
+        }
+    });
     view! {
         <Title text="Import" />
         <section class="page">
             <Suspense fallback=|| view! { <p class="loading">"Loading the import…"</p> }>
                 {move || Suspend::new(async move {
                     match job.await {
-                        Ok(job) => {
-                            running.set(job.status == JobStatus::Running);
-                            view! { <JobPage job dry_run run undo progress running finished /> }.into_any()
-                        }
+                        Ok(job) => view! { <ImportJob job /> }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}
@@ -197,15 +189,56 @@ pub fn ImportJobPage() -> impl IntoView {
     }
 }
 
+/// One import: its mapping and dry run, its run's progress, its result and undo. An island:
+/// the job is loaded again in place after a run, an undo, or the end of a run.
+#[island(lazy)]
+fn ImportJob(job: JobView) -> impl IntoView {
+    let id = job.id;
+    let current = RwSignal::new(job);
+    let reload = Callback::new(move |()| {
+        leptos::task::spawn_local(async move {
+            if let Ok(job) = import_job(id).await {
+                current.set(job);
+            }
+        })
+    });
+    let forms = JobForms {
+        found: RwSignal::new(None),
+        checked: RwSignal::new(false),
+        undone: RwSignal::new(None),
+        reload,
+    };
+    let running = Memo::new(move |_| current.with(|job| job.status == JobStatus::Running));
+    let progress = crate::ui::polled(Duration::from_secs(1), running.into(), move || {
+        import_progress(id)
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(now)) = progress.get()
+            && now.status != Some(JobStatus::Running)
+            && running.get_untracked()
+        {
+            reload.run(());
+        }
+    });
+    move || view! { <JobPage job=current.get() forms progress /> }
+}
+
+/// What the job's forms answered, and the job loaded again after a change.
+#[derive(Clone, Copy)]
+struct JobForms {
+    /// What the last dry run that passed found.
+    found: RwSignal<Option<DryRun>>,
+    /// A dry run checked what the mapping form shows; a change to the form calls for another.
+    checked: RwSignal<bool>,
+    undone: RwSignal<Option<UndoReport>>,
+    reload: Callback<()>,
+}
+
 #[component]
 fn JobPage(
     job: JobView,
-    dry_run: ServerAction<CheckImport>,
-    run: ServerAction<RunImport>,
-    undo: ServerAction<UndoImport>,
-    progress: crate::ui::Fetched<Option<Progress>>,
-    running: RwSignal<bool>,
-    finished: RwSignal<u32>,
+    forms: JobForms,
+    progress: LocalResource<Result<Progress, AppError>>,
 ) -> impl IntoView {
     let id = job.id;
     let names: Vec<&str> = job.files.iter().map(|f| f.name.as_str()).collect();
@@ -220,24 +253,11 @@ fn JobPage(
         job.status.label()
     );
     let body = match job.status {
-        JobStatus::Uploaded => view! { <MappingStep job=job.clone() dry_run run /> }.into_any(),
+        JobStatus::Uploaded => view! { <MappingStep job=job.clone() forms /> }.into_any(),
         JobStatus::Running => view! {
             <section class="card" aria-labelledby="run-title">
                 <h2 id="run-title">"Importing"</h2>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let current = progress.await;
-                        if let Some(current) = current {
-                            if current.status != Some(JobStatus::Running) && running.get_untracked() {
-                                running.set(false);
-                                finished.update(|n| *n += 1);
-                            }
-                            Some(view! { <ProgressBar progress=current /> })
-                        } else {
-                            None
-                        }
-                    })}
-                </Transition>
+                {move || progress.get().and_then(Result::ok).map(|current| view! { <ProgressBar progress=current /> })}
                 <p class="muted">"You can leave this page: the import goes on, and every page shows its progress."</p>
             </section>
         }.into_any(),
@@ -251,14 +271,18 @@ fn JobPage(
                     {(counts.rejected > 0).then(|| view! { <ErrorFileLinks files=error_files.clone() /> })}
                     {undone.map(|at| view! { <p>{format!("Undone {}.", short_time(&at))}</p> })}
                     {(job.status == JobStatus::Done).then(|| view! {
-                        <ActionForm action=undo>
+                        <form method="post" action={<UndoImport as ServerFn>::PATH} novalidate
+                            on:submit=move |event| send_in_place(event, move |report: UndoReport| {
+                                forms.undone.set(Some(report));
+                                forms.reload.run(());
+                            })>
                             <input type="hidden" name="id" value=id />
                             <p class="muted">"Undo deletes the records this import created and restores the ones it updated; records edited since are left as they are."</p>
                             <button type="submit" class="button secondary">"Undo this import"</button>
-                        </ActionForm>
+                            <FormMessage />
+                        </form>
                     })}
-                    <FormAlert result=Signal::derive(move || undo.value().get()) />
-                    {move || undo.value().get().and_then(Result::ok).map(|report| view! {
+                    {move || forms.undone.get().map(|report| view! {
                         <div role="status">
                             <p>{format!("Deleted {} created records and restored {} updated ones.", report.deleted, report.restored)}</p>
                             {(!report.kept.is_empty()).then(|| view! {
@@ -431,19 +455,8 @@ fn ValueMapping(unknown: Vec<super::UnknownValue>, single: bool) -> impl IntoVie
 /// findings, and the button that starts the run once a dry run of the current choices has
 /// passed.
 #[component]
-fn MappingStep(
-    job: JobView,
-    dry_run: ServerAction<CheckImport>,
-    run: ServerAction<RunImport>,
-) -> impl IntoView {
+fn MappingStep(job: JobView, forms: JobForms) -> impl IntoView {
     let id = job.id;
-    // A dry run checked what the form shows; a change to the form calls for another.
-    let checked = RwSignal::new(false);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = dry_run.value().get() {
-            checked.set(true);
-        }
-    });
     let single = job.files.len() == 1;
     let error_files = error_files_of(&job);
     let files = job
@@ -499,48 +512,53 @@ fn MappingStep(
     .into_any();
     // The values the last dry run found that Leadflow does not know, to map before the next.
     let value_step = move || {
-        dry_run
-            .value()
+        forms
+            .found
             .get()
-            .and_then(Result::ok)
             .filter(|found| !found.unknown_values.is_empty())
             .map(|found| view! { <ValueMapping unknown=found.unknown_values single /> }.into_any())
     };
     let form = view! {
         <section class="card" aria-labelledby="mapping-title">
             <h2 id="mapping-title">"Columns"</h2>
-            <ActionForm action=dry_run on:change=move |_| checked.set(false)>
+            <form method="post" action={<CheckImport as ServerFn>::PATH} novalidate
+                on:change=move |_| forms.checked.set(false)
+                on:submit=move |event| send_in_place(event, move |found: DryRun| {
+                    forms.found.set(Some(found));
+                    forms.checked.set(true);
+                })>
                 <input type="hidden" name="id" value=id />
                 {files}
                 {choices}
                 {value_step}
                 <button type="submit" class="button secondary">"Check the files (dry run)"</button>
-            </ActionForm>
+                <FormMessage />
+            </form>
         </section>
     }
     .into_any();
     let found = move || {
-        dry_run.value().get().and_then(Result::ok).map(|found| {
+        forms.found.get().map(|found| {
             view! { <DryRunResult found error_files=error_files.clone() /> }.into_any()
         })
     };
     let start = move || {
-        checked.get().then(|| {
+        forms.checked.get().then(|| {
             view! {
-                <ActionForm action=run>
+                <form method="post" action={<RunImport as ServerFn>::PATH} novalidate
+                    on:submit=move |event| send_in_place(event, move |()| forms.reload.run(()))>
                     <input type="hidden" name="id" value=id />
                     <button type="submit" class="button">"Import"</button>
-                </ActionForm>
+                    <FormMessage />
+                </form>
             }
             .into_any()
         })
     };
     view! {
         {form}
-        <FormAlert result=Signal::derive(move || dry_run.value().get()) />
         {found}
         {start}
-        <FormAlert result=Signal::derive(move || run.value().get()) />
     }
 }
 

@@ -7,9 +7,7 @@ use super::{
 };
 use crate::lists::MemberType;
 use crate::lists::pages::save_view_url;
-use crate::lists::selection::{
-    BulkBar, BulkContext, PageCheck, RowCheck, RowSelection, SelectHeader,
-};
+use crate::lists::selection::{BulkBar, BulkContext, RowCheck, SelectHeader};
 use crate::ui::list::{Pager, option_filter, owner_filter, sort_filters, sort_headers};
 use crate::ui::{CsvDownload, ErrorPage};
 use crate::url_state::read;
@@ -20,15 +18,11 @@ use leptos_router::hooks::use_location;
 
 #[component]
 pub fn LeadsPage() -> impl IntoView {
-    crate::ui::list::provide_filters_open();
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<LeadQuery>(search)));
-    let selection = RowSelection::following(query);
-    let page = crate::ui::fetched(
-        move || (query.get(), selection.changed.get()),
-        |(query, _)| list_leads(query),
-    );
+    let page = crate::ui::fetched(move || query.get(), list_leads);
     let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
+    let bulk = crate::lists::selection::BulkChoicesLoad::new(MemberType::Lead);
     let forms = crate::ui::fetched(|| (), |_| crate::webform::api::web_form_options());
     view! {
         <Title text="Leads" />
@@ -63,8 +57,9 @@ pub fn LeadsPage() -> impl IntoView {
             </Suspense>
             <Transition fallback=|| view! { <p class="loading">"Loading leads…"</p> }>
                 {move || Suspend::new(async move {
+                    let choices = bulk.loaded().await;
                     match page.await {
-                        Ok(result) => crate::ui::shown(|| view! { <LeadTable result query=query.get_untracked() selection /> }).into_any(),
+                        Ok(result) => view! { <LeadTable result query=query.get_untracked() choices /> }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}
@@ -168,7 +163,11 @@ const COLUMNS: [(LeadSort, &str); 9] = [
 ];
 
 #[component]
-fn LeadTable(result: LeadPage, query: LeadQuery, selection: RowSelection) -> impl IntoView {
+fn LeadTable(
+    result: LeadPage,
+    query: LeadQuery,
+    choices: crate::lists::selection::BulkChoices,
+) -> impl IntoView {
     let page_count = result.page_count();
     let noun = if result.total == 1 { "lead" } else { "leads" };
     let headers = sort_headers(&COLUMNS, query.sort, query.descending, |sort| {
@@ -180,7 +179,7 @@ fn LeadTable(result: LeadPage, query: LeadQuery, selection: RowSelection) -> imp
         .map(|row| {
             view! {
                 <tr>
-                    <RowCheck selection id=row.id version=row.version name=row.topic.clone() />
+                    <RowCheck id=row.id version=row.version name=row.topic.clone() />
                     <td data-label="Topic"><a href=format!("/leads/{}", row.id)>{row.topic.clone()}</a></td>
                     <td data-label="Score">{row.grade.map(|grade| format!("{} · {}", row.score, grade.label()))}</td>
                     <td data-label="Name">{row.full_name()}</td>
@@ -201,28 +200,20 @@ fn LeadTable(result: LeadPage, query: LeadQuery, selection: RowSelection) -> imp
     // The export is the whole view, whatever page is showing.
     let export_url = crate::url_state::url("/api/leads/export.csv", &query.at_page(1));
     let matching = crate::url_state::query_string(&query.at_page(1));
-    let export_selected = {
-        let query = query.at_page(1);
-        Callback::new(move |ids: Option<Vec<i64>>| {
-            let query = LeadQuery {
-                ids: ids.map(crate::url_state::IdList),
-                ..query.clone()
-            };
-            crate::url_state::url("/api/leads/export.csv", &query)
-        })
-    };
-    let page_rows: Vec<(i64, i64)> = result
-        .rows
-        .iter()
-        .map(|row| (row.id, row.version))
-        .collect();
     let bulk = BulkContext {
         member_type: MemberType::Lead,
         matching: matching.clone(),
         total: result.total,
-        page_rows: page_rows.len(),
+        rows: result
+            .rows
+            .iter()
+            .map(|row| (row.id, row.version))
+            .collect(),
         list: query.list,
-        export_url: export_selected,
+        export_path: "/api/leads/export.csv".into(),
+        manager: choices.manager,
+        owners: choices.owners,
+        lists: choices.lists,
     };
     view! {
         {query.list.map(|list| view! {
@@ -230,12 +221,11 @@ fn LeadTable(result: LeadPage, query: LeadQuery, selection: RowSelection) -> imp
         })}
         <p class="row-count">{format!("{} {noun}", result.total)}</p>
         <p class="list-actions">
-            <CsvDownload href=Signal::stored(export_url) expected=Signal::stored(result.total) label="Export CSV".to_string() />
+            <CsvDownload href=export_url expected=result.total label="Export CSV".to_string() />
             " · "
             <a href=save_view_url(MemberType::Lead, &matching)>"Save view as list"</a>
         </p>
-        <BulkBar selection context=bulk />
-        {(!result.rows.is_empty()).then(|| view! { <PageCheck selection rows=page_rows.clone() /> })}
+        <BulkBar context=bulk />
         {if result.rows.is_empty() {
             view! { <div class="card empty-state"><p>"No leads match this view and these filters."</p></div> }.into_any()
         } else {

@@ -1,10 +1,7 @@
 //! The lead record page: stage bar, the form, Qualify / Disqualify / Reactivate, the
 //! records it was qualified into, and its history.
 
-use super::api::{
-    DisqualifyLead, PreviewQualification, QualifyLead, ReactivateLead, SetLeadStep, UpdateLead,
-    get_lead,
-};
+use super::api::{DisqualifyLead, QualifyLead, ReactivateLead, SetLeadStep, UpdateLead, get_lead};
 use super::form::{LeadFields, OwnerChoice};
 use super::qualify::{Link, QualifyPreview};
 use super::rules::lead_field_label;
@@ -33,13 +30,20 @@ pub fn LeadRecordPage() -> impl IntoView {
     });
     let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
     let timeline = TimelineState::new(RecordType::Lead, id);
-    let actions = LeadActions::new(timeline);
+    let preview = crate::ui::fetched(id, |id| async move {
+        match id {
+            Some(id) => super::api::preview_qualification(id).await,
+            None => Err(crate::error::AppError::NotFound("This lead".into())),
+        }
+    });
+    let actions = LeadActions { preview, timeline };
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
             {move || Suspend::new(async move {
                 let owners = owners.await.unwrap_or_default();
+                let preview = actions.preview.await;
                 match lead.await {
-                    Ok(detail) => crate::ui::shown(|| view! { <LeadRecord detail owners actions /> }).into_any(),
+                    Ok(detail) => view! { <LeadRecord detail owners actions preview /> }.into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}
@@ -47,26 +51,22 @@ pub fn LeadRecordPage() -> impl IntoView {
     }
 }
 
-/// What the page loads beyond the record: the qualification preview (fetched when Qualify
-/// opens its dialog) and the timeline. Every change is a form `ui::enhance` sends; a success
-/// loads the page again (Qualify opens the opportunity).
+/// What the page loads beyond the record: the qualification preview (the matching accounts
+/// and contacts the Qualify dialog offers) and the timeline. Every change is a form
+/// `ui::enhance` sends; a success loads the page again (Qualify opens the opportunity).
 #[derive(Clone, Copy)]
 struct LeadActions {
-    preview: ServerAction<PreviewQualification>,
+    preview: crate::ui::Fetched<Result<QualifyPreview, crate::error::AppError>>,
     timeline: TimelineState,
 }
 
-impl LeadActions {
-    fn new(timeline: TimelineState) -> LeadActions {
-        LeadActions {
-            preview: ServerAction::new(),
-            timeline,
-        }
-    }
-}
-
 #[component]
-fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions) -> impl IntoView {
+fn LeadRecord(
+    detail: LeadDetail,
+    owners: Vec<UserOption>,
+    actions: LeadActions,
+    preview: Result<QualifyPreview, crate::error::AppError>,
+) -> impl IntoView {
     let is_open = detail.status == LeadStatus::Open;
     let editable = is_open && detail.can_edit;
     let id = detail.id;
@@ -84,9 +84,7 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
     let buttons = view! {
         <div class="record-actions">
             {(editable).then(|| view! {
-                <button type="button" class="button primary" data-show-dialog="qualify-dialog" on:click=move |_| {
-                    actions.preview.dispatch(PreviewQualification { id });
-                }>"Qualify"</button>
+                <button type="button" class="button primary" data-show-dialog="qualify-dialog">"Qualify"</button>
                 <button type="button" class="button secondary" data-show-dialog="disqualify-dialog">"Disqualify"</button>
             })}
             {(detail.status == LeadStatus::Disqualified && detail.can_edit).then(|| view! {
@@ -161,7 +159,7 @@ fn LeadRecord(detail: LeadDetail, owners: Vec<UserOption>, actions: LeadActions)
                 ("Timeline", view! { <Timeline state=actions.timeline record_id=id /> }.into_any()),
                 ("History", view! { <History entries=detail.history.clone() label=lead_field_label caption="Changes to this lead, newest first" /> }.into_any()),
             ] />
-            <QualifyDialog actions lead_id=id />
+            {editable.then(|| view! { <QualifyDialog preview /> })}
             <DisqualifyDialog lead_id=id version />
         </section>
     }
@@ -232,15 +230,12 @@ fn link_choices(
 }
 
 #[component]
-fn QualifyDialog(actions: LeadActions, lead_id: i64) -> impl IntoView {
-    let body = move || match actions.preview.value().get() {
-        None => view! { <p class="loading">"Looking for matching accounts and contacts…"</p> }
-            .into_any(),
-        Some(Err(error)) => {
+fn QualifyDialog(preview: Result<QualifyPreview, crate::error::AppError>) -> impl IntoView {
+    let body = match preview {
+        Ok(preview) => view! { <QualifyForm preview /> }.into_any(),
+        Err(error) => {
             view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any()
         }
-        Some(Ok(preview)) if preview.lead_id != lead_id => ().into_any(),
-        Some(Ok(preview)) => view! { <QualifyForm preview /> }.into_any(),
     };
     view! {
         <dialog id="qualify-dialog" class="dialog" aria-labelledby="qualify-title">

@@ -5,7 +5,7 @@ use super::api::{
     AddToList, CopyListMembers, CopyListToStatic, CreateList, DeleteList, RemoveFromList,
     RemoveListMembersOf, SetConsent, all_lists, get_list,
 };
-use super::selection::ListOptions;
+use super::selection::list_options;
 use super::{AddedFrom, Consent, ListDetail, ListKind, ListRow, MemberType, RecordLists};
 use crate::error::AppError;
 use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
@@ -155,8 +155,9 @@ pub fn ListPage() -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the list…"</p> }>
             {move || Suspend::new(async move {
+                let others = others.await.unwrap_or_default();
                 match list.await {
-                    Ok(detail) => crate::ui::shown(|| view! { <ListView detail others /> }).into_any(),
+                    Ok(detail) => view! { <ListView detail others /> }.into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}
@@ -165,10 +166,7 @@ pub fn ListPage() -> impl IntoView {
 }
 
 #[component]
-fn ListView(
-    detail: ListDetail,
-    others: crate::ui::Fetched<Result<Vec<ListRow>, AppError>>,
-) -> impl IntoView {
+fn ListView(detail: ListDetail, others: Vec<ListRow>) -> impl IntoView {
     let members = detail.member_type.noun(detail.members);
     let facts = [
         ("Members are", detail.member_type.label().to_string()),
@@ -215,15 +213,15 @@ fn ListView(
                 <h2 id="list-export">"Export"</h2>
                 <p class="list-actions">
                     <CsvDownload
-                        href=Signal::stored(detail.export_url(false))
-                        expected=Signal::stored(if detail.member_type.has_consent() { detail.emailable } else { detail.members })
+                        href=detail.export_url(false)
+                        expected=if detail.member_type.has_consent() { detail.emailable } else { detail.members }
                         label="Export CSV".to_string()
                     />
                     {detail.member_type.has_consent().then(|| view! {
                         " · "
                         <CsvDownload
-                            href=Signal::stored(detail.export_url(true))
-                            expected=Signal::stored(detail.members)
+                            href=detail.export_url(true)
+                            expected=detail.members
                             label="Export CSV including those who opted out".to_string()
                         />
                     })}
@@ -240,13 +238,12 @@ fn ListView(
 /// Copy into another list or a new static one, remove the members of another list, delete;
 /// each a form `ui::enhance` sends.
 #[component]
-fn ListOperations(
-    detail: ListDetail,
-    others: crate::ui::Fetched<Result<Vec<ListRow>, AppError>>,
-) -> impl IntoView {
+fn ListOperations(detail: ListDetail, others: Vec<ListRow>) -> impl IntoView {
     let id = detail.id;
     let is_static = detail.kind == ListKind::Static;
     let member_type = detail.member_type;
+    let copy_targets = list_options(&others, member_type, Some(id), true);
+    let removable = list_options(&others, member_type, Some(id), false);
     view! {
         <section class="card" aria-labelledby="list-operations">
             <h2 id="list-operations">"Copy and combine"</h2>
@@ -255,7 +252,7 @@ fn ListOperations(
                 <label for="copy-into">"Copy members into"</label>
                 <select id="copy-into" name="id" required>
                     <option value="">"Choose a list"</option>
-                    <ListOptions lists=others member_type except=Some(id) static_only=true />
+                    {copy_targets}
                 </select>
                 <button type="submit" class="button secondary">"Copy"</button>
                 <FormMessage />
@@ -274,7 +271,7 @@ fn ListOperations(
                     <label for="suppress-list">"Remove the members of"</label>
                     <select id="suppress-list" name="other" required>
                         <option value="">"Choose a list"</option>
-                        <ListOptions lists=others member_type except=Some(id) static_only=false />
+                        {removable}
                     </select>
                     <button type="submit" class="button secondary">"Remove"</button>
                     <FormMessage />

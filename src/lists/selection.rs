@@ -3,73 +3,40 @@
 //! page), Add to list, Remove from this list, Assign owner, Disqualify, Deactivate and
 //! Export selected.
 
-use super::api::{AddToList, BulkAction, RemoveFromList, all_lists, bulk_job_progress};
+use super::api::{AddToList, BulkAction, RemoveFromList, bulk_job_progress};
 use super::{
     AddedFrom, BulkProgress, BulkReport, BulkState, BulkVerb, ListKind, ListRow, MemberType,
     SKIPPED_SHOWN, Selection,
 };
-use crate::auth::Role;
+use crate::auth::UserOption;
 use crate::error::AppError;
 use crate::lead::LeadStatusReason;
-use crate::ui::{CsvDownload, FormAlert, ProgressMeter, ticker, use_toasts};
+use crate::ui::{DownloadLink, FormAlert, ProgressMeter, use_toasts};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// A list view's chosen rows (id, version as shown), or all matching; a counter the page's
-/// list resource follows, bumped after a bulk action; and that action's report. It lives
-/// at the page's top, so the report outlives the table the action reloads.
+/// A list view's chosen rows (id, version as shown), or all matching; and the last bulk
+/// action's report.
 #[derive(Clone, Copy)]
-pub struct RowSelection {
+struct RowSelection {
     chosen: RwSignal<Vec<(i64, i64)>>,
     all_matching: RwSignal<bool>,
-    pub changed: RwSignal<u32>,
     report: RwSignal<Option<BulkReport>>,
 }
 
-impl Default for RowSelection {
-    fn default() -> Self {
+impl RowSelection {
+    fn new() -> Self {
         RowSelection {
             chosen: RwSignal::new(Vec::new()),
             all_matching: RwSignal::new(false),
-            changed: RwSignal::new(0),
             report: RwSignal::new(None),
         }
     }
-}
 
-impl RowSelection {
-    /// A list view's selection, started again whenever its query (view, filters, page)
-    /// changes.
-    pub fn following<T: Clone + PartialEq + Send + Sync + 'static>(query: Memo<T>) -> Self {
-        let selection = RowSelection::default();
-        Effect::new(move |_| {
-            query.track();
-            selection.clear();
-            selection.report.set(None);
-        });
-        selection
-    }
-
-    pub fn clear(&self) {
+    fn clear(&self) {
         self.chosen.set(Vec::new());
         self.all_matching.set(false);
-    }
-
-    fn is_chosen(&self, id: i64) -> bool {
-        self.all_matching.get()
-            || self
-                .chosen
-                .with(|chosen| chosen.iter().any(|(c, _)| *c == id))
-    }
-
-    fn toggle(&self, id: i64, version: i64, on: bool) {
-        self.all_matching.set(false);
-        self.chosen.update(|chosen| {
-            chosen.retain(|(c, _)| *c != id);
-            if on {
-                chosen.push((id, version));
-            }
-        });
     }
 
     /// The selection a server call takes; `matching` is the list view's query string.
@@ -88,19 +55,112 @@ impl RowSelection {
             }
         }
     }
+
+    /// After a bulk call: a toast, and the page loaded again with the report kept for it.
+    fn finish(&self, message: String, report: BulkReport) {
+        use_toasts().show(message);
+        #[cfg(feature = "hydrate")]
+        dom::keep_report(&report);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = report;
+        crate::ui::go_to(&window().location().href().unwrap_or_default());
+    }
 }
 
-/// A row's checkbox; its label names the record (read by screen readers, tappable).
+/// The page's row checkboxes, which the server renders: the bulk bar reads what is ticked
+/// and ticks them itself (Select all, Clear selection).
+#[cfg(feature = "hydrate")]
+mod dom {
+    use super::BulkReport;
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    /// Where the report of the bulk action that loaded the page again waits for it.
+    const KEPT_REPORT: &str = "leadflow-bulk-report";
+
+    fn row_checks() -> Vec<web_sys::HtmlInputElement> {
+        let Ok(found) = document().query_selector_all("input.row-select") else {
+            return Vec::new();
+        };
+        (0..found.length())
+            .filter_map(|index| {
+                found
+                    .item(index)?
+                    .dyn_into::<web_sys::HtmlInputElement>()
+                    .ok()
+            })
+            .collect()
+    }
+
+    fn id_and_version(check: &web_sys::HtmlInputElement) -> Option<(i64, i64)> {
+        Some((
+            check.get_attribute("data-id")?.parse().ok()?,
+            check.get_attribute("data-version")?.parse().ok()?,
+        ))
+    }
+
+    /// The rows ticked now.
+    pub fn ticked() -> Vec<(i64, i64)> {
+        row_checks()
+            .iter()
+            .filter(|check| check.checked())
+            .filter_map(id_and_version)
+            .collect()
+    }
+
+    /// Ticks the rows `is_chosen` says, and unticks the others.
+    pub fn tick(is_chosen: impl Fn(i64) -> bool) {
+        for check in row_checks() {
+            if let Some((id, _)) = id_and_version(&check) {
+                check.set_checked(is_chosen(id));
+            }
+        }
+    }
+
+    /// Calls `changed` whenever a row's checkbox changes.
+    pub fn on_row_change(changed: impl Fn() + 'static) {
+        let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
+            move |event: web_sys::Event| {
+                let is_row = event
+                    .target()
+                    .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|target| target.class_list().contains("row-select"));
+                if is_row {
+                    changed();
+                }
+            },
+        );
+        let _ = document()
+            .add_event_listener_with_callback("change", listener.as_ref().unchecked_ref());
+        // It lives as long as the page.
+        listener.forget();
+    }
+
+    pub fn keep_report(report: &BulkReport) {
+        if let (Ok(Some(storage)), Ok(json)) =
+            (window().session_storage(), serde_json::to_string(report))
+        {
+            let _ = storage.set_item(KEPT_REPORT, &json);
+        }
+    }
+
+    /// The report the last bulk action kept for this page (once).
+    pub fn kept_report() -> Option<BulkReport> {
+        let storage = window().session_storage().ok()??;
+        let json = storage.get_item(KEPT_REPORT).ok()??;
+        let _ = storage.remove_item(KEPT_REPORT);
+        serde_json::from_str(&json).ok()
+    }
+}
+
+/// A row's checkbox; its label names the record (read by screen readers, tappable). The
+/// bulk bar's island follows it.
 #[component]
-pub fn RowCheck(selection: RowSelection, id: i64, version: i64, name: String) -> AnyView {
+pub fn RowCheck(id: i64, version: i64, name: String) -> AnyView {
     view! {
         <td class="select-cell" data-label="Select">
             <label class="row-check">
-                <input
-                    type="checkbox"
-                    prop:checked=move || selection.is_chosen(id)
-                    on:change=move |ev| selection.toggle(id, version, event_target_checked(&ev))
-                />
+                <input type="checkbox" class="row-select" data-id=id data-version=version />
                 <span class="visually-hidden">{format!("Select {name}")}</span>
             </label>
         </td>
@@ -118,7 +178,7 @@ pub fn SelectHeader() -> AnyView {
 
 /// "Select all on this page", above a list's table.
 #[component]
-pub fn PageCheck(selection: RowSelection, rows: Vec<(i64, i64)>) -> AnyView {
+fn PageCheck(selection: RowSelection, rows: Vec<(i64, i64)>) -> AnyView {
     let all_on_page = {
         let rows = rows.clone();
         move || {
@@ -148,28 +208,106 @@ pub fn PageCheck(selection: RowSelection, rows: Vec<(i64, i64)>) -> AnyView {
     .into_any()
 }
 
-/// What the bulk bar works on: the list view's type, query string and count, the static
-/// list it shows the members of (if any), and the export of some ids or of every match.
+/// What the bulk bar works on: the list view's type, query string and count, the rows of
+/// the page, the static list it shows the members of (if any), where its export is, and
+/// what the choices offer (owners to managers, static lists).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BulkContext {
     pub member_type: MemberType,
     pub matching: String,
     pub total: i64,
-    pub page_rows: usize,
+    pub rows: Vec<(i64, i64)>,
     pub list: Option<i64>,
-    pub export_url: Callback<Option<Vec<i64>>, String>,
+    /// The export's address without its query ("/api/leads/export.csv").
+    pub export_path: String,
+    pub manager: bool,
+    pub owners: Vec<UserOption>,
+    pub lists: Vec<ListRow>,
 }
 
-/// The bar above a list view's table: how many are selected and what to do with them.
-#[component]
-pub fn BulkBar(selection: RowSelection, context: BulkContext) -> AnyView {
-    let BulkContext {
-        member_type,
-        matching,
-        total,
-        page_rows,
-        list,
-        export_url,
-    } = context;
+impl BulkContext {
+    /// The export of the chosen ids, or of every match.
+    fn export_url(&self, ids: Option<&[i64]>) -> String {
+        let mut query = self.matching.clone();
+        if let Some(ids) = ids {
+            let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(".");
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&format!("ids={ids}"));
+        }
+        format!("{}?{query}", self.export_path)
+    }
+}
+
+/// What a list page's bulk bar offers its user, loaded with the page.
+#[derive(Debug, Clone, Default)]
+pub struct BulkChoices {
+    pub manager: bool,
+    pub owners: Vec<UserOption>,
+    pub lists: Vec<ListRow>,
+}
+
+/// What the bulk bar of a list offers, as the page loads it (create it at the page's top).
+#[derive(Clone, Copy)]
+pub struct BulkChoicesLoad {
+    user: crate::ui::Fetched<Result<crate::auth::User, AppError>>,
+    owners: crate::ui::Fetched<Result<Vec<UserOption>, AppError>>,
+    lists: crate::ui::Fetched<Result<Vec<ListRow>, AppError>>,
+}
+
+impl BulkChoicesLoad {
+    pub fn new(member_type: MemberType) -> Self {
+        BulkChoicesLoad {
+            user: crate::app::use_signed_in_user(),
+            owners: crate::ui::fetched(|| (), |_| crate::auth::api::user_directory()),
+            lists: crate::ui::fetched(|| (), move |_| super::api::all_lists(Some(member_type))),
+        }
+    }
+
+    pub async fn loaded(self) -> BulkChoices {
+        BulkChoices {
+            manager: self
+                .user
+                .await
+                .is_ok_and(|user| user.role.includes(crate::auth::Role::Manager)),
+            owners: self.owners.await.unwrap_or_default(),
+            lists: self.lists.await.unwrap_or_default(),
+        }
+    }
+}
+
+/// The bar above a list view's table: how many are selected and what to do with them, and
+/// "Select all on this page". An island, the one part of a list page the browser runs.
+#[island(lazy)]
+pub fn BulkBar(context: BulkContext) -> impl IntoView {
+    let selection = RowSelection::new();
+    // The browser's part: the rows ticked follow the checkboxes, and the checkboxes what is
+    // chosen here; a report kept by the action that loaded the page again shows.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let follow = move || {
+                selection.all_matching.set(false);
+                selection.chosen.set(dom::ticked());
+            };
+            // Rows ticked before the island was hydrated count too.
+            follow();
+            dom::on_row_change(follow);
+            selection.report.set(dom::kept_report());
+        }
+    });
+    Effect::new(move |_| {
+        let all = selection.all_matching.get();
+        let chosen = selection.chosen.get();
+        #[cfg(feature = "hydrate")]
+        dom::tick(|id| all || chosen.iter().any(|(c, _)| *c == id));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (all, chosen);
+    });
+    let total = context.total;
+    let page_rows = context.rows.len();
+    let member_type = context.member_type;
     let count = move || {
         if selection.all_matching.get() {
             total
@@ -179,13 +317,22 @@ pub fn BulkBar(selection: RowSelection, context: BulkContext) -> AnyView {
     };
     let noun = move || member_type.noun(count());
     let any_selected = move || count() > 0;
-    let matching = StoredValue::new(matching);
-    let report = selection.report;
     let select_all = move || {
         !selection.all_matching.get()
             && total > page_rows as i64
             && selection.chosen.with(Vec::len) == page_rows
     };
+    let rows = context.rows.clone();
+    let list = context.list;
+    let context = StoredValue::new(context);
+    let export_href = Signal::derive(move || {
+        let ids = (!selection.all_matching.get()).then(|| {
+            selection
+                .chosen
+                .with(|chosen| chosen.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+        });
+        context.with_value(|context| context.export_url(ids.as_deref()))
+    });
     view! {
         <div class="bulk-select-all" hidden=move || !select_all()>
             <button type="button" class="button secondary" on:click=move |_| selection.all_matching.set(true)>
@@ -195,23 +342,20 @@ pub fn BulkBar(selection: RowSelection, context: BulkContext) -> AnyView {
         <Show when=any_selected>
             <section class="bulk-bar card" aria-label="Bulk actions">
                 <p class="bulk-count" role="status">{move || format!("{} {} selected", count(), noun())}</p>
-                <AddToListControl selection member_type matching report />
-                {list.map(|list| view! { <RemoveFromListControl selection member_type matching list report /> })}
-                <BulkActionControls selection member_type matching report />
-                <CsvDownload
+                <AddToListControl selection context />
+                {list.map(|list| view! { <RemoveFromListControl selection context list /> })}
+                <BulkActionControls selection context />
+                <DownloadLink
                     class="button secondary"
-                    href=Signal::derive(move || {
-                        let ids = (!selection.all_matching.get())
-                            .then(|| selection.chosen.with(|chosen| chosen.iter().map(|(id, _)| *id).collect()));
-                        export_url.run(ids)
-                    })
+                    href=export_href
                     expected=Signal::derive(count)
                     label="Export selected".to_string()
                 />
                 <button type="button" class="button secondary" on:click=move |_| selection.clear()>"Clear selection"</button>
             </section>
         </Show>
-        <BulkReportView report />
+        <BulkReportView report=selection.report />
+        {(!rows.is_empty()).then(|| view! { <PageCheck selection rows /> })}
     }
     .into_any()
 }
@@ -246,81 +390,58 @@ fn BulkReportView(report: RwSignal<Option<BulkReport>>) -> AnyView {
 
 /// The `<option>`s of a list picker: the lists of `member_type` but `except`, static
 /// ones only if `static_only`.
-#[component]
-pub fn ListOptions(
-    lists: crate::ui::Fetched<Result<Vec<ListRow>, AppError>>,
+pub fn list_options(
+    lists: &[ListRow],
     member_type: MemberType,
     except: Option<i64>,
     static_only: bool,
 ) -> AnyView {
-    view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                lists
-                    .await
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|list| {
-                        list.member_type == member_type
-                            && Some(list.id) != except
-                            && (!static_only || list.kind == ListKind::Static)
-                    })
-                    .map(|list| view! { <option value=list.id.to_string()>{list.name}</option> })
-                    .collect_view()
-            })}
-        </Suspense>
-    }
-    .into_any()
+    lists
+        .iter()
+        .filter(|list| {
+            list.member_type == member_type
+                && Some(list.id) != except
+                && (!static_only || list.kind == ListKind::Static)
+        })
+        .map(|list| view! { <option value=list.id.to_string()>{list.name.clone()}</option> })
+        .collect_view()
+        .into_any()
 }
 
-/// After a bulk call: a toast, the list reloaded, the selection cleared.
-fn on_done<T>(
-    action: ServerAction<T>,
-    selection: RowSelection,
-    member_type: MemberType,
-    report: RwSignal<Option<BulkReport>>,
-) where
+/// After a bulk call that answered at once: its report, and the page loaded again.
+fn on_done<T>(action: ServerAction<T>, selection: RowSelection, member_type: MemberType)
+where
     T: leptos::server_fn::ServerFn<Output = BulkReport, Error = AppError>
         + Clone
         + Send
         + Sync
         + 'static,
 {
-    let toasts = use_toasts();
     Effect::new(move |_| {
         if let Some(Ok(done)) = action.value().get() {
-            toasts.show(done.summary(member_type));
-            report.set(Some(done));
-            selection.clear();
-            selection.changed.update(|n| *n += 1);
+            selection.finish(done.summary(member_type), done);
         }
     });
 }
 
 #[component]
-fn AddToListControl(
-    selection: RowSelection,
-    member_type: MemberType,
-    matching: StoredValue<String>,
-    report: RwSignal<Option<BulkReport>>,
-) -> AnyView {
+fn AddToListControl(selection: RowSelection, context: StoredValue<BulkContext>) -> AnyView {
     let add = ServerAction::<AddToList>::new();
-    let lists = crate::ui::fetched(
-        move || add.version().get(),
-        move |_| all_lists(Some(member_type)),
-    );
+    let member_type = context.with_value(|context| context.member_type);
+    on_done(add, selection, member_type);
     let target = RwSignal::new(String::new());
     let new_name = RwSignal::new(String::new());
-    on_done(add, selection, member_type, report);
     let id_prefix = format!("add-{}", member_type.code());
     let select_id = format!("{id_prefix}-list");
     let name_id = format!("{id_prefix}-name");
+    let options =
+        context.with_value(|context| list_options(&context.lists, member_type, None, true));
     view! {
         <div class="bulk-control">
             <label for=select_id.clone()>"Add to list"</label>
             <select id=select_id on:change=move |ev| target.set(event_target_value(&ev)) prop:value=move || target.get()>
                 <option value="">"Choose a list"</option>
-                <ListOptions lists member_type except=None static_only=true />
+                {options}
                 <option value="new">"New list…"</option>
             </select>
             <Show when=move || target.get() == "new">
@@ -333,7 +454,7 @@ fn AddToListControl(
                     id: target.parse().ok(),
                     new_list: (target == "new").then(|| new_name.get_untracked()),
                     member_type,
-                    selection: selection.selection(&matching.get_value()),
+                    selection: context.with_value(|context| selection.selection(&context.matching)),
                     from: AddedFrom::ListView,
                 });
             }>"Add"</button>
@@ -346,19 +467,18 @@ fn AddToListControl(
 #[component]
 fn RemoveFromListControl(
     selection: RowSelection,
-    member_type: MemberType,
-    matching: StoredValue<String>,
+    context: StoredValue<BulkContext>,
     list: i64,
-    report: RwSignal<Option<BulkReport>>,
 ) -> AnyView {
     let remove = ServerAction::<RemoveFromList>::new();
-    on_done(remove, selection, member_type, report);
+    let member_type = context.with_value(|context| context.member_type);
+    on_done(remove, selection, member_type);
     view! {
         <button type="button" class="button secondary" disabled=move || remove.pending().get() on:click=move |_| {
             remove.dispatch(RemoveFromList {
                 id: list,
                 member_type,
-                selection: selection.selection(&matching.get_value()),
+                selection: context.with_value(|context| selection.selection(&context.matching)),
             });
         }>"Remove from this list"</button>
         <FormAlert result=Signal::derive(move || remove.value().get()) />
@@ -367,31 +487,27 @@ fn RemoveFromListControl(
 }
 
 /// Assign owner (managers and admins), Disqualify (leads), Deactivate (accounts and
-/// contacts), and the report of the last one: what changed and what was skipped and why.
+/// contacts), with the progress of the job that works through the selection.
 #[component]
-fn BulkActionControls(
-    selection: RowSelection,
-    member_type: MemberType,
-    matching: StoredValue<String>,
-    report: RwSignal<Option<BulkReport>>,
-) -> AnyView {
+fn BulkActionControls(selection: RowSelection, context: StoredValue<BulkContext>) -> AnyView {
     let act = ServerAction::<BulkAction>::new();
+    let member_type = context.with_value(|context| context.member_type);
     // The running job's id, and its progress as last heard (from the start, then polled).
     let running = RwSignal::new(None::<i64>);
-    let latest = RwSignal::new(None::<BulkProgress>);
-    let tick = ticker(
+    let polled = crate::ui::polled(
         Duration::from_millis(400),
         Signal::derive(move || running.get().is_some()),
-    );
-    let polled = crate::ui::fetched(
-        move || (running.get(), tick.get()),
-        |(job, _)| async move {
-            match job {
-                Some(job_id) => bulk_job_progress(job_id).await.ok(),
-                None => None,
+        move || {
+            let job = running.get();
+            async move {
+                match job {
+                    Some(job_id) => bulk_job_progress(job_id).await.ok(),
+                    None => None,
+                }
             }
         },
     );
+    let latest = RwSignal::new(None::<BulkProgress>);
     Effect::new(move |_| {
         if let Some(Ok(started)) = act.value().get() {
             running.set(Some(started.job_id));
@@ -403,30 +519,26 @@ fn BulkActionControls(
             latest.set(Some(current));
         }
     });
-    let toasts = use_toasts();
     Effect::new(move |_| {
         let Some(current) = latest.get() else { return };
         if current.state == BulkState::Running || running.get_untracked() != Some(current.job_id) {
             return;
         }
         running.set(None);
-        toasts.show(match current.state {
+        let message = match current.state {
             BulkState::Interrupted => current.text(),
             _ => current.report.summary(member_type),
-        });
-        report.set(Some(current.report));
-        selection.clear();
-        selection.changed.update(|n| *n += 1);
+        };
+        selection.finish(message, current.report);
     });
     let busy = move || act.pending().get() || running.get().is_some();
-    let user = crate::app::use_signed_in_user();
-    let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
+    let (manager, owners) = context.with_value(|context| (context.manager, context.owners.clone()));
     let owner = RwSignal::new(String::new());
     let reason = RwSignal::new(LeadStatusReason::Lost.code().to_string());
     let run = move |verb: BulkVerb| {
         act.dispatch(BulkAction {
             member_type,
-            selection: selection.selection(&matching.get_value()),
+            selection: context.with_value(|context| selection.selection(&context.matching)),
             verb,
             owner_id: owner.get_untracked().parse().ok(),
             reason: Some(reason.get_untracked()),
@@ -436,25 +548,16 @@ fn BulkActionControls(
     let owner_id = format!("bulk-{prefix}-owner");
     let reason_id = format!("bulk-{prefix}-reason");
     view! {
-        <Suspense>
-            {move || {
-                let owner_id = owner_id.clone();
-                Suspend::new(async move {
-                    let manager = user.await.is_ok_and(|user| user.role.includes(Role::Manager));
-                    let owners = owners.await.unwrap_or_default();
-                    manager.then(|| view! {
-                        <div class="bulk-control">
-                            <label for=owner_id.clone()>"New owner"</label>
-                            <select id=owner_id on:change=move |ev| owner.set(event_target_value(&ev))>
-                                <option value="">"Choose an owner"</option>
-                                {owners.into_iter().map(|user| view! { <option value=user.id.to_string()>{user.name}</option> }).collect_view()}
-                            </select>
-                            <button type="button" class="button secondary" disabled=busy on:click=move |_| run(BulkVerb::Assign)>"Assign owner"</button>
-                        </div>
-                    })
-                })
-            }}
-        </Suspense>
+        {manager.then(|| view! {
+            <div class="bulk-control">
+                <label for=owner_id.clone()>"New owner"</label>
+                <select id=owner_id on:change=move |ev| owner.set(event_target_value(&ev))>
+                    <option value="">"Choose an owner"</option>
+                    {owners.into_iter().map(|user| view! { <option value=user.id.to_string()>{user.name}</option> }).collect_view()}
+                </select>
+                <button type="button" class="button secondary" disabled=busy on:click=move |_| run(BulkVerb::Assign)>"Assign owner"</button>
+            </div>
+        })}
         {(member_type == MemberType::Lead).then(|| view! {
             <div class="bulk-control">
                 <label for=reason_id.clone()>"Disqualify reason"</label>
@@ -484,4 +587,40 @@ fn BulkActionControls(
         <FormAlert result=Signal::derive(move || act.value().get()) />
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(matching: &str) -> BulkContext {
+        BulkContext {
+            member_type: MemberType::Lead,
+            matching: matching.into(),
+            total: 40,
+            rows: vec![(4, 1), (9, 2)],
+            list: None,
+            export_path: "/api/leads/export.csv".into(),
+            manager: false,
+            owners: Vec::new(),
+            lists: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_export_of_the_selection_names_its_ids_after_the_view() {
+        let view = context("view=my-open&q=acme");
+        assert_eq!(
+            view.export_url(Some(&[4, 9, 12])),
+            "/api/leads/export.csv?view=my-open&q=acme&ids=4.9.12"
+        );
+        assert_eq!(
+            view.export_url(None),
+            "/api/leads/export.csv?view=my-open&q=acme"
+        );
+        assert_eq!(
+            context("").export_url(Some(&[7])),
+            "/api/leads/export.csv?ids=7"
+        );
+    }
 }

@@ -69,11 +69,48 @@ impl SiteAssets {
 
 /// Starts loading the WASM once the browser has painted the server-rendered page (its first
 /// contentful paint; the second frame where paint timing is unknown), so the page is
-/// readable at once and its first paint never waits for the WASM or the page's chunks.
-/// (Leptos' own script starts them in the `<head>`, with a preload for every chunk.)
+/// readable at once and its first paint never waits for the WASM. Then it hydrates the
+/// page's islands (`<leptos-island>`, outermost first, each in a task of its own so a phone's
+/// main thread is never blocked long) and marks the body `data-hydrated`.
+///
+/// What is pressed before that is held, not lost: a form sent, a control that sends its form
+/// when changed, a button that opens, closes or copies (the page's behaviours, which the WASM
+/// brings) wait, and happen once the page is hydrated.
 fn hydration_script(script: &str, wasm: &str) -> String {
     format!(
-        r#"const hydrate = () => import({script:?}).then((app) => app.default({{ module_or_path: {wasm:?} }}).then(() => app.hydrate()));
+        r#"const held = [];
+const hold = (event) => {{
+  if (document.body.dataset.hydrated) return;
+  const target = event.target instanceof Element ? event.target : null;
+  let later = null;
+  if (event.type === "submit" && target?.matches("form[data-enhance]")) {{
+    const submitter = event.submitter;
+    later = () => target.requestSubmit(submitter ?? undefined);
+  }} else if (event.type === "change" && target?.matches("[data-submit-on-change]")) {{
+    later = () => target.form?.requestSubmit();
+  }} else if (event.type === "click") {{
+    const control = target?.closest("[data-toggle], [data-show-dialog], [data-close-dialog], [data-copy]");
+    if (control) later = () => control.click();
+  }}
+  if (!later) return;
+  if (event.type !== "change") event.preventDefault();
+  event.stopImmediatePropagation();
+  held.push(later);
+}};
+for (const kind of ["submit", "change", "click"]) document.addEventListener(kind, hold, true);
+const islands = async (app) => {{
+  for (const island of document.querySelectorAll("leptos-island")) {{
+    if (island.parentElement.closest("leptos-island")) continue;
+    await new Promise((resolve) => setTimeout(resolve));
+    const hydrate = app[island.dataset.component];
+    if (hydrate) await hydrate(island);
+    else console.warn(`no WASM function for the island ${{island.dataset.component}}`);
+  }}
+  document.body.dataset.hydrated = "true";
+  for (const kind of ["submit", "change", "click"]) document.removeEventListener(kind, hold, true);
+  for (const later of held.splice(0)) later();
+}};
+const hydrate = () => import({script:?}).then((app) => app.default({{ module_or_path: {wasm:?} }}).then(() => {{ app.hydrate(); return islands(app); }}));
 if (PerformanceObserver.supportedEntryTypes?.includes("paint")) {{
   new PerformanceObserver((paints, observer) => {{
     if (paints.getEntriesByName("first-contentful-paint").length === 0) return;

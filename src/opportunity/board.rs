@@ -5,9 +5,11 @@
 
 use super::api::MoveOpportunityStage;
 use super::list::{OpportunityQuery, OpportunityView};
-use crate::ui::{ErrorPage, FormAlert, use_toasts};
+use crate::ui::ErrorPage;
+use crate::ui::enhance::{FormMessage, ServerForm};
 use crate::url_state::{field, read};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_location;
@@ -137,20 +139,11 @@ pub(crate) fn usd(minor: i64) -> String {
 
 #[component]
 pub fn PipelinePage() -> impl IntoView {
-    crate::ui::list::provide_filters_open();
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<BoardQuery>(search)));
     let board = crate::ui::fetched(move || query.get(), super::api::pipeline_board);
     let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
     let processes = crate::ui::fetched(|| (), |_| crate::process::api::process_choices());
-    let move_card = ServerAction::<MoveOpportunityStage>::new();
-    let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = move_card.value().get() {
-            toasts.show("Opportunity moved.");
-            untrack(|| board.refetch());
-        }
-    });
     view! {
         <Title text="Pipeline" />
         <section class="page">
@@ -185,13 +178,12 @@ pub fn PipelinePage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <FormAlert result=Signal::derive(move || move_card.value().get()) />
             <Transition fallback=|| view! { <p class="loading">"Loading the pipeline…"</p> }>
                 {move || Suspend::new(async move {
                     match board.await {
                         Ok(board) => {
                             let query = query.get_untracked();
-                            crate::ui::shown(|| view! { <BoardColumns board move_card query /> }).into_any()
+                            view! { <BoardColumns board query /> }.into_any()
                         }
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
@@ -217,30 +209,14 @@ fn destinations(board: &Board) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The columns and their cards. Each card's "Move to…" is a form `ui::enhance` sends (the
+/// page loads again with the card in its new column); dragging a card onto a column fills in
+/// and sends that form, and Won or Lost open the record's close dialog instead (`install`).
 #[component]
-fn BoardColumns(
-    board: Board,
-    move_card: ServerAction<MoveOpportunityStage>,
-    query: BoardQuery,
-) -> impl IntoView {
+fn BoardColumns(board: Board, query: BoardQuery) -> impl IntoView {
     // No close-date range: the closed columns show recent closes only.
     let recent = query.close_from.is_none() && query.close_to.is_none();
     let destinations = destinations(&board);
-    // What is being dragged: (id, version).
-    let dragging = RwSignal::new(None::<(i64, i64)>);
-    let go = StoredValue::new(
-        move |id: i64, version: i64, target: String| match target.as_str() {
-            // A page load of its own: the record opens with that close dialog showing.
-            "won" | "lost" => crate::ui::go_to(&format!("/opportunities/{id}?close={target}")),
-            stage => {
-                move_card.dispatch(MoveOpportunityStage {
-                    id,
-                    version,
-                    direction: stage.to_string(),
-                });
-            }
-        },
-    );
     let columns = board
         .columns
         .into_iter()
@@ -251,8 +227,6 @@ fn BoardColumns(
                 ColumnKind::Won => "won".into(),
                 ColumnKind::Lost => "lost".into(),
             };
-            let drop_target = target.clone();
-            let labelled_by = heading_id.clone();
             let summary = format!(
                 "{} · {} · weighted {}",
                 if column.count == 1 { "1 opportunity".to_string() } else { format!("{} opportunities", column.count) },
@@ -260,12 +234,11 @@ fn BoardColumns(
                 usd(column.weighted_minor)
             );
             let shown = column.cards.len() as i64;
+            let labelled_by = heading_id.clone();
             let cards = column
                 .cards
                 .into_iter()
                 .map(|card| {
-                    let (id, version) = (card.id, card.version);
-                    let choice = RwSignal::new(String::new());
                     let options = destinations
                         .iter()
                         .filter(|(value, _)| *value != target)
@@ -273,40 +246,30 @@ fn BoardColumns(
                         .collect_view();
                     let label = format!("Move {} to", card.topic);
                     view! {
-                        <li class="board-card" draggable="true"
-                            on:dragstart=move |_| dragging.set(Some((id, version)))>
-                            <a class="board-card-title" href=format!("/opportunities/{id}")>{card.topic.clone()}</a>
+                        <li class="board-card" draggable="true">
+                            <a class="board-card-title" href=format!("/opportunities/{}", card.id)>{card.topic.clone()}</a>
                             {card.stalled.then(|| view! { <p class="stalled-badge">"Stalled"</p> })}
                             {card.customer.map(|c| view! { <p class="muted">{c}</p> })}
                             <p>{card.revenue_minor.map(usd).unwrap_or_else(|| "No estimate".into())}
                                {card.close_date.map(|d| format!(" · {d}"))}</p>
                             <p class="muted">{card.owner_name}</p>
-                            <div class="move-to">
-                                <select aria-label=label on:change=move |event| choice.set(event_target_value(&event))>
+                            <ServerForm action={<MoveOpportunityStage as ServerFn>::PATH} class="move-to"
+                                done="Opportunity moved." reload=true>
+                                <input type="hidden" name="id" value=card.id />
+                                <input type="hidden" name="version" value=card.version />
+                                <select name="direction" aria-label=label>
                                     <option value="">"Move to…"</option>
                                     {options}
                                 </select>
-                                <button type="button" class="button secondary" on:click=move |_| {
-                                    let target = choice.get_untracked();
-                                    if !target.is_empty() {
-                                        go.with_value(|go| go(id, version, target));
-                                    }
-                                }>"Move"</button>
-                            </div>
+                                <button type="submit" class="button secondary">"Move"</button>
+                                <FormMessage />
+                            </ServerForm>
                         </li>
                     }
                 })
                 .collect_view();
             view! {
-                <section class="board-column" aria-labelledby=labelled_by
-                    on:dragover=move |event| event.prevent_default()
-                    on:drop=move |event| {
-                        event.prevent_default();
-                        if let Some((id, version)) = dragging.get_untracked() {
-                            dragging.set(None);
-                            go.with_value(|go| go(id, version, drop_target.clone()));
-                        }
-                    }>
+                <section class="board-column" aria-labelledby=labelled_by data-column=target>
                     <h2 id=heading_id>{column.name.clone()}</h2>
                     <p class="column-totals">{summary}</p>
                     {(recent && !matches!(column.kind, ColumnKind::Stage(_))).then(|| view! {
@@ -330,9 +293,152 @@ fn BoardColumns(
     view! { <div class="board">{columns}</div> }
 }
 
+/// Where a move goes: nowhere (nothing chosen), the record's close dialog (Won, Lost), or
+/// the stage chosen, which the move form sends.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MoveTarget {
+    Nothing,
+    CloseDialog(String),
+    Stage,
+}
+
+pub fn move_target(opportunity_id: &str, direction: &str) -> MoveTarget {
+    match direction {
+        "" => MoveTarget::Nothing,
+        "won" | "lost" => {
+            MoveTarget::CloseDialog(format!("/opportunities/{opportunity_id}?close={direction}"))
+        }
+        _ => MoveTarget::Stage,
+    }
+}
+
+/// Makes the board's cards move: a move form with nothing chosen sends nothing, one for Won
+/// or Lost opens the record with its close dialog (a page load of its own), and a card
+/// dropped on a column sends its move form with that column chosen. The listeners run
+/// before `ui::enhance`'s (capture), so it only sees the moves to a stage.
+#[cfg(feature = "hydrate")]
+pub fn install() {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    thread_local! {
+        static DRAGGED: std::cell::RefCell<Option<web_sys::Element>> = const { std::cell::RefCell::new(None) };
+    }
+    let element_of = |event: &web_sys::Event| {
+        event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+    };
+    let on_submit = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let Some(form) = element_of(&event).filter(|form| form.class_list().contains("move-to"))
+        else {
+            return;
+        };
+        let field = |name: &str| {
+            form.query_selector(&format!("[name={name}]"))
+                .ok()
+                .flatten()
+                .and_then(|field| {
+                    field
+                        .dyn_ref::<web_sys::HtmlSelectElement>()
+                        .map(|select| select.value())
+                        .or_else(|| {
+                            field
+                                .dyn_ref::<web_sys::HtmlInputElement>()
+                                .map(|input| input.value())
+                        })
+                })
+                .unwrap_or_default()
+        };
+        match move_target(&field("id"), &field("direction")) {
+            MoveTarget::Stage => {}
+            MoveTarget::Nothing => {
+                event.prevent_default();
+                event.stop_immediate_propagation();
+            }
+            MoveTarget::CloseDialog(url) => {
+                event.prevent_default();
+                event.stop_immediate_propagation();
+                crate::ui::go_to(&url);
+            }
+        }
+    });
+    let on_dragstart = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let card =
+            element_of(&event).and_then(|target| target.closest(".board-card").ok().flatten());
+        DRAGGED.with_borrow_mut(|dragged| *dragged = card);
+    });
+    let on_dragover = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        if element_of(&event)
+            .is_some_and(|target| target.closest(".board-column").ok().flatten().is_some())
+        {
+            event.prevent_default();
+        }
+    });
+    let on_drop = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let Some(column) =
+            element_of(&event).and_then(|target| target.closest(".board-column").ok().flatten())
+        else {
+            return;
+        };
+        event.prevent_default();
+        let Some(card) = DRAGGED.with_borrow_mut(Option::take) else {
+            return;
+        };
+        let form = card
+            .query_selector("form.move-to")
+            .ok()
+            .flatten()
+            .and_then(|form| form.dyn_into::<web_sys::HtmlFormElement>().ok());
+        let select = card
+            .query_selector("select[name=direction]")
+            .ok()
+            .flatten()
+            .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok());
+        if let (Some(form), Some(select), Some(target)) =
+            (form, select, column.get_attribute("data-column"))
+        {
+            // The card's own column is not among its choices: the value stays empty.
+            select.set_value(&target);
+            let _ = form.request_submit();
+        }
+    });
+    let document = leptos::prelude::document();
+    let _ = document.add_event_listener_with_callback_and_bool(
+        "submit",
+        on_submit.as_ref().unchecked_ref(),
+        true,
+    );
+    for (kind, listener) in [
+        ("dragstart", on_dragstart.as_ref()),
+        ("dragover", on_dragover.as_ref()),
+        ("drop", on_drop.as_ref()),
+    ] {
+        let _ = document.add_event_listener_with_callback(kind, listener.unchecked_ref());
+    }
+    // They live as long as the page.
+    on_submit.forget();
+    on_dragstart.forget();
+    on_dragover.forget();
+    on_drop.forget();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_move_goes_nowhere_to_a_close_dialog_or_to_a_stage() {
+        assert_eq!(move_target("7", ""), MoveTarget::Nothing);
+        assert_eq!(
+            move_target("7", "won"),
+            MoveTarget::CloseDialog("/opportunities/7?close=won".into())
+        );
+        assert_eq!(
+            move_target("7", "lost"),
+            MoveTarget::CloseDialog("/opportunities/7?close=lost".into())
+        );
+        assert_eq!(move_target("7", "12"), MoveTarget::Stage);
+    }
 
     #[test]
     fn weighted_sums_round_to_the_cent() {

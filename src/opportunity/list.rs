@@ -254,7 +254,6 @@ const COLUMNS: [(OpportunitySort, &str); 8] = [
 
 #[component]
 pub fn OpportunitiesPage() -> impl IntoView {
-    crate::ui::list::provide_filters_open();
     let location = use_location();
     let query = Memo::new(move |_| {
         location
@@ -294,10 +293,10 @@ pub fn OpportunitiesPage() -> impl IntoView {
                     match page.await {
                         Ok(result) => {
                             let query = query.get_untracked();
-                            crate::ui::shown(|| view! {
+                            view! {
                                 <OpportunityFilters query=query.clone() owners processes stages=result.stages.clone() lost_reasons=result.lost_reasons.clone() />
                                 <OpportunityTable result query />
-                            })
+                            }
                             .into_any()
                         }
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
@@ -411,7 +410,7 @@ fn OpportunityTable(result: OpportunityPage, query: OpportunityQuery) -> impl In
     let page_url = Callback::new(move |page| query.at_page(page).to_url());
     view! {
         <p class="row-count">{format!("{} {noun}", result.total)}</p>
-        <p class="list-actions"><CsvDownload href=Signal::stored(export_url) expected=Signal::stored(result.total) label="Export CSV".to_string() /></p>
+        <p class="list-actions"><CsvDownload href=export_url expected=result.total label="Export CSV".to_string() /></p>
         {if result.total == 0 {
             view! { <div class="card empty-state"><p>"No opportunities match this view and these filters."</p></div> }.into_any()
         } else {

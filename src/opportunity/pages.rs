@@ -58,7 +58,7 @@ pub fn OpportunityPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the opportunity…"</p> }>
             {move || Suspend::new(async move {
                 match opportunity.await {
-                    Ok(summary) => crate::ui::shown(|| view! { <OpportunityRecord summary actions /> }).into_any(),
+                    Ok(summary) => view! { <OpportunityRecord summary actions /> }.into_any(),
                     Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                 }
             })}
@@ -199,8 +199,7 @@ fn OpportunityForm(
     children: Children,
 ) -> impl IntoView {
     let v = summary.fields.to_input(&summary.forecast);
-    let account = RwSignal::new(summary.account.clone());
-    let contact = RwSignal::new(summary.contact.clone());
+    let (account, contact) = (summary.account.clone(), summary.contact.clone());
     let defaults = summary.stage_defaults;
     let form = "opportunity";
     let probability_hint = if summary.forecast.probability_overridden {
@@ -270,10 +269,10 @@ fn OpportunityForm(
                             <legend>"Potential customer"</legend>
                             <input type="hidden" name="opportunity[with_customer]" value="true" />
                             <CustomerPicker kind=CustomerKind::Account name="opportunity[account_id]".to_string()
-                                label="Account" chosen=account described_by="opportunity-account-error" />
+                                label="Account".to_string() chosen=account.clone() disabled=false described_by="opportunity-account-error".to_string() />
                             <FieldMessage field="account_id" id="opportunity-account-error" />
                             <CustomerPicker kind=CustomerKind::Contact name="opportunity[contact_id]".to_string()
-                                label="Contact" chosen=contact described_by="opportunity-contact-error" />
+                                label="Contact".to_string() chosen=contact.clone() disabled=false described_by="opportunity-contact-error".to_string() />
                             <FieldMessage field="contact_id" id="opportunity-contact-error" />
                         </fieldset>
                     }.into_any())}

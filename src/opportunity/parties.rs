@@ -317,7 +317,6 @@ pub fn PartiesCard(
         .filter(|c| parties.competitors.iter().all(|listed| listed.id != c.id))
         .map(|c| view! { <option value=c.id>{c.name}</option> })
         .collect_view();
-    let chosen_contact = RwSignal::new(None::<RecordLink>);
     view! {
         <section class="card" aria-labelledby="parties-title">
             <h2 id="parties-title">"Stakeholders and competitors"</h2>
@@ -333,7 +332,7 @@ pub fn PartiesCard(
                         <ServerForm action=stakeholder_path done="Stakeholders updated." reload=true>
                             <input type="hidden" name="id" value=id />
                             <CustomerPicker kind=CustomerKind::Contact name="contact_id".to_string()
-                                label="Stakeholder contact" chosen=chosen_contact described_by="stakeholder-contact-error" />
+                                label="Stakeholder contact".to_string() chosen=None disabled=false described_by="stakeholder-contact-error".to_string() />
                             <FieldMessage field="contact_id" id="stakeholder-contact-error" />
                             <div class="field">
                                 <label for="stakeholder-role">"Role"</label>

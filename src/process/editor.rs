@@ -11,29 +11,16 @@ use super::{
 };
 use crate::error::AppError;
 use crate::options::OptionSet;
+use crate::ui::enhance::{FieldMessage, FormMessage, ServerForm};
 use crate::ui::{ErrorPage, FormAlert, short_time, use_toasts};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ProcessesPage() -> impl IntoView {
-    let make_default = ServerAction::<MakeDefaultProcess>::new();
-    let processes = crate::ui::fetched(move || make_default.version().get(), |_| all_processes());
-    let create = ServerAction::<CreateProcess>::new();
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = create.value().get() {
-            navigate(&format!("/settings/processes/{id}"), Default::default());
-        }
-    });
-    let name = RwSignal::new(String::new());
-    let name_error = move || {
-        create.value().with(|value| match value {
-            Some(Err(error)) => error.field_message("name"),
-            _ => None,
-        })
-    };
+    let processes = crate::ui::fetched(|| (), |_| all_processes());
     view! {
         <Title text="Sales processes" />
         <section class="page">
@@ -41,20 +28,16 @@ pub fn ProcessesPage() -> impl IntoView {
             <section class="card" aria-labelledby="new-process">
                 <h2 id="new-process">"New process"</h2>
                 <p class="muted">"It starts as a copy of the default process's stages and steps; shape it in the editor. Qualify opens opportunities in the default process (Make default changes which); Switch process on an opportunity moves it to another."</p>
-                <div class="field">
-                    <label for="new-process-name">"Process name"</label>
-                    <input id="new-process-name" prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                        aria-invalid=move || name_error().is_some().then_some("true") />
-                    {move || name_error().map(|m| view! { <p class="field-error">{m}</p> })}
-                </div>
-                <button type="button" class="button primary" disabled=move || create.pending().get()
-                    on:click=move |_| { create.dispatch(CreateProcess { name: name.get_untracked() }); }>
-                    "Create process"
-                </button>
-                <FormAlert result=Signal::derive(move || create.value().get()) />
+                <ServerForm action={<CreateProcess as ServerFn>::PATH} open="/settings/processes/{}">
+                    <div class="field">
+                        <label for="new-process-name">"Process name"</label>
+                        <input id="new-process-name" name="name" autocomplete="off" aria-describedby="new-process-name-error" />
+                        <FieldMessage field="name" id="new-process-name-error" />
+                    </div>
+                    <button type="submit" class="button primary">"Create process"</button>
+                    <FormMessage />
+                </ServerForm>
             </section>
-            <FormAlert result=Signal::derive(move || make_default.value().get()) />
             <Suspense fallback=|| view! { <p class="loading">"Loading the processes…"</p> }>
                 {move || Suspend::new(async move {
                     match processes.await {
@@ -83,12 +66,14 @@ pub fn ProcessesPage() -> impl IntoView {
                                                 } else {
                                                     let id = row.id;
                                                     view! {
-                                                        <button type="button" class="button secondary"
-                                                            aria-label=format!("Make {} the default", row.name)
-                                                            disabled=move || make_default.pending().get()
-                                                            on:click=move |_| { make_default.dispatch(MakeDefaultProcess { id }); }>
-                                                            "Make default"
-                                                        </button>
+                                                        <ServerForm action={<MakeDefaultProcess as ServerFn>::PATH} class="inline-form" reload=true>
+                                                            <input type="hidden" name="id" value=id />
+                                                            <button type="submit" class="button secondary"
+                                                                aria-label=format!("Make {} the default", row.name)>
+                                                                "Make default"
+                                                            </button>
+                                                            <FormMessage />
+                                                        </ServerForm>
                                                     }.into_any()
                                                 }}
                                             </td>
@@ -109,32 +94,19 @@ pub fn ProcessesPage() -> impl IntoView {
 pub fn ProcessEditorPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let save = ServerAction::<SaveProcess>::new();
-    // Reloaded after a save that worked only: a refused one keeps what was typed.
-    let saved = RwSignal::new(0_u32);
-    let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(Ok(version)) = save.value().get() {
-            toasts.show(format!("Process saved as version {version}."));
-            saved.update(|n| *n += 1);
+    let editor = crate::ui::fetched(id, |id| async move {
+        match id {
+            Some(id) => open_process_editor(id).await,
+            None => Err(AppError::NotFound("This process".into())),
         }
     });
-    let editor = crate::ui::fetched(
-        move || (id(), saved.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => open_process_editor(id).await,
-                None => Err(AppError::NotFound("This process".into())),
-            }
-        },
-    );
     view! {
         <Title text="Edit process" />
         <section class="page">
             <Suspense fallback=|| view! { <p class="loading">"Loading the process…"</p> }>
                 {move || Suspend::new(async move {
                     match editor.await {
-                        Ok(editor) => view! { <ProcessForm editor save /> }.into_any(),
+                        Ok(editor) => view! { <ProcessForm editor /> }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}
@@ -272,8 +244,19 @@ fn error_of(
     }
 }
 
-#[component]
-fn ProcessForm(editor: ProcessEditor, save: ServerAction<SaveProcess>) -> AnyView {
+/// The process's stages and steps, edited in place. An island: rows are added, moved and
+/// removed in the browser, and the whole process is saved at once (a save that works loads
+/// the page again; a refused one keeps what was typed, its messages by their fields).
+#[island(lazy)]
+fn ProcessForm(editor: ProcessEditor) -> impl IntoView {
+    let save = ServerAction::<SaveProcess>::new();
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(version)) = save.value().get() {
+            toasts.show(format!("Process saved as version {version}."));
+            crate::ui::go_to(&window().location().href().unwrap_or_default());
+        }
+    });
     let keys = Keys(StoredValue::new(0));
     let ProcessEditor {
         draft,

@@ -7,34 +7,21 @@ use super::api::{
 };
 use super::rules::rule_key;
 use super::{
-    Backtest, BacktestRow, RuleDraft, RuleSetDraft, RuleTest, ScoringEditor, ScoringField,
+    Backtest, BacktestRow, RecomputeProgress, RuleDraft, RuleSetDraft, RuleTest, ScoringEditor,
+    ScoringField,
 };
 use crate::error::AppError;
 use crate::options::OptionSet;
-use crate::ui::{ErrorPage, FormAlert, ProgressMeter, short_time, ticker, use_toasts};
+use crate::ui::enhance::{FormMessage, send_in_place};
+use crate::ui::{ErrorPage, FormAlert, ProgressMeter, short_time, use_toasts};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 #[component]
 pub fn ScoringPage() -> impl IntoView {
-    let save = ServerAction::<SaveScoringDraft>::new();
-    let publish = ServerAction::<PublishScoring>::new();
-    // Reloaded after a save or a publish that worked: a refused one keeps what was typed.
-    let reloads = RwSignal::new(0_u32);
-    let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
-            toasts.show("Draft saved.");
-            reloads.update(|n| *n += 1);
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(progress)) = publish.value().get() {
-            toasts.show(format!("Version {} published.", progress.version));
-            reloads.update(|n| *n += 1);
-        }
-    });
-    let editor = crate::ui::fetched(move || reloads.get(), |_| open_scoring_editor());
+    let editor = crate::ui::fetched(|| (), |_| open_scoring_editor());
+    let progress = crate::ui::fetched(|| (), |_| scoring_progress());
     view! {
         <Title text="Lead scoring" />
         <section class="page">
@@ -42,11 +29,11 @@ pub fn ScoringPage() -> impl IntoView {
             <p class="muted">
                 "Each rule gives points when it applies: fit rules look at who the lead is, engagement rules at what they did. The score is their sum, kept within 0–100, and its grade comes from the thresholds. Edit the draft, backtest it on the closed leads, then publish it: every open lead is rescored."
             </p>
-            <RecomputeMeter publish />
             <Suspense fallback=|| view! { <p class="loading">"Loading the rules…"</p> }>
                 {move || Suspend::new(async move {
+                    let progress = progress.await.ok().flatten();
                     match editor.await {
-                        Ok(editor) => view! { <RulesForm editor save publish /> }.into_any(),
+                        Ok(editor) => view! { <ScoringEditorForm editor progress /> }.into_any(),
                         Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
                     }
                 })}
@@ -55,45 +42,67 @@ pub fn ScoringPage() -> impl IntoView {
     }
 }
 
-/// The rescore of every open lead: polled while it runs.
-#[component]
-fn RecomputeMeter(publish: ServerAction<PublishScoring>) -> AnyView {
-    let running = RwSignal::new(false);
+/// The rules, edited in place, and the rescore's progress. An island: rules are added and
+/// removed in the browser, backtested, saved and published; a save or a publish that works
+/// loads the page again (a refused one keeps what was typed).
+#[island(lazy)]
+fn ScoringEditorForm(editor: ScoringEditor, progress: Option<RecomputeProgress>) -> impl IntoView {
+    let save = ServerAction::<SaveScoringDraft>::new();
+    let toasts = use_toasts();
+    let reload = || crate::ui::go_to(&window().location().href().unwrap_or_default());
     Effect::new(move |_| {
-        if let Some(Ok(progress)) = publish.value().get() {
-            running.set(!progress.finished);
+        if let Some(Ok(_)) = save.value().get() {
+            toasts.show("Draft saved.");
+            reload();
         }
     });
-    let tick = ticker(std::time::Duration::from_millis(400), running.into());
-    let progress = crate::ui::fetched(
-        move || (tick.get(), publish.version().get()),
-        |_| scoring_progress(),
-    );
     view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match progress.await {
-                    Ok(Some(progress)) => {
-                        if progress.finished {
-                            running.set(false);
-                        }
-                        let text = if progress.finished {
-                            format!("{} open leads scored with version {}", progress.done, progress.version)
-                        } else {
-                            format!("{} of {} open leads rescored with version {}", progress.done, progress.total, progress.version)
-                        };
-                        view! {
-                            <div role="status">
-                                <ProgressMeter label="Rescoring open leads".to_string()
-                                    done=progress.done as u64 total=progress.total as u64 text />
-                            </div>
-                        }.into_any()
-                    }
-                    _ => ().into_any(),
-                }
-            })}
-        </Transition>
+        <RecomputeMeter initial=progress />
+        <RulesForm editor save />
     }
+    .into_any()
+}
+
+/// The rescore of every open lead: as the page opened, then polled while it runs.
+#[component]
+fn RecomputeMeter(initial: Option<RecomputeProgress>) -> AnyView {
+    let running = RwSignal::new(initial.as_ref().is_some_and(|progress| !progress.finished));
+    let polled = crate::ui::polled(
+        std::time::Duration::from_millis(400),
+        running.into(),
+        scoring_progress,
+    );
+    let initial = StoredValue::new(initial);
+    let latest = move || match polled.get() {
+        Some(Ok(progress)) => progress,
+        _ => initial.get_value(),
+    };
+    Effect::new(move |_| {
+        if latest().is_some_and(|progress| progress.finished) {
+            running.set(false);
+        }
+    });
+    (move || {
+        latest().map(|progress| {
+            let text = if progress.finished {
+                format!(
+                    "{} open leads scored with version {}",
+                    progress.done, progress.version
+                )
+            } else {
+                format!(
+                    "{} of {} open leads rescored with version {}",
+                    progress.done, progress.total, progress.version
+                )
+            };
+            view! {
+                <div role="status">
+                    <ProgressMeter label="Rescoring open leads".to_string()
+                        done=progress.done as u64 total=progress.total as u64 text />
+                </div>
+            }
+        })
+    })
     .into_any()
 }
 
@@ -110,47 +119,53 @@ fn BacktestMeter(backtest: ServerAction<BacktestScoring>, running: RwSignal<bool
         Some(Err(_)) => started.set(None),
         None => {}
     });
-    let tick = ticker(std::time::Duration::from_millis(400), running.into());
-    let progress = crate::ui::fetched(
-        move || (tick.get(), started.get()),
-        |(_, id)| async move {
-            match id {
-                Some(id) => scoring_backtest_progress(id).await.map(Some),
-                None => Ok(None),
+    let progress = crate::ui::polled(
+        std::time::Duration::from_millis(400),
+        running.into(),
+        move || {
+            let id = started.get();
+            async move {
+                match id {
+                    Some(id) => scoring_backtest_progress(id).await.map(Some),
+                    None => Ok(None),
+                }
             }
         },
     );
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let progress = match progress.await {
-                    Ok(Some(progress)) => progress,
-                    Ok(None) => return ().into_any(),
-                    Err(error) => {
-                        running.set(false);
-                        return view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any();
-                    }
-                };
-                if progress.finished() {
-                    running.set(false);
+    (move || {
+        let progress = match progress.get()? {
+            Ok(Some(progress)) => progress,
+            Ok(None) => return None,
+            Err(error) => {
+                running.set(false);
+                return Some(
+                    view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                );
+            }
+        };
+        if progress.finished() {
+            running.set(false);
+        }
+        Some(match (progress.result, progress.error) {
+            (Some(result), _) => view! { <BacktestTable result /> }.into_any(),
+            (None, Some(error)) => {
+                view! { <p class="form-alert" role="alert">{error}</p> }.into_any()
+            }
+            (None, None) => {
+                let text = format!(
+                    "{} of {} closed leads scored",
+                    progress.done, progress.total
+                );
+                view! {
+                    <div role="status">
+                        <ProgressMeter label="Backtesting closed leads".to_string()
+                            done=progress.done as u64 total=progress.total as u64 text />
+                    </div>
                 }
-                match (progress.result, progress.error) {
-                    (Some(result), _) => view! { <BacktestTable result /> }.into_any(),
-                    (None, Some(error)) => view! { <p class="form-alert" role="alert">{error}</p> }.into_any(),
-                    (None, None) => {
-                        let text = format!("{} of {} closed leads scored", progress.done, progress.total);
-                        view! {
-                            <div role="status">
-                                <ProgressMeter label="Backtesting closed leads".to_string()
-                                    done=progress.done as u64 total=progress.total as u64 text />
-                            </div>
-                        }
-                        .into_any()
-                    }
-                }
-            })}
-        </Transition>
-    }
+                .into_any()
+            }
+        })
+    })
     .into_any()
 }
 
@@ -211,11 +226,7 @@ fn field_error<T>(result: &Option<Result<T, AppError>>, key: &str) -> Option<Str
 }
 
 #[component]
-fn RulesForm(
-    editor: ScoringEditor,
-    save: ServerAction<SaveScoringDraft>,
-    publish: ServerAction<PublishScoring>,
-) -> AnyView {
+fn RulesForm(editor: ScoringEditor, save: ServerAction<SaveScoringDraft>) -> AnyView {
     let backtest = ServerAction::<BacktestScoring>::new();
     let backtesting = RwSignal::new(false);
     let ScoringEditor {
@@ -308,16 +319,22 @@ fn RulesForm(
                 on:click=move |_| { save.dispatch(SaveScoringDraft { draft: current(), revision }); }>
                 "Save draft"
             </button>
-            <button type="button" class="button primary"
-                disabled=move || publish.pending().get() || edited.get() || draft_is_published
-                on:click=move |_| { publish.dispatch(PublishScoring { revision }); }>
-                "Publish"
-            </button>
+            // Publish takes the saved draft only: a form of its own, sent in place.
+            <form method="post" action={<PublishScoring as ServerFn>::PATH} class="inline-form" novalidate
+                on:submit=move |event| send_in_place(event, move |progress: RecomputeProgress| {
+                    use_toasts().show(format!("Version {} published.", progress.version));
+                    crate::ui::go_to(&window().location().href().unwrap_or_default());
+                })>
+                <input type="hidden" name="revision" value=revision />
+                <button type="submit" class="button primary" disabled=move || edited.get() || draft_is_published>
+                    "Publish"
+                </button>
+                <FormMessage />
+            </form>
         </div>
         <p class="muted">{move || if edited.get() { "Save the draft to publish it." } else { "" }}</p>
         <FormAlert result=Signal::derive(move || save.value().get()) />
         <FormAlert result=Signal::derive(move || backtest.value().get()) />
-        <FormAlert result=Signal::derive(move || publish.value().get()) />
         <BacktestMeter backtest running=backtesting />
     }
     .into_any()

@@ -20,11 +20,14 @@ pub const USER_ID_KEY: &str = "user_id";
 /// The session key holding the user's session epoch at sign-in.
 pub const SESSION_EPOCH_KEY: &str = "session_epoch";
 
-/// The server functions anyone may call: signing in, and the login page's demo credentials.
-pub fn public_server_fns() -> [&'static str; 2] {
+/// The server functions anyone may call: signing in and out, and the login page's demo
+/// credentials.
+pub fn public_server_fns() -> [&'static str; 3] {
     [
         crate::auth::api::Login::PATH,
         crate::auth::api::DemoCredentials::PATH,
+        // Signing out a session that already ended is done already: it lands on /login too.
+        crate::auth::api::Logout::PATH,
     ]
 }
 

@@ -50,10 +50,17 @@ enum Download {
     Failed(String),
 }
 
+/// A list's CSV export: the link, and its progress while it downloads. An island.
+#[island]
+pub fn CsvDownload(href: String, expected: i64, label: String) -> impl IntoView {
+    view! { <DownloadLink href=Signal::stored(href) expected=Signal::stored(expected) label /> }
+        .into_any()
+}
+
 /// A link that downloads the CSV at `href` with a progress bar of its records against
 /// `expected` (what the page counts; the bar stops at 100 % if the file has more).
 #[component]
-pub fn CsvDownload(
+pub fn DownloadLink(
     href: Signal<String>,
     expected: Signal<i64>,
     label: String,

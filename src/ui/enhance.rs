@@ -144,6 +144,8 @@ async fn send(form: web_sys::HtmlFormElement, submitter: Option<web_sys::HtmlEle
         Ok(Answer::Duplicates(matches)) => {
             show_error(&form, None);
             show_duplicates(&form, Some(matches));
+            // The warning waits to be read, as an error does.
+            failed = true;
         }
         Ok(Answer::GoTo(url)) => {
             if let Some(done) = done_message(&form, sent.as_ref(), "") {
@@ -242,12 +244,83 @@ enum Answer {
     Duplicates(Vec<DuplicateMatch>),
 }
 
+/// What the server said to a form: where it sends the page, or its answer's JSON.
+#[cfg(feature = "hydrate")]
+enum Reply {
+    Redirect(String),
+    Json(String),
+}
+
 /// Posts the form's fields (URL-encoded, as the server-function client does).
 #[cfg(feature = "hydrate")]
 async fn post(
     form: &web_sys::HtmlFormElement,
     submitter: Option<&web_sys::HtmlElement>,
 ) -> Result<Answer, AppError> {
+    let text = match post_fields(form, submitter).await? {
+        Reply::Redirect(location) => return Ok(Answer::GoTo(location)),
+        Reply::Json(text) => text,
+    };
+    if let Ok(outcome) = serde_json::from_str::<SaveOutcome>(&text) {
+        return Ok(match outcome {
+            SaveOutcome::Saved { id, .. } => Answer::Done(id.to_string()),
+            SaveOutcome::Duplicates(matches) => Answer::Duplicates(matches),
+        });
+    }
+    let returned = match serde_json::from_str(&text) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => text,
+    };
+    Ok(Answer::Done(returned))
+}
+
+/// Sends `form` as an enhanced form is sent (busy meanwhile, its errors shown by their
+/// fields), for an island that shows the answer itself: what the server function returned.
+#[cfg(feature = "hydrate")]
+pub async fn send_for_answer<T: serde::de::DeserializeOwned>(
+    form: web_sys::HtmlFormElement,
+) -> Result<T, AppError> {
+    set_busy(&form, true);
+    let answer = match post_fields(&form, None).await {
+        Ok(Reply::Json(text)) => serde_json::from_str(&text).map_err(|_| AppError::Internal),
+        Ok(Reply::Redirect(_)) => Err(AppError::Internal),
+        Err(error) => Err(error),
+    };
+    set_busy(&form, false);
+    show_error(&form, answer.as_ref().err().cloned());
+    answer
+}
+
+/// In an island's `on:submit`: sends the form the event came from as `send_for_answer`
+/// does, and hands what the server function returned to `then` (in the browser).
+pub fn send_in_place<T: serde::de::DeserializeOwned + 'static>(
+    event: leptos::ev::SubmitEvent,
+    then: impl FnOnce(T) + 'static,
+) {
+    event.prevent_default();
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(form) = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok())
+        {
+            leptos::task::spawn_local(async move {
+                if let Ok(answer) = send_for_answer::<T>(form).await {
+                    then(answer);
+                }
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = then;
+}
+
+#[cfg(feature = "hydrate")]
+async fn post_fields(
+    form: &web_sys::HtmlFormElement,
+    submitter: Option<&web_sys::HtmlElement>,
+) -> Result<Reply, AppError> {
     use wasm_bindgen::JsCast;
     let offline = || AppError::Transport("no connection; nothing was sent".into());
     let fields = web_sys::FormData::new_with_form(form).map_err(|_| AppError::Internal)?;
@@ -280,7 +353,7 @@ async fn post(
     if headers.has("serverfnredirect").unwrap_or(false)
         && let Ok(Some(location)) = headers.get("location")
     {
-        return Ok(Answer::GoTo(location));
+        return Ok(Reply::Redirect(location));
     }
     let text = wasm_bindgen_futures::JsFuture::from(response.text().map_err(|_| offline())?)
         .await
@@ -288,19 +361,10 @@ async fn post(
         .as_string()
         .unwrap_or_default();
     if response.ok() {
-        if let Ok(outcome) = serde_json::from_str::<SaveOutcome>(&text) {
-            return Ok(match outcome {
-                SaveOutcome::Saved { id, .. } => Answer::Done(id.to_string()),
-                SaveOutcome::Duplicates(matches) => Answer::Duplicates(matches),
-            });
-        }
-        let returned = match serde_json::from_str(&text) {
-            Ok(serde_json::Value::String(text)) => text,
-            _ => text,
-        };
-        return Ok(Answer::Done(returned));
+        Ok(Reply::Json(text))
+    } else {
+        Err(serde_json::from_str(&text).unwrap_or(AppError::Internal))
     }
-    Err(serde_json::from_str(&text).unwrap_or(AppError::Internal))
 }
 
 /// Shows `error` in the form (or clears what the last answer showed).

@@ -159,17 +159,6 @@ pub(crate) mod tests {
     }
 }
 
-/// Whether a list page's filters are unfolded on a phone. The page provides it above the
-/// part that re-renders when its records reload, so the Filters button keeps its state
-/// through a reload (opened while the list loads, it stays open).
-#[derive(Clone, Copy)]
-pub struct FiltersOpen(RwSignal<bool>);
-
-/// Called once by each list page, outside its `Transition`.
-pub fn provide_filters_open() {
-    provide_context(FiltersOpen(RwSignal::new(false)));
-}
-
 /// A list's filter form that folds behind a "Filters" button on a phone, so the records come
 /// first; the button says how many filters are set. From 700 px the form always shows. A
 /// form with an error opens, so the message shows beside its field.
@@ -179,23 +168,20 @@ pub fn FilterFold(
     #[prop(optional)] has_error: bool,
     children: Children,
 ) -> impl IntoView {
-    let open = use_context::<FiltersOpen>()
-        .map(|FiltersOpen(open)| open)
-        .unwrap_or_else(|| RwSignal::new(false));
-    if has_error {
-        open.set(true);
-    }
     let label = match active {
         0 => "Filters".to_string(),
         n => format!("Filters ({n} active)"),
     };
+    // The button opens it (ui::toggle).
     view! {
-        <div class="filter-fold" class:open=move || open.get()>
+        <div id="filter-fold" class="filter-fold" class:open=has_error>
             <button
                 type="button"
                 class="button secondary filters-toggle"
-                aria-expanded=move || open.get().to_string()
-                on:click=move |_| open.update(|open| *open = !*open)
+                aria-controls="filter-fold"
+                aria-expanded=has_error.to_string()
+                data-toggle="filter-fold"
+                data-remember=""
             >
                 {label}
             </button>

@@ -9,16 +9,15 @@ mod history;
 pub mod inputs;
 pub mod list;
 mod progress;
-mod shown;
 pub mod tabs;
 mod toast;
+pub mod toggle;
 
-pub use download::CsvDownload;
+pub use download::{CsvDownload, DownloadLink};
 pub use fetched::{Fetched, fetched};
 pub use field::{FieldError, FormAlert};
 pub use history::History;
-pub use progress::{ProgressMeter, ticker};
-pub use shown::shown;
+pub use progress::{ProgressMeter, polled};
 #[cfg(feature = "hydrate")]
 pub use toast::show_carried_over;
 pub use toast::{Toasts, go_to, use_toasts};

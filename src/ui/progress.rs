@@ -20,6 +20,25 @@ pub fn ticker(every: Duration, active: Signal<bool>) -> ReadSignal<u64> {
     tick
 }
 
+/// What the server says now, asked again every `every` while `active` says so; `None` until
+/// the first answer. The browser asks (a `LocalResource`), so an island's server render and
+/// its hydration agree: both start with nothing. Signals `fetch` reads are followed too.
+pub fn polled<T, Fut>(
+    every: Duration,
+    active: Signal<bool>,
+    fetch: impl Fn() -> Fut + 'static,
+) -> LocalResource<T>
+where
+    T: 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    let tick = ticker(every, active);
+    LocalResource::new(move || {
+        tick.track();
+        fetch()
+    })
+}
+
 /// Done in percent, 0–100 (0 of nothing is 0).
 pub fn percent(done: u64, total: u64) -> u64 {
     (done * 100).checked_div(total).unwrap_or(0).min(100)

@@ -15,7 +15,7 @@ use crate::ui::{ErrorPage, FieldError, FormAlert, use_toasts};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 /// Shows `content` to admins only.
 fn admin_only(content: impl Fn() -> AnyView + Send + Sync + 'static) -> impl IntoView {
@@ -165,40 +165,23 @@ fn SubmissionTable(
 pub fn WebFormPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let save = ServerAction::<SaveWebForm>::new();
-    let form = crate::ui::fetched(
-        move || (id(), save.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_web_form(id).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
-    let log = crate::ui::fetched(
-        move || (id(), save.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => web_form_submissions(Some(id), 1).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
+    let form = crate::ui::fetched(id, |id| async move {
+        match id {
+            Some(id) => get_web_form(id).await.map(Some),
+            None => Ok(None),
+        }
+    });
+    let log = crate::ui::fetched(id, |id| async move {
+        match id {
+            Some(id) => web_form_submissions(Some(id), 1).await.map(Some),
+            None => Ok(None),
+        }
+    });
     let people = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
     let lists = crate::ui::fetched(
         || (),
         |_| crate::lists::api::all_lists(Some(crate::lists::MemberType::Lead)),
     );
-    let toasts = use_toasts();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(saved)) = save.value().get() {
-            toasts.show("Form saved.");
-            if id().is_none() {
-                navigate(&format!("/settings/forms/{saved}"), Default::default());
-            }
-        }
-    });
     view! {
         <Title text="Web form" />
         <section class="page">
@@ -210,7 +193,7 @@ pub fn WebFormPage() -> impl IntoView {
                         let lists = lists.await.unwrap_or_default();
                         match form.await {
                             Ok(detail) => view! {
-                                <FormEditor detail=detail.clone() people lists save />
+                                <FormEditor detail=detail.clone() people lists />
                                 {detail.map(|detail| view! { <EmbedAndStatus detail /> })}
                             }.into_any(),
                             Err(error) => view! { <ErrorPage message=error.to_string() /> }.into_any(),
@@ -266,13 +249,22 @@ struct FieldChoice {
     order: RwSignal<String>,
 }
 
-#[component]
+/// The form's settings. An island: its field chooser reorders and relabels as you type.
+/// Saving loads the saved form's page (a new form's own address).
+#[island(lazy)]
 fn FormEditor(
     detail: Option<WebFormDetail>,
     people: Vec<crate::auth::UserOption>,
     lists: Vec<crate::lists::ListRow>,
-    save: ServerAction<SaveWebForm>,
-) -> AnyView {
+) -> impl IntoView {
+    let save = ServerAction::<SaveWebForm>::new();
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            toasts.show("Form saved.");
+            crate::ui::go_to(&format!("/settings/forms/{saved}"));
+        }
+    });
     let (id, version) = detail
         .as_ref()
         .map_or((None, 0), |d| (Some(d.id), d.version));
@@ -490,16 +482,12 @@ fn EmbedAndStatus(detail: WebFormDetail) -> AnyView {
     let paused = detail.paused;
     let embed = detail.embed;
     let snippet = |title: &'static str, slug: &'static str, text: String| {
-        let copy_text = text.clone();
-        let toasts = use_toasts();
         view! {
             <div class="field">
                 <label for=slug>{title}</label>
                 <textarea id=slug class="snippet" readonly=true rows="6">{crate::ui::inputs::user_text(text)}</textarea>
-                <button type="button" class="button secondary" aria-label=format!("Copy {}", title.to_lowercase()) on:click=move |_| {
-                    copy(&copy_text);
-                    toasts.show("Copied.");
-                }>"Copy"</button>
+                // ui::toggle copies it.
+                <button type="button" class="button secondary" aria-label=format!("Copy {}", title.to_lowercase()) data-copy=slug>"Copy"</button>
             </div>
         }
         .into_any()
@@ -522,14 +510,4 @@ fn EmbedAndStatus(detail: WebFormDetail) -> AnyView {
         </section>
     }
     .into_any()
-}
-
-/// Puts `text` on the clipboard (in the browser; nothing on the server).
-fn copy(text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().navigator().clipboard().write_text(text);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
 }

@@ -173,7 +173,6 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
         "/api/activities/done",
         &[("id", "1"), ("version", "1"), ("done", "true")],
     ),
-    ("/api/auth/logout", &[]),
     ("/api/auth/me", &[]),
     ("/api/users/list", &[]),
     (
@@ -326,7 +325,11 @@ const GUARDED_CALLS: &[(&str, &[(&str, &str)])] = &[
     ),
 ];
 /// Reachable without signing in, by design.
-const PUBLIC_CALLS: &[&str] = &["/api/auth/login", "/api/auth/demo-credentials"];
+const PUBLIC_CALLS: &[&str] = &[
+    "/api/auth/login",
+    "/api/auth/demo-credentials",
+    "/api/auth/logout",
+];
 /// Every guarded call falls in exactly one of the lists below, each with its 403 test; the
 /// completeness test fails when a new server function is not placed in one.
 const ADMIN_ONLY: &[&str] = &[
@@ -453,7 +456,6 @@ const ANY_SIGNED_IN: &[&str] = &[
     "/api/activities/timeline",
     "/api/activities/mine",
     "/api/activities/list",
-    "/api/auth/logout",
     "/api/auth/me",
     "/api/import/history",
     "/api/import/running",
@@ -725,6 +727,14 @@ async fn sign_out_ends_the_session() {
     assert_eq!(response.headers().get("location").unwrap(), "/login");
     let response = app.call(&client, "/api/auth/me", &[]).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn signing_out_a_session_that_already_ended_lands_on_the_login_page() {
+    let app = TestApp::spawn().await;
+    let response = app.call(&app.client(), "/api/auth/logout", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers().get("location").unwrap(), "/login");
 }
 
 #[tokio::test]
