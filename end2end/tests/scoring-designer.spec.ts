@@ -37,7 +37,8 @@ test("an admin adds a rule, backtests, publishes, and the list order changes", a
   await expectAccessible(page);
 
   await expect(page.getByRole("button", { name: "Publish" })).toBeDisabled();
-  await page.getByRole("button", { name: "Save draft" }).click();
+  // A saved draft loads the page again.
+  await afterReload(page, () => page.getByRole("button", { name: "Save draft" }).click());
   await expect(page.getByText("the draft has changes")).toBeVisible();
   await page.getByRole("button", { name: "Publish" }).click();
   const published = page.getByRole("status").filter({ hasText: /Version \d+ published/ });

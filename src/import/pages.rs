@@ -238,7 +238,7 @@ struct JobForms {
 fn JobPage(
     job: JobView,
     forms: JobForms,
-    progress: LocalResource<Result<Progress, AppError>>,
+    progress: crate::ui::Polled<Result<Progress, AppError>>,
 ) -> impl IntoView {
     let id = job.id;
     let names: Vec<&str> = job.files.iter().map(|f| f.name.as_str()).collect();

@@ -79,16 +79,9 @@ mod dom {
     const KEPT_REPORT: &str = "leadflow-bulk-report";
 
     fn row_checks() -> Vec<web_sys::HtmlInputElement> {
-        let Ok(found) = document().query_selector_all("input.row-select") else {
-            return Vec::new();
-        };
-        (0..found.length())
-            .filter_map(|index| {
-                found
-                    .item(index)?
-                    .dyn_into::<web_sys::HtmlInputElement>()
-                    .ok()
-            })
+        crate::ui::dom::elements(document().query_selector_all("input.row-select"))
+            .into_iter()
+            .filter_map(|check| check.dyn_into::<web_sys::HtmlInputElement>().ok())
             .collect()
     }
 
@@ -119,21 +112,13 @@ mod dom {
 
     /// Calls `changed` whenever a row's checkbox changes.
     pub fn on_row_change(changed: impl Fn() + 'static) {
-        let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
-            move |event: web_sys::Event| {
-                let is_row = event
-                    .target()
-                    .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|target| target.class_list().contains("row-select"));
-                if is_row {
-                    changed();
-                }
-            },
-        );
-        let _ = document()
-            .add_event_listener_with_callback("change", listener.as_ref().unchecked_ref());
-        // It lives as long as the page.
-        listener.forget();
+        crate::ui::dom::on_document("change", false, move |event| {
+            let is_row = crate::ui::dom::event_element(&event)
+                .is_some_and(|target| target.class_list().contains("row-select"));
+            if is_row {
+                changed();
+            }
+        });
     }
 
     pub fn keep_report(report: &BulkReport) {

@@ -75,7 +75,7 @@ impl SiteAssets {
 ///
 /// What is pressed before that is held, not lost: a form sent, a control that sends its form
 /// when changed, a button that opens, closes or copies (the page's behaviours, which the WASM
-/// brings) wait, and happen once the page is hydrated.
+/// brings), and a button or form of an island wait, and happen once the page is hydrated.
 fn hydration_script(script: &str, wasm: &str) -> String {
     format!(
         r#"const held = [];
@@ -83,13 +83,13 @@ const hold = (event) => {{
   if (document.body.dataset.hydrated) return;
   const target = event.target instanceof Element ? event.target : null;
   let later = null;
-  if (event.type === "submit" && target?.matches("form[data-enhance]")) {{
+  if (event.type === "submit" && (target?.matches("form[data-enhance]") || target?.closest("leptos-island"))) {{
     const submitter = event.submitter;
     later = () => target.requestSubmit(submitter ?? undefined);
   }} else if (event.type === "change" && target?.matches("[data-submit-on-change]")) {{
     later = () => target.form?.requestSubmit();
   }} else if (event.type === "click") {{
-    const control = target?.closest("[data-toggle], [data-show-dialog], [data-close-dialog], [data-copy]");
+    const control = target?.closest("[data-toggle], [data-show-dialog], [data-close-dialog], [data-copy], leptos-island button");
     if (control) later = () => control.click();
   }}
   if (!later) return;

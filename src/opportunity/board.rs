@@ -318,18 +318,16 @@ pub fn move_target(opportunity_id: &str, direction: &str) -> MoveTarget {
 /// before `ui::enhance`'s (capture), so it only sees the moves to a stage.
 #[cfg(feature = "hydrate")]
 pub fn install() {
+    use crate::ui::dom::{event_element, on_document};
     use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
     thread_local! {
         static DRAGGED: std::cell::RefCell<Option<web_sys::Element>> = const { std::cell::RefCell::new(None) };
     }
-    let element_of = |event: &web_sys::Event| {
-        event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+    let column_of = |event: &web_sys::Event| {
+        event_element(event).and_then(|target| target.closest(".board-column").ok().flatten())
     };
-    let on_submit = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-        let Some(form) = element_of(&event).filter(|form| form.class_list().contains("move-to"))
+    on_document("submit", true, |event| {
+        let Some(form) = event_element(&event).filter(|form| form.class_list().contains("move-to"))
         else {
             return;
         };
@@ -362,22 +360,18 @@ pub fn install() {
             }
         }
     });
-    let on_dragstart = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+    on_document("dragstart", false, |event| {
         let card =
-            element_of(&event).and_then(|target| target.closest(".board-card").ok().flatten());
+            event_element(&event).and_then(|target| target.closest(".board-card").ok().flatten());
         DRAGGED.with_borrow_mut(|dragged| *dragged = card);
     });
-    let on_dragover = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-        if element_of(&event)
-            .is_some_and(|target| target.closest(".board-column").ok().flatten().is_some())
-        {
+    on_document("dragover", false, move |event| {
+        if column_of(&event).is_some() {
             event.prevent_default();
         }
     });
-    let on_drop = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-        let Some(column) =
-            element_of(&event).and_then(|target| target.closest(".board-column").ok().flatten())
-        else {
+    on_document("drop", false, move |event| {
+        let Some(column) = column_of(&event) else {
             return;
         };
         event.prevent_default();
@@ -402,24 +396,6 @@ pub fn install() {
             let _ = form.request_submit();
         }
     });
-    let document = leptos::prelude::document();
-    let _ = document.add_event_listener_with_callback_and_bool(
-        "submit",
-        on_submit.as_ref().unchecked_ref(),
-        true,
-    );
-    for (kind, listener) in [
-        ("dragstart", on_dragstart.as_ref()),
-        ("dragover", on_dragover.as_ref()),
-        ("drop", on_drop.as_ref()),
-    ] {
-        let _ = document.add_event_listener_with_callback(kind, listener.unchecked_ref());
-    }
-    // They live as long as the page.
-    on_submit.forget();
-    on_dragstart.forget();
-    on_dragover.forget();
-    on_drop.forget();
 }
 
 #[cfg(test)]

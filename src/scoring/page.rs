@@ -95,14 +95,19 @@ fn RecomputeMeter(initial: Option<RecomputeProgress>) -> AnyView {
                     progress.done, progress.total, progress.version
                 )
             };
-            view! {
-                <div role="status">
-                    <ProgressMeter label="Rescoring open leads".to_string()
-                        done=progress.done as u64 total=progress.total as u64 text />
-                </div>
-            }
+            status_meter("Rescoring open leads", progress.done, progress.total, text)
         })
     })
+    .into_any()
+}
+
+/// A progress bar that screen readers hear as it moves.
+fn status_meter(label: &str, done: i64, total: i64, text: String) -> AnyView {
+    view! {
+        <div role="status">
+            <ProgressMeter label=label.to_string() done=done as u64 total=total as u64 text />
+        </div>
+    }
     .into_any()
 }
 
@@ -156,13 +161,12 @@ fn BacktestMeter(backtest: ServerAction<BacktestScoring>, running: RwSignal<bool
                     "{} of {} closed leads scored",
                     progress.done, progress.total
                 );
-                view! {
-                    <div role="status">
-                        <ProgressMeter label="Backtesting closed leads".to_string()
-                            done=progress.done as u64 total=progress.total as u64 text />
-                    </div>
-                }
-                .into_any()
+                status_meter(
+                    "Backtesting closed leads",
+                    progress.done,
+                    progress.total,
+                    text,
+                )
             }
         })
     })

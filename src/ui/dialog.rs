@@ -7,19 +7,16 @@
 /// Makes the page's dialog buttons work, now and on any page this document shows later.
 #[cfg(feature = "hydrate")]
 pub fn install() {
+    use super::dom::{event_element, on_document};
     use leptos::prelude::document;
     use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
     let show = |dialog: web_sys::Element| {
         if let Ok(dialog) = dialog.dyn_into::<web_sys::HtmlDialogElement>() {
             let _ = dialog.show_modal();
         }
     };
-    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-        let Some(target) = event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        else {
+    on_document("click", false, move |event| {
+        let Some(target) = event_element(&event) else {
             return;
         };
         if let Ok(Some(button)) = target.closest("[data-show-dialog]") {
@@ -35,9 +32,6 @@ pub fn install() {
             dialog.close();
         }
     });
-    let _ = document().add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
-    // It lives as long as the page.
-    on_click.forget();
     if let Ok(Some(dialog)) = document().query_selector("dialog[data-show-now]") {
         show(dialog);
         // Once: the address loses the query that asked for it (`?close=won`), so loading

@@ -73,13 +73,12 @@ pub fn DuplicateMessage() -> impl IntoView {
 /// Sends every enhanced form of the page (and of any page this document shows later).
 #[cfg(feature = "hydrate")]
 pub fn install() {
+    use super::dom::{event_element, on_document};
     use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
-    let on_submit = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
-        let Some(form) = event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok())
+    on_document("submit", false, |event| {
+        let Some(form) = event_element(&event)
             .filter(|form| form.has_attribute("data-enhance"))
+            .and_then(|form| form.dyn_into::<web_sys::HtmlFormElement>().ok())
         else {
             return;
         };
@@ -94,10 +93,8 @@ pub fn install() {
             .and_then(web_sys::SubmitEvent::submitter);
         leptos::task::spawn_local(send(form, submitter));
     });
-    let on_change = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
-        let form = event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::HtmlElement>().ok())
+    on_document("change", false, |event| {
+        let form = event_element(&event)
             .filter(|control| control.has_attribute("data-submit-on-change"))
             .and_then(|control| control.closest("form").ok().flatten())
             .and_then(|form| form.dyn_into::<web_sys::HtmlFormElement>().ok());
@@ -105,12 +102,6 @@ pub fn install() {
             let _ = form.request_submit();
         }
     });
-    let document = document();
-    let _ = document.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
-    let _ = document.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
-    // Both live as long as the page.
-    on_submit.forget();
-    on_change.forget();
 }
 
 /// The forms of this page on their way, and where to go once the last has its answer.
@@ -206,16 +197,8 @@ fn set_busy(form: &web_sys::HtmlFormElement, busy: bool) {
 /// Applies `apply` to each element of `form` that matches `selector`.
 #[cfg(feature = "hydrate")]
 fn each_in(form: &web_sys::HtmlFormElement, selector: &str, apply: impl Fn(web_sys::Element)) {
-    let Ok(found) = form.query_selector_all(selector) else {
-        return;
-    };
-    for index in 0..found.length() {
-        if let Some(element) = found
-            .item(index)
-            .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
-        {
-            apply(element);
-        }
+    for element in super::dom::elements(form.query_selector_all(selector)) {
+        apply(element);
     }
 }
 

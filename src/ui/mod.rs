@@ -1,6 +1,8 @@
 //! Shared UI pieces: toasts, form field errors, simple page states.
 
 pub mod dialog;
+#[cfg(feature = "hydrate")]
+pub mod dom;
 mod download;
 pub mod enhance;
 mod fetched;
@@ -17,7 +19,7 @@ pub use download::{CsvDownload, DownloadLink};
 pub use fetched::{Fetched, fetched};
 pub use field::{FieldError, FormAlert};
 pub use history::History;
-pub use progress::{ProgressMeter, polled};
+pub use progress::{Polled, ProgressMeter, polled};
 #[cfg(feature = "hydrate")]
 pub use toast::show_carried_over;
 pub use toast::{Toasts, go_to, use_toasts};

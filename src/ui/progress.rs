@@ -20,23 +20,47 @@ pub fn ticker(every: Duration, active: Signal<bool>) -> ReadSignal<u64> {
     tick
 }
 
-/// What the server says now, asked again every `every` while `active` says so; `None` until
-/// the first answer. The browser asks (a `LocalResource`), so an island's server render and
-/// its hydration agree: both start with nothing. Signals `fetch` reads are followed too.
+/// What the server says now, asked again every `every` while `active` says so (signals
+/// `fetch` reads are followed too); nothing until the first answer. Only the browser asks (a
+/// `LocalResource`), so an island's server render and its hydration agree: both start with
+/// nothing.
 pub fn polled<T, Fut>(
     every: Duration,
     active: Signal<bool>,
     fetch: impl Fn() -> Fut + 'static,
-) -> LocalResource<T>
+) -> Polled<T>
 where
     T: 'static,
     Fut: Future<Output = T> + 'static,
 {
     let tick = ticker(every, active);
-    LocalResource::new(move || {
+    Polled(LocalResource::new(move || {
         tick.track();
         fetch()
-    })
+    }))
+}
+
+/// The last answer of a `polled` question.
+pub struct Polled<T: 'static>(LocalResource<T>);
+
+impl<T: 'static> Clone for Polled<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: 'static> Copy for Polled<T> {}
+
+impl<T: Clone + 'static> Polled<T> {
+    /// The last answer (tracked). Never one on the server, which does not ask: reading it
+    /// there would only wake the page's `Suspense` for nothing.
+    pub fn get(&self) -> Option<T> {
+        if cfg!(feature = "hydrate") {
+            self.0.get()
+        } else {
+            None
+        }
+    }
 }
 
 /// Done in percent, 0–100 (0 of nothing is 0).

@@ -49,61 +49,49 @@ pub fn Tabs(
 /// presses and the arrow keys.
 #[cfg(feature = "hydrate")]
 pub fn install() {
+    use super::dom::{event_element, on_document};
     use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
     let tab_of = |event: &web_sys::Event| {
-        event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-            .and_then(|target| target.closest("[role=tab]").ok().flatten())
+        event_element(event).and_then(|target| target.closest("[role=tab]").ok().flatten())
     };
-    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+    on_document("click", false, move |event| {
         if let Some(tab) = tab_of(&event) {
             select(&tab);
         }
     });
-    let on_keydown =
-        Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |event: web_sys::KeyboardEvent| {
-            let step = match event.key().as_str() {
-                "ArrowRight" => 1,
-                "ArrowLeft" => -1,
-                _ => return,
-            };
-            let Some(tab) = tab_of(&event) else {
-                return;
-            };
-            let tabs = siblings(&tab);
-            let Some(at) = tabs.iter().position(|other| *other == tab) else {
-                return;
-            };
-            let next = &tabs[(at as i64 + step).rem_euclid(tabs.len() as i64) as usize];
-            select(next);
-            if let Some(next) = next.dyn_ref::<web_sys::HtmlElement>() {
-                let _ = next.focus();
-            }
-        });
-    let document = document();
-    let _ = document.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
-    let _ =
-        document.add_event_listener_with_callback("keydown", on_keydown.as_ref().unchecked_ref());
-    // Both live as long as the page.
-    on_click.forget();
-    on_keydown.forget();
+    on_document("keydown", false, move |event| {
+        let Some(key) = event
+            .dyn_ref::<web_sys::KeyboardEvent>()
+            .map(|key| key.key())
+        else {
+            return;
+        };
+        let step = match key.as_str() {
+            "ArrowRight" => 1,
+            "ArrowLeft" => -1,
+            _ => return,
+        };
+        let Some(tab) = tab_of(&event) else {
+            return;
+        };
+        let tabs = siblings(&tab);
+        let Some(at) = tabs.iter().position(|other| *other == tab) else {
+            return;
+        };
+        let next = &tabs[(at as i64 + step).rem_euclid(tabs.len() as i64) as usize];
+        select(next);
+        if let Some(next) = next.dyn_ref::<web_sys::HtmlElement>() {
+            let _ = next.focus();
+        }
+    });
 }
 
 /// The tabs of `tab`'s tab list, in order.
 #[cfg(feature = "hydrate")]
 fn siblings(tab: &web_sys::Element) -> Vec<web_sys::Element> {
-    use wasm_bindgen::JsCast;
-    let Some(list) = tab.parent_element() else {
-        return Vec::new();
-    };
-    let Ok(found) = list.query_selector_all("[role=tab]") else {
-        return Vec::new();
-    };
-    (0..found.length())
-        .filter_map(|index| found.item(index)?.dyn_into::<web_sys::Element>().ok())
-        .collect()
+    tab.parent_element()
+        .map(|list| super::dom::elements(list.query_selector_all("[role=tab]")))
+        .unwrap_or_default()
 }
 
 /// Shows `tab`'s panel and hides the others of its set.

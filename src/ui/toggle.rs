@@ -18,14 +18,10 @@ pub fn when_condition(condition: &str) -> Option<(&str, &str)> {
 /// Makes the page's toggles, conditional parts and copy buttons work.
 #[cfg(feature = "hydrate")]
 pub fn install() {
+    use super::dom::{elements, event_element, on_document};
     use leptos::prelude::document;
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
-    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-        let Some(target) = event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        else {
+    on_document("click", false, |event| {
+        let Some(target) = event_element(&event) else {
             return;
         };
         if let Ok(Some(button)) = target.closest("[data-toggle]") {
@@ -36,63 +32,32 @@ pub fn install() {
             copy_from(&button);
         }
     });
-    let on_keydown =
-        Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |event: web_sys::KeyboardEvent| {
-            if event.key() != "Escape" {
-                return;
-            }
-            for button in all(&document().into(), "[data-toggle][aria-expanded=true]") {
+    on_document("keydown", false, |event| {
+        let escape = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(&event)
+            .is_some_and(|key| key.key() == "Escape");
+        if escape {
+            for button in
+                elements(document().query_selector_all("[data-toggle][aria-expanded=true]"))
+            {
                 set_open(&button, false);
             }
-        });
-    let on_change = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-        if let Some(field) = event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        {
+        }
+    });
+    on_document("change", false, |event| {
+        if let Some(field) = event_element(&event) {
             show_parts_for(&field);
         }
     });
-    let document = document();
-    for (kind, listener) in [
-        ("click", on_click.as_ref()),
-        ("keydown", on_keydown.as_ref()),
-        ("change", on_change.as_ref()),
-    ] {
-        let _ = document.add_event_listener_with_callback(kind, listener.unchecked_ref());
-    }
-    // They live as long as the page.
-    on_click.forget();
-    on_keydown.forget();
-    on_change.forget();
-    for button in all(&document.clone().into(), "[data-toggle][data-remember]") {
+    for button in elements(document().query_selector_all("[data-toggle][data-remember]")) {
         if remembered(&button) {
             set_open(&button, true);
         }
     }
     // A choice made before the page was hydrated shows its parts now.
-    for field in all(&document.into(), "input[type=radio]:checked, select[name]") {
+    for field in elements(document().query_selector_all("input[type=radio]:checked, select[name]"))
+    {
         show_parts_for(&field);
     }
-}
-
-/// The elements under `root` that match `selector`.
-#[cfg(feature = "hydrate")]
-fn all(root: &web_sys::Node, selector: &str) -> Vec<web_sys::Element> {
-    use wasm_bindgen::JsCast;
-    let found = if let Some(element) = root.dyn_ref::<web_sys::Element>() {
-        element.query_selector_all(selector)
-    } else if let Some(document) = root.dyn_ref::<web_sys::Document>() {
-        document.query_selector_all(selector)
-    } else {
-        return Vec::new();
-    };
-    let Ok(found) = found else {
-        return Vec::new();
-    };
-    (0..found.length())
-        .filter_map(|index| found.item(index)?.dyn_into::<web_sys::Element>().ok())
-        .collect()
 }
 
 #[cfg(feature = "hydrate")]
@@ -172,7 +137,7 @@ fn show_parts_for(field: &web_sys::Element) {
     } else {
         return;
     };
-    for part in all(&form.into(), "[data-when]") {
+    for part in super::dom::elements(form.query_selector_all("[data-when]")) {
         let condition = part.get_attribute("data-when").unwrap_or_default();
         let Some((wanted_name, wanted_value)) = when_condition(&condition) else {
             continue;
