@@ -51,7 +51,7 @@ enum Download {
 }
 
 /// A list's CSV export: the link, and its progress while it downloads. An island.
-#[island]
+#[island(lazy)]
 pub fn CsvDownload(href: String, expected: i64, label: String) -> impl IntoView {
     view! { <DownloadLink href=Signal::stored(href) expected=Signal::stored(expected) label /> }
         .into_any()
