@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""`make bench`: what a first visit downloads per area of pages, and each area's own files.
+"""`make bench`: what a first visit downloads, per lazy island, and each lazy island's own files.
 Reads the release site (target/site/pkg, split and precompressed by the build): the shell
-(main WASM, its JS and the split loader) plus the split and chunks an area's pages need, per
-the split manifest (one split per `#[lazy]` area function in app.rs).
+(main WASM, its JS, the split loader and the CSS) plus the split and chunks a page's lazy
+islands need, per the split manifest (one split per `#[island(lazy)]`). A page without a lazy
+island fetches the shell only; a list page fetches two lazy islands (its line below).
 Brotli sizes are the build's own .br files (best quality); gzip is recomputed at -9."""
 import glob, gzip, json, os, sys
 
@@ -37,15 +38,22 @@ print(f"{'shell (main wasm, js, css)':44} {kib(raw)} {kib(gz)} {kib(br)} {len(sh
 routes = []
 for split, chunks in manifest.items():
     route = split.strip("_").rsplit("_", 1)[0]
-    # The manifest lists the area's split itself among its chunks (older builds did not).
+    # The manifest lists the island's split itself among its chunks (older builds did not).
     names = {c for c in (chunk_file(c) for c in chunks) if c}
     names |= {f for f in files if f.startswith("split_" + split) and f.endswith(".wasm")}
     routes.append((route, sorted(names)))
-print("first visit, per area (shell + the area's split and chunks):")
+print("first visit, per lazy island (shell + the island's split and chunks):")
 for route, names in sorted(routes):
     raw, gz, br = total(shell + names)
     print(f"  {route:42} {kib(raw)} {kib(gz)} {kib(br)} {len(shell) + len(names)}")
-print("each area's own split and chunks (loaded on navigation):")
+# Pages with more than one lazy island: the lead, account and contact lists.
+together = {"list page (bulk bar + CSV export)": ("bulk_bar_loader", "csv_download_loader")}
+for page, islands in together.items():
+    names = sorted({n for route, ns in routes if route in islands for n in ns})
+    if all(any(route == island for route, _ in routes) for island in islands):
+        raw, gz, br = total(shell + names)
+        print(f"  {page:42} {kib(raw)} {kib(gz)} {kib(br)} {len(shell) + len(names)}")
+print("each lazy island's own split and chunks:")
 for route, names in sorted(routes):
     raw, gz, br = total(names)
     print(f"  {route:42} {kib(raw)} {kib(gz)} {kib(br)} {len(names)}")
