@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { test, expect, signIn, openNavigation, expectNoHorizontalScroll, openFilters, gotoHydrated } from "./fixtures";
+import { test, expect, signIn, openNavigation, expectNoHorizontalScroll, openFilters, gotoHydrated, newOpportunity, afterReload } from "./fixtures";
 
 test("the activity list filters by type in the URL and exports exactly its view", async ({ page }) => {
   await signIn(page, "manager@example.com");
@@ -36,12 +36,16 @@ test("the activity list filters by type in the URL and exports exactly its view"
   expect(new Set(rows.map((row) => row[header.indexOf("Activity type")]))).toEqual(new Set(["Phone call"]));
 });
 
-test("an activity about an opportunity links to that opportunity's page", async ({ page }) => {
+test("an activity about an opportunity links to that opportunity's page", async ({ page }, testInfo) => {
+  // Its own opportunity and activity, found by subject: other tests add activities too.
+  const topic = `Linked ${testInfo.project.name} ${Date.now()}`;
   await signIn(page, "manager@example.com");
-  await gotoHydrated(page, "/activities/all?view=all");
-  const link = page.getByRole("link", { name: /^Opportunity: / }).first();
-  const topic = (await link.textContent())!.replace(/^Opportunity: /, "");
-  await link.click();
+  await newOpportunity(page, topic);
+  const subject = `Call about ${topic}`;
+  await page.getByLabel("Subject").fill(subject);
+  await afterReload(page, () => page.getByRole("button", { name: "Save activity" }).click());
+  await gotoHydrated(page, `/activities/all?view=all&q=${encodeURIComponent(subject)}`);
+  await page.getByRole("link", { name: `Opportunity: ${topic}` }).click();
   await expect(page).toHaveURL(/\/opportunities\/\d+$/);
   await expect(page.getByRole("heading", { name: topic, level: 1 })).toBeVisible();
 });
