@@ -169,7 +169,7 @@ fn SignedInLayout() -> impl IntoView {
                     })}
                 </Suspense>
             </header>
-            // Following a link closes the phone menu.
+            // On a phone it opens under the Menu button (ui::toggle).
             <nav id="primary-nav" class="sidebar" aria-label="Main">
                 <ul>
                     {NAV_ITEMS

@@ -59,6 +59,11 @@ test("a website's plain form and iframe create leads routed round-robin, and a r
   const iframe = await page.getByLabel("Iframe", { exact: true }).inputValue();
   expect(htmlForm).toContain("<form method=\"post\"");
   await expect(page.getByRole("button", { name: "Copy iframe" })).toBeVisible();
+  // The snippet goes to the clipboard, and the page says so.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.getByRole("button", { name: "Copy iframe" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Copied." })).toBeVisible();
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(iframe);
 
   // A visitor fills the plain form on the shop's landing page.
   websitePage("/landing", "Talk to sales", htmlForm);

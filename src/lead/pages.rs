@@ -21,8 +21,8 @@ pub fn LeadsPage() -> impl IntoView {
     let location = use_location();
     let query = Memo::new(move |_| location.search.with(|search| read::<LeadQuery>(search)));
     let page = crate::ui::fetched(move || query.get(), list_leads);
-    let owners = crate::ui::fetched(|| (), |_| crate::auth::api::user_directory());
     let bulk = crate::lists::selection::BulkChoicesLoad::new(MemberType::Lead);
+    let owners = bulk.owners();
     let forms = crate::ui::fetched(|| (), |_| crate::webform::api::web_form_options());
     view! {
         <Title text="Leads" />

@@ -250,6 +250,11 @@ impl BulkChoicesLoad {
         }
     }
 
+    /// The users the bar offers as owners (a page's owner filter shows the same, loaded once).
+    pub fn owners(self) -> crate::ui::Fetched<Result<Vec<UserOption>, AppError>> {
+        self.owners
+    }
+
     pub async fn loaded(self) -> BulkChoices {
         BulkChoices {
             manager: self
